@@ -1,0 +1,1 @@
+//! Building charms into components (filled in by the build work).
