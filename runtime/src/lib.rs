@@ -1,4 +1,14 @@
 //! charmbox: run Juju charms compiled to WebAssembly components, sandboxed and
 //! deterministic, against a simulated model, real Juju, or a recorded trace.
 
+pub mod backend;
+pub mod bindings;
 pub mod build;
+pub mod charm;
+pub mod engine;
+pub mod event;
+pub mod host;
+pub mod jujuc;
+pub mod run;
+pub mod sandbox;
+pub mod state;

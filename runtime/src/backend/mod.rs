@@ -1,0 +1,26 @@
+//! The backends that answer a charm's imports: one trait per WIT interface.
+//!
+//! A backend is one unit's view of a model for one event: the State backend
+//! ([`unit`]), the model simulator, real Juju, or a trace replay. The host
+//! adapters in [`crate::host`] only convert and forward to these traits, and
+//! the trace recorder wraps them; neither knows which backend is behind.
+
+pub mod error;
+pub mod hook_tools;
+pub mod pebble;
+pub mod sandbox;
+pub mod unit;
+
+use std::any::Any;
+
+pub use error::{ToolError, ToolResult};
+pub use hook_tools::{HookCall, HookReply, HookTools};
+pub use pebble::PebbleBackend;
+pub use sandbox::SandboxBackend;
+
+/// Everything one dispatch needs from the world outside the guest.
+pub trait Backend: HookTools + PebbleBackend + SandboxBackend + Any + Send {
+    /// The hook ended: commit the buffered effects when `success`, drop them
+    /// otherwise. An error means the commit itself failed (a hook error).
+    fn finish(&mut self, success: bool) -> Result<(), String>;
+}

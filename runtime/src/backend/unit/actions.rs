@@ -1,0 +1,73 @@
+//! Actions: parameters, nested results, logs and failure.
+
+use super::UnitBackend;
+use crate::backend::ToolResult;
+use crate::backend::error::juju;
+use crate::bindings::types::StringMap;
+
+const RESERVED: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
+
+/// Juju's action key rule: lower-case alphanumerics and hyphens, starting and
+/// ending with an alphanumeric.
+fn valid_key(k: &str) -> bool {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !k.is_empty() && k.starts_with(ok) && k.ends_with(ok) && k.chars().all(|c| ok(c) || c == '-')
+}
+
+impl UnitBackend {
+    pub(super) fn action_get(&self) -> ToolResult<String> {
+        self.require_action()?;
+        let params = self.params.clone().unwrap_or_default();
+        Ok(serde_json::Value::Object(params).to_string())
+    }
+
+    pub(super) fn action_set(&mut self, results: StringMap) -> ToolResult<()> {
+        self.require_action()?;
+        for (key, _) in &results {
+            for seg in key.split('.') {
+                if !valid_key(seg) {
+                    return Err(juju::invalid(format!(
+                        "key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
+                    )));
+                }
+            }
+            if RESERVED.contains(&key.as_str()) {
+                return Err(juju::invalid(format!(
+                    "cannot set reserved action key {key:?}"
+                )));
+            }
+        }
+        for (key, value) in results {
+            let segs: Vec<&str> = key.split('.').collect();
+            let mut map = &mut self.action.results;
+            for seg in &segs[..segs.len() - 1] {
+                let entry = map
+                    .entry(seg.to_string())
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
+                if !entry.is_object() {
+                    *entry = serde_json::Value::Object(Default::default());
+                }
+                map = entry.as_object_mut().expect("just made an object");
+            }
+            map.insert(
+                segs[segs.len() - 1].to_string(),
+                serde_json::Value::String(value),
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) fn action_log(&mut self, message: String) -> ToolResult<()> {
+        self.require_action()?;
+        self.action.logs.push(message);
+        Ok(())
+    }
+
+    pub(super) fn action_fail(&mut self, message: Option<String>) -> ToolResult<()> {
+        self.require_action()?;
+        self.action.failed = Some(message.unwrap_or_else(|| {
+            "action failed without reason given, check action for errors".into()
+        }));
+        Ok(())
+    }
+}

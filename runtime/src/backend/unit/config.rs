@@ -1,0 +1,190 @@
+//! Config, addresses, networks, goal state, credentials, resources, reboot.
+
+use super::UnitBackend;
+use crate::backend::ToolResult;
+use crate::backend::error::juju;
+use crate::bindings::types::{
+    AddressInfo, BindAddress, CloudSpec, ConfigValue, GoalStateInfo, GoalStatus, NetworkInfo,
+    RelationId,
+};
+use crate::charm::{CharmMeta, ConfigType};
+use crate::state::{NetworkState, State};
+
+/// Every config value in the State must be a declared option of the right type.
+pub(super) fn check_state_config(meta: &CharmMeta, state: &State) -> Result<(), String> {
+    for (key, value) in &state.config {
+        let Some(option) = meta.config.get(key) else {
+            return Err(format!(
+                "config option {key:?} is not declared in charmcraft.yaml"
+            ));
+        };
+        option
+            .check(value)
+            .map_err(|m| format!("config option {key:?}: {m}"))?;
+    }
+    Ok(())
+}
+
+fn typed(kind: ConfigType, v: &serde_json::Value) -> Option<ConfigValue> {
+    use serde_json::Value;
+    Some(match (kind, v) {
+        (_, Value::Null) => return None,
+        (ConfigType::Int, Value::Number(n)) => ConfigValue::Int(n.as_i64()?),
+        (ConfigType::Float, Value::Number(n)) => ConfigValue::Float(n.as_f64()?),
+        (ConfigType::Boolean, Value::Bool(b)) => ConfigValue::Boolean(*b),
+        (ConfigType::Secret, Value::String(s)) => ConfigValue::Secret(s.clone()),
+        (_, Value::String(s)) => ConfigValue::String(s.clone()),
+        _ => return None,
+    })
+}
+
+impl UnitBackend {
+    pub(super) fn config_get(&self, key: &str) -> Option<ConfigValue> {
+        let option = self.meta.config.get(key)?;
+        let value = self.state.config.get(key).or(option.default.as_ref())?;
+        typed(option.kind, value)
+    }
+
+    pub(super) fn config_get_all(&self, all: bool) -> Vec<(String, Option<ConfigValue>)> {
+        self.meta
+            .config
+            .keys()
+            .map(|k| (k.clone(), self.config_get(k)))
+            .filter(|(_, v)| all || v.is_some())
+            .collect()
+    }
+
+    pub(super) fn unit_get(&self, setting: &str) -> ToolResult<String> {
+        let net = self.binding("");
+        match setting {
+            "private-address" => Ok(net.addresses.first().cloned().unwrap_or_default()),
+            "public-address" => match net.ingress_addresses.first() {
+                Some(a) => Ok(a.clone()),
+                None => Err(juju::not_found("public address not found")),
+            },
+            "" => Err(juju::invalid("no setting specified")),
+            other => Err(juju::invalid(format!("unknown setting {other:?}"))),
+        }
+    }
+
+    fn binding(&self, name: &str) -> NetworkState {
+        self.state.networks.get(name).cloned().unwrap_or_default()
+    }
+
+    pub(super) fn network_get(
+        &self,
+        binding: &str,
+        relation: Option<RelationId>,
+    ) -> ToolResult<NetworkInfo> {
+        if let Some(id) = relation {
+            self.relation(Some(id))?;
+        }
+        let known = binding.is_empty()
+            || self.meta.endpoints.contains_key(binding)
+            || self.state.networks.contains_key(binding);
+        if !known {
+            return Err(juju::other(format!(
+                "no network config found for binding {binding:?}"
+            )));
+        }
+        let net = self.binding(binding);
+        let addresses = net
+            .addresses
+            .iter()
+            .map(|a| AddressInfo {
+                hostname: String::new(),
+                value: a.clone(),
+                cidr: net.cidr.clone(),
+            })
+            .collect();
+        Ok(NetworkInfo {
+            bind_addresses: vec![BindAddress {
+                mac_address: net.mac_address.clone(),
+                interface_name: net.interface_name.clone(),
+                addresses,
+            }],
+            egress_subnets: net.egress_subnets.clone(),
+            ingress_addresses: net.ingress_addresses.clone(),
+        })
+    }
+
+    pub(super) fn goal_state(&self) -> GoalStateInfo {
+        let active = || GoalStatus {
+            status: "active".into(),
+            since: None,
+        };
+        let mut units = vec![(self.unit.clone(), active())];
+        for n in 1..self.state.planned_units.max(1) {
+            let u = format!("{}/{n}", self.app());
+            if u != self.unit {
+                units.push((u, active()));
+            }
+        }
+        units.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut relations: Vec<(String, Vec<(String, GoalStatus)>)> = Vec::new();
+        for r in &self.state.relations {
+            let app = self.remote_app_of(r);
+            let mut members = vec![(
+                app.clone(),
+                GoalStatus {
+                    status: "joined".into(),
+                    since: None,
+                },
+            )];
+            for n in r.remote_units_data.keys() {
+                members.push((format!("{app}/{n}"), active()));
+            }
+            match relations.iter_mut().find(|(ep, _)| *ep == r.endpoint) {
+                Some((_, m)) => m.extend(members),
+                None => relations.push((r.endpoint.clone(), members)),
+            }
+        }
+        relations.sort_by(|a, b| a.0.cmp(&b.0));
+        GoalStateInfo { units, relations }
+    }
+
+    pub(super) fn credential_get(&self) -> ToolResult<CloudSpec> {
+        if !self.state.trusted {
+            return Err(juju::denied(
+                "cannot access cloud credentials: permission denied",
+            ));
+        }
+        Ok(CloudSpec {
+            type_: if self.state.model.kind == "kubernetes" {
+                "kubernetes"
+            } else {
+                "lxd"
+            }
+            .into(),
+            name: "localhost".into(),
+            region: None,
+            endpoint: None,
+            identity_endpoint: None,
+            storage_endpoint: None,
+            credential: None,
+            ca_certificates: Vec::new(),
+            skip_tls_verify: false,
+            is_controller_cloud: true,
+        })
+    }
+
+    pub(super) fn resource_get(&self, name: &str) -> ToolResult<String> {
+        if name.is_empty() {
+            return Err(juju::invalid("missing required resource name"));
+        }
+        self.state.resources.get(name).cloned().ok_or_else(|| {
+            juju::other(format!(
+                "could not download resource: resource {name:?} not found"
+            ))
+        })
+    }
+
+    pub(super) fn juju_reboot(&self, _now: bool) -> ToolResult<()> {
+        if self.is_action() {
+            return Err(juju::unsupported(
+                "juju-reboot is not supported when running an action.",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! Server-side unit state (`state-get/set/delete`): loaded once per hook,
+//! buffered, and quota-checked as Juju does (`core/quota`).
+
+use super::UnitBackend;
+use crate::backend::ToolResult;
+use crate::backend::error::juju;
+use crate::bindings::types::StringMap;
+use crate::state::Bag;
+
+/// Largest key of one unit-state entry (`MaxCharmStateKeySize`).
+pub const MAX_KEY: usize = 256;
+/// Largest value of one unit-state entry (`MaxCharmStateValueSize`).
+pub const MAX_VALUE: usize = 64 * 1024;
+/// Default controller limit on the whole unit state (`max-charm-state-size`).
+pub const MAX_TOTAL: usize = 2 * 1024 * 1024;
+
+/// The commit-time check of the whole unit state against `max-charm-state-size`.
+pub(super) fn check_total(state: Option<&Bag>) -> Result<(), String> {
+    let Some(state) = state else { return Ok(()) };
+    let total: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if total > MAX_TOTAL {
+        return Err(format!(
+            "max allowed charm state size ({MAX_TOTAL}) exceeded"
+        ));
+    }
+    Ok(())
+}
+
+impl UnitBackend {
+    pub(super) fn unit_state(&mut self) -> &Bag {
+        self.unit_state_mut()
+    }
+
+    pub(super) fn unit_state_mut(&mut self) -> &mut Bag {
+        let state = &self.state;
+        self.tx
+            .unit_state
+            .get_or_insert_with(|| state.unit_state.clone())
+    }
+
+    pub(super) fn state_set(&mut self, settings: StringMap) -> ToolResult<()> {
+        for (k, v) in &settings {
+            if k.len() > MAX_KEY {
+                return Err(juju::quota(format!(
+                    "max allowed key length ({MAX_KEY}) exceeded"
+                )));
+            }
+            if v.len() > MAX_VALUE {
+                return Err(juju::quota(format!(
+                    "max allowed value length ({MAX_VALUE}) exceeded"
+                )));
+            }
+        }
+        let bag = self.unit_state_mut();
+        for (k, v) in settings {
+            bag.insert(k, v);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,36 @@
+//! `charmbox build <charm dir>`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use charmbox::build::{BuildOptions, build_charm};
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// The charm directory (with charmcraft.yaml).
+    pub charm_dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl BuildArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let opts = BuildOptions {
+            release: true,
+            quiet: self.quiet,
+            ..Default::default()
+        };
+        let out = build_charm(&self.charm_dir, &opts)?;
+        let size = std::fs::metadata(&out.component)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        println!(
+            "built {} ({} bytes): {}",
+            out.charm_name,
+            size,
+            out.component.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,37 @@
+//! Subcommands of `charmbox`, one file each.
+
+mod bench;
+mod build;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Run Juju charms compiled to WebAssembly components, sandboxed and deterministic.
+#[derive(Parser)]
+#[command(name = "charmbox", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run one event for one unit: State JSON in, State JSON out.
+    Run(run::RunArgs),
+    /// Build a charm directory into a component beside its charmcraft.yaml.
+    Build(build::BuildArgs),
+    /// Measure dispatch time of a charm's event.
+    Bench(bench::BenchArgs),
+}
+
+impl Command {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Run(a) => a.run(),
+            Command::Build(a) => a.run(),
+            Command::Bench(a) => a.run(),
+        }
+    }
+}

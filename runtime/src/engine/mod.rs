@@ -1,0 +1,135 @@
+//! The wasmtime side: one engine configured for a deterministic sandbox,
+//! components loaded (and precompiled on disk), and dispatch of one event
+//! into a fresh instance.
+
+mod cache;
+mod dispatch;
+
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings::{Charm, CharmPre};
+use crate::host::HostState;
+
+pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
+
+/// How guests are bounded and where compiled code is cached.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Fuel (roughly, wasm instructions) one event may burn.
+    pub fuel_per_event: u64,
+    /// Largest linear memory of one guest, in bytes.
+    pub max_memory: usize,
+    /// Where precompiled components are kept; none disables the cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            fuel_per_event: 2_000_000_000,
+            max_memory: 256 << 20,
+            cache_dir: default_cache_dir(),
+        }
+    }
+}
+
+/// `$CHARMBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/charmbox`, else `~/.cache/charmbox`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("CHARMBOX_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(d).join("charmbox"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/charmbox"))
+}
+
+/// A component that could not be loaded as a charm.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read component {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid WebAssembly component: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{path} is not a juju:charm component: {message}")]
+    NotACharm { path: String, message: String },
+}
+
+/// The engine and linker shared by every charm and event.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    config: RuntimeConfig,
+}
+
+/// A charm component ready to instantiate.
+pub struct CharmComponent {
+    pre: CharmPre<HostState>,
+    /// sha256 of the component bytes.
+    pub hash: String,
+}
+
+impl Runtime {
+    /// An engine with fuel, canonical NaNs and no ambient capabilities.
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Runtime> {
+        let mut c = Config::new();
+        c.consume_fuel(true)
+            .cranelift_nan_canonicalization(true)
+            .wasm_component_model(true)
+            .parallel_compilation(true);
+        let engine = Engine::new(&c)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        Charm::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        Ok(Runtime {
+            engine,
+            linker,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Load a component file, from the precompiled cache when possible.
+    pub fn load(&self, path: &Path) -> Result<CharmComponent, LoadError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        self.load_bytes(&bytes, &shown)
+    }
+
+    /// Load a component from bytes; `origin` names it in errors.
+    pub fn load_bytes(&self, bytes: &[u8], origin: &str) -> Result<CharmComponent, LoadError> {
+        let hash = cache::content_hash(bytes);
+        let component =
+            cache::compile_cached(self, bytes, &hash).map_err(|e| LoadError::Invalid {
+                path: origin.into(),
+                message: format!("{e:#}"),
+            })?;
+        let not_charm = |e: wasmtime::Error| LoadError::NotACharm {
+            path: origin.into(),
+            message: format!("{e:#}"),
+        };
+        let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
+        let pre = CharmPre::new(pre).map_err(not_charm)?;
+        Ok(CharmComponent { pre, hash })
+    }
+
+    fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
+        Component::new(&self.engine, bytes)
+    }
+}

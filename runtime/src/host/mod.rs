@@ -1,0 +1,67 @@
+//! The host side of the `juju:charm` world: the store's data and one thin
+//! adapter per WIT interface. Adapters convert and forward to the
+//! [`Backend`](crate::backend::Backend); no Juju or Pebble rule lives here.
+
+pub mod hook_tools;
+pub mod jujuc;
+pub mod limits;
+pub mod pebble;
+pub mod sandbox;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::backend::Backend;
+use crate::sandbox::WasiGrants;
+
+pub use limits::MemoryLimiter;
+
+/// Everything one dispatch's store holds.
+pub struct HostState {
+    pub backend: Box<dyn Backend>,
+    pub table: ResourceTable,
+    pub limiter: MemoryLimiter,
+    /// The message the guest reported before trapping (a panic).
+    pub panic_message: Option<String>,
+    grants: WasiGrants,
+    /// Built on the first WASI call: guests without WASI never pay for it.
+    wasi: Option<WasiCtx>,
+}
+
+impl HostState {
+    pub fn new(backend: Box<dyn Backend>, limiter: MemoryLimiter, grants: WasiGrants) -> Self {
+        HostState {
+            backend,
+            table: ResourceTable::new(),
+            limiter,
+            panic_message: None,
+            grants,
+            wasi: None,
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        let grants = &self.grants;
+        let ctx = self.wasi.get_or_insert_with(|| grants.build());
+        WasiCtxView {
+            ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl crate::bindings::types::Host for HostState {
+    fn convert_hook_error(
+        &mut self,
+        err: crate::backend::ToolError,
+    ) -> wasmtime::Result<crate::bindings::types::HookError> {
+        match err {
+            crate::backend::ToolError::Hook(e) => Ok(e),
+            crate::backend::ToolError::Fatal(m) => Err(wasmtime::format_err!("{m}")),
+        }
+    }
+}
+
+impl crate::bindings::event::Host for HostState {}

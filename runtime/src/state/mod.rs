@@ -1,0 +1,231 @@
+//! The State: one unit's view of a model, as JSON, in the spirit of ops'
+//! Scenario. An event runs against an input State and produces an output
+//! State holding what a Juju controller would hold afterwards.
+
+mod relation;
+mod secret;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use relation::{RelationKind, RelationState};
+pub use secret::{SecretRevision, SecretState};
+
+/// A string-to-string map, sorted by key (databags, unit state, leader settings).
+pub type Bag = BTreeMap<String, String>;
+
+/// One unit's view of a model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct State {
+    /// This unit's name; defaults to `<charm name>/0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub leader: bool,
+    /// Config values as set by the user; unset options take their defaults.
+    pub config: BTreeMap<String, serde_json::Value>,
+    pub relations: Vec<RelationState>,
+    pub unit_status: StatusState,
+    pub app_status: StatusState,
+    /// Statuses of the application's other units (seen by `status-get --application`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub peer_unit_statuses: BTreeMap<String, StatusState>,
+    pub workload_version: String,
+    /// Server-side unit state (`state-get`/`state-set`).
+    pub unit_state: Bag,
+    /// Leader settings (`leader-get`/`leader-set`).
+    pub leader_settings: Bag,
+    pub secrets: Vec<SecretState>,
+    pub opened_ports: Vec<PortState>,
+    pub storages: Vec<StorageState>,
+    pub containers: Vec<ContainerState>,
+    /// Network bindings; unspecified bindings get defaults.
+    pub networks: BTreeMap<String, NetworkState>,
+    pub model: ModelState,
+    pub planned_units: u32,
+    /// Resource name → path of the resource file.
+    pub resources: BTreeMap<String, String>,
+    /// Whether the application is trusted (needed by `credential-get`).
+    pub trusted: bool,
+    /// The virtual wall-clock time of the event, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+    /// Seed of the guest's random numbers.
+    pub seed: u64,
+}
+
+/// A status as Juju keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatusState {
+    pub status: String,
+    pub message: String,
+}
+
+impl Default for StatusState {
+    fn default() -> Self {
+        StatusState {
+            status: "unknown".into(),
+            message: String::new(),
+        }
+    }
+}
+
+/// An opened port range: `{"protocol": "tcp", "port": 80}` or with `to_port`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortState {
+    pub protocol: String,
+    #[serde(default)]
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<String>,
+}
+
+/// An attached storage instance `name/index`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageState {
+    pub name: String,
+    #[serde(default)]
+    pub index: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// A workload container and its Pebble.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerState {
+    pub name: String,
+    #[serde(default)]
+    pub can_connect: bool,
+}
+
+/// One network binding's addresses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkState {
+    pub interface_name: String,
+    pub mac_address: String,
+    pub addresses: Vec<String>,
+    pub cidr: String,
+    pub ingress_addresses: Vec<String>,
+    pub egress_subnets: Vec<String>,
+}
+
+impl Default for NetworkState {
+    fn default() -> Self {
+        NetworkState {
+            interface_name: "eth0".into(),
+            mac_address: String::new(),
+            addresses: vec!["192.0.2.0".into()],
+            cidr: "192.0.2.0/24".into(),
+            ingress_addresses: vec!["192.0.2.0".into()],
+            egress_subnets: vec!["192.0.2.0/24".into()],
+        }
+    }
+}
+
+/// The model the unit lives in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelState {
+    pub name: String,
+    pub uuid: String,
+    /// `kubernetes` or `lxd` (machines).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub juju_version: String,
+}
+
+impl Default for ModelState {
+    fn default() -> Self {
+        ModelState {
+            name: "charmbox".into(),
+            uuid: "00000000-0000-4000-8000-000000000000".into(),
+            kind: "kubernetes".into(),
+            juju_version: "3.6.14".into(),
+        }
+    }
+}
+
+/// A State that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("malformed state JSON in {path}: {source}")]
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error("invalid state: {0}")]
+    Invalid(String),
+}
+
+impl State {
+    /// Parse a State from JSON text; `origin` names it in errors.
+    pub fn from_json(text: &str, origin: &str) -> Result<State, StateError> {
+        let state: State = serde_json::from_str(text).map_err(|source| StateError::Parse {
+            path: origin.into(),
+            source,
+        })?;
+        state.validate()?;
+        Ok(state)
+    }
+
+    /// Read a State from a JSON file.
+    pub fn load(path: &Path) -> Result<State, StateError> {
+        let text = std::fs::read_to_string(path).map_err(|source| StateError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        State::from_json(&text, &path.display().to_string())
+    }
+
+    /// The State as pretty JSON with a trailing newline (keys sorted).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("State always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Check what JSON's types cannot: unique relation ids and container names.
+    pub fn validate(&self) -> Result<(), StateError> {
+        let mut ids = std::collections::BTreeSet::new();
+        for r in &self.relations {
+            if !ids.insert(r.id) {
+                return Err(StateError::Invalid(format!(
+                    "relation id {} is used twice",
+                    r.id
+                )));
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for c in &self.containers {
+            if !names.insert(&c.name) {
+                return Err(StateError::Invalid(format!(
+                    "container {:?} is listed twice",
+                    c.name
+                )));
+            }
+        }
+        if let Some(unit) = &self.unit {
+            crate::charm::names::parse_unit(unit).map_err(StateError::Invalid)?;
+        }
+        Ok(())
+    }
+
+    /// The relation with this id.
+    pub fn relation(&self, id: u32) -> Option<&RelationState> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+}
