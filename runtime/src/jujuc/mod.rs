@@ -1,18 +1,194 @@
-//! The raw `jujuc` call (placeholder until the jujuc layer lands).
+//! The raw `jujuc` layer: Juju's hook-tool binaries, byte for byte.
+//!
+//! [`run`] takes an argv (`argv[0]` is the tool's name) and stdin, parses
+//! them the way Juju's hook tools do (gnuflag, juju/cmd), turns the request
+//! into [`HookCall`]s on the backend — the same requests the typed imports
+//! make, so there is one set of semantics — and renders the replies with
+//! juju/cmd's smart/yaml/json formatters. The result is the exit code,
+//! stdout and stderr that Juju's client would produce. See `docs/jujuc.md`.
 
-use crate::backend::HookTools;
+mod flags;
+mod go;
+mod host;
+mod input;
+mod json;
+mod output;
+mod tools;
+mod value;
+mod yaml;
+
+#[cfg(test)]
+mod fuzz;
+
+pub use host::{DirHost, NoHost, ToolHost};
+
+use crate::backend::{HookCall, HookReply, HookTools, ToolError};
 use crate::bindings::jujuc::ToolOutput;
+use crate::bindings::types::HookError;
 
-/// Run one hook tool from its argv.
-pub fn run(
-    _tools: &mut dyn HookTools,
-    argv: &[String],
-    _stdin: &[u8],
-) -> Result<ToolOutput, String> {
-    let name = argv.first().map(String::as_str).unwrap_or("");
-    Ok(ToolOutput {
-        code: 1,
-        stdout: Vec::new(),
-        stderr: format!("ERROR bad request: unknown command: {name}\n").into_bytes(),
-    })
+/// Run one hook tool with no access to the charm's files (see [`ToolHost`]).
+/// `Err` only for a fatal host problem, which traps the guest.
+pub fn run(tools: &mut dyn HookTools, argv: &[String], stdin: &[u8]) -> Result<ToolOutput, String> {
+    run_with(tools, &mut NoHost, argv, stdin)
 }
+
+/// Run one hook tool; `host` resolves the file paths the tool is given
+/// (`--file PATH`, `key#file=PATH`, `-o PATH`) and supplies the clock for
+/// `secret-add --expire <duration>`.
+pub fn run_with(
+    tools: &mut dyn HookTools,
+    host: &mut dyn ToolHost,
+    argv: &[String],
+    stdin: &[u8],
+) -> Result<ToolOutput, String> {
+    let Some(first) = argv.first() else {
+        return Ok(fail_output(
+            1,
+            Vec::new(),
+            Vec::new(),
+            "bad request: command not specified",
+        ));
+    };
+    // The client takes the tool's name from basename(argv[0]).
+    let name = first.rsplit('/').next().unwrap_or(first);
+    if name.is_empty() {
+        return Ok(fail_output(
+            1,
+            Vec::new(),
+            Vec::new(),
+            "bad request: command not specified",
+        ));
+    }
+    let Some(tool) = tools::lookup(name) else {
+        return Ok(fail_output(
+            1,
+            Vec::new(),
+            Vec::new(),
+            &format!("bad request: unknown command: {name}"),
+        ));
+    };
+    let mut ctx = Ctx {
+        name,
+        tools,
+        host,
+        stdin,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    };
+    let result = tool(&mut ctx, &argv[1..]);
+    let Ctx { stdout, stderr, .. } = ctx;
+    match result {
+        Ok(()) => Ok(ToolOutput {
+            code: 0,
+            stdout,
+            stderr,
+        }),
+        Err(Fail::Help(text)) => Ok(ToolOutput {
+            code: 0,
+            stdout: text.into_bytes(),
+            stderr: Vec::new(),
+        }),
+        Err(Fail::Usage(m)) => Ok(fail_output(2, stdout, stderr, &m)),
+        Err(Fail::Run(m)) => Ok(fail_output(1, stdout, stderr, &m)),
+        Err(Fail::Fatal(m)) => Err(m),
+    }
+}
+
+/// juju/cmd's `WriteError`: `ERROR <message>\n` after what was written.
+fn fail_output(code: i32, stdout: Vec<u8>, mut stderr: Vec<u8>, message: &str) -> ToolOutput {
+    stderr.extend_from_slice(b"ERROR ");
+    stderr.extend_from_slice(message.as_bytes());
+    stderr.push(b'\n');
+    ToolOutput {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+/// How a tool invocation ends when it does not succeed.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    /// `-h`/`--help`: the usage text on stdout, exit 0.
+    Help(String),
+    /// A flag or `Init` error: exit 2.
+    Usage(String),
+    /// A `Run` error: exit 1.
+    Run(String),
+    /// A host problem: trap the guest.
+    Fatal(String),
+}
+
+pub(crate) type Res<T> = Result<T, Fail>;
+
+/// One tool invocation: the backend, the host, stdin and the output so far.
+pub(crate) struct Ctx<'a> {
+    pub name: &'a str,
+    tools: &'a mut dyn HookTools,
+    pub host: &'a mut dyn ToolHost,
+    pub stdin: &'a [u8],
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Ctx<'_> {
+    /// Ask the backend; Juju's error comes back as the inner `Err`.
+    pub fn try_call(&mut self, call: HookCall) -> Res<Result<HookReply, HookError>> {
+        match self.tools.call(call) {
+            Ok(r) => Ok(Ok(r)),
+            Err(ToolError::Hook(e)) => Ok(Err(e)),
+            Err(ToolError::Fatal(m)) => Err(Fail::Fatal(m)),
+        }
+    }
+
+    /// Ask the backend; an invalid-argument error is a usage error (exit 2),
+    /// any other is a run error (exit 1).
+    pub fn call(&mut self, call: HookCall) -> Res<HookReply> {
+        self.try_call(call)?.map_err(|e| match e {
+            HookError::InvalidArgument(m) => Fail::Usage(m),
+            other => Fail::Run(message(&other).to_string()),
+        })
+    }
+
+    /// Ask the backend; every error is a run error (exit 1).
+    pub fn call_run(&mut self, call: HookCall) -> Res<HookReply> {
+        self.try_call(call)?
+            .map_err(|e| Fail::Run(message(&e).to_string()))
+    }
+
+    /// Write to stdout.
+    pub fn out(&mut self, bytes: &[u8]) {
+        self.stdout.extend_from_slice(bytes);
+    }
+
+    /// juju's deprecation notice for `--format` on tools that print nothing
+    /// (no newline, as Juju writes it).
+    pub fn format_deprecated(&mut self) {
+        let note = format!(
+            "--format flag deprecated for command {}",
+            go::quote(self.name)
+        );
+        self.stderr.extend_from_slice(note.as_bytes());
+    }
+}
+
+/// The text Juju prints after `ERROR ` for a backend error.
+pub(crate) fn message(e: &HookError) -> &str {
+    crate::backend::error::hook_error_message(e)
+}
+
+/// Unwrap the reply variant a call must produce (anything else is a
+/// backend bug and traps the guest).
+macro_rules! reply {
+    ($reply:expr, $variant:ident) => {
+        match $reply {
+            $crate::backend::HookReply::$variant(v) => Ok(v),
+            other => Err($crate::jujuc::Fail::Fatal(format!(
+                "backend answered {} with {:?}",
+                stringify!($variant),
+                other
+            ))),
+        }
+    };
+}
+pub(crate) use reply;

@@ -1,0 +1,1 @@
+//! Property test: no argv or stdin makes `run` panic.
