@@ -81,7 +81,7 @@ impl UnitBackend {
         endpoints: Vec<String>,
     ) -> ToolResult<()> {
         if range.protocol != PortProtocol::Icmp {
-            if range.from_port == 0 || range.to_port < range.from_port {
+            if range.to_port < range.from_port {
                 return Err(juju::invalid(format!(
                     "invalid port range {}",
                     range_text(&range)

@@ -60,10 +60,14 @@ impl UnitBackend {
         r.remote_app_name(self.app(), self.is_peer(r))
     }
 
+    /// Ids on `endpoint`; an empty endpoint means the hook's own (Juju's
+    /// `relation-ids` with no argument), an error outside relation hooks.
     pub(super) fn relation_ids(&self, endpoint: &str) -> ToolResult<Vec<RelationId>> {
-        if endpoint.is_empty() {
-            return Err(juju::invalid("no endpoint name specified"));
-        }
+        let endpoint = match (endpoint, &self.ctx.relation) {
+            ("", Some(r)) => r.endpoint.as_str(),
+            ("", None) => return Err(juju::invalid("no endpoint name specified")),
+            (ep, _) => ep,
+        };
         let broken = match &self.ctx.relation {
             Some(r) if self.is_hook(EventKind::RelationBroken) => Some(r.id),
             _ => None,
