@@ -12,6 +12,7 @@ mod toolchain;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 
@@ -343,8 +344,10 @@ fn is_up_to_date(output: &Path, input: &Path) -> bool {
 }
 
 /// Write `bytes` to `path` through a temporary file and a rename, so a
-/// reader never sees half a component.
+/// reader never sees half a component. The temporary name is unique per
+/// process and call: concurrent builds of one charm each rename a whole file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let err = |source| BuildError::WriteOutput {
         path: path.to_path_buf(),
         source,
@@ -353,7 +356,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(".{file_name}.{}.{seq}.tmp", std::process::id()));
     fs::write(&tmp, bytes).map_err(err)?;
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
@@ -552,7 +556,12 @@ mod tests {
         write_atomically(&out, b"component").unwrap();
         assert!(is_up_to_date(&out, &core));
         assert_eq!(fs::read(&out).unwrap(), b"component");
-        assert!(!dir.join(".out.wasm.tmp").exists());
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         fs::remove_dir_all(&dir).unwrap();
     }
 }
