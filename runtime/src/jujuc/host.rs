@@ -34,9 +34,7 @@ pub trait ToolHost {
 }
 
 fn no_files(path: &str, what: &str) -> String {
-    format!(
-        "open {path}: charmbox hook tools cannot {what} the charm's files (use \"-\" for stdin where the tool allows it)"
-    )
+    format!("open {path}: charmbox hook tools cannot {what} the charm's files")
 }
 
 /// No files, and the State backend's default clock.
