@@ -32,6 +32,8 @@
 //! checks, quotas). The crate needs no WASI: time and randomness come from
 //! the [`sandbox`] import, logs go to `juju-log`.
 
+#![warn(missing_docs)]
+
 mod error;
 mod event;
 pub mod layer;
@@ -45,6 +47,7 @@ mod state;
 
 /// Raw bindings generated from the `juju:charm` WIT world. Prefer the typed
 /// wrappers of this crate; these are here for what they do not cover.
+#[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "charm",

@@ -2,7 +2,7 @@
 //! services, files and commands.
 //!
 //! Service operations wait for Pebble's change to finish and turn a change
-//! that ended in error into an [`Error::Pebble`](crate::Error::Pebble).
+//! that ended in error into an [`Error::Pebble`].
 
 use std::time::Duration;
 
