@@ -8,7 +8,7 @@ mod dispatch;
 use std::path::{Path, PathBuf};
 
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::{Charm, CharmPre};
 use crate::host::HostState;
@@ -24,6 +24,9 @@ pub struct RuntimeConfig {
     pub max_memory: usize,
     /// Where precompiled components are kept; none disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Reuse pre-reserved instance slots (fast instantiation); `None` maps
+    /// fresh memory for every instance.
+    pub pool_slots: Option<u32>,
 }
 
 impl Default for RuntimeConfig {
@@ -32,6 +35,7 @@ impl Default for RuntimeConfig {
             fuel_per_event: 2_000_000_000,
             max_memory: 256 << 20,
             cache_dir: default_cache_dir(),
+            pool_slots: Some(16),
         }
     }
 }
@@ -83,6 +87,19 @@ impl Runtime {
             .cranelift_nan_canonicalization(true)
             .wasm_component_model(true)
             .parallel_compilation(true);
+        if let Some(slots) = config.pool_slots {
+            let mut pool = PoolingAllocationConfig::new();
+            pool.total_component_instances(slots)
+                .total_core_instances(slots * 16)
+                .max_memories_per_component(8)
+                .total_memories(slots * 8)
+                .total_tables(slots * 8)
+                .total_stacks(slots)
+                .max_memory_size(config.max_memory)
+                .linear_memory_keep_resident(262144)
+                .table_keep_resident(1 << 16);
+            c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&c)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;

@@ -1,0 +1,81 @@
+//! Shared by the end-to-end tests: build real charm components once per test
+//! binary with `charmbox build`'s own code, and run events in the real host.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use charmbox::build::{BuildOptions, build_charm};
+use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::event::EventSpec;
+use charmbox::run::{Charm, RunReport, run_event};
+use charmbox::state::State;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Build the charm at `rel` (relative to the repository root), once.
+pub fn built(rel: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    let done = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = root().join(rel);
+    if !done.iter().any(|d| d == rel) {
+        let out = build_charm(
+            &dir,
+            &BuildOptions {
+                release: true,
+                quiet: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("building {rel}: {e}"));
+        assert!(out.component.exists());
+        done.push(rel.to_string());
+    }
+    dir
+}
+
+/// A runtime with the given fuel and memory bounds and a private cache.
+pub fn runtime_with(fuel: u64, max_memory: usize) -> Runtime {
+    let cache = std::env::temp_dir().join("charmbox-e2e-cache");
+    Runtime::new(RuntimeConfig {
+        fuel_per_event: fuel,
+        max_memory,
+        cache_dir: Some(cache),
+        pool_slots: Some(4),
+    })
+    .expect("runtime")
+}
+
+/// A runtime with the default bounds.
+pub fn runtime() -> Runtime {
+    let d = RuntimeConfig::default();
+    runtime_with(d.fuel_per_event, d.max_memory)
+}
+
+/// Open a built charm.
+pub fn charm(rt: &Runtime, rel: &str) -> Charm {
+    Charm::open(rt, &built(rel)).expect("open charm")
+}
+
+/// Parse a State from JSON.
+pub fn state(json: serde_json::Value) -> State {
+    State::from_json(&json.to_string(), "test").expect("valid state")
+}
+
+/// Run one named event.
+pub fn run(rt: &Runtime, charm: &Charm, state: State, event: &str) -> (State, RunReport) {
+    run_event(rt, charm, state, &EventSpec::named(event), None).expect("event runs")
+}
+
+/// The charmbox binary.
+pub fn charmbox_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_charmbox"))
+}
