@@ -92,10 +92,11 @@ impl Event {
     }
 }
 
-/// `over` merged into `base`: objects key by key, anything else replaced.
+/// `over` merged into `base`: objects key by key (an empty object replaces),
+/// anything else replaced.
 fn merge(base: &mut Json, over: &Json) {
     match (base, over) {
-        (Json::Object(b), Json::Object(o)) => {
+        (Json::Object(b), Json::Object(o)) if !o.is_empty() => {
             for (k, v) in o {
                 merge(b.entry(k.clone()).or_insert(Json::Null), v);
             }
