@@ -105,8 +105,10 @@ fn merge(base: &mut Json, over: &Json) {
     }
 }
 
-/// Whether `actual` holds `expected`: objects by the expected keys only,
-/// everything else exactly.
+/// Whether `actual` holds `expected`: objects by the expected keys only
+/// (a key expected `null` must be absent), arrays of objects with an `id` by
+/// id (`_absent: true` for one that must not be there), everything else
+/// exactly.
 fn subset(expected: &Json, actual: &Json, path: &str, out: &mut Vec<String>) {
     match (expected, actual) {
         (Json::Object(e), Json::Object(a)) => {
@@ -126,9 +128,12 @@ fn subset(expected: &Json, actual: &Json, path: &str, out: &mut Vec<String>) {
         {
             for x in e {
                 let sub = format!("{path}[id={}]", x["id"]);
-                match a.iter().find(|y| y.get("id") == x.get("id")) {
-                    Some(y) => subset(x, y, &sub, out),
-                    None => out.push(format!("{sub}: missing")),
+                let absent = x.get("_absent") == Some(&Json::Bool(true));
+                match (a.iter().find(|y| y.get("id") == x.get("id")), absent) {
+                    (Some(_), true) => out.push(format!("{sub}: expected absent")),
+                    (None, true) => {}
+                    (Some(y), false) => subset(x, y, &sub, out),
+                    (None, false) => out.push(format!("{sub}: missing")),
                 }
             }
         }
