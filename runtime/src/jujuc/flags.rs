@@ -166,14 +166,14 @@ mod tests {
         },
     ];
 
-    fn run(args: &[&str]) -> Result<(Vec<String>, Vec<(usize, Val)>), FlagError> {
+    type Parsed = (Vec<String>, Vec<(usize, Val)>);
+
+    fn run(args: &[&str]) -> Result<Parsed, FlagError> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let mut seen = Vec::new();
         let pos = parse(SPECS, &args, &mut |i, _, v| {
-            if let Val::Str(s) = &v {
-                if s == "bad" {
-                    return Err("invalid relation id".into());
-                }
+            if matches!(&v, Val::Str(s) if s == "bad") {
+                return Err("invalid relation id".into());
             }
             seen.push((i, v));
             Ok(())

@@ -588,15 +588,10 @@ fn resolves_as_string(s: &str) -> bool {
             if int_base0(&plain) || yaml_style_float(&plain) {
                 return false;
             }
-            if let Some(bin) = plain
+            let bin = plain
                 .strip_prefix("0b")
-                .or_else(|| plain.strip_prefix("-0b"))
-            {
-                if !bin.is_empty() && bin.chars().all(|c| c == '0' || c == '1') {
-                    return false;
-                }
-            }
-            true
+                .or_else(|| plain.strip_prefix("-0b"));
+            !bin.is_some_and(|b| !b.is_empty() && b.chars().all(|c| c == '0' || c == '1'))
         }
     }
 }

@@ -606,15 +606,11 @@ pub(crate) fn secret_revoke(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         .get_str(unit)
         .filter(|u| !u.is_empty())
         .map(str::to_string);
-    if let Some(a) = &app {
-        if !is_valid_application(a) {
-            return Err(usage(format!("application {} not valid", go::quote(a))));
-        }
+    if let Some(a) = app.as_ref().filter(|a| !is_valid_application(a)) {
+        return Err(usage(format!("application {} not valid", go::quote(a))));
     }
-    if let Some(u) = &unit {
-        if !is_valid_unit(u) {
-            return Err(usage(format!("unit {} not valid", go::quote(u))));
-        }
+    if let Some(u) = unit.as_ref().filter(|u| !is_valid_unit(u)) {
+        return Err(usage(format!("unit {} not valid", go::quote(u))));
     }
     if app.is_some() && unit.is_some() {
         return Err(usage("specify only one of application or unit"));
