@@ -13,6 +13,12 @@ use super::{BuildError, BuildOptions};
 /// How many stderr lines a failed build's error keeps.
 const TAIL_LINES: usize = 40;
 
+/// The guest's shadow stack. Rust's default of 1 MiB puts the heap beyond
+/// the first megabyte, so every fresh instance faults in new pages; a
+/// smaller stack keeps a charm's working set in the few pages the host keeps
+/// resident between instances.
+pub const GUEST_STACK_SIZE: usize = 256 * 1024;
+
 /// Build the crate in `charm_dir` for wasm32 into `target_dir`; the path of
 /// the core module.
 pub(crate) fn build(
@@ -31,6 +37,10 @@ pub(crate) fn build(
         .arg(&manifest)
         .current_dir(charm_dir)
         .env("CARGO_TARGET_DIR", target_dir)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            format!("-C link-arg=-zstack-size={GUEST_STACK_SIZE}"),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -198,6 +198,9 @@ struct CharmcraftHead {
 /// Build the Rust charm in `charm_dir` into `<charm_dir>/<name>.wasm`.
 pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput, BuildError> {
     let charm_name = read_charm_name(charm_dir)?;
+    // cargo runs inside the charm dir: relative paths must not be resolved twice.
+    let absolute = std::path::absolute(charm_dir).unwrap_or_else(|_| charm_dir.to_path_buf());
+    let charm_dir = absolute.as_path();
     if !charm_dir.join("Cargo.toml").is_file() {
         return Err(BuildError::NoCargoToml {
             dir: charm_dir.to_path_buf(),

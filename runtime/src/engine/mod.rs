@@ -96,7 +96,7 @@ impl Runtime {
                 .total_tables(slots * 8)
                 .total_stacks(slots)
                 .max_memory_size(config.max_memory)
-                .linear_memory_keep_resident(262144)
+                .linear_memory_keep_resident(524288)
                 .table_keep_resident(1 << 16);
             c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
