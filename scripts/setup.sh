@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what charmbox needs and is missing; safe to run again (idempotent).
+#  - the host toolchain: rustup's stable cargo (must already be on the machine);
+#  - the guest target wasm32-unknown-unknown from rustup, or, when rustup
+#    cannot download it, Debian's rustc-web/cargo-web/rust-web-src, with which
+#    `charmbox build` builds std itself (-Zbuild-std).
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+  log "cargo not found: install Rust (rustup, stable >= 1.95) first"
+  exit 1
+fi
+
+have_target() {
+  command -v rustup >/dev/null 2>&1 &&
+    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown
+}
+
+have_debian_web() {
+  [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ]
+}
+
+if have_target; then
+  log "guest target wasm32-unknown-unknown: installed"
+elif command -v rustup >/dev/null 2>&1 && rustup target add wasm32-unknown-unknown >&2; then
+  log "guest target wasm32-unknown-unknown: added with rustup"
+elif have_debian_web; then
+  log "guest toolchain: Debian rustc-web fallback already installed"
+else
+  log "rustup cannot add wasm32-unknown-unknown: installing Debian's rustc-web fallback"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rustc-web cargo-web rust-web-src
+fi
