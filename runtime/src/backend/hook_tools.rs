@@ -63,6 +63,9 @@ pub enum HookCall {
     RelationEndpoint {
         relation: RelationId,
     },
+    /// The hook's relation id (`JUJU_RELATION_ID`), none outside relation
+    /// hooks: the default of `-r` in the raw tools. No typed import asks it.
+    HookRelation,
     RelationList {
         relation: Option<RelationId>,
     },
@@ -161,6 +164,7 @@ pub enum HookReply {
     Texts(Vec<String>),
     Map(StringMap),
     RelationIds(Vec<RelationId>),
+    RelationId(Option<RelationId>),
     ConfigValue(Option<ConfigValue>),
     Config(Vec<(String, Option<ConfigValue>)>),
     Status(StatusInfo),
@@ -193,6 +197,8 @@ impl HookCall {
             LeaderGet => "leader-get",
             LeaderSet { .. } => "leader-set",
             RelationIds { .. } | RelationEndpoint { .. } => "relation-ids",
+            // Not a tool of its own: the `-r` default of the raw tools.
+            HookRelation => "hook-relation",
             RelationList { .. } | RelationRemoteApp { .. } => "relation-list",
             RelationGet { .. } => "relation-get",
             RelationSet { .. } => "relation-set",

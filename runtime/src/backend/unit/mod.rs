@@ -175,6 +175,7 @@ impl HookTools for UnitBackend {
             C::RelationEndpoint { relation } => {
                 R::Text(self.relation(Some(relation))?.endpoint.clone())
             }
+            C::HookRelation => R::RelationId(self.ctx.relation.as_ref().map(|r| r.id)),
             C::RelationList { relation } => R::Texts(self.relation_list(relation)?),
             C::RelationRemoteApp { relation } => R::Text(self.remote_app(relation)?),
             C::RelationGet {

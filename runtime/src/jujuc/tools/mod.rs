@@ -16,7 +16,6 @@ mod unit;
 
 use super::{Ctx, Fail, Res, reply};
 use crate::backend::HookCall;
-use crate::bindings::types::HookError;
 
 /// A hook tool: the arguments after its name.
 pub(crate) type Tool = fn(&mut Ctx, &[String]) -> Res<()>;
@@ -109,44 +108,17 @@ pub(crate) fn check_empty(args: &[String]) -> Res<()> {
 /// Juju's `Init` check that a relation id was given or the hook has one
 /// (`no relation id specified`, exit 2).
 pub(crate) fn require_relation(ctx: &mut Ctx, relation: Option<u32>) -> Res<()> {
-    if relation.is_some() {
+    if relation.is_some() || hook_relation(ctx)?.is_some() {
         return Ok(());
     }
-    match ctx.try_call(HookCall::RelationRemoteApp { relation: None })? {
-        Err(HookError::InvalidArgument(m)) => Err(Fail::Usage(m)),
-        _ => Ok(()),
-    }
+    Err(usage("no relation id specified"))
 }
 
-/// The id of the hook's relation, if it has one. The backend answers
-/// `relation-ids` with no endpoint for the hook's endpoint; with several
-/// relations on it, the one whose remote side matches the hook's is taken.
+/// The id of the hook's relation (`JUJU_RELATION_ID`), if it has one: what
+/// Juju's `relationIdValue` defaults `-r` to.
 pub(crate) fn hook_relation(ctx: &mut Ctx) -> Res<Option<u32>> {
-    let ids = match ctx.try_call(HookCall::RelationIds {
-        endpoint: String::new(),
-    })? {
-        Ok(r) => reply!(r, RelationIds)?,
-        Err(_) => return Ok(None),
-    };
-    if ids.len() <= 1 {
-        return Ok(ids.first().copied());
+    match ctx.try_call(HookCall::HookRelation)? {
+        Ok(r) => reply!(r, RelationId),
+        Err(e) => Err(Fail::Run(super::message(&e).to_string())),
     }
-    let probe = |ctx: &mut Ctx, rel: Option<u32>| -> Res<(Option<String>, Option<Vec<String>>)> {
-        let app = match ctx.try_call(HookCall::RelationRemoteApp { relation: rel })? {
-            Ok(r) => Some(reply!(r, Text)?),
-            Err(_) => None,
-        };
-        let units = match ctx.try_call(HookCall::RelationList { relation: rel })? {
-            Ok(r) => Some(reply!(r, Texts)?),
-            Err(_) => None,
-        };
-        Ok((app, units))
-    };
-    let hook = probe(ctx, None)?;
-    for id in &ids {
-        if probe(ctx, Some(*id))? == hook {
-            return Ok(Some(*id));
-        }
-    }
-    Ok(ids.first().copied())
 }
