@@ -51,6 +51,12 @@ struct Case {
     /// Commit the hook (Backend::finish(true)) before comparing `after`.
     #[serde(default = "yes")]
     commit: bool,
+    /// The `juju-log` lines of the hook (`UnitBackend::logs`), exactly.
+    #[serde(default)]
+    logs: Option<Json>,
+    /// The commit's error (`Backend::finish`), when it must fail.
+    #[serde(default)]
+    commit_error: Option<String>,
     #[serde(default)]
     after: Option<Json>,
 }
@@ -220,8 +226,24 @@ fn run_case(meta: &Arc<CharmMeta>, base: &Json, case: &Case) -> Result<Vec<Strin
             case.code, out.code
         ));
     }
+    if let Some(expected) = &case.logs {
+        let actual = serde_json::to_value(backend.logs()).map_err(|e| e.to_string())?;
+        if actual != *expected {
+            problems.push(format!("logs: expected {expected}\n      got      {actual}"));
+        }
+    }
+    if case.after.is_some() || case.commit_error.is_some() {
+        match (backend.finish(case.commit), &case.commit_error) {
+            (Ok(()), None) => {}
+            (Err(e), Some(x)) if e == *x => {}
+            (got, want) => problems.push(format!(
+                "commit: expected {}, got {got:?}",
+                want.as_ref()
+                    .map_or_else(|| "success".to_string(), |w| format!("Err({w:?})"))
+            )),
+        }
+    }
     if let Some(expected) = &case.after {
-        backend.finish(case.commit)?;
         let actual = serde_json::to_value(backend.state()).map_err(|e| e.to_string())?;
         let mut found = Vec::new();
         subset(expected, &actual, "state", &mut found);

@@ -16,6 +16,9 @@ pub struct CharmMeta {
     pub endpoints: BTreeMap<String, Endpoint>,
     pub containers: Vec<String>,
     pub storage: BTreeMap<String, String>,
+    /// Storage name → how many instances a unit may have (`multiple.range`;
+    /// without it, exactly one).
+    pub storage_counts: BTreeMap<String, StorageCount>,
     pub config: BTreeMap<String, ConfigOption>,
     /// Action name → params schema (JSON), used for defaults.
     pub actions: BTreeMap<String, serde_json::Value>,
@@ -29,6 +32,47 @@ pub struct Endpoint {
     pub kind: RelationKind,
     /// `provides` or `requires`; `peers` for peers.
     pub role: &'static str,
+}
+
+/// Juju's `CountMin`/`CountMax` of one store: `multiple: {range: 2}`,
+/// `1-10` or `1-` (no maximum); without `multiple`, one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageCount {
+    pub min: u64,
+    /// `None`: no maximum (`range: 1-`).
+    pub max: Option<u64>,
+}
+
+impl Default for StorageCount {
+    fn default() -> Self {
+        StorageCount {
+            min: 1,
+            max: Some(1),
+        }
+    }
+}
+
+impl StorageCount {
+    /// Juju's `parseStorageMultiple`: `n`, `m-n` or `m-`.
+    fn parse(range: &str) -> Option<StorageCount> {
+        let num = |s: &str| {
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u64>().ok())
+                .flatten()
+        };
+        let (min, max) = match range.split_once('-') {
+            None => {
+                let n = num(range)?;
+                (n, Some(n))
+            }
+            Some((m, "")) => (num(m)?, None),
+            Some((m, n)) => (num(m)?, Some(num(n)?)),
+        };
+        if max.is_some_and(|x| x < min) {
+            return None;
+        }
+        Some(StorageCount { min, max })
+    }
 }
 
 /// The type of a config option.
@@ -94,6 +138,13 @@ struct RawEndpoint {
 struct RawStorage {
     #[serde(rename = "type")]
     kind: String,
+    #[serde(default)]
+    multiple: Option<RawMultiple>,
+}
+
+#[derive(Deserialize)]
+struct RawMultiple {
+    range: serde_norway::Value,
 }
 
 #[derive(Deserialize, Default)]
@@ -183,12 +234,36 @@ impl CharmMeta {
             }
             config.insert(key, option);
         }
-        let storage = raw.storage.into_iter().map(|(k, s)| (k, s.kind)).collect();
+        let mut storage = BTreeMap::new();
+        let mut storage_counts = BTreeMap::new();
+        for (name, s) in raw.storage {
+            let count = match &s.multiple {
+                None => StorageCount::default(),
+                Some(m) => {
+                    let range = match &m.range {
+                        serde_norway::Value::String(r) => Some(r.clone()),
+                        serde_norway::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    range
+                        .as_deref()
+                        .and_then(StorageCount::parse)
+                        .ok_or_else(|| {
+                            invalid(format!(
+                                "storage {name:?}: multiple.range must be \"n\", \"m-n\" or \"m-\""
+                            ))
+                        })?
+                }
+            };
+            storage_counts.insert(name.clone(), count);
+            storage.insert(name, s.kind);
+        }
         Ok(CharmMeta {
             name,
             endpoints,
             containers: raw.containers.into_keys().collect(),
             storage,
+            storage_counts,
             config,
             actions: raw.actions,
             subordinate: raw.subordinate,
@@ -228,6 +303,24 @@ mod tests {
         assert_eq!(m.name, "peer-counter");
         assert_eq!(m.endpoints["fastapi-peer"].kind, RelationKind::Peer);
         assert_eq!(m.config["mode"].default, Some(serde_json::json!("ok")));
+    }
+
+    #[test]
+    fn storage_ranges() {
+        let m = CharmMeta::parse(
+            "name: s\nstorage:\n  one: {type: filesystem}\n  few: {type: block, multiple: {range: 0-3}}\n  many: {type: block, multiple: {range: 2-}}\n  two: {type: block, multiple: {range: 2}}\n",
+            "x",
+        )
+        .unwrap();
+        let c = |min, max| StorageCount { min, max };
+        assert_eq!(m.storage_counts["one"], c(1, Some(1)));
+        assert_eq!(m.storage_counts["few"], c(0, Some(3)));
+        assert_eq!(m.storage_counts["many"], c(2, None));
+        assert_eq!(m.storage_counts["two"], c(2, Some(2)));
+        for bad in ["x", "3-1", "-2", ""] {
+            let text = format!("name: s\nstorage:\n  d: {{type: block, multiple: {{range: \"{bad}\"}}}}\n");
+            assert!(CharmMeta::parse(&text, "x").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,4 +4,4 @@
 pub mod metadata;
 pub mod names;
 
-pub use metadata::{CharmMeta, ConfigOption, ConfigType, Endpoint, MetaError};
+pub use metadata::{CharmMeta, ConfigOption, ConfigType, Endpoint, MetaError, StorageCount};

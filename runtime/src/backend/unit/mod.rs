@@ -21,7 +21,7 @@ mod unit_state;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::juju;
 use super::{Backend, HookCall, HookReply, HookTools, ToolResult};
@@ -32,14 +32,14 @@ use crate::event::ResolvedEvent;
 use crate::state::{Bag, State};
 
 /// A `juju-log` line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogLine {
     pub level: LogLevel,
     pub message: String,
 }
 
 /// What an action reported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActionReport {
     pub results: serde_json::Map<String, serde_json::Value>,
     pub logs: Vec<String>,
@@ -275,6 +275,7 @@ impl Backend for UnitBackend {
 impl UnitBackend {
     fn commit(&mut self, tx: Transaction) -> Result<(), String> {
         unit_state::check_total(tx.unit_state.as_ref())?;
+        self.check_storage_added(&tx.storage_added)?;
         for (id, bag) in tx.unit_bags {
             if let Some(r) = self.state.relations.iter_mut().find(|r| r.id == id) {
                 r.local_unit_data = bag;

@@ -70,12 +70,23 @@ impl UnitBackend {
         Ok(())
     }
 
+    /// `juju-log`: in relation hooks the tool puts `<endpoint>:<id>: ` before
+    /// the message, but not before the agent's own warning about an invalid
+    /// `--log-level` (which only the raw tool can produce: it is recognised
+    /// by its text, as `HookCall::JujuLog` carries no origin).
     pub(super) fn juju_log(&mut self, level: LogLevel, message: String) {
         let message = match &self.ctx.relation {
+            Some(_) if level == LogLevel::Warning && is_invalid_level_warning(&message) => message,
             Some(r) => format!("{}:{}: {message}", r.endpoint, r.id),
             None => message,
         };
         tracing::debug!(target: "charm", unit = %self.unit, ?level, "{message}");
         self.logs.push(LogLine { level, message });
     }
+}
+
+/// Juju's `Specified log level of "x" is not valid`, which `juju-log` logs
+/// without the relation prefix.
+fn is_invalid_level_warning(message: &str) -> bool {
+    message.starts_with("Specified log level of \"") && message.ends_with("\" is not valid")
 }
