@@ -229,7 +229,9 @@ fn run_case(meta: &Arc<CharmMeta>, base: &Json, case: &Case) -> Result<Vec<Strin
     if let Some(expected) = &case.logs {
         let actual = serde_json::to_value(backend.logs()).map_err(|e| e.to_string())?;
         if actual != *expected {
-            problems.push(format!("logs: expected {expected}\n      got      {actual}"));
+            problems.push(format!(
+                "logs: expected {expected}\n      got      {actual}"
+            ));
         }
     }
     if case.after.is_some() || case.commit_error.is_some() {

@@ -318,7 +318,9 @@ mod tests {
         assert_eq!(m.storage_counts["many"], c(2, None));
         assert_eq!(m.storage_counts["two"], c(2, Some(2)));
         for bad in ["x", "3-1", "-2", ""] {
-            let text = format!("name: s\nstorage:\n  d: {{type: block, multiple: {{range: \"{bad}\"}}}}\n");
+            let text = format!(
+                "name: s\nstorage:\n  d: {{type: block, multiple: {{range: \"{bad}\"}}}}\n"
+            );
             assert!(CharmMeta::parse(&text, "x").is_err(), "{bad}");
         }
     }

@@ -19,7 +19,6 @@ impl BuildArgs {
         let opts = BuildOptions {
             release: true,
             quiet: self.quiet,
-            ..Default::default()
         };
         let out = build_charm(&self.charm_dir, &opts)?;
         let size = std::fs::metadata(&out.component)

@@ -56,10 +56,10 @@ pub fn compile_cached(rt: &Runtime, bytes: &[u8], hash: &str) -> wasmtime::Resul
         }
     }
     let component = rt.compile(bytes)?;
-    if let Some(p) = path {
-        if let Err(e) = write_atomic(&p, &component.serialize()?) {
-            tracing::warn!("cannot cache compiled component at {}: {e}", p.display());
-        }
+    if let Some(p) = path
+        && let Err(e) = write_atomic(&p, &component.serialize()?)
+    {
+        tracing::warn!("cannot cache compiled component at {}: {e}", p.display());
     }
     Ok(component)
 }

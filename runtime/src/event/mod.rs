@@ -341,12 +341,12 @@ fn action_params(
                 out.insert(k.clone(), d.clone());
             }
         }
-        if schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) {
-            if let Some(k) = given.keys().find(|k| !props.contains_key(*k)) {
-                return err(format!(
-                    "action parameter {k:?} is not in the action's schema"
-                ));
-            }
+        if schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false))
+            && let Some(k) = given.keys().find(|k| !props.contains_key(*k))
+        {
+            return err(format!(
+                "action parameter {k:?} is not in the action's schema"
+            ));
         }
     }
     for (k, v) in given {

@@ -83,10 +83,10 @@ impl WasiGrants {
         for (k, v) in &self.env {
             b.env(k, v);
         }
-        if let Some((host, guest)) = &self.charm_dir {
-            if let Err(e) = b.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadOnly) {
-                tracing::warn!("cannot preopen {}: {e}", host.display());
-            }
+        if let Some((host, guest)) = &self.charm_dir
+            && let Err(e) = b.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadOnly)
+        {
+            tracing::warn!("cannot preopen {}: {e}", host.display());
         }
         b.build()
     }

@@ -19,13 +19,13 @@ pub(super) fn check_state_relations(meta: &CharmMeta, state: &State) -> Result<(
                 r.id, r.endpoint
             ));
         };
-        if let Some(kind) = r.kind {
-            if kind != ep.kind {
-                return Err(format!(
-                    "relation {} is {kind:?} but endpoint {:?} is {:?} in charmcraft.yaml",
-                    r.id, r.endpoint, ep.kind
-                ));
-            }
+        if let Some(kind) = r.kind
+            && kind != ep.kind
+        {
+            return Err(format!(
+                "relation {} is {kind:?} but endpoint {:?} is {:?} in charmcraft.yaml",
+                r.id, r.endpoint, ep.kind
+            ));
         }
     }
     Ok(())

@@ -167,16 +167,15 @@ impl UnitBackend {
         if owner == SecretOwner::Application && !self.is_leader() {
             return Err(juju::not_leader("this unit is not the leader"));
         }
-        if let Some(l) = &options.label {
-            if self
+        if let Some(l) = &options.label
+            && self
                 .secrets_view()
                 .iter()
                 .any(|s| s.owner.is_some() && s.label.as_ref() == Some(l))
-            {
-                return Err(juju::invalid(format!(
-                    "secret with label {l:?} already exists"
-                )));
-            }
+        {
+            return Err(juju::invalid(format!(
+                "secret with label {l:?} already exists"
+            )));
         }
         let id = self.new_secret_id();
         let secret = SecretState {
@@ -364,19 +363,19 @@ impl UnitBackend {
         self.check_owner(idx, "grant")?;
         let r = self.relation(Some(relation))?;
         let app = self.remote_app_of(r);
-        if let Some(u) = unit {
-            if crate::charm::names::unit_app(u) != Some(app.as_str()) {
-                return Err(juju::invalid(format!(
-                    "cannot specify unit {u:?} in relation to application {app:?}"
-                )));
-            }
+        if let Some(u) = unit
+            && crate::charm::names::unit_app(u) != Some(app.as_str())
+        {
+            return Err(juju::invalid(format!(
+                "cannot specify unit {u:?} in relation to application {app:?}"
+            )));
         }
         let grants = self.secrets()[idx].grants.entry(relation).or_default();
-        if let Some(u) = unit {
-            if !grants.iter().any(|g| g == u) {
-                grants.push(u.to_string());
-                grants.sort();
-            }
+        if let Some(u) = unit
+            && !grants.iter().any(|g| g == u)
+        {
+            grants.push(u.to_string());
+            grants.sort();
         }
         Ok(())
     }

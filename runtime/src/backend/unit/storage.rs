@@ -22,17 +22,30 @@ impl UnitBackend {
         let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
         for (name, n) in added {
             let current = counts.entry(name).or_insert_with(|| {
-                self.state.storages.iter().filter(|s| s.name == *name).count() as u64
+                self.state
+                    .storages
+                    .iter()
+                    .filter(|s| s.name == *name)
+                    .count() as u64
             });
             let n = u64::from(*n);
             let count = *current + n;
-            let range = self.meta.storage_counts.get(name).copied().unwrap_or_default();
+            let range = self
+                .meta
+                .storage_counts
+                .get(name)
+                .copied()
+                .unwrap_or_default();
             let plural = if n == 1 { "" } else { "s" };
-            let attaching = format!("attaching {n} storage instance{plural} brings the total to {count}");
+            let attaching =
+                format!("attaching {n} storage instance{plural} brings the total to {count}");
             let problem = if range.min == 1 && range.max == Some(1) && count != 1 {
                 Some("cannot attach, storage is singular".to_string())
             } else if count < range.min {
-                Some(format!("{attaching}, which is less than the minimum of {}", range.min))
+                Some(format!(
+                    "{attaching}, which is less than the minimum of {}",
+                    range.min
+                ))
             } else {
                 match range.max {
                     Some(max) if count > max => {
