@@ -2,6 +2,7 @@
 //! Scenario. An event runs against an input State and produces an output
 //! State holding what a Juju controller would hold afterwards.
 
+pub mod container;
 mod relation;
 mod secret;
 
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use container::ContainerState;
 pub use relation::{RelationKind, RelationState};
 pub use secret::{SecretRevision, SecretState};
 
@@ -95,15 +97,6 @@ pub struct StorageState {
     pub index: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-}
-
-/// A workload container and its Pebble.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContainerState {
-    pub name: String,
-    #[serde(default)]
-    pub can_connect: bool,
 }
 
 /// One network binding's addresses.

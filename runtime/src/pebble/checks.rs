@@ -1,0 +1,445 @@
+//! Health checks (`checkstate`): each running check is a `perform-check`
+//! change ticking every `period`; failures count up to `threshold`, then
+//! the change errors, services' `on-check-failure` actions fire and a
+//! `recover-check` change takes over until a run succeeds. Outcomes are
+//! scripted by the State, so a test decides when a check fails.
+
+use serde::{Deserialize, Serialize};
+
+use crate::pebble::changes::{Status, Work};
+use crate::pebble::clock::Timer;
+use crate::pebble::daemon::{ApiError, Pebble};
+use crate::pebble::duration::Duration;
+use crate::pebble::go::quote;
+use crate::pebble::layer::Check;
+
+/// The scripted results of a check's runs: `outcomes` in order, then
+/// `then` for every later run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckScript {
+    /// `"ok"` or `"fail"` (optionally `"fail: <error message>"`), per run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<String>,
+    /// The outcome once `outcomes` is used up (default `"ok"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub then: Option<String>,
+}
+
+/// The runtime record of a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckData {
+    pub config: Check,
+    pub running: bool,
+    pub successes: u64,
+    pub failures: u64,
+    pub change_id: Option<String>,
+    pub prev_change_id: Option<String>,
+    /// Failures counted by the current perform/recover task.
+    pub task_failures: u64,
+    pub epoch: u64,
+}
+
+/// A check as `GET /v1/checks` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInfo {
+    pub name: String,
+    pub level: String,
+    pub startup: String,
+    pub status: String,
+    pub successes: u64,
+    pub failures: u64,
+    pub threshold: u64,
+    pub change_id: Option<String>,
+    pub prev_change_id: Option<String>,
+}
+
+impl CheckData {
+    pub fn new(config: Check) -> CheckData {
+        CheckData {
+            config,
+            running: false,
+            successes: 0,
+            failures: 0,
+            change_id: None,
+            prev_change_id: None,
+            task_failures: 0,
+            epoch: 0,
+        }
+    }
+
+    pub fn status(&self) -> &'static str {
+        if !self.running {
+            "inactive"
+        } else if self.failures >= self.config.threshold.max(1) as u64 {
+            "down"
+        } else {
+            "up"
+        }
+    }
+
+    pub fn info(&self, name: &str) -> CheckInfo {
+        CheckInfo {
+            name: name.to_string(),
+            level: self.config.level.clone(),
+            startup: if self.config.enabled() {
+                "enabled"
+            } else {
+                "disabled"
+            }
+            .into(),
+            status: self.status().into(),
+            successes: self.successes,
+            failures: self.failures,
+            threshold: self.config.threshold.max(0) as u64,
+            change_id: self.change_id.clone(),
+            prev_change_id: self.prev_change_id.clone(),
+        }
+    }
+}
+
+/// The error a failed run reports, by probe kind.
+fn failure_message(check: &Check, scripted: Option<&str>) -> String {
+    if let Some(m) = scripted.filter(|m| !m.is_empty()) {
+        return m.to_string();
+    }
+    if let Some(h) = &check.http {
+        format!("non-2xx status code 500; GET {}", h.url)
+    } else if let Some(t) = &check.tcp {
+        let host = if t.host.is_empty() {
+            "localhost"
+        } else {
+            &t.host
+        };
+        format!("dial tcp {host}:{}: connect: connection refused", t.port)
+    } else {
+        "exit status 1".into()
+    }
+}
+
+impl Pebble {
+    /// Start checks that should run after a plan change, stop removed or
+    /// changed ones (`CheckManager.PlanChanged`).
+    pub(crate) fn checks_plan_changed(&mut self) {
+        let plan = self.plan.plan().checks.clone();
+        let names: Vec<String> = self.checks.keys().cloned().collect();
+        for name in names {
+            let keep = plan.get(&name) == Some(&self.checks[&name].config);
+            if !keep {
+                self.stop_check(&name);
+                self.checks.remove(&name);
+            }
+        }
+        for (name, config) in plan {
+            if self.checks.contains_key(&name) {
+                continue;
+            }
+            let enabled = config.enabled();
+            self.checks.insert(name.clone(), CheckData::new(config));
+            if enabled {
+                self.start_check(&name);
+            }
+        }
+    }
+
+    /// Start stopped startup-enabled checks (`CheckManager.Replan`).
+    pub(crate) fn replan_checks(&mut self) {
+        let names: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|(_, c)| !c.running && c.config.enabled())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for n in names {
+            self.start_check(&n);
+        }
+    }
+
+    /// Start a check's perform-check change (used when loading a State).
+    pub(crate) fn start_check_named(&mut self, name: &str) {
+        self.start_check(name);
+    }
+
+    fn start_check(&mut self, name: &str) {
+        let now = self.now();
+        let Some(c) = self.checks.get(name) else {
+            return;
+        };
+        let summary = format!("Perform {} check {}", c.config.kind(), quote(name));
+        let period = c.config.period.value;
+        let change = self.changes.new_change(now, "perform-check", &summary);
+        let task = self.changes.add_task(
+            now,
+            &change,
+            "perform-check",
+            &summary,
+            Work::PerformCheck(name.to_string()),
+            Vec::new(),
+            Vec::new(),
+        );
+        self.changes.set_status(&task, now, Status::Doing);
+        if let Some(ch) = self.changes.change_mut(&change) {
+            ch.data
+                .insert("check-name".into(), serde_json::Value::from(name));
+        }
+        let epoch = self.next_epoch();
+        let c = self.checks.get_mut(name).expect("exists");
+        c.running = true;
+        c.change_id = Some(change);
+        c.task_failures = 0;
+        c.epoch = epoch;
+        self.clock.after(
+            positive(period),
+            Timer::CheckTick {
+                check: name.to_string(),
+                epoch,
+            },
+        );
+        self.announce_changes();
+    }
+
+    fn stop_check(&mut self, name: &str) {
+        let now = self.now();
+        let Some(c) = self.checks.get_mut(name) else {
+            return;
+        };
+        if !c.running {
+            return;
+        }
+        c.running = false;
+        c.epoch = 0;
+        let change = c.change_id.clone();
+        if let Some(ch) = change.and_then(|id| self.changes.change(&id).cloned()) {
+            for t in ch.tasks {
+                if self.changes.task(&t).is_some_and(|t| !t.status.ready()) {
+                    self.changes.set_status(&t, now, Status::Undone);
+                }
+            }
+        }
+        self.announce_changes();
+    }
+
+    /// One run of a check.
+    pub(crate) fn check_tick(&mut self, name: &str, epoch: u64) {
+        let Some(c) = self.checks.get(name) else {
+            return;
+        };
+        if c.epoch != epoch || !c.running {
+            return;
+        }
+        let Some(change) = c.change_id.clone() else {
+            return;
+        };
+        let Some(task) = self
+            .changes
+            .change(&change)
+            .and_then(|ch| ch.tasks.first().cloned())
+        else {
+            return;
+        };
+        let recovering = self
+            .changes
+            .change(&change)
+            .is_some_and(|ch| ch.kind == "recover-check");
+        let outcome = self.next_outcome(name);
+        let now = self.now();
+        let c = self.checks.get_mut(name).expect("exists");
+        let threshold = c.config.threshold.max(1) as u64;
+        let period = c.config.period.value;
+        match outcome {
+            Ok(()) => {
+                c.successes += 1;
+                if recovering {
+                    c.failures = 0;
+                    c.task_failures = 0;
+                    self.finish_task(&task, None);
+                    return;
+                }
+                if c.task_failures > 0 {
+                    let n = c.task_failures;
+                    c.failures = 0;
+                    c.task_failures = 0;
+                    let msg = format!(
+                        "succeeded after {n} {}",
+                        if n == 1 { "failure" } else { "failures" }
+                    );
+                    self.changes.log(&task, now, "INFO", &msg);
+                }
+            }
+            Err(message) => {
+                c.failures += 1;
+                c.task_failures += 1;
+                if !recovering && c.task_failures >= threshold {
+                    self.finish_task(&task, Some(message));
+                    self.check_failed(name);
+                    return;
+                }
+                self.changes.log(&task, now, "ERROR", &message);
+            }
+        }
+        self.clock.after(
+            positive(period),
+            Timer::CheckTick {
+                check: name.to_string(),
+                epoch,
+            },
+        );
+    }
+
+    fn next_outcome(&mut self, name: &str) -> Result<(), String> {
+        let config = self.checks[name].config.clone();
+        let script = self.check_scripts.entry(name.to_string()).or_default();
+        let raw = if script.outcomes.is_empty() {
+            script.then.clone().unwrap_or_else(|| "ok".into())
+        } else {
+            script.outcomes.remove(0)
+        };
+        let raw = raw.trim();
+        if raw == "ok" || raw == "pass" || raw == "up" {
+            Ok(())
+        } else {
+            let msg = raw
+                .strip_prefix("fail")
+                .map(|m| m.trim_start_matches(':').trim())
+                .filter(|m| !m.is_empty());
+            Err(failure_message(&config, msg))
+        }
+    }
+
+    /// A check change's status moved: a perform-check that errored hands
+    /// over to recover-check; a recover-check that finished hands back.
+    pub(crate) fn check_change_status(&mut self, change: &str, status: Status) {
+        let Some(ch) = self.changes.change(change) else {
+            return;
+        };
+        let kind = ch.kind.clone();
+        let Some(name) = ch
+            .data
+            .get("check-name")
+            .and_then(|v| v.as_str())
+            .map(String::from)
+        else {
+            return;
+        };
+        let Some(c) = self.checks.get(&name) else {
+            return;
+        };
+        if !c.running || c.change_id.as_deref() != Some(change) {
+            return;
+        }
+        let now = self.now();
+        let (next_kind, verb) = match (kind.as_str(), status) {
+            ("perform-check", Status::Error) => ("recover-check", "Recover"),
+            ("recover-check", Status::Done) => ("perform-check", "Perform"),
+            _ => return,
+        };
+        let summary = format!("{verb} {} check {}", c.config.kind(), quote(&name));
+        let period = c.config.period.value;
+        let failures = c.task_failures;
+        let new = self.changes.new_change(now, next_kind, &summary);
+        let task = self.changes.add_task(
+            now,
+            &new,
+            next_kind,
+            &summary,
+            if next_kind == "recover-check" {
+                Work::RecoverCheck(name.clone())
+            } else {
+                Work::PerformCheck(name.clone())
+            },
+            Vec::new(),
+            Vec::new(),
+        );
+        self.changes.set_status(&task, now, Status::Doing);
+        if let Some(ch) = self.changes.change_mut(&new) {
+            ch.data
+                .insert("check-name".into(), serde_json::Value::from(name.as_str()));
+        }
+        let epoch = self.next_epoch();
+        let c = self.checks.get_mut(&name).expect("exists");
+        c.prev_change_id = c.change_id.replace(new);
+        c.epoch = epoch;
+        c.task_failures = if next_kind == "recover-check" {
+            failures
+        } else {
+            0
+        };
+        self.clock
+            .after(positive(period), Timer::CheckTick { check: name, epoch });
+    }
+
+    /// `GET /v1/checks`.
+    pub fn check_infos(&mut self, level: &str, names: &[String]) -> Vec<CheckInfo> {
+        self.settle();
+        self.checks
+            .iter()
+            .filter(|(n, _)| names.is_empty() || names.contains(n))
+            .filter(|(_, c)| level.is_empty() || c.config.level == level)
+            .map(|(n, c)| c.info(n))
+            .collect()
+    }
+
+    /// `POST /v1/checks` start/stop: the names whose state changed.
+    pub fn checks_action(
+        &mut self,
+        action: &str,
+        names: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        self.settle();
+        if action != "start" && action != "stop" {
+            return Err(ApiError::bad_request(format!(
+                "invalid action {}",
+                quote(action)
+            )));
+        }
+        if names.is_empty() {
+            return Err(ApiError::bad_request(
+                "must specify checks for start action".replace("start", action),
+            ));
+        }
+        let missing: Vec<&String> = names
+            .iter()
+            .filter(|n| !self.checks.contains_key(*n))
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
+            return Err(ApiError::bad_request(format!(
+                "cannot {action} checks: cannot find checks in plan: {}",
+                list.join(", ")
+            )));
+        }
+        let mut changed = Vec::new();
+        for n in names {
+            let running = self.checks[n].running;
+            if action == "start" && !running {
+                self.start_check(n);
+                changed.push(n.clone());
+            } else if action == "stop" && running {
+                self.stop_check(n);
+                changed.push(n.clone());
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        self.settle();
+        Ok(changed)
+    }
+
+    /// `GET /v1/health`: false when a matching running check is down.
+    /// `ready` counts `alive` checks too.
+    pub fn healthy(&mut self, level: &str, names: &[String]) -> bool {
+        self.settle();
+        !self.checks.iter().any(|(n, c)| {
+            let level_ok = match level {
+                "" => true,
+                "alive" => c.config.level == "alive",
+                _ => c.config.level == "alive" || c.config.level == "ready",
+            };
+            level_ok && (names.is_empty() || names.contains(n)) && c.status() == "down"
+        })
+    }
+}
+
+fn positive(d: Duration) -> Duration {
+    if d.0 <= 0 { Duration(1) } else { d }
+}

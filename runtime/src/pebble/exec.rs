@@ -1,0 +1,243 @@
+//! Exec (`cmdstate`): commands run against handlers the State declares
+//! (longest command prefix wins), on virtual time, with Pebble's checks of
+//! the executable, user, service context and working directory, and an
+//! `exec` change whose task records the exit code.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pebble::changes::{Status, Work};
+use crate::pebble::daemon::{ApiError, Pebble};
+use crate::pebble::duration::Duration;
+use crate::pebble::go::quote;
+
+/// How a command behaves, for commands starting with `command`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecHandler {
+    /// The command prefix this handler answers (empty: every command).
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub exit_code: i32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stdout: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// How long it runs (a Go duration; default instant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
+/// One command that ran, as the State records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecRecord {
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<i64>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stdin: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    pub exit_code: i32,
+}
+
+/// Handlers and history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecState {
+    pub handlers: Vec<ExecHandler>,
+    pub history: Vec<ExecRecord>,
+}
+
+/// An exec request (`POST /v1/exec`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecRequest {
+    pub command: Vec<String>,
+    pub service_context: Option<String>,
+    pub environment: Vec<(String, String)>,
+    pub working_dir: Option<String>,
+    pub timeout: Option<Duration>,
+    pub user_id: Option<i64>,
+    pub user: Option<String>,
+    pub group_id: Option<i64>,
+    pub group: Option<String>,
+    pub stdin: Vec<u8>,
+    pub split_stderr: bool,
+}
+
+/// What a finished command gave back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecResult {
+    pub change_id: String,
+    pub task_id: String,
+    pub environment: BTreeMap<String, String>,
+    pub working_dir: String,
+    pub exit_code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// `timed out after ...` when the timeout killed it.
+    pub timed_out: Option<String>,
+}
+
+impl Pebble {
+    /// Run a command to completion (the change and its task included).
+    pub fn exec(&mut self, req: &ExecRequest) -> Result<ExecResult, ApiError> {
+        self.settle();
+        let Some(program) = req.command.first() else {
+            return Err(ApiError::bad_request("must specify command"));
+        };
+        // Service context, then the request's own settings.
+        let mut env: BTreeMap<String, String> = BTreeMap::new();
+        let (mut uid, mut gid) = (req.user_id, req.group_id);
+        let (mut user, mut group) = (
+            req.user.clone().unwrap_or_default(),
+            req.group.clone().unwrap_or_default(),
+        );
+        let mut working_dir = req.working_dir.clone().unwrap_or_default();
+        if let Some(ctx) = req.service_context.as_deref().filter(|c| !c.is_empty()) {
+            let Some(s) = self.plan.plan().services.get(ctx) else {
+                return Err(ApiError::bad_request(format!(
+                    "context service {} not found",
+                    quote(ctx)
+                )));
+            };
+            env.extend(s.environment.clone().unwrap_or_default());
+            if uid.is_none() {
+                uid = s.user_id;
+            }
+            if gid.is_none() {
+                gid = s.group_id;
+            }
+            if user.is_empty() {
+                user = s.user.clone();
+            }
+            if group.is_empty() {
+                group = s.group.clone();
+            }
+            if working_dir.is_empty() {
+                working_dir = s.working_dir.clone();
+            }
+        }
+        env.extend(req.environment.iter().cloned());
+        let ids = self
+            .accounts
+            .normalize(uid, gid, &user, &group)
+            .map_err(ApiError::bad_request)?;
+        let (home, username) = match ids {
+            Some((u, _)) => match self.accounts.user_by_id(u as u32) {
+                Some((name, acct)) => (
+                    acct.home.clone().unwrap_or_else(|| "/".into()),
+                    name.to_string(),
+                ),
+                None => ("/".to_string(), String::new()),
+            },
+            None => ("/root".to_string(), "root".to_string()),
+        };
+        env.entry("HOME".into()).or_insert_with(|| home.clone());
+        if !username.is_empty() {
+            env.entry("USER".into()).or_insert(username);
+        }
+        env.entry("LANG".into()).or_insert_with(|| "C.UTF-8".into());
+        env.entry("PATH".into()).or_insert_with(|| {
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
+        });
+        if working_dir.is_empty() {
+            working_dir = home;
+        }
+        let handler = self
+            .exec
+            .handlers
+            .iter()
+            .filter(|h| req.command.starts_with(&h.command))
+            .max_by_key(|h| h.command.len())
+            .cloned();
+        let Some(handler) = handler else {
+            return Err(ApiError::bad_request(format!(
+                "cannot find executable {}",
+                quote(program)
+            )));
+        };
+        if !matches!(
+            self.fs.get(&working_dir).map(|e| &e.kind),
+            Some(crate::pebble::fs::Kind::Dir)
+        ) {
+            return Err(ApiError::server(format!(
+                "cannot call exec: working directory {} does not exist",
+                quote(&working_dir)
+            )));
+        }
+        let now = self.now();
+        let summary = format!("Execute command {}", quote(program));
+        let change = self.changes.new_change(now, "exec", &summary);
+        let task = self.changes.add_task(
+            now,
+            &change,
+            "exec",
+            &summary,
+            Work::Exec,
+            Vec::new(),
+            Vec::new(),
+        );
+        self.changes.set_status(&task, now, Status::Doing);
+        self.announce_changes();
+        let runs_for = handler
+            .duration
+            .as_deref()
+            .and_then(|d| Duration::parse(d).ok())
+            .unwrap_or_default();
+        let timed_out = req.timeout.filter(|t| *t < runs_for);
+        let elapsed = timed_out.unwrap_or(runs_for);
+        self.advance(elapsed);
+        let exit_code = if timed_out.is_some() {
+            -1
+        } else {
+            handler.exit_code
+        };
+        if let Some(t) = self.changes.task_mut(&task) {
+            t.data
+                .insert("exit-code".into(), serde_json::Value::from(exit_code));
+        }
+        let timeout_msg =
+            timed_out.map(|t| format!("timed out after {t}: context deadline exceeded"));
+        self.finish_task(&task, timeout_msg.clone());
+        self.exec.history.push(ExecRecord {
+            command: req.command.clone(),
+            environment: req.environment.iter().cloned().collect(),
+            working_dir: working_dir.clone(),
+            user_id: ids.map(|i| i.0),
+            group_id: ids.map(|i| i.1),
+            stdin: String::from_utf8_lossy(&req.stdin).into_owned(),
+            timeout: req.timeout.map(|t| t.to_string()),
+            exit_code,
+        });
+        let (stdout, stderr) = if timed_out.is_some() {
+            (Vec::new(), Vec::new())
+        } else if req.split_stderr {
+            (handler.stdout.into_bytes(), handler.stderr.into_bytes())
+        } else {
+            let mut out = handler.stdout.into_bytes();
+            out.extend(handler.stderr.into_bytes());
+            (out, Vec::new())
+        };
+        Ok(ExecResult {
+            change_id: change,
+            task_id: task,
+            environment: env,
+            working_dir,
+            exit_code,
+            stdout,
+            stderr,
+            timed_out: timeout_msg,
+        })
+    }
+}
