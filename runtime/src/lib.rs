@@ -13,3 +13,4 @@ pub mod pebble;
 pub mod run;
 pub mod sandbox;
 pub mod state;
+pub mod trace;

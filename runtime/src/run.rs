@@ -1,16 +1,22 @@
-//! Running one event for one unit from a State: the `charmbox run` job.
+//! Running events for one unit from a State: the `charmbox run` job, with or
+//! without a trace.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::backend::unit::{ActionReport, LogLine, UnitBackend};
+use crate::backend::unit::{ActionReport, DEFAULT_NOW_NS, LogLine, UnitBackend};
+use crate::bindings::event::Event;
 use crate::charm::CharmMeta;
 use crate::engine::{CharmComponent, DispatchOptions, DispatchStats, LoadError, Outcome, Runtime};
 use crate::event::EventSpec;
-use crate::sandbox::WasiGrants;
+use crate::sandbox::{WasiGrants, parse_rfc3339_ns};
 use crate::state::State;
+use crate::trace::format::{
+    DispatchLine, EngineSettings, Header, OutcomeLine, TRACE_FORMAT, TRACE_VERSION,
+};
+use crate::trace::{Recorder, TraceWriter};
 
 /// A charm: its metadata, its loaded component, and its directory.
 pub struct Charm {
@@ -71,6 +77,37 @@ impl Charm {
             dir,
         })
     }
+
+    /// A trace header for runs of this charm.
+    pub fn trace_header(&self, rt: &Runtime, fuel: Option<u64>, seed: u64) -> Header {
+        Header {
+            format: TRACE_FORMAT.into(),
+            version: TRACE_VERSION,
+            charmbox: env!("CARGO_PKG_VERSION").into(),
+            charm: self.meta.name.clone(),
+            component: self.component.hash.clone(),
+            engine: EngineSettings {
+                fuel_per_event: fuel.unwrap_or(rt.config().fuel_per_event),
+                max_memory: rt.config().max_memory,
+                nan_canonicalization: true,
+            },
+            seed,
+        }
+    }
+}
+
+/// What a WASI guest sees for this State and event.
+pub fn wasi_grants(state: &State, event: &Event, charm_dir: Option<&Path>) -> WasiGrants {
+    WasiGrants {
+        now_ns: state
+            .now
+            .as_deref()
+            .and_then(parse_rfc3339_ns)
+            .unwrap_or(DEFAULT_NOW_NS),
+        seed: state.seed,
+        charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
+        env: event.env.clone(),
+    }
 }
 
 /// What one event did.
@@ -90,6 +127,8 @@ pub enum RunError {
     Event(#[from] crate::event::EventError),
     #[error("the state does not fit the charm: {0}")]
     State(String),
+    #[error("cannot write the trace: {0}")]
+    Trace(#[from] std::io::Error),
 }
 
 /// Run `spec` against `state`; returns the output State and a report.
@@ -100,32 +139,71 @@ pub fn run_event(
     spec: &EventSpec,
     fuel: Option<u64>,
 ) -> Result<(State, RunReport), RunError> {
+    run_event_traced(rt, charm, state, spec, fuel, None)
+}
+
+/// [`run_event`], recording the dispatch into `trace` when given.
+pub fn run_event_traced(
+    rt: &Runtime,
+    charm: &Charm,
+    state: State,
+    spec: &EventSpec,
+    fuel: Option<u64>,
+    trace: Option<&mut TraceWriter>,
+) -> Result<(State, RunReport), RunError> {
     let resolved = spec.resolve(&charm.meta, &state)?;
-    let grants = WasiGrants {
-        now_ns: state
-            .now
-            .as_deref()
-            .and_then(crate::sandbox::parse_rfc3339_ns)
-            .unwrap_or(crate::backend::unit::DEFAULT_NOW_NS),
-        seed: state.seed,
-        charm_dir: Some((charm.dir.clone(), resolved.event.context.charm_dir.clone())),
-        env: resolved.event.env.clone(),
+    let opts = DispatchOptions {
+        grants: wasi_grants(&state, &resolved.event, Some(&charm.dir)),
+        fuel,
     };
+    let event = &resolved.event;
+    let Some(trace) = trace else {
+        let backend =
+            UnitBackend::new(charm.meta.clone(), state, &resolved).map_err(RunError::State)?;
+        let (backend, outcome, stats) = charm.component.dispatch(rt, backend, event, &opts);
+        return Ok(finish(backend, outcome, stats, resolved.params.is_some()));
+    };
+    let snapshot = state.clone();
     let backend =
         UnitBackend::new(charm.meta.clone(), state, &resolved).map_err(RunError::State)?;
-    let opts = DispatchOptions { grants, fuel };
-    let (backend, outcome, stats) = charm
+    let (rec, outcome, stats) = charm
         .component
-        .dispatch(rt, backend, &resolved.event, &opts);
-    let action = resolved
-        .params
-        .is_some()
-        .then(|| backend.action_report().clone());
+        .dispatch(rt, Recorder::new(backend), event, &opts);
+    let action = resolved.params.is_some();
+    let (state, report) = finish(rec.inner, outcome, stats, action);
+    let start = DispatchLine {
+        n: 0,
+        unit: resolved.event.context.unit_name.clone(),
+        name: spec.name.clone(),
+        action: spec.action,
+        event: resolved.event,
+        params: resolved.params,
+        snapshot,
+    };
+    let end = OutcomeLine {
+        n: 0,
+        outcome: report.outcome.clone(),
+        fuel_used: report.stats.fuel_used,
+        logs: report.logs.clone(),
+        action: report.action.clone(),
+        delta: Vec::new(),
+    };
+    trace.dispatch(start, rec.calls, end, state.clone())?;
+    Ok((state, report))
+}
+
+fn finish(
+    backend: UnitBackend,
+    outcome: Outcome,
+    stats: DispatchStats,
+    action: bool,
+) -> (State, RunReport) {
+    let action = action.then(|| backend.action_report().clone());
     let report = RunReport {
         outcome,
         logs: backend.logs().to_vec(),
         action,
         stats,
     };
-    Ok((backend.into_state(), report))
+    (backend.into_state(), report)
 }

@@ -9,6 +9,7 @@ mod cargo;
 mod component;
 mod toolchain;
 
+use sha2::Digest;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -208,17 +209,21 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
     }
     let toolchain = toolchain::ensure(charm_dir)?;
     let target_dir = guest_target_dir(charm_dir);
+    // Charms share one guest target dir, where two crates of the same name
+    // (a charm and a changed copy of it) uplift to the same core-module path:
+    // build, read and encode as one step per process.
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let core = cargo::build(charm_dir, &target_dir, &toolchain, opts)?;
-
+    let module = fs::read(&core).map_err(|source| BuildError::ReadModule {
+        path: core.clone(),
+        source,
+    })?;
+    let bytes = component::encode(&core, &module)?;
     let component = charm_dir.join(format!("{charm_name}.wasm"));
-    if is_up_to_date(&component, &core) {
-        tracing::debug!(component = %component.display(), "component up to date");
+    if fs::read(&component).ok().as_deref() == Some(&bytes[..]) {
+        tracing::debug!(component = %component.display(), "component unchanged");
     } else {
-        let module = fs::read(&core).map_err(|source| BuildError::ReadModule {
-            path: core.clone(),
-            source,
-        })?;
-        let bytes = component::encode(&core, &module)?;
         write_atomically(&component, &bytes)?;
         if !opts.quiet {
             eprintln!(
@@ -310,10 +315,58 @@ fn validate_charm_name(name: &str) -> Result<(), BuildError> {
 /// inside this repository (shared, so guest dependencies are compiled
 /// once), else the charm's own `target/`.
 fn guest_target_dir(charm_dir: &Path) -> PathBuf {
-    match workspace_root(charm_dir) {
-        Some(root) => root.join("target").join("guest"),
-        None => charm_dir.join("target"),
+    let Some(root) = workspace_root(charm_dir) else {
+        return charm_dir.join("target");
+    };
+    let shared = root.join("target").join("guest");
+    // cargo names a cdylib's output after the crate alone, and trusts its
+    // fingerprints over the file: two crates of one name (a charm and a
+    // changed copy of it) sharing a target dir would hand each other's
+    // module out. The first charm dir to claim a crate name keeps the shared
+    // dir; another one gets a dir of its own.
+    let Some(krate) = package_name(charm_dir) else {
+        return shared;
+    };
+    let me = charm_dir
+        .canonicalize()
+        .unwrap_or_else(|_| charm_dir.to_path_buf())
+        .display()
+        .to_string();
+    let owners = shared.join(".owners");
+    let claim = owners.join(&krate);
+    match fs::read_to_string(&claim) {
+        Ok(owner) if owner == me => shared,
+        Ok(_) => {
+            let tag: String = sha2::Sha256::digest(me.as_bytes())[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            root.join("target")
+                .join("guest-copies")
+                .join(format!("{krate}-{tag}"))
+        }
+        Err(_) => {
+            let _ = fs::create_dir_all(&owners).and_then(|()| fs::write(&claim, &me));
+            shared
+        }
     }
+}
+
+/// The `[package]` name in the charm's Cargo.toml.
+fn package_name(charm_dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(charm_dir.join("Cargo.toml")).ok()?;
+    let mut in_package = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            if let Some(rest) = line.strip_prefix("name") {
+                let value = rest.trim_start().strip_prefix('=')?.trim();
+                return Some(value.trim_matches('"').to_string());
+            }
+        }
+    }
+    None
 }
 
 /// The charmbox workspace enclosing `charm_dir`: the nearest ancestor with a
@@ -335,15 +388,6 @@ fn is_charmbox_workspace(dir: &Path) -> bool {
     fs::read_to_string(dir.join("Cargo.toml"))
         .map(|text| text.lines().any(|l| l.trim() == "[workspace]"))
         .unwrap_or(false)
-}
-
-/// Whether `output` exists and is at least as new as `input`.
-fn is_up_to_date(output: &Path, input: &Path) -> bool {
-    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-    match (modified(output), modified(input)) {
-        (Some(out), Some(inp)) => out >= inp,
-        _ => false,
-    }
 }
 
 /// Write `bytes` to `path` through a temporary file and a rename, so a
@@ -551,13 +595,8 @@ mod tests {
     #[test]
     fn up_to_date_compares_modification_times() {
         let dir = temp_dir("mtime");
-        let core = dir.join("core.wasm");
         let out = dir.join("out.wasm");
-        assert!(!is_up_to_date(&out, &core));
-        fs::write(&core, b"core").unwrap();
-        assert!(!is_up_to_date(&out, &core));
         write_atomically(&out, b"component").unwrap();
-        assert!(is_up_to_date(&out, &core));
         assert_eq!(fs::read(&out).unwrap(), b"component");
         let leftovers: Vec<_> = fs::read_dir(&dir)
             .unwrap()

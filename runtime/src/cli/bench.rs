@@ -1,14 +1,18 @@
-//! `charmbox bench`: time repeated dispatches of one event and print the
-//! distribution. Loading and compiling are done once, outside the timing.
+//! `charmbox bench`: time repeated dispatches of one event, with and without
+//! trace recording, or the speed of exact replay; prints the distributions.
+//! Loading and compiling are done once, outside the timing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event};
+use charmbox::run::{Charm, run_event_traced};
 use charmbox::state::State;
+use charmbox::trace::replay::replay_exact;
+use charmbox::trace::{TraceWriter, read_trace};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -24,51 +28,116 @@ pub struct BenchArgs {
     /// Timed dispatches (after 10% as many for warm-up).
     #[arg(long, default_value_t = 2000)]
     pub iterations: usize,
+    /// Instead: replay this trace exactly (recorded with --charm) and report
+    /// host calls per second.
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
 }
 
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// Median, p10, p90, mean of sorted samples, in µs.
+fn summary(samples: &mut [Duration]) -> (f64, String) {
+    samples.sort();
+    let pct = |p: f64| micros(samples[((samples.len() - 1) as f64 * p) as usize]);
+    let mean = micros(samples.iter().sum::<Duration>()) / samples.len() as f64;
+    let median = pct(0.5);
+    let line = format!(
+        "median {median:.1} µs   p10 {:.1} µs   p90 {:.1} µs   mean {mean:.1} µs   min {:.1} µs",
+        pct(0.1),
+        pct(0.9),
+        micros(samples[0])
+    );
+    (median, line)
+}
+
 impl BenchArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        let rt = Runtime::new(RuntimeConfig::default())?;
+        let charm = Charm::open(&rt, &self.charm)?;
+        if let Some(trace) = &self.replay {
+            return self.bench_replay(&rt, &charm, trace);
+        }
         let state = match &self.state {
             Some(p) => State::load(p)?,
             None => State::default(),
         };
-        let rt = Runtime::new(RuntimeConfig::default())?;
-        let charm = Charm::open(&rt, &self.charm)?;
         let spec = EventSpec::named(&self.event);
+        let header = charm.trace_header(&rt, None, state.seed);
+        let mut sink = TraceWriter::new(Box::new(std::io::sink()), header)?;
         let warmup = (self.iterations / 10).max(1);
-        let mut samples = Vec::with_capacity(self.iterations);
+        let mut plain = Vec::with_capacity(self.iterations);
+        let mut traced = Vec::with_capacity(self.iterations);
+        // Interleaved, so both see the same machine.
         for i in 0..warmup + self.iterations {
-            let input = state.clone();
-            let t = Instant::now();
-            let (_, report) = run_event(&rt, &charm, input, &spec, None)?;
-            let took = t.elapsed();
-            if !report.outcome.is_ok() {
-                anyhow::bail!("{}: {}", self.event, report.outcome.describe());
-            }
-            if i >= warmup {
-                samples.push(took);
+            for recording in [false, true] {
+                let input = state.clone();
+                let t = Instant::now();
+                let trace = if recording { Some(&mut sink) } else { None };
+                let (_, report) = run_event_traced(&rt, &charm, input, &spec, None, trace)?;
+                let took = t.elapsed();
+                if !report.outcome.is_ok() {
+                    bail!("{}: {}", self.event, report.outcome.describe());
+                }
+                if i >= warmup {
+                    if recording { &mut traced } else { &mut plain }.push(took);
+                }
             }
         }
-        samples.sort();
-        let pct = |p: f64| micros(samples[((samples.len() - 1) as f64 * p) as usize]);
-        let mean = micros(samples.iter().sum::<Duration>()) / samples.len() as f64;
         println!(
-            "bench {} {}: {} dispatches (instantiate + event + commit)",
+            "bench {} {}: {} dispatches each (instantiate + event + commit)",
             charm.meta.name,
             self.event,
-            samples.len()
+            plain.len()
         );
+        let (m0, line) = summary(&mut plain);
+        println!("  plain      {line}");
+        let (m1, line) = summary(&mut traced);
+        println!("  recording  {line}");
         println!(
-            "  median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   mean {:.1} µs   min {:.1} µs",
-            pct(0.5),
-            pct(0.1),
-            pct(0.9),
-            mean,
-            micros(samples[0])
+            "  recording overhead: {:+.1} % of the median",
+            (m1 / m0 - 1.0) * 100.0
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn bench_replay(
+        &self,
+        rt: &Runtime,
+        charm: &Charm,
+        path: &PathBuf,
+    ) -> anyhow::Result<ExitCode> {
+        let trace = read_trace(path)?;
+        if trace.header.component != charm.component.hash {
+            bail!(
+                "{} was not recorded with {}",
+                path.display(),
+                self.charm.display()
+            );
+        }
+        let calls: usize = trace.dispatches.iter().map(|d| d.calls.len()).sum();
+        let rounds = (self.iterations / trace.dispatches.len().max(1)).max(1);
+        let mut samples = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let report = replay_exact(rt, &charm.component, &trace);
+            samples.push(t.elapsed());
+            if let Some(r) = report.iter().find(|r| r.divergence.is_some()) {
+                bail!("dispatch #{} diverged", r.n);
+            }
+        }
+        let (median, line) = summary(&mut samples);
+        println!(
+            "bench exact replay of {}: {} dispatches, {calls} host calls, {rounds} rounds",
+            path.display(),
+            trace.dispatches.len()
+        );
+        println!("  per replay {line}");
+        println!(
+            "  {:.0} host calls/s (median; instantiation included)",
+            calls as f64 / (median / 1e6)
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod replay;
 mod run;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Measure dispatch time of a charm's event.
     Bench(bench::BenchArgs),
+    /// Replay a trace exactly, or against a changed charm.
+    Replay(replay::ReplayArgs),
 }
 
 impl Command {
@@ -32,6 +35,7 @@ impl Command {
             Command::Run(a) => a.run(),
             Command::Build(a) => a.run(),
             Command::Bench(a) => a.run(),
+            Command::Replay(a) => a.run(),
         }
     }
 }

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use charmbox::bindings::types::LogLevel;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event};
+use charmbox::run::{Charm, run_event_traced};
 use charmbox::state::State;
+use charmbox::trace::TraceWriter;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -16,8 +18,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub charm: PathBuf,
     /// The hook to run: `start`, `db-relation-changed`, `workload-pebble-ready`...
+    /// Given more than once, the events run in order, each on the State the
+    /// previous one left.
     #[arg(long, conflicts_with = "action", required_unless_present = "action")]
-    pub event: Option<String>,
+    pub event: Vec<String>,
     /// Run this action instead of a hook.
     #[arg(long)]
     pub action: Option<String>,
@@ -33,6 +37,9 @@ pub struct RunArgs {
     /// Write the run report (outcome, logs, action results) here as JSON.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Record every dispatch into this trace (JSON Lines; see docs/traces.md).
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
     #[arg(long)]
     pub relation_id: Option<u32>,
     #[arg(long)]
@@ -75,29 +82,13 @@ fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::V
 
 impl RunArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let state = match &self.state {
+        let mut state = match &self.state {
             Some(p) => State::load(p)?,
             None => State::default(),
         };
-        let spec = EventSpec {
-            name: self
-                .event
-                .clone()
-                .or(self.action.clone())
-                .unwrap_or_default(),
-            action: self.action.is_some(),
-            relation_id: self.relation_id,
-            remote_unit: self.remote_unit,
-            departing_unit: self.departing_unit,
-            notice_id: self.notice_id,
-            notice_type: self.notice_type,
-            notice_key: self.notice_key,
-            check_name: self.check,
-            secret_id: self.secret,
-            secret_revision: self.secret_revision,
-            storage_id: self.storage,
-            params: parse_params(&self.params)?,
-            action_id: None,
+        let names: Vec<(String, bool)> = match &self.action {
+            Some(a) => vec![(a.clone(), true)],
+            None => self.event.iter().map(|e| (e.clone(), false)).collect(),
         };
         let mut config = RuntimeConfig::default();
         if let Some(m) = self.max_memory_mib {
@@ -105,24 +96,80 @@ impl RunArgs {
         }
         let rt = Runtime::new(config)?;
         let charm = Charm::open(&rt, &self.charm)?;
-        let (out, report) = run_event(&rt, &charm, state, &spec, self.fuel)?;
-        for line in &report.logs {
-            eprintln!("juju-log {:?}: {}", line.level, line.message);
+        let mut trace = match &self.trace {
+            Some(p) => {
+                let file = std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?;
+                let header = charm.trace_header(&rt, self.fuel, state.seed);
+                Some(TraceWriter::new(
+                    Box::new(std::io::BufWriter::new(file)),
+                    header,
+                )?)
+            }
+            None => None,
+        };
+        let params = parse_params(&self.params)?;
+        let mut reports = Vec::new();
+        for (name, action) in names {
+            let spec = EventSpec {
+                name: name.clone(),
+                action,
+                relation_id: self.relation_id,
+                remote_unit: self.remote_unit.clone(),
+                departing_unit: self.departing_unit.clone(),
+                notice_id: self.notice_id.clone(),
+                notice_type: self.notice_type.clone(),
+                notice_key: self.notice_key.clone(),
+                check_name: self.check.clone(),
+                secret_id: self.secret.clone(),
+                secret_revision: self.secret_revision,
+                storage_id: self.storage.clone(),
+                params: params.clone(),
+                action_id: None,
+            };
+            let (out, report) =
+                run_event_traced(&rt, &charm, state, &spec, self.fuel, trace.as_mut())?;
+            for line in &report.logs {
+                eprintln!("juju-log {}: {}", level_name(line.level), line.message);
+            }
+            eprintln!("{name}: {}", report.outcome.describe());
+            state = out;
+            reports.push(report);
         }
-        eprintln!("{}: {}", spec.name, report.outcome.describe());
+        if let Some(t) = trace.as_mut() {
+            t.close().context("cannot write the trace")?;
+        }
         match &self.out {
-            Some(p) => std::fs::write(p, out.to_json())
+            Some(p) => std::fs::write(p, state.to_json())
                 .with_context(|| format!("cannot write {}", p.display()))?,
-            None => print!("{}", out.to_json()),
+            None => print!("{}", state.to_json()),
         }
         if let Some(p) = &self.report {
-            let json = serde_json::to_string_pretty(&report)? + "\n";
-            std::fs::write(p, json).with_context(|| format!("cannot write {}", p.display()))?;
+            let json = if reports.len() == 1 {
+                serde_json::to_string_pretty(&reports[0])?
+            } else {
+                serde_json::to_string_pretty(&reports)?
+            };
+            std::fs::write(p, json + "\n")
+                .with_context(|| format!("cannot write {}", p.display()))?;
         }
-        Ok(if report.outcome.is_ok() {
+        let ok = reports.iter().all(|r| r.outcome.is_ok());
+        Ok(if ok {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
         })
+    }
+}
+
+/// Juju's name of a log level.
+pub fn level_name(l: LogLevel) -> &'static str {
+    match l {
+        LogLevel::Trace => "TRACE",
+        LogLevel::Debug => "DEBUG",
+        LogLevel::Info => "INFO",
+        LogLevel::Warning => "WARNING",
+        LogLevel::Error => "ERROR",
+        LogLevel::Critical => "CRITICAL",
     }
 }

@@ -3,7 +3,7 @@
 
 use std::any::Any;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasmtime::{Store, Trap};
 
 use super::{CharmComponent, Runtime};
@@ -22,7 +22,7 @@ pub struct DispatchOptions {
 }
 
 /// Why a hook failed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "message", rename_all = "kebab-case")]
 pub enum Failure {
     /// The handler returned an error.
@@ -40,7 +40,7 @@ pub enum Failure {
 }
 
 /// How a dispatch ended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Outcome {
     Ok,

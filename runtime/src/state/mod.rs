@@ -3,6 +3,7 @@
 //! State holding what a Juju controller would hold afterwards.
 
 pub mod container;
+mod keys;
 mod relation;
 mod secret;
 

@@ -36,7 +36,7 @@ pub struct RelationState {
     #[serde(default)]
     pub remote_app_data: Bag,
     /// Remote member units by unit number (peers: the other units of this app).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::keys::numeric_keys")]
     pub remote_units_data: BTreeMap<u32, Bag>,
     /// The remote model's uuid, for cross-model relations.
     #[serde(default, skip_serializing_if = "Option::is_none")]

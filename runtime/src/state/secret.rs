@@ -36,6 +36,10 @@ pub struct SecretState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate: Option<String>,
     /// Grants: relation id → units granted within it (empty: the whole app).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::keys::numeric_keys"
+    )]
     pub grants: BTreeMap<u32, Vec<String>>,
 }

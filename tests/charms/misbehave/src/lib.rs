@@ -39,6 +39,7 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "panic" => panic!("deliberate panic"),
         "loop" => spin(),
         "grow" => grow(),
+        "chatty" => chatty(model),
         other => Err(Error::msg(format!("unknown mode {other:?}"))),
     }
 }
@@ -65,6 +66,22 @@ fn fail_after_write(model: &Model) -> Result<(), Error> {
     marker.save()?;
     model.unit().set_status(Status::blocked("about to fail"))?;
     Err(Error::msg("deliberate failure"))
+}
+
+/// Many cheap hook-tool calls in one event (for replay benchmarks): reads
+/// `calls` config times, alternating is-leader and the unit status.
+fn chatty(model: &Model) -> Result<(), Error> {
+    let calls = model.config().get_int("calls")?.unwrap_or(1000);
+    let mut leader = 0u32;
+    for i in 0..calls {
+        if i % 2 == 0 {
+            leader += u32::from(model.unit().is_leader()?);
+        } else {
+            black_box(model.unit().status()?);
+        }
+    }
+    info!("chatty: {calls} calls, leader {leader} times");
+    model.unit().set_status(Status::active(""))
 }
 
 /// Spin forever; `black_box` keeps the optimiser from removing the loop.

@@ -1,0 +1,134 @@
+//! The trace's lines: a header, then per dispatch a `dispatch` line, one
+//! `call` line per host call, and an `outcome` line.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::pebble::{PebbleCall, PebbleReply};
+use crate::backend::{HookCall, HookReply};
+use crate::bindings::event::Event;
+use crate::bindings::pebble::PebbleError;
+use crate::bindings::types::HookError;
+use crate::engine::Outcome;
+use crate::state::State;
+
+/// The `format` field of every header.
+pub const TRACE_FORMAT: &str = "charmbox-trace";
+/// The version this build writes and reads.
+pub const TRACE_VERSION: u32 = 1;
+
+/// One line of a trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum TraceLine {
+    Header(Header),
+    Dispatch(DispatchLine),
+    Call(CallLine),
+    Outcome(OutcomeLine),
+}
+
+/// What produced the trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub format: String,
+    pub version: u32,
+    pub charmbox: String,
+    pub charm: String,
+    /// sha256 of the component.
+    pub component: String,
+    pub engine: EngineSettings,
+    pub seed: u64,
+}
+
+/// The sandbox settings that change what a guest can do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSettings {
+    pub fuel_per_event: u64,
+    pub max_memory: usize,
+    pub nan_canonicalization: bool,
+}
+
+/// The start of a dispatch: the event and the model as the unit sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchLine {
+    pub n: u32,
+    pub unit: String,
+    /// The event name as given (hook or action name).
+    pub name: String,
+    pub action: bool,
+    pub event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    pub snapshot: State,
+}
+
+/// One host call and its result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallLine {
+    pub n: u32,
+    pub seq: u32,
+    #[serde(flatten)]
+    pub record: CallRecord,
+}
+
+/// A call as the recorder saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub call: HostCall,
+    pub result: HostResult,
+}
+
+/// A call on one of the backend's interfaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "interface", rename_all = "kebab-case")]
+pub enum HostCall {
+    HookTools {
+        #[serde(flatten)]
+        call: HookCall,
+    },
+    Pebble {
+        container: String,
+        #[serde(flatten)]
+        call: PebbleCall,
+    },
+    Sandbox {
+        op: SandboxOp,
+    },
+}
+
+/// A `sandbox` read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SandboxOp {
+    Now,
+    Monotonic,
+    RandomBytes(u32),
+}
+
+/// What a call answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostResult {
+    Hook(Result<HookReply, HookError>),
+    Pebble(Result<PebbleReply, PebbleError>),
+    Time(u64),
+    Bytes(Vec<u8>),
+    /// The backend failed fatally (the guest trapped).
+    Fatal(String),
+}
+
+/// The end of a dispatch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeLine {
+    pub n: u32,
+    pub outcome: Outcome,
+    pub fuel_used: u64,
+    pub logs: Vec<crate::backend::unit::LogLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::backend::unit::ActionReport>,
+    /// What the commit changed: JSON-pointer paths of the State.
+    pub delta: Vec<super::delta::Change>,
+}

@@ -1,0 +1,15 @@
+//! Traces: every dispatch recorded as JSON Lines (event, the unit's view of
+//! the model, each host call with its result, the outcome and the committed
+//! delta), replayed exactly or against a new charm. Format: docs/traces.md.
+
+pub mod delta;
+pub mod format;
+pub mod reader;
+pub mod recorder;
+pub mod replay;
+pub mod writer;
+
+pub use format::{CallRecord, HostCall, HostResult, TRACE_FORMAT, TRACE_VERSION, TraceLine};
+pub use reader::{Trace, TraceError, read_trace};
+pub use recorder::Recorder;
+pub use writer::TraceWriter;

@@ -1,0 +1,175 @@
+//! Reading a trace, with errors that name the line.
+
+use std::path::Path;
+
+use super::format::{
+    CallRecord, DispatchLine, Header, OutcomeLine, TRACE_FORMAT, TRACE_VERSION, TraceLine,
+};
+
+/// A whole trace.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub header: Header,
+    pub dispatches: Vec<RecordedDispatch>,
+}
+
+/// One recorded dispatch.
+#[derive(Debug, Clone)]
+pub struct RecordedDispatch {
+    pub start: DispatchLine,
+    pub calls: Vec<CallRecord>,
+    pub end: OutcomeLine,
+}
+
+/// A trace that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("cannot read trace {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: empty trace (no header line)")]
+    Empty { path: String },
+    #[error("{path}:{line}: {message}")]
+    Line {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: trace format version {found} is not supported: this charmbox reads version {supported}"
+    )]
+    Version {
+        path: String,
+        found: u64,
+        supported: u32,
+    },
+}
+
+/// Read and check a trace file.
+pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| TraceError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    parse_trace(&text, &shown)
+}
+
+/// Parse trace text; `origin` names it in errors.
+pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
+    let err = |line: usize, message: String| TraceError::Line {
+        path: origin.into(),
+        line,
+        message,
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((hl, first)) = lines.next() else {
+        return Err(TraceError::Empty {
+            path: origin.into(),
+        });
+    };
+    let raw: serde_json::Value =
+        serde_json::from_str(first).map_err(|e| err(hl, format!("malformed JSON: {e}")))?;
+    if raw.get("type").and_then(|t| t.as_str()) != Some("header")
+        || raw.get("format").and_then(|f| f.as_str()) != Some(TRACE_FORMAT)
+    {
+        return Err(err(
+            hl,
+            format!(
+                "not a charmbox trace: the first line must be a header with format {TRACE_FORMAT:?}"
+            ),
+        ));
+    }
+    let found = raw.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if found != u64::from(TRACE_VERSION) {
+        return Err(TraceError::Version {
+            path: origin.into(),
+            found,
+            supported: TRACE_VERSION,
+        });
+    }
+    let header = match serde_json::from_value::<TraceLine>(raw)
+        .map_err(|e| err(hl, format!("bad header: {e}")))?
+    {
+        TraceLine::Header(h) => h,
+        _ => unreachable!("checked above"),
+    };
+    let mut dispatches: Vec<RecordedDispatch> = Vec::new();
+    let mut open: Option<(usize, DispatchLine, Vec<CallRecord>)> = None;
+    for (ln, text) in lines {
+        let line: TraceLine = serde_json::from_str(text)
+            .map_err(|e| err(ln, format!("malformed trace line: {e}")))?;
+        match line {
+            TraceLine::Header(_) => return Err(err(ln, "a second header".into())),
+            TraceLine::Dispatch(d) => {
+                if let Some((sl, s, _)) = &open {
+                    return Err(err(
+                        ln,
+                        format!(
+                            "dispatch {} starts before dispatch {} (line {sl}) has its outcome",
+                            d.n, s.n
+                        ),
+                    ));
+                }
+                let expected = dispatches.len() as u32 + 1;
+                if d.n != expected {
+                    return Err(err(
+                        ln,
+                        format!("dispatch {} where dispatch {expected} was expected", d.n),
+                    ));
+                }
+                open = Some((ln, d, Vec::new()));
+            }
+            TraceLine::Call(c) => {
+                let Some((_, s, calls)) = &mut open else {
+                    return Err(err(ln, "a call outside any dispatch".into()));
+                };
+                if c.n != s.n || c.seq as usize != calls.len() + 1 {
+                    return Err(err(
+                        ln,
+                        format!(
+                            "call {}#{} where {}#{} was expected",
+                            c.n,
+                            c.seq,
+                            s.n,
+                            calls.len() + 1
+                        ),
+                    ));
+                }
+                calls.push(c.record);
+            }
+            TraceLine::Outcome(o) => {
+                let Some((_, start, calls)) = open.take() else {
+                    return Err(err(ln, "an outcome outside any dispatch".into()));
+                };
+                if o.n != start.n {
+                    return Err(err(
+                        ln,
+                        format!("outcome of dispatch {} inside dispatch {}", o.n, start.n),
+                    ));
+                }
+                dispatches.push(RecordedDispatch {
+                    start,
+                    calls,
+                    end: o,
+                });
+            }
+        }
+    }
+    if let Some((sl, s, _)) = open {
+        return Err(err(
+            sl,
+            format!(
+                "dispatch {} has no outcome line: the trace is truncated",
+                s.n
+            ),
+        ));
+    }
+    Ok(Trace { header, dispatches })
+}

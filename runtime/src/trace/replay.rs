@@ -1,0 +1,352 @@
+//! Replay: answer a charm's calls from a trace and check it makes the same
+//! ones (exact replay), or run each recorded dispatch again with a new charm
+//! against the State backend and report what it does differently.
+
+use serde::Serialize;
+
+use super::delta::{Change, diff};
+use super::format::{CallRecord, HostCall, HostResult, SandboxOp};
+use super::reader::{RecordedDispatch, Trace};
+use super::recorder::Recorder;
+use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
+use crate::backend::unit::UnitBackend;
+use crate::backend::{
+    Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
+};
+use crate::engine::{CharmComponent, DispatchOptions, Failure, Outcome, Runtime};
+use crate::event::ResolvedEvent;
+use crate::run::{Charm, wasi_grants};
+
+/// Where a replay first went its own way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Divergence {
+    /// 1-based position of the call in the dispatch (0: not about a call).
+    pub seq: usize,
+    pub what: String,
+    /// A unified diff of the recorded and the replayed value.
+    pub diff: String,
+}
+
+/// Pretty JSON of a value, for diffs.
+fn pretty<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
+/// A unified diff between the recorded and the replayed text.
+pub fn text_diff(recorded: &str, replayed: &str) -> String {
+    similar::TextDiff::from_lines(recorded, replayed)
+        .unified_diff()
+        .context_radius(3)
+        .header("recorded", "replayed")
+        .to_string()
+}
+
+/// A backend answering from one recorded dispatch.
+pub struct Replayer {
+    expected: Vec<CallRecord>,
+    pos: usize,
+    commit: Option<String>,
+    pub divergence: Option<Divergence>,
+}
+
+impl Replayer {
+    fn new(d: &RecordedDispatch) -> Self {
+        let commit = match &d.end.outcome {
+            Outcome::Failed {
+                failure: Failure::CommitFailed(m),
+            } => Some(m.clone()),
+            _ => None,
+        };
+        Replayer {
+            expected: d.calls.clone(),
+            pos: 0,
+            commit,
+            divergence: None,
+        }
+    }
+
+    fn next(&mut self, got: HostCall) -> Result<HostResult, String> {
+        if self.divergence.is_some() {
+            return Err("replay already diverged".into());
+        }
+        match self.expected.get(self.pos) {
+            Some(rec) if rec.call == got => {
+                self.pos += 1;
+                Ok(rec.result.clone())
+            }
+            recorded => {
+                let seq = self.pos + 1;
+                let (what, diff) = match recorded {
+                    Some(rec) => (
+                        format!("call #{seq} differs"),
+                        text_diff(&pretty(&rec.call), &pretty(&got)),
+                    ),
+                    None => (
+                        format!(
+                            "call #{seq} is beyond the {} recorded calls",
+                            self.expected.len()
+                        ),
+                        text_diff("", &pretty(&got)),
+                    ),
+                };
+                self.divergence = Some(Divergence { seq, what, diff });
+                Err(format!("replay diverged at call #{seq}"))
+            }
+        }
+    }
+
+    fn mismatch(&mut self, result: HostResult) -> String {
+        let seq = self.pos;
+        let m = format!("the trace answers call #{seq} with a result of another kind: {result:?}");
+        self.divergence = Some(Divergence {
+            seq,
+            what: m.clone(),
+            diff: String::new(),
+        });
+        m
+    }
+}
+
+impl HookTools for Replayer {
+    fn call(&mut self, call: HookCall) -> ToolResult<HookReply> {
+        match self
+            .next(HostCall::HookTools { call })
+            .map_err(ToolError::Fatal)?
+        {
+            HostResult::Hook(Ok(r)) => Ok(r),
+            HostResult::Hook(Err(e)) => Err(ToolError::Hook(e)),
+            HostResult::Fatal(m) => Err(ToolError::Fatal(m)),
+            other => Err(ToolError::Fatal(self.mismatch(other))),
+        }
+    }
+}
+
+impl PebbleBackend for Replayer {
+    fn pebble(&mut self, container: &str, call: PebbleCall) -> PebbleResult {
+        match self.next(HostCall::Pebble {
+            container: container.to_string(),
+            call,
+        })? {
+            HostResult::Pebble(r) => Ok(r),
+            HostResult::Fatal(m) => Err(m),
+            other => Err(self.mismatch(other)),
+        }
+    }
+}
+
+impl SandboxBackend for Replayer {
+    fn now(&mut self) -> u64 {
+        match self.next(HostCall::Sandbox { op: SandboxOp::Now }) {
+            Ok(HostResult::Time(t)) => t,
+            Ok(other) => {
+                self.mismatch(other);
+                0
+            }
+            Err(_) => 0,
+        }
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        match self.next(HostCall::Sandbox {
+            op: SandboxOp::Monotonic,
+        }) {
+            Ok(HostResult::Time(t)) => t,
+            Ok(other) => {
+                self.mismatch(other);
+                0
+            }
+            Err(_) => 0,
+        }
+    }
+
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        match self.next(HostCall::Sandbox {
+            op: SandboxOp::RandomBytes(len),
+        }) {
+            Ok(HostResult::Bytes(b)) => b,
+            Ok(other) => {
+                self.mismatch(other);
+                vec![0; len as usize]
+            }
+            Err(_) => vec![0; len as usize],
+        }
+    }
+}
+
+impl Backend for Replayer {
+    fn finish(&mut self, _success: bool) -> Result<(), String> {
+        match &self.commit {
+            Some(m) => Err(m.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The result of replaying one dispatch exactly.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExactReplay {
+    pub n: u32,
+    pub name: String,
+    pub calls: usize,
+    pub divergence: Option<Divergence>,
+}
+
+/// Replay every dispatch of `trace` with `component`, answering from the trace.
+pub fn replay_exact(rt: &Runtime, component: &CharmComponent, trace: &Trace) -> Vec<ExactReplay> {
+    trace
+        .dispatches
+        .iter()
+        .map(|d| {
+            let opts = DispatchOptions {
+                grants: wasi_grants(&d.start.snapshot, &d.start.event, None),
+                fuel: Some(trace.header.engine.fuel_per_event),
+            };
+            let (replayer, outcome, _) =
+                component.dispatch(rt, Replayer::new(d), &d.start.event, &opts);
+            let mut divergence = replayer.divergence.clone();
+            if divergence.is_none() && replayer.pos < d.calls.len() {
+                let rest: Vec<&HostCall> =
+                    d.calls[replayer.pos..].iter().map(|c| &c.call).collect();
+                divergence = Some(Divergence {
+                    seq: replayer.pos + 1,
+                    what: format!(
+                        "the charm stopped after {} calls; the trace has {}",
+                        replayer.pos,
+                        d.calls.len()
+                    ),
+                    diff: text_diff(&pretty(&rest), ""),
+                });
+            }
+            if divergence.is_none() && outcome != d.end.outcome {
+                divergence = Some(Divergence {
+                    seq: 0,
+                    what: "the outcome differs".into(),
+                    diff: text_diff(&pretty(&d.end.outcome), &pretty(&outcome)),
+                });
+            }
+            ExactReplay {
+                n: d.start.n,
+                name: d.start.name.clone(),
+                calls: d.calls.len(),
+                divergence,
+            }
+        })
+        .collect()
+}
+
+/// How one dispatch went with the new charm, compared with the trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub n: u32,
+    pub name: String,
+    pub unit: String,
+    /// The first differing call, if any.
+    pub calls: Option<Divergence>,
+    pub outcome: Option<Divergence>,
+    /// Recorded and replayed committed deltas, when they differ.
+    pub delta: Option<Divergence>,
+    /// The snapshot did not fit the new charm.
+    pub error: Option<String>,
+}
+
+impl Comparison {
+    pub fn same(&self) -> bool {
+        self.calls.is_none()
+            && self.outcome.is_none()
+            && self.delta.is_none()
+            && self.error.is_none()
+    }
+}
+
+fn first_call_difference(recorded: &[CallRecord], replayed: &[CallRecord]) -> Option<Divergence> {
+    let len = recorded.len().max(replayed.len());
+    (0..len).find_map(|i| {
+        let (a, b) = (recorded.get(i), replayed.get(i));
+        if a == b {
+            return None;
+        }
+        let what = match (a, b) {
+            (Some(x), Some(y)) if x.call == y.call => {
+                format!("call #{} answered differently", i + 1)
+            }
+            (Some(_), Some(_)) => format!("call #{} differs", i + 1),
+            (Some(_), None) => format!(
+                "the new charm stops after {} calls; the trace has {}",
+                replayed.len(),
+                recorded.len()
+            ),
+            (None, _) => format!(
+                "the new charm makes {} calls; the trace has {}",
+                replayed.len(),
+                recorded.len()
+            ),
+        };
+        Some(Divergence {
+            seq: i + 1,
+            what,
+            diff: text_diff(&pretty(&a), &pretty(&b)),
+        })
+    })
+}
+
+/// Re-run every dispatch of `trace` from its snapshot with `charm` against
+/// the State backend, and compare calls, outcome and committed delta.
+pub fn replay_against(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<Comparison> {
+    trace
+        .dispatches
+        .iter()
+        .map(|d| compare_one(rt, charm, d))
+        .collect()
+}
+
+fn compare_one(rt: &Runtime, charm: &Charm, d: &RecordedDispatch) -> Comparison {
+    let mut cmp = Comparison {
+        n: d.start.n,
+        name: d.start.name.clone(),
+        unit: d.start.unit.clone(),
+        calls: None,
+        outcome: None,
+        delta: None,
+        error: None,
+    };
+    let resolved = ResolvedEvent {
+        event: d.start.event.clone(),
+        params: d.start.params.clone(),
+    };
+    let backend = match UnitBackend::new(charm.meta.clone(), d.start.snapshot.clone(), &resolved) {
+        Ok(b) => b,
+        Err(e) => {
+            cmp.error = Some(format!(
+                "the recorded state does not fit the new charm: {e}"
+            ));
+            return cmp;
+        }
+    };
+    let opts = DispatchOptions {
+        grants: wasi_grants(&d.start.snapshot, &d.start.event, Some(&charm.dir)),
+        fuel: None,
+    };
+    let (rec, outcome, _) =
+        charm
+            .component
+            .dispatch(rt, Recorder::new(backend), &d.start.event, &opts);
+    cmp.calls = first_call_difference(&d.calls, &rec.calls);
+    if outcome != d.end.outcome {
+        cmp.outcome = Some(Divergence {
+            seq: 0,
+            what: "the outcome differs".into(),
+            diff: text_diff(&pretty(&d.end.outcome), &pretty(&outcome)),
+        });
+    }
+    let before = serde_json::to_value(&d.start.snapshot).unwrap_or_default();
+    let after = serde_json::to_value(rec.inner.state()).unwrap_or_default();
+    let delta: Vec<Change> = diff(&before, &after);
+    if delta != d.end.delta {
+        cmp.delta = Some(Divergence {
+            seq: 0,
+            what: "the committed state differs".into(),
+            diff: text_diff(&pretty(&d.end.delta), &pretty(&delta)),
+        });
+    }
+    cmp
+}

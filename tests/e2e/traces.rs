@@ -1,0 +1,343 @@
+//! Traces of real components: byte-identical across processes, exact replay,
+//! replay against a changed charm, and clear errors for broken traces.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use proptest::prelude::*;
+
+fn charmbox(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(charmbox_bin())
+        .args(args)
+        .output()
+        .expect("charmbox runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("charmbox-traces-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Record `events` on `charm` from `state` into `trace` in a new process.
+fn record(charm: &Path, state: &str, events: &[&str], trace: &Path) -> i32 {
+    let dir = trace.parent().unwrap();
+    let input = dir.join("in.json");
+    std::fs::write(&input, state).unwrap();
+    let mut args = vec![
+        "run",
+        "--charm",
+        charm.to_str().unwrap(),
+        "--state",
+        input.to_str().unwrap(),
+    ];
+    for e in events {
+        args.extend(["--event", e]);
+    }
+    let out = dir.join("out.json");
+    args.extend([
+        "--out",
+        out.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+        "--fuel",
+        "20000000",
+    ]);
+    let (code, _, err) = charmbox(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    code
+}
+
+const PEER_STATE: &str = r#"{"leader": true, "relations": [{"id": 1, "endpoint": "fastapi-peer", "remote_units_data": {"1": {}}}]}"#;
+
+#[test]
+fn exact_replay_of_a_recorded_run_is_identical() {
+    let charm = built("examples/peer-counter");
+    let d = scratch("exact");
+    let trace = d.join("t.jsonl");
+    record(
+        &charm,
+        PEER_STATE,
+        &[
+            "start",
+            "config-changed",
+            "start",
+            "fastapi-peer-relation-changed",
+        ],
+        &trace,
+    );
+    let (code, out, err) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("replayed 4 dispatches, 12 host calls: identical"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tampered_answer_makes_the_replay_diverge_at_that_call() {
+    let charm = built("examples/peer-counter");
+    let d = scratch("tamper");
+    let trace = d.join("t.jsonl");
+    record(&charm, PEER_STATE, &["start"], &trace);
+    // The trace now says is-leader answered false: the charm takes the other
+    // branch and stops asking where the recording went on.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let tampered = text.replacen(
+        r#""tool":"is-leader"},"result":{"hook":{"Ok":{"bool":true}}}"#,
+        r#""tool":"is-leader"},"result":{"hook":{"Ok":{"bool":false}}}"#,
+        1,
+    );
+    assert_ne!(text, tampered);
+    std::fs::write(&trace, tampered).unwrap();
+    let (code, out, _) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("dispatch #1 (start) diverged: call #3 differs"),
+        "{out}"
+    );
+    // Recorded: the leader reads the databag; replayed: the follower logs.
+    assert!(out.contains(r#"-  "tool": "relation-get""#), "{out}");
+    assert!(out.contains(r#"+  "tool": "juju-log""#), "{out}");
+}
+
+#[test]
+fn broken_traces_are_refused_with_the_line_named() {
+    let charm = built("examples/peer-counter");
+    let d = scratch("broken");
+    let trace = d.join("t.jsonl");
+    record(&charm, PEER_STATE, &["start", "start"], &trace);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+
+    let truncated = d.join("truncated.jsonl");
+    std::fs::write(&truncated, lines[..lines.len() - 1].join("\n")).unwrap();
+    let (code, _, err) = charmbox(&[
+        "replay",
+        truncated.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    let start_of_second = lines
+        .iter()
+        .rposition(|l| l.contains(r#""type":"dispatch""#))
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("truncated.jsonl:{start_of_second}: dispatch 2 has no outcome line: the trace is truncated")), "{err}");
+
+    let corrupt = d.join("corrupt.jsonl");
+    let mut c: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+    c[2] = c[2][..c[2].len() / 2].to_string();
+    std::fs::write(&corrupt, c.join("\n")).unwrap();
+    let (code, _, err) = charmbox(&[
+        "replay",
+        corrupt.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("corrupt.jsonl:3: malformed trace line"),
+        "{err}"
+    );
+
+    let future = d.join("future.jsonl");
+    std::fs::write(
+        &future,
+        text.replacen(r#""version":1"#, r#""version":2"#, 1),
+    )
+    .unwrap();
+    let (code, _, err) = charmbox(&[
+        "replay",
+        future.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("trace format version 2 is not supported: this charmbox reads version 1"),
+        "{err}"
+    );
+
+    let other = built("tests/charms/misbehave");
+    let (code, _, err) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is not the component the trace was recorded with"),
+        "{err}"
+    );
+}
+
+/// peer-counter with its increment changed to 2, built like any charm.
+fn peer_counter_by_two() -> PathBuf {
+    let src = root().join("examples/peer-counter");
+    let dst = root().join("target/test-charms/peer-counter-by-two");
+    std::fs::create_dir_all(dst.join("src")).unwrap();
+    let lib = std::fs::read_to_string(src.join("src/lib.rs")).unwrap();
+    let changed = lib.replace("counter + 1", "counter + 2");
+    assert_ne!(lib, changed, "the example no longer has `counter + 1`");
+    std::fs::write(dst.join("src/lib.rs"), changed).unwrap();
+    let sdk = root().join("guest-sdk");
+    let manifest = std::fs::read_to_string(src.join("Cargo.toml"))
+        .unwrap()
+        .replace("../../guest-sdk", sdk.to_str().unwrap());
+    std::fs::write(dst.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(src.join("Cargo.lock"), dst.join("Cargo.lock")).unwrap();
+    std::fs::copy(src.join("charmcraft.yaml"), dst.join("charmcraft.yaml")).unwrap();
+    charmbox::build::build_charm(
+        &dst,
+        &charmbox::build::BuildOptions {
+            release: true,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    dst
+}
+
+#[test]
+fn replay_against_a_changed_charm_reports_the_dispatch_that_changed() {
+    let charm = built("examples/peer-counter");
+    let d = scratch("changed");
+    let trace = d.join("t.jsonl");
+    record(
+        &charm,
+        PEER_STATE,
+        &["config-changed", "update-status", "start", "update-status"],
+        &trace,
+    );
+    let changed = peer_counter_by_two();
+    let json = d.join("report.json");
+    let (code, out, err) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--charm",
+        changed.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("1 of 4 dispatches behave differently"),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let differing: Vec<u64> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["calls"].is_null() || !c["delta"].is_null())
+        .map(|c| c["n"].as_u64().unwrap())
+        .collect();
+    assert_eq!(differing, vec![3], "{report:#}");
+    let third = &report[2];
+    assert_eq!(third["calls"]["seq"], 4);
+    assert!(
+        third["calls"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains(r#"started_counter\": 2"#),
+        "{third:#}"
+    );
+    assert!(
+        third["delta"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("unit_stats"),
+        "{third:#}"
+    );
+    // The unchanged charm replays the same trace with no difference.
+    let (code, out, _) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--charm",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("0 of 4 dispatches behave differently"),
+        "{out}"
+    );
+}
+
+fn cases() -> u32 {
+    std::env::var("CHARMBOX_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
+const EVENTS: &[&str] = &[
+    "start",
+    "config-changed",
+    "update-status",
+    "leader-elected",
+    "upgrade-charm",
+    "stop",
+];
+const MODES: &[&str] = &[
+    "ok",
+    "write-app-as-anyone",
+    "fail-after-write",
+    "panic",
+    "loop",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random runs over both test charms, each done twice in two processes:
+    /// the traces are byte-identical.
+    #[test]
+    fn traces_are_byte_identical_across_processes(
+        misbehave in any::<bool>(),
+        leader in any::<bool>(),
+        mode in 0..MODES.len(),
+        seed in any::<u64>(),
+        events in prop::collection::vec(0..EVENTS.len(), 1..6),
+    ) {
+        let (charm, state) = if misbehave {
+            (built("tests/charms/misbehave"), format!(
+                r#"{{"leader": {leader}, "seed": {seed}, "config": {{"mode": "{}"}}, "relations": [{{"id": 4, "endpoint": "peers"}}]}}"#,
+                MODES[mode]))
+        } else {
+            (built("examples/peer-counter"), format!(
+                r#"{{"leader": {leader}, "seed": {seed}, "relations": [{{"id": 1, "endpoint": "fastapi-peer", "local_app_data": {{"unit_stats": "{{\"started_counter\": {mode}}}"}}}}]}}"#))
+        };
+        let names: Vec<&str> = events.iter().map(|&i| EVENTS[i]).collect();
+        let d = scratch("prop");
+        let (a, b) = (d.join("a.jsonl"), d.join("b.jsonl"));
+        let ca = record(&charm, &state, &names, &a);
+        let cb = record(&charm, &state, &names, &b);
+        prop_assert_eq!(ca, cb);
+        let ta = std::fs::read(&a).unwrap();
+        let tb = std::fs::read(&b).unwrap();
+        prop_assert!(ta == tb, "traces differ for {:?} on {}", names, state);
+    }
+}
