@@ -75,3 +75,68 @@ fn write_atomic(path: &PathBuf, data: &[u8]) -> std::io::Result<()> {
     std::fs::write(&tmp, data)?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RuntimeConfig;
+
+    fn runtime(dir: &std::path::Path) -> Runtime {
+        let config = RuntimeConfig {
+            cache_dir: Some(dir.to_path_buf()),
+            pool_slots: None,
+            ..RuntimeConfig::default()
+        };
+        Runtime::new(config).unwrap()
+    }
+
+    fn entries(dir: &std::path::Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn compiled_once_then_loaded_from_disk() {
+        let dir = std::env::temp_dir().join(format!("charmbox-cache-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = runtime(&dir);
+        let bytes = b"(component (core module))".to_vec();
+        let hash = content_hash(&bytes);
+        compile_cached(&rt, &bytes, &hash).unwrap();
+        let first = entries(&dir);
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert!(
+            first[0].starts_with(&hash[..32]) && first[0].ends_with(".cwasm"),
+            "{first:?}"
+        );
+        let written = std::fs::metadata(dir.join(&first[0]))
+            .unwrap()
+            .modified()
+            .unwrap();
+        // A second runtime with the same engine settings reuses the file.
+        compile_cached(&runtime(&dir), &bytes, &hash).unwrap();
+        assert_eq!(entries(&dir), first);
+        assert_eq!(
+            std::fs::metadata(dir.join(&first[0]))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            written
+        );
+        // Another component gets its own entry.
+        let other = b"(component (core module (func)))".to_vec();
+        compile_cached(&rt, &other, &content_hash(&other)).unwrap();
+        assert_eq!(entries(&dir).len(), 2);
+        // A corrupt entry is recompiled, not trusted.
+        std::fs::write(dir.join(&first[0]), b"garbage").unwrap();
+        compile_cached(&runtime(&dir), &bytes, &hash).unwrap();
+        assert_ne!(std::fs::read(dir.join(&first[0])).unwrap(), b"garbage");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
