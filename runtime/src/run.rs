@@ -107,6 +107,7 @@ pub fn wasi_grants(state: &State, event: &Event, charm_dir: Option<&Path>) -> Wa
         seed: state.seed,
         charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
         env: event.env.clone(),
+        tap: None,
     }
 }
 
@@ -152,7 +153,7 @@ pub fn run_event_traced(
     trace: Option<&mut TraceWriter>,
 ) -> Result<(State, RunReport), RunError> {
     let resolved = spec.resolve(&charm.meta, &state)?;
-    let opts = DispatchOptions {
+    let mut opts = DispatchOptions {
         grants: wasi_grants(&state, &resolved.event, Some(&charm.dir)),
         fuel,
     };
@@ -166,11 +167,12 @@ pub fn run_event_traced(
     let snapshot = state.clone();
     let backend =
         UnitBackend::new(charm.meta.clone(), state, &resolved).map_err(RunError::State)?;
-    let (rec, outcome, stats) = charm
-        .component
-        .dispatch(rt, Recorder::new(backend), event, &opts);
+    let recorder = Recorder::new(backend);
+    opts.grants.tap = Some(recorder.tap());
+    let (rec, outcome, stats) = charm.component.dispatch(rt, recorder, event, &opts);
+    let (backend, calls) = rec.into_parts();
     let action = resolved.params.is_some();
-    let (state, report) = finish(rec.inner, outcome, stats, action);
+    let (state, report) = finish(backend, outcome, stats, action);
     let start = DispatchLine {
         n: 0,
         unit: resolved.event.context.unit_name.clone(),
@@ -188,7 +190,7 @@ pub fn run_event_traced(
         action: report.action.clone(),
         delta: Vec::new(),
     };
-    trace.dispatch(start, rec.calls, end, state.clone())?;
+    trace.dispatch(start, calls, end, state.clone())?;
     Ok((state, report))
 }
 

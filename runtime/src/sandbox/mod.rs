@@ -16,11 +16,21 @@ pub fn parse_rfc3339_ns(text: &str) -> Option<u64> {
     u64::try_from(t.duration_since(UNIX_EPOCH).ok()?.as_nanos()).ok()
 }
 
+/// What a WASI guest read from its clocks and generators, told to whoever
+/// records the dispatch (the trace recorder), in the order it happened.
+pub trait WasiTap: Send + Sync {
+    /// A wall-clock (`monotonic` false) or monotonic read, in nanoseconds.
+    fn clock(&self, monotonic: bool, ns: u64);
+    /// Bytes drawn from the secure (`insecure` false) or insecure generator.
+    fn random(&self, insecure: bool, bytes: &[u8]);
+}
+
 /// A clock that starts at a fixed time and moves one microsecond per read.
 #[derive(Clone)]
 pub struct VirtualClock {
     start_ns: u64,
     reads: Arc<AtomicU64>,
+    tap: Option<Arc<dyn WasiTap>>,
 }
 
 impl VirtualClock {
@@ -28,7 +38,13 @@ impl VirtualClock {
         VirtualClock {
             start_ns,
             reads: Arc::new(AtomicU64::new(0)),
+            tap: None,
         }
+    }
+
+    fn tapped(mut self, tap: Option<Arc<dyn WasiTap>>) -> Self {
+        self.tap = tap;
+        self
     }
 
     fn tick(&self) -> u64 {
@@ -41,7 +57,11 @@ impl HostWallClock for VirtualClock {
         Duration::from_micros(1)
     }
     fn now(&self) -> Duration {
-        Duration::from_nanos(self.start_ns + self.tick())
+        let ns = self.start_ns + self.tick();
+        if let Some(t) = &self.tap {
+            t.clock(false, ns);
+        }
+        Duration::from_nanos(ns)
     }
 }
 
@@ -50,12 +70,61 @@ impl HostMonotonicClock for VirtualClock {
         1_000
     }
     fn now(&self) -> u64 {
-        self.tick()
+        let ns = self.tick();
+        if let Some(t) = &self.tap {
+            t.clock(true, ns);
+        }
+        ns
+    }
+}
+
+/// A seeded generator whose draws are told to a tap.
+struct TappedRng {
+    rng: StdRng,
+    insecure: bool,
+    tap: Option<Arc<dyn WasiTap>>,
+}
+
+impl TappedRng {
+    fn new(seed: u64, insecure: bool, tap: Option<Arc<dyn WasiTap>>) -> Self {
+        TappedRng {
+            rng: StdRng::seed_from_u64(seed),
+            insecure,
+            tap,
+        }
+    }
+
+    fn told(&self, bytes: &[u8]) {
+        if let Some(t) = &self.tap {
+            t.random(self.insecure, bytes);
+        }
+    }
+}
+
+impl rand::TryRng for TappedRng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let v = rand::Rng::next_u32(&mut self.rng);
+        self.told(&v.to_le_bytes());
+        Ok(v)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let v = rand::Rng::next_u64(&mut self.rng);
+        self.told(&v.to_le_bytes());
+        Ok(v)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        rand::Rng::fill_bytes(&mut self.rng, dst);
+        self.told(dst);
+        Ok(())
     }
 }
 
 /// What a WASI guest may see, and nothing more.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct WasiGrants {
     /// Virtual time at the start of the event.
     pub now_ns: u64,
@@ -64,18 +133,36 @@ pub struct WasiGrants {
     pub charm_dir: Option<(std::path::PathBuf, String)>,
     /// Environment variables (the dispatch environment).
     pub env: Vec<(String, String)>,
+    /// Told of every clock and random read (when the dispatch is recorded).
+    pub tap: Option<Arc<dyn WasiTap>>,
+}
+
+impl std::fmt::Debug for WasiGrants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiGrants")
+            .field("now_ns", &self.now_ns)
+            .field("seed", &self.seed)
+            .field("charm_dir", &self.charm_dir)
+            .field("env", &self.env.len())
+            .field("tapped", &self.tap.is_some())
+            .finish()
+    }
 }
 
 impl WasiGrants {
     /// A WASI context with virtual clocks, seeded generators, no network, no
     /// inherited env or stdio, and only the charm directory preopened read-only.
     pub fn build(&self) -> WasiCtx {
-        let clock = VirtualClock::new(self.now_ns);
+        let clock = VirtualClock::new(self.now_ns).tapped(self.tap.clone());
         let mut b = WasiCtxBuilder::new();
         b.wall_clock(clock.clone())
             .monotonic_clock(clock)
-            .secure_random(StdRng::seed_from_u64(self.seed))
-            .insecure_random(StdRng::seed_from_u64(self.seed ^ 0x9e37_79b9_7f4a_7c15))
+            .secure_random(TappedRng::new(self.seed, false, self.tap.clone()))
+            .insecure_random(TappedRng::new(
+                self.seed ^ 0x9e37_79b9_7f4a_7c15,
+                true,
+                self.tap.clone(),
+            ))
             .insecure_random_seed(u128::from(self.seed))
             .allow_tcp(false)
             .allow_udp(false)
@@ -89,5 +176,51 @@ impl WasiGrants {
             tracing::warn!("cannot preopen {}: {e}", host.display());
         }
         b.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl WasiTap for Log {
+        fn clock(&self, monotonic: bool, ns: u64) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("clock {monotonic} {ns}"));
+        }
+        fn random(&self, insecure: bool, bytes: &[u8]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("random {insecure} {bytes:?}"));
+        }
+    }
+
+    #[test]
+    fn reads_are_virtual_repeatable_and_told_to_the_tap() {
+        let log = Arc::new(Log::default());
+        let tap: Arc<dyn WasiTap> = log.clone();
+        let clock = VirtualClock::new(5_000).tapped(Some(tap.clone()));
+        assert_eq!(HostWallClock::now(&clock), Duration::from_nanos(6_000));
+        assert_eq!(HostMonotonicClock::now(&clock), 2_000);
+        let mut a = TappedRng::new(7, false, Some(tap));
+        let mut b = TappedRng::new(7, false, None);
+        let (x, y) = (rand::Rng::next_u64(&mut a), rand::Rng::next_u64(&mut b));
+        assert_eq!(x, y, "same seed, same numbers");
+        let seen = log.0.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            vec![
+                "clock false 6000".to_string(),
+                "clock true 2000".into(),
+                format!("random false {:?}", x.to_le_bytes())
+            ]
+        );
     }
 }

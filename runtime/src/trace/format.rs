@@ -96,6 +96,21 @@ pub enum HostCall {
     Sandbox {
         op: SandboxOp,
     },
+    /// A WASI guest's clock or random read (not an import of the world:
+    /// regenerated from the seed on replay, recorded so a trace shows it).
+    Wasi {
+        op: WasiOp,
+    },
+}
+
+/// A WASI clock or random read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WasiOp {
+    WallClock,
+    MonotonicClock,
+    Random(u32),
+    InsecureRandom(u32),
 }
 
 /// A `sandbox` read.

@@ -1,28 +1,79 @@
 //! The recorder: a backend wrapping another, logging every call and its
 //! result in order. The wrapped backend knows nothing of it.
 
-use super::format::{CallRecord, HostCall, HostResult, SandboxOp};
+use std::sync::{Arc, Mutex};
+
+use super::format::{CallRecord, HostCall, HostResult, SandboxOp, WasiOp};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{
     Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
 };
+use crate::sandbox::WasiTap;
+
+/// The calls of one dispatch, in order; shared with the WASI tap.
+#[derive(Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<CallRecord>>>);
+
+impl CallLog {
+    fn push(&self, call: HostCall, result: HostResult) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.push(CallRecord { call, result });
+    }
+
+    /// Everything logged so far.
+    pub fn take(&self) -> Vec<CallRecord> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl WasiTap for CallLog {
+    fn clock(&self, monotonic: bool, ns: u64) {
+        let op = if monotonic {
+            WasiOp::MonotonicClock
+        } else {
+            WasiOp::WallClock
+        };
+        self.push(HostCall::Wasi { op }, HostResult::Time(ns));
+    }
+
+    fn random(&self, insecure: bool, bytes: &[u8]) {
+        let len = bytes.len() as u32;
+        let op = if insecure {
+            WasiOp::InsecureRandom(len)
+        } else {
+            WasiOp::Random(len)
+        };
+        self.push(HostCall::Wasi { op }, HostResult::Bytes(bytes.to_vec()));
+    }
+}
 
 /// Records the calls answered by `inner`.
 pub struct Recorder<B> {
     pub inner: B,
-    pub calls: Vec<CallRecord>,
+    log: CallLog,
 }
 
 impl<B> Recorder<B> {
     pub fn new(inner: B) -> Self {
         Recorder {
             inner,
-            calls: Vec::new(),
+            log: CallLog::default(),
         }
     }
 
+    /// A handle on the log, for the WASI tap of the same dispatch.
+    pub fn tap(&self) -> Arc<dyn WasiTap> {
+        Arc::new(self.log.clone())
+    }
+
+    /// The wrapped backend and the calls recorded, in order.
+    pub fn into_parts(self) -> (B, Vec<CallRecord>) {
+        let calls = self.log.take();
+        (self.inner, calls)
+    }
+
     fn log(&mut self, call: HostCall, result: HostResult) {
-        self.calls.push(CallRecord { call, result });
+        self.log.push(call, result);
     }
 }
 
