@@ -23,10 +23,14 @@ use std::fmt::Write as _;
 /// A Pebble layer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layer {
-    summary: Option<String>,
-    description: Option<String>,
-    services: Vec<(String, Service)>,
-    checks: Vec<(String, Check)>,
+    /// `summary:`.
+    pub summary: Option<String>,
+    /// `description:`.
+    pub description: Option<String>,
+    /// `services:`, in the order given.
+    pub services: Vec<(String, Service)>,
+    /// `checks:`, in the order given.
+    pub checks: Vec<(String, Check)>,
 }
 
 impl Layer {
@@ -146,27 +150,48 @@ impl ServiceAction {
 /// A service of a layer (`services:` entry).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Service {
-    override_: Override,
-    command: Option<String>,
-    summary: Option<String>,
-    description: Option<String>,
-    startup: Option<bool>,
-    environment: Vec<(String, String)>,
-    user: Option<String>,
-    user_id: Option<u32>,
-    group: Option<String>,
-    group_id: Option<u32>,
-    working_dir: Option<String>,
-    after: Vec<String>,
-    before: Vec<String>,
-    requires: Vec<String>,
-    on_success: Option<ServiceAction>,
-    on_failure: Option<ServiceAction>,
-    on_check_failure: Vec<(String, ServiceAction)>,
-    backoff_delay: Option<String>,
-    backoff_factor: Option<f64>,
-    backoff_limit: Option<String>,
-    kill_delay: Option<String>,
+    /// `override:`.
+    pub override_: Override,
+    /// `command:`.
+    pub command: Option<String>,
+    /// `summary:`.
+    pub summary: Option<String>,
+    /// `description:`.
+    pub description: Option<String>,
+    /// `startup:` (`Some(true)` for `enabled`).
+    pub startup: Option<bool>,
+    /// `environment:`, in order.
+    pub environment: Vec<(String, String)>,
+    /// `user:`.
+    pub user: Option<String>,
+    /// `user-id:`.
+    pub user_id: Option<u32>,
+    /// `group:`.
+    pub group: Option<String>,
+    /// `group-id:`.
+    pub group_id: Option<u32>,
+    /// `working-dir:`.
+    pub working_dir: Option<String>,
+    /// `after:`.
+    pub after: Vec<String>,
+    /// `before:`.
+    pub before: Vec<String>,
+    /// `requires:`.
+    pub requires: Vec<String>,
+    /// `on-success:`.
+    pub on_success: Option<ServiceAction>,
+    /// `on-failure:`.
+    pub on_failure: Option<ServiceAction>,
+    /// `on-check-failure:`, check name → action.
+    pub on_check_failure: Vec<(String, ServiceAction)>,
+    /// `backoff-delay:`, a Go duration.
+    pub backoff_delay: Option<String>,
+    /// `backoff-factor:`.
+    pub backoff_factor: Option<f64>,
+    /// `backoff-limit:`, a Go duration.
+    pub backoff_limit: Option<String>,
+    /// `kill-delay:`, a Go duration.
+    pub kill_delay: Option<String>,
 }
 
 impl Service {
@@ -365,33 +390,53 @@ impl Service {
 
 /// What a check probes.
 #[derive(Debug, Clone, PartialEq)]
-enum Probe {
+pub enum Probe {
+    /// `http:` — GET `url`, success on 2xx.
     Http {
+        /// The URL.
         url: String,
+        /// Extra request headers.
         headers: Vec<(String, String)>,
     },
+    /// `tcp:` — connect to `port`.
     Tcp {
+        /// The port.
         port: u16,
+        /// The host (default localhost).
         host: Option<String>,
     },
+    /// `exec:` — run `command`, success on exit 0.
     Exec {
+        /// The command line.
         command: String,
+        /// Run in this service's context.
         service_context: Option<String>,
+        /// Extra environment.
         environment: Vec<(String, String)>,
+        /// Working directory.
         working_dir: Option<String>,
     },
+    /// No probe given (a `merge` entry that only changes settings).
+    Unset,
 }
 
 /// A health check of a layer (`checks:` entry).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
-    override_: Override,
-    level: Option<&'static str>,
-    startup: Option<bool>,
-    period: Option<String>,
-    timeout: Option<String>,
-    threshold: Option<u32>,
-    probe: Probe,
+    /// `override:`.
+    pub override_: Override,
+    /// `level:` (`alive` or `ready`).
+    pub level: Option<String>,
+    /// `startup:` (`Some(true)` for `enabled`).
+    pub startup: Option<bool>,
+    /// `period:`, a Go duration.
+    pub period: Option<String>,
+    /// `timeout:`, a Go duration.
+    pub timeout: Option<String>,
+    /// `threshold:`.
+    pub threshold: Option<u32>,
+    /// The probe (`http`, `tcp` or `exec`).
+    pub probe: Probe,
 }
 
 impl Check {
@@ -438,13 +483,13 @@ impl Check {
 
     /// `level: alive`.
     pub fn level_alive(mut self) -> Self {
-        self.level = Some("alive");
+        self.level = Some("alive".into());
         self
     }
 
     /// `level: ready`.
     pub fn level_ready(mut self) -> Self {
-        self.level = Some("ready");
+        self.level = Some("ready".into());
         self
     }
 
@@ -520,8 +565,8 @@ impl Check {
             Key::Field("override"),
             Node::Plain(self.override_.as_str().into()),
         )];
-        if let Some(level) = self.level {
-            m.push((Key::Field("level"), Node::Plain(level.into())));
+        if let Some(level) = &self.level {
+            m.push((Key::Field("level"), Node::Plain(level.clone())));
         }
         if let Some(enabled) = self.startup {
             let v = if enabled { "enabled" } else { "disabled" };
@@ -553,6 +598,7 @@ impl Check {
                 opt_str(&mut p, "working-dir", working_dir);
                 ("exec", p)
             }
+            Probe::Unset => return Node::Map(m),
         };
         m.push((Key::Field(field), Node::Map(probe)));
         Node::Map(m)

@@ -40,10 +40,12 @@ pub mod layer;
 pub mod log;
 mod model;
 pub mod pebble;
+mod plan;
 mod relation;
 pub mod sandbox;
 mod secret;
 mod state;
+mod yaml;
 
 /// Raw bindings generated from the `juju:charm` WIT world. Prefer the typed
 /// wrappers of this crate; these are here for what they do not cover.
@@ -62,9 +64,10 @@ pub use bindings::juju::charm::event::EventKind;
 pub use bindings::juju::charm::types::{ConfigValue, HookError, LogLevel};
 pub use error::{Error, ExecError, HookErrorKind};
 pub use event::Event;
-pub use layer::{Check, Layer, Service};
+pub use layer::{Check, Layer, Override, Probe, Service, ServiceAction};
 pub use model::{Application, Config, Model, Port, Protocol, Status, Unit};
 pub use pebble::{Container, FileOptions};
+pub use plan::Plan;
 pub use relation::{DataOwner, Databag, Relation};
 pub use secret::{Secret, SecretOptions, SecretRotatePolicy};
 pub use state::StoredState;

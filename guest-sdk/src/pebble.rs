@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use crate::bindings::juju::charm::pebble as raw;
 pub use crate::bindings::juju::charm::pebble::{
-    ChangeInfo, CheckInfo, CheckLevel, ExecOutput, FileInfo, FileType, PebbleError, ServiceInfo,
-    ServiceStartup,
+    ChangeInfo, ChangeSelect, CheckInfo, CheckLevel, ExecOutput, FileInfo, FileType, HttpResponse,
+    Notice, PebbleError, ServiceInfo, ServiceStartup, TaskInfo,
 };
 use crate::error::ExecError;
-use crate::{Error, Layer};
+use crate::{Error, Layer, Plan};
 
 /// One workload container (`ops.Container`).
 pub struct Container {
@@ -60,9 +60,19 @@ impl Container {
         Ok(self.inner.add_layer(label, &layer.to_yaml(), combine)?)
     }
 
-    /// The combined plan, as YAML (`container.get_plan()`).
-    pub fn get_plan(&self) -> Result<String, Error> {
+    /// The combined plan (`container.get_plan()`).
+    pub fn get_plan(&self) -> Result<Plan, Error> {
+        Plan::from_yaml(&self.get_plan_yaml()?)
+    }
+
+    /// The combined plan exactly as Pebble renders it (YAML).
+    pub fn get_plan_yaml(&self) -> Result<String, Error> {
         Ok(self.inner.get_plan()?)
+    }
+
+    /// Pebble's `system-info` (JSON with `version` and `boot-id`).
+    pub fn system_info(&self) -> Result<String, Error> {
+        Ok(self.inner.system_info()?)
     }
 
     /// Services by name; all services when `names` is empty.
@@ -79,7 +89,7 @@ impl Container {
     }
 
     fn wait(&self, change_id: String) -> Result<(), Error> {
-        let change = self.inner.wait_change(&change_id, None)?;
+        let change = self.wait_change(&change_id, None)?;
         match change.err {
             Some(err) => Err(Error::Pebble(PebbleError::Change(err))),
             None => Ok(()),
@@ -132,6 +142,99 @@ impl Container {
     /// Checks at `level` (or all), by name (or all when `checks` is empty).
     pub fn get_checks(&self, level: CheckLevel, checks: &[&str]) -> Result<Vec<CheckInfo>, Error> {
         Ok(self.inner.get_checks(level, &names(checks))?)
+    }
+
+    /// One check (`container.get_check`); an error if it is not in the plan.
+    pub fn get_check(&self, check: &str) -> Result<CheckInfo, Error> {
+        self.get_checks(CheckLevel::Unset, &[check])?
+            .into_iter()
+            .find(|c| c.name == check)
+            .ok_or_else(|| Error::Usage(format!("check {check:?} not found")))
+    }
+
+    /// Start checks; the names that were not already running.
+    pub fn start_checks(&self, checks: &[&str]) -> Result<Vec<String>, Error> {
+        Ok(self.inner.start_checks(&names(checks))?)
+    }
+
+    /// Stop checks; the names that were running.
+    pub fn stop_checks(&self, checks: &[&str]) -> Result<Vec<String>, Error> {
+        Ok(self.inner.stop_checks(&names(checks))?)
+    }
+
+    /// Changes (`pebble.get_changes`), optionally only those of a service.
+    pub fn get_changes(
+        &self,
+        select: ChangeSelect,
+        service: Option<&str>,
+    ) -> Result<Vec<ChangeInfo>, Error> {
+        Ok(self.inner.get_changes(select, service)?)
+    }
+
+    /// One change by id.
+    pub fn get_change(&self, id: &str) -> Result<ChangeInfo, Error> {
+        Ok(self.inner.get_change(id)?)
+    }
+
+    /// Wait for a change to be ready (`None`: however long it takes, in the
+    /// workload's time).
+    pub fn wait_change(&self, id: &str, timeout: Option<Duration>) -> Result<ChangeInfo, Error> {
+        let ms = timeout.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+        Ok(self.inner.wait_change(id, ms)?)
+    }
+
+    /// Abort a change that is not ready yet.
+    pub fn abort_change(&self, id: &str) -> Result<ChangeInfo, Error> {
+        Ok(self.inner.abort_change(id)?)
+    }
+
+    /// Record a custom notice (`pebble.notify`); its id.
+    pub fn notify(&self, key: &str, data: &[(&str, &str)]) -> Result<String, Error> {
+        let data: Vec<(String, String)> = data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(self.inner.notify(key, &data, None)?)
+    }
+
+    /// A notice by id (`container.get_notice`).
+    pub fn get_notice(&self, id: &str) -> Result<Notice, Error> {
+        Ok(self.inner.get_notice(id)?)
+    }
+
+    /// Notices of these types and keys (all when empty).
+    pub fn get_notices(&self, types: &[&str], keys: &[&str]) -> Result<Vec<Notice>, Error> {
+        Ok(self.inner.get_notices(&raw::NoticesFilter {
+            types: names(types),
+            keys: names(keys),
+            after: None,
+        })?)
+    }
+
+    /// The identities (`pebble.get_identities`), as JSON.
+    pub fn get_identities(&self) -> Result<String, Error> {
+        Ok(self.inner.get_identities()?)
+    }
+
+    /// Replace identities (JSON map of name → identity, `null` removes).
+    pub fn replace_identities(&self, identities_json: &str) -> Result<(), Error> {
+        Ok(self.inner.replace_identities(identities_json)?)
+    }
+
+    /// Any Pebble API request, answered as Pebble's HTTP server would.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<HttpResponse, Error> {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+        Ok(self.inner.request(method, path, &query, &headers, body)?)
     }
 
     /// Write a file (`container.push`).

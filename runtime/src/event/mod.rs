@@ -115,7 +115,8 @@ impl EventSpec {
             | K::PebbleCustomNotice
             | K::PebbleCheckFailed
             | K::PebbleCheckRecovered => {
-                ctx.workload = Some(self.workload_context(kind, subject.unwrap_or_default())?);
+                ctx.workload =
+                    Some(self.workload_context(kind, subject.unwrap_or_default(), state)?);
             }
             K::SecretChanged | K::SecretRotate | K::SecretRemove | K::SecretExpired => {
                 ctx.secret = Some(self.secret_context(kind, state)?);
@@ -233,28 +234,56 @@ impl EventSpec {
         })
     }
 
+    /// The container of a workload event (it must be in the State), with
+    /// the notice or check the event is about.
     fn workload_context(
         &self,
         kind: EventKind,
         container: String,
+        state: &State,
     ) -> Result<WorkloadContext, EventError> {
+        let Some(c) = state.containers.iter().find(|c| c.name == container) else {
+            return err(format!("the state has no container {container:?}"));
+        };
         let notice = match kind {
-            EventKind::PebbleCustomNotice => Some(NoticeContext {
-                id: self.notice_id.clone().unwrap_or_else(|| "1".into()),
-                type_: self.notice_type.clone().unwrap_or_else(|| "custom".into()),
-                key: match &self.notice_key {
-                    Some(k) => k.clone(),
-                    None => return err("pebble-custom-notice needs a notice key"),
-                },
-            }),
+            EventKind::PebbleCustomNotice => {
+                // A notice of the container named by id or key fills in the rest.
+                let known = c.notices.iter().find(|n| {
+                    self.notice_id.as_deref().is_some_and(|id| n.id == id)
+                        || (self.notice_id.is_none()
+                            && self.notice_key.as_deref() == Some(n.key.as_str()))
+                });
+                let key = match (&self.notice_key, known) {
+                    (Some(k), _) => k.clone(),
+                    (None, Some(n)) => n.key.clone(),
+                    (None, None) => return err("pebble-custom-notice needs a notice key"),
+                };
+                let id = self
+                    .notice_id
+                    .clone()
+                    .or_else(|| known.map(|n| n.id.clone()).filter(|i| !i.is_empty()))
+                    .unwrap_or_else(|| "1".into());
+                let type_ = self
+                    .notice_type
+                    .clone()
+                    .or_else(|| known.map(|n| n.kind.clone()).filter(|t| !t.is_empty()))
+                    .unwrap_or_else(|| "custom".into());
+                Some(NoticeContext { id, type_, key })
+            }
             _ => None,
         };
         let check_name = match kind {
             EventKind::PebbleCheckFailed | EventKind::PebbleCheckRecovered => {
-                match &self.check_name {
-                    Some(c) => Some(c.clone()),
-                    None => return err("pebble-check events need a check name"),
+                let Some(name) = &self.check_name else {
+                    return err("pebble-check events need a check name");
+                };
+                let checks = crate::pebble::snapshot::plan_checks(c).map_err(EventError)?;
+                if !checks.contains(name) {
+                    return err(format!(
+                        "container {container:?} has no check {name:?} in its plan"
+                    ));
                 }
+                Some(name.clone())
             }
             _ => None,
         };

@@ -17,6 +17,8 @@ pub mod duration;
 pub mod exec;
 pub mod fs;
 pub mod go;
+pub mod http;
+pub mod json;
 pub mod layer;
 pub mod notices;
 pub mod plan;

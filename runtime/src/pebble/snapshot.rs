@@ -84,6 +84,22 @@ fn state_from(s: &ServiceState) -> Result<SvcState, String> {
     })
 }
 
+/// The names of the checks in a container's plan.
+pub fn plan_checks(c: &ContainerState) -> Result<Vec<String>, String> {
+    let accounts = Accounts::with(&c.users, &c.groups);
+    let mut layers = Vec::new();
+    for l in &c.layers {
+        let text = layer_text(l)?;
+        layers.push(
+            layer::parse(l.order.unwrap_or(0), &l.label, &text, &accounts)
+                .map_err(|e| format!("container {:?} layer {:?}: {e}", c.name, l.label))?,
+        );
+    }
+    let refs: Vec<&Layer> = layers.iter().collect();
+    let combined = combine::combine(&refs).map_err(|e| e.0)?;
+    Ok(combined.checks.keys().cloned().collect())
+}
+
 /// Build a container's Pebble from the State at `state_now`.
 pub fn load(c: &ContainerState, state_now: Instant) -> Result<Pebble, String> {
     let ctx = |m: String| format!("container {:?}: {m}", c.name);

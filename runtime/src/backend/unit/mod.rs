@@ -84,7 +84,12 @@ impl UnitBackend {
         relations::check_state_relations(&meta, &state)?;
         let unit = event.event.context.unit_name.clone();
         let sandbox = sandbox::Sandbox::new(&state)?;
-        let pebble = pebble::Containers::new(&meta, &state)?;
+        let pebble_now = state
+            .now
+            .as_deref()
+            .and_then(crate::sandbox::parse_rfc3339_ns)
+            .unwrap_or(DEFAULT_NOW_NS);
+        let pebble = pebble::Containers::new(&meta, &state, pebble_now)?;
         Ok(UnitBackend {
             meta,
             ctx: event.event.context.clone(),
@@ -263,6 +268,9 @@ impl HookTools for UnitBackend {
 
 impl Backend for UnitBackend {
     fn finish(&mut self, success: bool) -> Result<(), String> {
+        // Pebble changes are effects on the workload, not part of the
+        // hook's transaction: they stay even when the hook fails.
+        self.pebble.write_back(&mut self.state);
         let tx = std::mem::take(&mut self.tx);
         // A failed action does not error the unit, but its changes are dropped.
         if success && self.action.failed.is_none() {
