@@ -12,5 +12,6 @@ pub mod jujuc;
 pub mod pebble;
 pub mod run;
 pub mod sandbox;
+pub mod sim;
 pub mod state;
 pub mod trace;

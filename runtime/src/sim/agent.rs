@@ -1,0 +1,119 @@
+//! A unit agent's local state: what the uniter has already run and seen.
+//! Comparing it with the model (Juju's "remote state") tells which hook is
+//! next (see `resolver`); a committed hook moves it on (see `lifecycle`).
+//! These are the unit's queues: persisted with every hook.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::hook::Hook;
+use super::model::PodExit;
+use super::names::UnitName;
+
+/// A hook that failed and waits to be retried or resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HookError {
+    pub hook: Hook,
+    pub attempts: u32,
+    /// When the automatic retry is due (ns); none: wait for `resolve`.
+    pub retry_at: Option<u64>,
+    pub message: String,
+}
+
+/// The agent's local state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Agent {
+    pub installed: bool,
+    pub started: bool,
+    pub stopped: bool,
+    /// The agent believes it is the leader (ran leader-elected).
+    pub leader: bool,
+    /// Leader-settings version last seen (none: leader-settings-changed due).
+    pub lsc_seen: Option<u64>,
+    /// Config version last seen (none: config-changed due).
+    pub config_seen: Option<u64>,
+    /// Charm revision installed.
+    pub charm_rev: u32,
+    pub upgrade_pending: bool,
+    /// Between upgrade-charm and its config-changed.
+    pub after_upgrade: bool,
+    /// The pod is being terminated: `stop` runs in the old pod first.
+    pub pod_exit: Option<PodExit>,
+    pub pebble_ready: BTreeSet<String>,
+    /// Storage ids (`name/index`) waiting for storage-attached.
+    pub storage_attaching: BTreeSet<String>,
+    /// Storage ids waiting for storage-detaching (teardown).
+    pub storage_detaching: BTreeSet<String>,
+    pub secret_changed: BTreeSet<String>,
+    pub secret_rotate: BTreeSet<String>,
+    /// (secret id, revision) pairs.
+    pub secret_expired: BTreeSet<(String, u32)>,
+    pub secret_remove: BTreeSet<(String, u32)>,
+    pub actions: VecDeque<u64>,
+    pub error: Option<HookError>,
+    /// When update-status is next due (ns).
+    pub update_status_at: Option<u64>,
+    /// Teardown: the unit has left every relation scope and stopped.
+    pub teardown_started: bool,
+}
+
+impl Agent {
+    /// The earliest time something of this agent becomes due.
+    pub fn next_timer(&self) -> Option<u64> {
+        let retry = self.error.as_ref().and_then(|e| e.retry_at);
+        match (retry, self.update_status_at) {
+            (Some(a), Some(b)) if self.error.is_none() => Some(a.min(b)),
+            (Some(a), _) => Some(a),
+            (None, b) if self.error.is_none() && self.started => b,
+            _ => None,
+        }
+    }
+}
+
+/// The agent's view of one relation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RelView {
+    pub created: bool,
+    pub broken: bool,
+    /// Remote members joined, with the bag version last seen in
+    /// relation-changed (none: joined, changed still to run).
+    pub members: BTreeMap<UnitName, Option<u64>>,
+    /// Remote application bag version last seen.
+    pub app_seen: u64,
+    /// The member whose relation-changed must follow its joined.
+    pub changed_pending: Option<UnitName>,
+    /// Members (or candidates) whose state may differ from what was seen.
+    pub dirty: BTreeSet<UnitName>,
+}
+
+/// Juju's hook retry delay: 5 s doubling to 5 min, with ±3 % jitter
+/// (`retrystrategy`); `r` is a uniform draw in [0, 1).
+pub fn retry_delay_ns(attempts: u32, r: f64) -> u64 {
+    const MIN: f64 = 5e9;
+    const MAX: f64 = 300e9;
+    let base = (MIN * 2f64.powi(attempts.saturating_sub(1).min(16) as i32)).min(MAX);
+    let jitter = 1.0 + (r * 2.0 - 1.0) * 0.03;
+    (base * jitter) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_five_minutes_with_small_jitter() {
+        let s = |n| retry_delay_ns(n, 0.5) as f64 / 1e9;
+        assert_eq!(s(1), 5.0);
+        assert_eq!(s(2), 10.0);
+        assert_eq!(s(3), 20.0);
+        assert_eq!(s(7), 300.0);
+        assert_eq!(s(30), 300.0);
+        let lo = retry_delay_ns(1, 0.0) as f64 / 1e9;
+        let hi = retry_delay_ns(1, 0.999_999) as f64 / 1e9;
+        assert!((4.85..4.86).contains(&lo), "{lo}");
+        assert!((5.14..5.16).contains(&hi), "{hi}");
+    }
+}

@@ -1,0 +1,293 @@
+//! The output State of a hook back into the model: the unit's own bags, its
+//! application's bags when leader, unit state, statuses, ports, storage,
+//! containers, leader settings and secrets. A changed bag marks the units
+//! that watch it (their relation-changed is due); a new secret revision
+//! queues secret-changed for the consumers tracking an older one.
+//!
+//! The State backend already dropped the buffered effects of a failed hook,
+//! so merging its output keeps exactly what Juju keeps (§5.1).
+
+use std::collections::BTreeSet;
+
+use super::model::{BagOwner, Model, Secret, SecretOwner};
+use super::names::UnitName;
+use super::project::{consumes, owns};
+use crate::state::{RelationKind, SecretState, State};
+
+/// Merge `out`, the State `name` committed, into the model. Returns the
+/// units whose next hook may have changed.
+pub fn merge(m: &mut Model, name: &UnitName, out: State) -> BTreeSet<UnitName> {
+    let mut touched = BTreeSet::new();
+    touched.insert(name.clone());
+    let leader = m.is_leader(name);
+    merge_unit(m, name, &out);
+    if leader {
+        merge_app(m, name, &out, &mut touched);
+    }
+    for r in &out.relations {
+        merge_relation(m, name, r, &mut touched);
+    }
+    merge_secrets(m, name, &out.secrets, &mut touched);
+    touched
+}
+
+fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
+    let Some(u) = m.unit(name) else { return };
+    let new_storage: Vec<String> = out
+        .storages
+        .iter()
+        .filter(|s| {
+            !u.storages
+                .iter()
+                .any(|o| o.name == s.name && o.index == s.index)
+        })
+        .map(|s| format!("{}/{}", s.name, s.index))
+        .collect();
+    let same = u.status == out.unit_status
+        && u.workload_version == out.workload_version
+        && u.unit_state == out.unit_state
+        && u.ports == out.opened_ports
+        && u.storages == out.storages
+        && u.containers == out.containers;
+    if same {
+        return;
+    }
+    let u = m.unit_mut(name).expect("unit exists");
+    if u.status != out.unit_status {
+        u.status = out.unit_status.clone();
+        u.status_set = true;
+    }
+    u.workload_version.clone_from(&out.workload_version);
+    u.unit_state.clone_from(&out.unit_state);
+    u.ports.clone_from(&out.opened_ports);
+    u.storages.clone_from(&out.storages);
+    u.containers.clone_from(&out.containers);
+    u.agent.storage_attaching.extend(new_storage);
+}
+
+fn merge_app(m: &mut Model, name: &UnitName, out: &State, touched: &mut BTreeSet<UnitName>) {
+    let Some(app) = m.app(&name.app) else { return };
+    let status_changed = app.status != out.app_status;
+    let settings_changed = app.leader_settings != out.leader_settings;
+    if !status_changed && !settings_changed {
+        return;
+    }
+    let app = m.app_mut(&name.app).expect("app exists");
+    if status_changed {
+        app.status = out.app_status.clone();
+    }
+    if settings_changed {
+        app.leader_settings = out.leader_settings.clone();
+        app.leader_settings_version += 1;
+        let v = app.leader_settings_version;
+        // The writer is never told of its own write.
+        if let Some(u) = m.unit_mut(name) {
+            u.agent.lsc_seen = Some(v);
+        }
+        touched.extend(m.app_units(&name.app));
+    }
+}
+
+fn merge_relation(
+    m: &mut Model,
+    name: &UnitName,
+    r: &crate::state::RelationState,
+    touched: &mut BTreeSet<UnitName>,
+) {
+    let Some(rel) = m.relations.get(&r.id) else {
+        return;
+    };
+    let peer = rel.kind == RelationKind::Peer;
+    if m.set_bag(
+        r.id,
+        BagOwner::Unit(name.clone()),
+        r.local_unit_data.clone(),
+    )
+    .is_some()
+    {
+        let rel = &m.relations[&r.id];
+        for w in m.watchers(rel, name) {
+            if let Some(v) = m.view_mut(&w, r.id) {
+                v.dirty.insert(name.clone());
+                touched.insert(w);
+            }
+        }
+    }
+    if !m.is_leader(name) {
+        return;
+    }
+    if let Some(v) = m.set_bag(
+        r.id,
+        BagOwner::App(name.app.clone()),
+        r.local_app_data.clone(),
+    ) {
+        if peer && let Some(view) = m.view_mut(name, r.id) {
+            view.app_seen = v;
+        }
+        let rel = &m.relations[&r.id];
+        let watchers: Vec<UnitName> = rel
+            .scope
+            .iter()
+            .filter(|w| *w != name && (peer || w.app != name.app))
+            .cloned()
+            .collect();
+        touched.extend(watchers);
+    }
+}
+
+/// The interval of a rotate policy.
+pub fn rotate_interval_ns(policy: &str) -> Option<u64> {
+    const H: u64 = 3_600_000_000_000;
+    Some(match policy {
+        "hourly" => H,
+        "daily" => 24 * H,
+        "weekly" => 7 * 24 * H,
+        "monthly" => 30 * 24 * H,
+        "quarterly" => 90 * 24 * H,
+        "yearly" => 365 * 24 * H,
+        _ => return None,
+    })
+}
+
+/// The unit that runs owner hooks of a secret: the leader for
+/// application secrets.
+pub fn owner_unit(m: &Model, s: &Secret) -> Option<UnitName> {
+    match &s.owner {
+        SecretOwner::App(a) => m
+            .app(a)
+            .and_then(|app| app.leader)
+            .map(|n| UnitName::new(a, n)),
+        SecretOwner::Unit(u) => Some(u.clone()),
+        SecretOwner::Model => None,
+    }
+}
+
+/// A new revision of `id`: secret-changed for consumers tracking an older one.
+pub fn notify_new_revision(m: &mut Model, id: &str, touched: &mut BTreeSet<UnitName>) {
+    let Some(s) = m.secrets.get(id) else { return };
+    let latest = s.latest();
+    let due: Vec<UnitName> = s
+        .consumers
+        .iter()
+        .filter(|(_, c)| c.tracked.is_some_and(|t| t < latest))
+        .map(|(u, _)| u.clone())
+        .collect();
+    for u in due {
+        if let Some(unit) = m.unit_mut(&u) {
+            unit.agent.secret_changed.insert(id.to_string());
+            touched.insert(u);
+        }
+    }
+}
+
+fn merge_secrets(
+    m: &mut Model,
+    name: &UnitName,
+    out: &[SecretState],
+    touched: &mut BTreeSet<UnitName>,
+) {
+    let now = m.meta.now;
+    let owned_before: Vec<String> = m
+        .secrets
+        .values()
+        .filter(|s| owns(&s.owner, name))
+        .map(|s| s.id.clone())
+        .collect();
+    for s in out.iter().filter(|s| s.owner.is_some()) {
+        let owner = if s.owner.as_deref() == Some("application") {
+            SecretOwner::App(name.app.clone())
+        } else {
+            SecretOwner::Unit(name.clone())
+        };
+        let rotate_at = s
+            .rotate
+            .as_deref()
+            .and_then(rotate_interval_ns)
+            .map(|i| now + i);
+        let expire_at = s
+            .expire
+            .as_deref()
+            .and_then(crate::sandbox::parse_rfc3339_ns);
+        match m.secrets.get(&s.id) {
+            None => m.insert_secret(Secret {
+                id: s.id.clone(),
+                owner,
+                revisions: s.revisions.clone(),
+                label: s.label.clone(),
+                description: s.description.clone(),
+                expire: s.expire.clone(),
+                rotate: s.rotate.clone(),
+                grants: s.grants.clone(),
+                granted_apps: Default::default(),
+                consumers: Default::default(),
+                rotate_at,
+                expire_at,
+            }),
+            Some(old) => {
+                let unchanged = old.revisions == s.revisions
+                    && old.label == s.label
+                    && old.description == s.description
+                    && old.expire == s.expire
+                    && old.rotate == s.rotate
+                    && old.grants == s.grants;
+                if unchanged {
+                    continue;
+                }
+                let new_rev =
+                    s.revisions.iter().map(|r| r.revision).max().unwrap_or(0) > old.latest();
+                let rotate_changed = old.rotate != s.rotate;
+                let sec = m.secret_mut(&s.id).expect("secret exists");
+                sec.revisions.clone_from(&s.revisions);
+                sec.label.clone_from(&s.label);
+                sec.description.clone_from(&s.description);
+                sec.grants.clone_from(&s.grants);
+                if sec.expire != s.expire {
+                    sec.expire.clone_from(&s.expire);
+                    sec.expire_at = expire_at;
+                }
+                if rotate_changed || new_rev {
+                    sec.rotate.clone_from(&s.rotate);
+                    sec.rotate_at = rotate_at;
+                }
+                if new_rev {
+                    notify_new_revision(m, &s.id, touched);
+                }
+            }
+        }
+    }
+    for id in owned_before {
+        if !out.iter().any(|s| s.id == id && s.owner.is_some()) {
+            m.remove_secret(&id);
+        }
+    }
+    for s in out.iter().filter(|s| s.owner.is_none()) {
+        let Some(sec) = m.secrets.get(&s.id) else {
+            continue;
+        };
+        if !consumes(m, sec, name) {
+            continue;
+        }
+        let old = sec.consumers.get(name).cloned().unwrap_or_default();
+        if old.tracked == s.tracked && old.label == s.label {
+            continue;
+        }
+        let sec = m.secret_mut(&s.id).expect("secret exists");
+        let c = sec.consumers.entry(name.clone()).or_default();
+        c.tracked = s.tracked;
+        c.label.clone_from(&s.label);
+        // The old revision may now be unused: the owner is told (§6.6).
+        if let Some(old_rev) = old.tracked
+            && s.tracked != Some(old_rev)
+            && old_rev != sec.latest()
+            && !sec.consumers.values().any(|c| c.tracked == Some(old_rev))
+        {
+            let sec = sec.clone();
+            if let Some(owner) = owner_unit(m, &sec)
+                && let Some(u) = m.unit_mut(&owner)
+            {
+                u.agent.secret_remove.insert((sec.id.clone(), old_rev));
+                touched.insert(owner);
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The model simulator: whole Juju models in one process.
+//!
+//! The [`Model`](model::Model) is the source of truth: applications, units
+//! with their agents' local state, relations and their databags, leadership,
+//! secrets, actions, containers. For each hook of a unit the simulator
+//! projects that unit's view into a [`State`](crate::state::State)
+//! ([`project`]), runs it through the same path as a single event
+//! ([`crate::run::run_event_traced`]: the State backend with Juju's hook
+//! transactions, a fresh instance of the charm), merges the committed output
+//! back ([`merge`]) and lets the resolver ([`resolver`]) derive what Juju
+//! would run next, in Juju's order. A seeded scheduler ([`scheduler`])
+//! interleaves units on virtual time; the model lives in SQLite ([`store`]),
+//! one transaction per committed hook. See docs/simulator.md.
+
+pub mod agent;
+pub mod charms;
+pub mod history;
+pub mod hook;
+pub mod lifecycle;
+pub mod merge;
+pub mod model;
+pub mod names;
+pub mod ops;
+pub mod project;
+pub mod resolver;
+mod runner;
+pub mod scenario;
+pub mod scheduler;
+pub mod status;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::Runtime;
+use crate::trace::TraceWriter;
+use history::{EventRecord, LogEntry, LogFilter};
+use model::{Meta, Model, Settings, Substrate};
+pub use names::UnitName;
+use scheduler::Ready;
+use store::Store;
+
+/// Why a simulator operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The operation does not fit the model (unknown application, ...).
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Charm(#[from] crate::run::CharmError),
+    #[error("model file: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("model file: malformed row: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("model file: {0}")]
+    Corrupt(String),
+    #[error(
+        "the model did not settle: {0} hooks ran and more are due (a relation ping-pong that never ends?)"
+    )]
+    NotSettled(u64),
+    #[error("cannot write the trace: {0}")]
+    Trace(#[from] std::io::Error),
+    #[error("{0}")]
+    Assertion(String),
+}
+
+/// How a new model is made.
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    pub name: String,
+    pub kind: Substrate,
+    pub seed: u64,
+    pub settings: Settings,
+    /// Virtual time at creation, ns since the epoch.
+    pub start_ns: u64,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            name: "sim".into(),
+            kind: Substrate::Kubernetes,
+            seed: 0,
+            settings: Settings::default(),
+            start_ns: crate::backend::unit::DEFAULT_NOW_NS,
+        }
+    }
+}
+
+/// Per-application trace files, when tracing is on.
+struct Traces {
+    dir: PathBuf,
+    writers: BTreeMap<String, TraceWriter>,
+}
+
+/// A model and everything needed to run it.
+pub struct Simulator {
+    rt: Runtime,
+    model: Model,
+    store: Option<Store>,
+    charms: charms::Charms,
+    ready: Ready,
+    /// History kept in memory (models without a file, or when asked).
+    events: Vec<EventRecord>,
+    logs: Vec<LogEntry>,
+    keep_history: bool,
+    /// History not yet committed to the file.
+    pending_events: Vec<EventRecord>,
+    pending_logs: Vec<LogEntry>,
+    traces: Option<Traces>,
+    /// Check the incremental ready set against a rebuild after every hook.
+    paranoid: bool,
+    /// Hooks run since this simulator was made.
+    hooks_run: u64,
+}
+
+fn uuid_from_seed(seed: u64, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("{seed}|{name}").as_bytes());
+    let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+impl Simulator {
+    fn with(rt: Runtime, model: Model, store: Option<Store>) -> Simulator {
+        let ready = Ready::rebuild(&model);
+        let keep_history = store.is_none();
+        Simulator {
+            rt,
+            model,
+            store,
+            charms: charms::Charms::default(),
+            ready,
+            events: Vec::new(),
+            logs: Vec::new(),
+            keep_history,
+            pending_events: Vec::new(),
+            pending_logs: Vec::new(),
+            traces: None,
+            paranoid: std::env::var_os("CHARMBOX_SIM_CHECK").is_some(),
+            hooks_run: 0,
+        }
+    }
+
+    fn new_model(opts: &ModelOptions) -> Model {
+        Model::new(Meta {
+            name: opts.name.clone(),
+            uuid: uuid_from_seed(opts.seed, &opts.name),
+            kind: opts.kind,
+            juju_version: "3.6.14".into(),
+            seed: opts.seed,
+            now: opts.start_ns,
+            draws: 0,
+            next_relation_id: 0,
+            next_action_id: 1,
+            next_seq: 1,
+            next_app_index: 0,
+            settings: opts.settings.clone(),
+            scenario_step: 0,
+        })
+    }
+
+    /// A model held in memory only.
+    pub fn in_memory(rt: Runtime, opts: ModelOptions) -> Simulator {
+        let mut model = Self::new_model(&opts);
+        model.dirty = Default::default();
+        Simulator::with(rt, model, None)
+    }
+
+    /// A new model in a SQLite file.
+    pub fn create(rt: Runtime, path: &Path, opts: ModelOptions) -> Result<Simulator, SimError> {
+        let mut model = Self::new_model(&opts);
+        let store = Store::create(path, &mut model)?;
+        Ok(Simulator::with(rt, model, Some(store)))
+    }
+
+    /// Reopen a model file where it was last committed.
+    pub fn open(rt: Runtime, path: &Path) -> Result<Simulator, SimError> {
+        let (store, model) = Store::open(path)?;
+        Ok(Simulator::with(rt, model, Some(store)))
+    }
+
+    /// Record each application's dispatches as a trace in `dir`
+    /// (`<app>.trace.jsonl`), replayable with `charmbox replay`.
+    pub fn trace_to(&mut self, dir: &Path) -> Result<(), SimError> {
+        std::fs::create_dir_all(dir)?;
+        self.traces = Some(Traces {
+            dir: dir.to_path_buf(),
+            writers: BTreeMap::new(),
+        });
+        Ok(())
+    }
+
+    /// Finish trace files.
+    pub fn close_traces(&mut self) -> Result<(), SimError> {
+        if let Some(t) = &mut self.traces {
+            for w in t.writers.values_mut() {
+                w.close()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keep (or stop keeping) the history in memory too.
+    pub fn keep_history(&mut self, keep: bool) {
+        self.keep_history = keep;
+    }
+
+    /// Check the scheduler's bookkeeping after every hook (slow; for tests).
+    pub fn set_paranoid(&mut self, on: bool) {
+        self.paranoid = on;
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.rt
+    }
+
+    /// Hooks run by this simulator (not counting earlier processes).
+    pub fn hooks_run(&self) -> u64 {
+        self.hooks_run
+    }
+
+    /// Virtual time, ns since the epoch.
+    pub fn now(&self) -> u64 {
+        self.model.meta.now
+    }
+
+    /// Units with a hook to run now.
+    pub fn ready_units(&self) -> Vec<String> {
+        self.ready.units().iter().map(|u| u.to_string()).collect()
+    }
+
+    /// Every hook run, in order (from the file for file-backed models).
+    pub fn events(&self) -> Result<Vec<EventRecord>, SimError> {
+        match &self.store {
+            Some(s) if !self.keep_history => s.events(),
+            _ => Ok(self.events.clone()),
+        }
+    }
+
+    /// The hook runs that pass `filter`.
+    pub fn events_filtered(&self, filter: &LogFilter) -> Result<Vec<EventRecord>, SimError> {
+        Ok(self
+            .events()?
+            .into_iter()
+            .filter(|e| filter.event_record_ok(e))
+            .collect())
+    }
+
+    /// `unit`'s hook names, in order.
+    pub fn unit_events(&self, unit: &str) -> Result<Vec<String>, SimError> {
+        Ok(self
+            .events()?
+            .into_iter()
+            .filter(|e| e.unit == unit)
+            .map(|e| e.event)
+            .collect())
+    }
+
+    /// Log lines that pass `filter`.
+    pub fn logs(&self, filter: &LogFilter) -> Result<Vec<LogEntry>, SimError> {
+        let all = match &self.store {
+            Some(s) if !self.keep_history => s.logs()?,
+            _ => self.logs.clone(),
+        };
+        Ok(all.into_iter().filter(|l| filter.log_ok(l)).collect())
+    }
+
+    /// `PRAGMA integrity_check` of the model file ("ok"), or none in memory.
+    pub fn integrity(&self) -> Result<Option<String>, SimError> {
+        self.store.as_ref().map(|s| s.integrity()).transpose()
+    }
+
+    /// A digest of the whole model (applications, units, agents, relations,
+    /// bags, secrets, actions, clock and counters): equal digests, equal models.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let m = &self.model;
+        let dump = serde_json::json!({
+            "meta": m.meta,
+            "apps": m.apps,
+            "units": m.units.values().collect::<Vec<_>>(),
+            "views": m.views.iter().map(|((u, r), v)| (format!("{u}#{r}"), v)).collect::<BTreeMap<_, _>>(),
+            "relations": m.relations,
+            "bags": m.bags.iter().map(|((r, o), b)| (format!("{r}#{o}"), b)).collect::<BTreeMap<_, _>>(),
+            "secrets": m.secrets,
+            "actions": m.actions,
+        });
+        let mut meta = dump;
+        // The scenario cursor is bookkeeping of `charmbox sim`, not the model.
+        meta["meta"]["scenario_step"] = serde_json::Value::from(0);
+        let d = Sha256::digest(meta.to_string().as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Commit what changed (model rows and history) as one transaction.
+    fn commit(&mut self) -> Result<(), SimError> {
+        let events = std::mem::take(&mut self.pending_events);
+        let logs = std::mem::take(&mut self.pending_logs);
+        if let Some(store) = &mut self.store {
+            store.commit(&mut self.model, &events, &logs)?;
+        } else {
+            self.model.dirty = Default::default();
+        }
+        if self.keep_history {
+            self.events.extend(events);
+            self.logs.extend(logs);
+        }
+        Ok(())
+    }
+
+    /// The scenario step counter (for resuming `charmbox sim`).
+    pub fn scenario_step(&self) -> u64 {
+        self.model.meta.scenario_step
+    }
+
+    /// Record that scenario step `n` is done, with the operation's commit.
+    pub fn set_scenario_step(&mut self, n: u64) -> Result<(), SimError> {
+        self.model.meta_mut().scenario_step = n;
+        self.commit()
+    }
+}

@@ -1,0 +1,587 @@
+//! The model: the simulator's source of truth. Applications, units (with
+//! their agents' local state), relations and their databags, secrets and
+//! actions, the virtual clock and the scheduler's counters. Every mutable
+//! accessor marks what it touched, so the store writes only that.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::agent::{Agent, RelView};
+use super::names::UnitName;
+use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
+
+/// Machines or Kubernetes (a Juju model is one or the other).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Substrate {
+    #[default]
+    Kubernetes,
+    Machine,
+}
+
+impl Substrate {
+    /// The model type a charm sees (`JUJU_MODEL_TYPE`-like `model.type`).
+    pub fn model_type(self) -> &'static str {
+        match self {
+            Substrate::Kubernetes => "kubernetes",
+            Substrate::Machine => "lxd",
+        }
+    }
+}
+
+/// Alive, or on its way out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Life {
+    #[default]
+    Alive,
+    Dying,
+}
+
+/// Model-wide settings (Juju model config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `automatically-retry-hooks`.
+    pub retry_hooks: bool,
+    /// `update-status-hook-interval`, in seconds.
+    pub update_status_interval_s: u64,
+    /// Fuel per event (none: the runtime's).
+    pub fuel: Option<u64>,
+    /// How many hooks one settle may run before it gives up.
+    pub settle_limit: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            retry_hooks: true,
+            update_status_interval_s: 300,
+            fuel: None,
+            settle_limit: 5_000_000,
+        }
+    }
+}
+
+/// The scalars of a model: identity, clock and counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub name: String,
+    pub uuid: String,
+    pub kind: Substrate,
+    pub juju_version: String,
+    pub seed: u64,
+    /// Virtual time, ns since the epoch.
+    pub now: u64,
+    /// Draws taken from the seeded generator.
+    pub draws: u64,
+    pub next_relation_id: u32,
+    pub next_action_id: u64,
+    pub next_seq: u64,
+    pub next_app_index: u32,
+    pub settings: Settings,
+    /// Steps of a `charmbox sim` scenario already committed.
+    #[serde(default)]
+    pub scenario_step: u64,
+}
+
+/// One application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub name: String,
+    /// The charm directory (or component file) deployed.
+    pub charm: PathBuf,
+    /// Bumped by every refresh.
+    pub charm_rev: u32,
+    /// The component's sha256, for `status`.
+    pub charm_hash: String,
+    pub charm_name: String,
+    pub subordinate: bool,
+    /// k8s: a Deployment (a churned pod is a new unit) rather than a StatefulSet.
+    pub stateless: bool,
+    /// The unit state (`state-set`) lives in the pod, as ops' local
+    /// StoredState does, and is lost with it.
+    pub pod_local_state: bool,
+    pub config: BTreeMap<String, serde_json::Value>,
+    pub config_version: u64,
+    pub leader: Option<u32>,
+    pub leader_settings: Bag,
+    pub leader_settings_version: u64,
+    pub status: StatusState,
+    pub trusted: bool,
+    pub next_unit: u32,
+    pub life: Life,
+    /// Index for addresses.
+    pub index: u32,
+    /// Each container as the image provides it (what a new pod starts from).
+    pub containers: Vec<ContainerState>,
+}
+
+/// Why a unit's pod is going away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodExit {
+    /// Deleted or crashed: a new pod with the same identity follows.
+    Churn,
+    /// Replaced by a refresh of the StatefulSet.
+    Refresh,
+}
+
+/// One unit and what the controller holds for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub name: UnitName,
+    pub life: Life,
+    /// A subordinate's principal unit.
+    pub principal: Option<UnitName>,
+    pub status: StatusState,
+    /// Whether the charm ever set the workload status.
+    pub status_set: bool,
+    pub workload_version: String,
+    pub unit_state: Bag,
+    pub ports: Vec<PortState>,
+    pub storages: Vec<StorageState>,
+    pub containers: Vec<ContainerState>,
+    pub address: String,
+    /// Pod generation (k8s): bumped each time the pod is recreated.
+    pub pod: u32,
+    pub agent: Agent,
+}
+
+/// One end of a relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct End {
+    pub app: String,
+    pub endpoint: String,
+    pub role: String,
+    pub interface: String,
+}
+
+/// A relation between two applications' endpoints (or a peer relation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    pub id: u32,
+    pub kind: RelationKind,
+    /// Two ends, or one for a peer relation.
+    pub ends: Vec<End>,
+    pub life: Life,
+    /// Units that have entered scope (ran relation-created, not yet left).
+    pub scope: BTreeSet<UnitName>,
+}
+
+impl Relation {
+    /// The end of `app`.
+    pub fn end_of(&self, app: &str) -> Option<&End> {
+        self.ends.iter().find(|e| e.app == app)
+    }
+
+    /// The application on the other side from `app` (itself for peers).
+    pub fn other_app(&self, app: &str) -> Option<&str> {
+        if self.kind == RelationKind::Peer {
+            return self.ends.first().map(|e| e.app.as_str());
+        }
+        self.ends
+            .iter()
+            .find(|e| e.app != app)
+            .map(|e| e.app.as_str())
+    }
+
+    pub fn involves(&self, app: &str) -> bool {
+        self.ends.iter().any(|e| e.app == app)
+    }
+
+    /// `app:endpoint app:endpoint`, as `juju status` names it.
+    pub fn key(&self) -> String {
+        self.ends
+            .iter()
+            .map(|e| format!("{}:{}", e.app, e.endpoint))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Who holds a databag.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BagOwner {
+    App(String),
+    Unit(UnitName),
+}
+
+impl std::fmt::Display for BagOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BagOwner::App(a) => write!(f, "{a}"),
+            BagOwner::Unit(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// A databag and how often it changed (0: never written).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Databag {
+    pub version: u64,
+    pub data: Bag,
+}
+
+/// Who owns a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretOwner {
+    App(String),
+    Unit(UnitName),
+    /// A user secret (`juju add-secret`).
+    Model,
+}
+
+/// What one consumer unit knows of a secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Consumer {
+    pub tracked: Option<u32>,
+    pub label: Option<String>,
+}
+
+/// A secret in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    pub id: String,
+    pub owner: SecretOwner,
+    pub revisions: Vec<crate::state::SecretRevision>,
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub expire: Option<String>,
+    pub rotate: Option<String>,
+    /// Grants by relation id (empty list: the whole remote application).
+    pub grants: BTreeMap<u32, Vec<String>>,
+    /// User secrets: applications granted access.
+    pub granted_apps: BTreeSet<String>,
+    pub consumers: BTreeMap<UnitName, Consumer>,
+    /// When the next secret-rotate is due (ns).
+    pub rotate_at: Option<u64>,
+    /// When the latest revision expires (ns); secret-expired is due then.
+    pub expire_at: Option<u64>,
+}
+
+impl Secret {
+    pub fn latest(&self) -> u32 {
+        self.revisions.iter().map(|r| r.revision).max().unwrap_or(0)
+    }
+}
+
+/// An action's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionStatus {
+    Pending,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// An action run on a unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub id: u64,
+    pub unit: UnitName,
+    pub name: String,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub status: ActionStatus,
+    pub results: serde_json::Map<String, serde_json::Value>,
+    pub message: String,
+    pub logs: Vec<String>,
+}
+
+/// Rows changed since the last commit.
+#[derive(Debug, Default)]
+pub struct Dirty {
+    pub meta: bool,
+    pub apps: BTreeSet<String>,
+    pub units: BTreeSet<UnitName>,
+    pub views: BTreeSet<(UnitName, u32)>,
+    pub relations: BTreeSet<u32>,
+    pub bags: BTreeSet<(u32, BagOwner)>,
+    pub secrets: BTreeSet<String>,
+    pub actions: BTreeSet<u64>,
+}
+
+impl Dirty {
+    pub fn is_empty(&self) -> bool {
+        !self.meta
+            && self.apps.is_empty()
+            && self.units.is_empty()
+            && self.views.is_empty()
+            && self.relations.is_empty()
+            && self.bags.is_empty()
+            && self.secrets.is_empty()
+            && self.actions.is_empty()
+    }
+}
+
+/// The whole model.
+#[derive(Debug)]
+pub struct Model {
+    pub meta: Meta,
+    pub apps: BTreeMap<String, Application>,
+    pub units: BTreeMap<UnitName, Unit>,
+    /// Agents' relation views, apart from units (one row each).
+    pub views: BTreeMap<(UnitName, u32), RelView>,
+    pub relations: BTreeMap<u32, Relation>,
+    pub bags: BTreeMap<(u32, BagOwner), Databag>,
+    pub secrets: BTreeMap<String, Secret>,
+    pub actions: BTreeMap<u64, ActionRecord>,
+    pub dirty: Dirty,
+}
+
+impl Model {
+    pub fn new(meta: Meta) -> Model {
+        let mut m = Model {
+            meta,
+            apps: BTreeMap::new(),
+            units: BTreeMap::new(),
+            views: BTreeMap::new(),
+            relations: BTreeMap::new(),
+            bags: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            actions: BTreeMap::new(),
+            dirty: Dirty::default(),
+        };
+        m.dirty.meta = true;
+        m
+    }
+
+    pub fn meta_mut(&mut self) -> &mut Meta {
+        self.dirty.meta = true;
+        &mut self.meta
+    }
+
+    pub fn app(&self, name: &str) -> Option<&Application> {
+        self.apps.get(name)
+    }
+
+    pub fn app_mut(&mut self, name: &str) -> Option<&mut Application> {
+        let a = self.apps.get_mut(name)?;
+        self.dirty.apps.insert(name.to_string());
+        Some(a)
+    }
+
+    pub fn insert_app(&mut self, app: Application) {
+        self.dirty.apps.insert(app.name.clone());
+        self.apps.insert(app.name.clone(), app);
+    }
+
+    pub fn remove_app(&mut self, name: &str) {
+        self.dirty.apps.insert(name.to_string());
+        self.apps.remove(name);
+    }
+
+    pub fn unit(&self, name: &UnitName) -> Option<&Unit> {
+        self.units.get(name)
+    }
+
+    pub fn unit_mut(&mut self, name: &UnitName) -> Option<&mut Unit> {
+        let u = self.units.get_mut(name)?;
+        self.dirty.units.insert(name.clone());
+        Some(u)
+    }
+
+    pub fn insert_unit(&mut self, unit: Unit) {
+        self.dirty.units.insert(unit.name.clone());
+        self.units.insert(unit.name.clone(), unit);
+    }
+
+    /// Remove a unit with its views and bags.
+    pub fn remove_unit(&mut self, name: &UnitName) {
+        self.dirty.units.insert(name.clone());
+        self.units.remove(name);
+        let keys: Vec<_> = self
+            .views
+            .range((name.clone(), 0)..=(name.clone(), u32::MAX))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.remove_view(&k.0, k.1);
+        }
+    }
+
+    pub fn view(&self, unit: &UnitName, rel: u32) -> Option<&RelView> {
+        self.views.get(&(unit.clone(), rel))
+    }
+
+    pub fn view_mut(&mut self, unit: &UnitName, rel: u32) -> Option<&mut RelView> {
+        let key = (unit.clone(), rel);
+        let v = self.views.get_mut(&key)?;
+        self.dirty.views.insert(key);
+        Some(v)
+    }
+
+    pub fn insert_view(&mut self, unit: &UnitName, rel: u32, view: RelView) {
+        let key = (unit.clone(), rel);
+        self.dirty.views.insert(key.clone());
+        self.views.insert(key, view);
+    }
+
+    pub fn remove_view(&mut self, unit: &UnitName, rel: u32) {
+        let key = (unit.clone(), rel);
+        self.views.remove(&key);
+        self.dirty.views.insert(key);
+    }
+
+    /// The relation ids `unit` has a view of, in order.
+    pub fn views_of(&self, unit: &UnitName) -> Vec<u32> {
+        self.views
+            .range((unit.clone(), 0)..=(unit.clone(), u32::MAX))
+            .map(|(k, _)| k.1)
+            .collect()
+    }
+
+    pub fn relation_mut(&mut self, id: u32) -> Option<&mut Relation> {
+        let r = self.relations.get_mut(&id)?;
+        self.dirty.relations.insert(id);
+        Some(r)
+    }
+
+    pub fn insert_relation(&mut self, rel: Relation) {
+        self.dirty.relations.insert(rel.id);
+        self.relations.insert(rel.id, rel);
+    }
+
+    /// Remove a relation with its bags.
+    pub fn remove_relation(&mut self, id: u32) {
+        self.dirty.relations.insert(id);
+        self.relations.remove(&id);
+        let keys: Vec<_> = self
+            .bags
+            .keys()
+            .filter(|(r, _)| *r == id)
+            .cloned()
+            .collect();
+        for k in keys {
+            self.bags.remove(&k);
+            self.dirty.bags.insert(k);
+        }
+    }
+
+    pub fn bag(&self, rel: u32, owner: &BagOwner) -> Option<&Databag> {
+        self.bags.get(&(rel, owner.clone()))
+    }
+
+    /// The bag's data, or an empty one.
+    pub fn bag_data(&self, rel: u32, owner: &BagOwner) -> Bag {
+        self.bag(rel, owner)
+            .map(|b| b.data.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn bag_version(&self, rel: u32, owner: &BagOwner) -> u64 {
+        self.bag(rel, owner).map(|b| b.version).unwrap_or(0)
+    }
+
+    /// Replace a bag's data when it differs; returns the new version if it changed.
+    pub fn set_bag(&mut self, rel: u32, owner: BagOwner, data: Bag) -> Option<u64> {
+        let key = (rel, owner);
+        let bag = self.bags.entry(key.clone()).or_default();
+        if bag.data == data && bag.version > 0 {
+            return None;
+        }
+        if bag.data == data && data.is_empty() {
+            return None;
+        }
+        bag.data = data;
+        bag.version += 1;
+        let v = bag.version;
+        self.dirty.bags.insert(key);
+        Some(v)
+    }
+
+    pub fn remove_bag(&mut self, rel: u32, owner: BagOwner) {
+        let key = (rel, owner);
+        if self.bags.remove(&key).is_some() {
+            self.dirty.bags.insert(key);
+        }
+    }
+
+    pub fn secret_mut(&mut self, id: &str) -> Option<&mut Secret> {
+        let s = self.secrets.get_mut(id)?;
+        self.dirty.secrets.insert(id.to_string());
+        Some(s)
+    }
+
+    pub fn insert_secret(&mut self, s: Secret) {
+        self.dirty.secrets.insert(s.id.clone());
+        self.secrets.insert(s.id.clone(), s);
+    }
+
+    pub fn remove_secret(&mut self, id: &str) {
+        self.dirty.secrets.insert(id.to_string());
+        self.secrets.remove(id);
+    }
+
+    pub fn action_mut(&mut self, id: u64) -> Option<&mut ActionRecord> {
+        let a = self.actions.get_mut(&id)?;
+        self.dirty.actions.insert(id);
+        Some(a)
+    }
+
+    pub fn insert_action(&mut self, a: ActionRecord) {
+        self.dirty.actions.insert(a.id);
+        self.actions.insert(a.id, a);
+    }
+
+    /// Alive units of `app`, in order.
+    pub fn app_units(&self, app: &str) -> Vec<UnitName> {
+        self.units
+            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    pub fn alive_units(&self, app: &str) -> Vec<UnitName> {
+        self.units
+            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
+            .filter(|(_, u)| u.life == Life::Alive)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    pub fn is_leader(&self, unit: &UnitName) -> bool {
+        self.apps.get(&unit.app).and_then(|a| a.leader) == Some(unit.n)
+    }
+
+    /// Whether `a` and `b` see each other in relation `rel`: for a
+    /// container-scoped relation, only a principal and its own subordinate.
+    pub fn in_same_scope(&self, rel: &Relation, a: &UnitName, b: &UnitName) -> bool {
+        if rel.kind != RelationKind::Subordinate {
+            return true;
+        }
+        let pa = self.units.get(a).and_then(|u| u.principal.clone());
+        let pb = self.units.get(b).and_then(|u| u.principal.clone());
+        pa.as_ref() == Some(b) || pb.as_ref() == Some(a) || (pa.is_some() && pa == pb)
+    }
+
+    /// The remote units `unit` sees in scope of `rel`.
+    pub fn remote_scope(&self, rel: &Relation, unit: &UnitName) -> Vec<UnitName> {
+        let Some(other) = rel.other_app(&unit.app) else {
+            return Vec::new();
+        };
+        rel.scope
+            .range(UnitName::new(other, 0)..=UnitName::new(other, u32::MAX))
+            .filter(|u| *u != unit && self.in_same_scope(rel, unit, u))
+            .cloned()
+            .collect()
+    }
+
+    /// Units in scope of `rel` that see `unit` as a remote member.
+    pub fn watchers(&self, rel: &Relation, unit: &UnitName) -> Vec<UnitName> {
+        rel.scope
+            .iter()
+            .filter(|w| {
+                *w != unit
+                    && rel.other_app(&w.app) == Some(unit.app.as_str())
+                    && self.in_same_scope(rel, w, unit)
+            })
+            .cloned()
+            .collect()
+    }
+}

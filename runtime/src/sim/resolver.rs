@@ -1,0 +1,269 @@
+//! Which hook a unit runs next: the agent's local state against the model,
+//! in the priorities of Juju's resolver (reference §6.1, `resolver.go`
+//! `NextOp`) and, per relation, of `nextHookForRelation` (§6.3).
+//!
+//! The resolver only reads. `pick` is a draw of the seeded generator that
+//! chooses where to start among relations with work (Juju walks a Go map,
+//! so the order across relations is unspecified); 0 is as good as any
+//! draw for asking whether there is work at all.
+
+use super::hook::Hook;
+use super::model::{Application, BagOwner, Life, Model, Relation, Substrate, Unit};
+use super::names::UnitName;
+use crate::state::RelationKind;
+
+/// The next hook of `name` at virtual time `now`, if any.
+pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook> {
+    let unit = m.unit(name)?;
+    let app = m.app(&name.app)?;
+    let a = &unit.agent;
+    let dying = unit.life == Life::Dying;
+    let machine = m.meta.kind == Substrate::Machine;
+
+    // A pod being terminated runs `stop` and nothing else (§6.4, §6.5).
+    if a.pod_exit.is_some() {
+        return Some(Hook::Stop);
+    }
+    // In error, only actions and leadership go before the retry (§5.3).
+    if let Some(e) = &a.error {
+        if let Some(&id) = a.actions.front() {
+            return Some(Hook::Action { id });
+        }
+        if a.installed
+            && let Some(h) = leadership(unit, app)
+        {
+            return Some(h);
+        }
+        return match e.retry_at {
+            Some(t) if t <= now => Some(e.hook.clone()),
+            _ => None,
+        };
+    }
+    // First start: machines attach storage before install (§6.2).
+    if !a.installed {
+        if machine && let Some(s) = a.storage_attaching.first() {
+            return Some(Hook::StorageAttached { storage: s.clone() });
+        }
+        return Some(Hook::Install);
+    }
+    // 3. relation-created for relations not yet joined.
+    if !dying && let Some(h) = created(m, unit) {
+        return Some(h);
+    }
+    // 4. leadership.
+    if let Some(h) = leadership(unit, app) {
+        return Some(h);
+    }
+    // 5. workload events: pebble-ready once the unit has started (§6.5).
+    if a.started
+        && !dying
+        && let Some(c) = a.pebble_ready.first()
+    {
+        return Some(Hook::PebbleReady {
+            container: c.clone(),
+        });
+    }
+    // 6. secrets.
+    if let Some(h) = secrets(m, unit) {
+        return Some(h);
+    }
+    // 7. actions.
+    if let Some(&id) = a.actions.front() {
+        return Some(Hook::Action { id });
+    }
+    // 9. storage: on k8s only after start (§6.2); detaching in teardown.
+    if (machine || a.started)
+        && let Some(s) = a.storage_attaching.first()
+    {
+        return Some(Hook::StorageAttached { storage: s.clone() });
+    }
+    if dying && let Some(s) = a.storage_detaching.first() {
+        return Some(Hook::StorageDetaching { storage: s.clone() });
+    }
+    // 10. the main state machine.
+    if dying {
+        // Teardown: every departed and broken, then stop, then remove (§6.3).
+        if let Some(h) = relation_hooks(m, unit, pick) {
+            return Some(h);
+        }
+        if !a.stopped {
+            return Some(Hook::Stop);
+        }
+        return Some(Hook::Remove);
+    }
+    if a.upgrade_pending {
+        return Some(Hook::UpgradeCharm);
+    }
+    if a.config_seen != Some(app.config_version) {
+        return Some(Hook::ConfigChanged);
+    }
+    if !a.started {
+        return Some(Hook::Start);
+    }
+    if let Some(h) = relation_hooks(m, unit, pick) {
+        return Some(h);
+    }
+    match a.update_status_at {
+        Some(t) if t <= now => Some(Hook::UpdateStatus),
+        _ => None,
+    }
+}
+
+fn leadership(unit: &Unit, app: &Application) -> Option<Hook> {
+    let a = &unit.agent;
+    let is_leader = app.leader == Some(unit.name.n);
+    if is_leader && !a.leader {
+        return Some(Hook::LeaderElected);
+    }
+    if !is_leader && (a.leader || a.lsc_seen != Some(app.leader_settings_version)) {
+        return Some(Hook::LeaderSettingsChanged);
+    }
+    None
+}
+
+/// Whether `unit` takes part in `rel`: for a container-scoped relation,
+/// only when a unit on the other side shares its container.
+pub fn participates(m: &Model, rel: &Relation, unit: &UnitName) -> bool {
+    if !rel.involves(&unit.app) {
+        return false;
+    }
+    if rel.kind != RelationKind::Subordinate {
+        return true;
+    }
+    let Some(other) = rel.other_app(&unit.app) else {
+        return false;
+    };
+    m.app_units(other)
+        .iter()
+        .any(|o| m.in_same_scope(rel, unit, o))
+}
+
+fn created(m: &Model, unit: &Unit) -> Option<Hook> {
+    m.relations
+        .values()
+        .find(|r| {
+            r.life == Life::Alive
+                && r.involves(&unit.name.app)
+                && m.view(&unit.name, r.id).is_none()
+                && participates(m, r, &unit.name)
+        })
+        .map(|r| Hook::RelationCreated { relation: r.id })
+}
+
+fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
+    let a = &unit.agent;
+    if let Some(s) = a.secret_changed.first() {
+        return Some(Hook::SecretChanged { secret: s.clone() });
+    }
+    // Owner hooks for application secrets are skipped once the unit is no
+    // longer the leader (§5.4): they stay queued but never run here.
+    let owns = |id: &str| match m.secrets.get(id).map(|s| &s.owner) {
+        Some(super::model::SecretOwner::App(_)) => m.is_leader(&unit.name),
+        Some(_) => true,
+        None => false,
+    };
+    if let Some(s) = a.secret_rotate.iter().find(|s| owns(s)) {
+        return Some(Hook::SecretRotate { secret: s.clone() });
+    }
+    if let Some((s, r)) = a.secret_expired.iter().find(|(s, _)| owns(s)) {
+        return Some(Hook::SecretExpired {
+            secret: s.clone(),
+            revision: *r,
+        });
+    }
+    if let Some((s, r)) = a.secret_remove.iter().find(|(s, _)| owns(s)) {
+        return Some(Hook::SecretRemove {
+            secret: s.clone(),
+            revision: *r,
+        });
+    }
+    None
+}
+
+/// The first relation hook, starting at a drawn relation.
+fn relation_hooks(m: &Model, unit: &Unit, pick: u64) -> Option<Hook> {
+    let ids = m.views_of(&unit.name);
+    if ids.is_empty() {
+        return None;
+    }
+    let start = (pick % ids.len() as u64) as usize;
+    let dying = unit.life == Life::Dying;
+    (0..ids.len())
+        .map(|i| ids[(start + i) % ids.len()])
+        .find_map(|id| relation_next(m, unit, id, dying))
+}
+
+/// `nextHookForRelation`: the hook one relation needs next.
+pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hook> {
+    let view = m.view(&unit.name, id)?;
+    if view.broken {
+        return None;
+    }
+    let rel = m.relations.get(&id);
+    let peer = rel.is_some_and(|r| r.kind == RelationKind::Peer);
+    let teardown = dying || rel.is_none_or(|r| r.life == Life::Dying);
+    if teardown {
+        // Every member departs, then the relation is broken (never for peers).
+        if let Some(x) = view.members.keys().next() {
+            let departing = if dying { unit.name.clone() } else { x.clone() };
+            return Some(Hook::RelationDeparted {
+                relation: id,
+                unit: x.clone(),
+                departing,
+            });
+        }
+        return (!peer).then_some(Hook::RelationBroken { relation: id });
+    }
+    let rel = rel?;
+    // 1. changed right after joined.
+    if let Some(x) = &view.changed_pending {
+        return Some(Hook::RelationChanged {
+            relation: id,
+            unit: Some(x.clone()),
+        });
+    }
+    let in_scope = |x: &UnitName| rel.scope.contains(x) && m.in_same_scope(rel, &unit.name, x);
+    // 2. departures.
+    if let Some(x) = view
+        .dirty
+        .iter()
+        .find(|x| view.members.contains_key(*x) && !in_scope(x))
+    {
+        return Some(Hook::RelationDeparted {
+            relation: id,
+            unit: x.clone(),
+            departing: x.clone(),
+        });
+    }
+    // 4. the remote application's bag (never when unwritten).
+    let remote_app = rel.other_app(&unit.name.app)?;
+    let app_version = m.bag_version(id, &BagOwner::App(remote_app.to_string()));
+    if app_version != 0 && app_version != view.app_seen {
+        return Some(Hook::RelationChanged {
+            relation: id,
+            unit: None,
+        });
+    }
+    // 5. joins, in order.
+    if let Some(x) = view
+        .dirty
+        .iter()
+        .find(|x| !view.members.contains_key(*x) && in_scope(x))
+    {
+        return Some(Hook::RelationJoined {
+            relation: id,
+            unit: x.clone(),
+        });
+    }
+    // 6. changed settings.
+    view.dirty
+        .iter()
+        .find(|x| match view.members.get(*x) {
+            Some(seen) => *seen != Some(m.bag_version(id, &BagOwner::Unit((*x).clone()))),
+            None => false,
+        })
+        .map(|x| Hook::RelationChanged {
+            relation: id,
+            unit: Some(x.clone()),
+        })
+}

@@ -1,0 +1,313 @@
+//! Running the model: one hook at a time through the single-event path
+//! (project → `run_event_traced` → merge → the agent's commit), settling
+//! until no unit has a hook due, and moving virtual time to the next timer.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::history::{EventRecord, LogEntry, level_name};
+use super::hook::Hook;
+use super::lifecycle::{self, Touched};
+use super::merge::{merge, owner_unit};
+use super::model::ActionStatus;
+use super::names::UnitName;
+use super::project::project;
+use super::resolver::next_hook;
+use super::scheduler::{Ready, draw, draw_unit, next_timer};
+use super::{SimError, Simulator, Traces};
+use crate::run::{RunError, run_event_traced};
+use crate::trace::TraceWriter;
+
+impl Traces {
+    fn writer(
+        &mut self,
+        rt: &crate::engine::Runtime,
+        charm: &crate::run::Charm,
+        seed: u64,
+    ) -> Result<&mut TraceWriter, SimError> {
+        let app = charm.meta.name.clone();
+        if !self.writers.contains_key(&app) {
+            let file = std::fs::File::create(self.dir.join(format!("{app}.trace.jsonl")))?;
+            let out = Box::new(std::io::BufWriter::new(file));
+            let w = TraceWriter::new(out, charm.trace_header(rt, None, seed))?;
+            self.writers.insert(app.clone(), w);
+        }
+        Ok(self.writers.get_mut(&app).expect("inserted"))
+    }
+}
+
+impl Simulator {
+    /// Re-ask the resolver about `units` (after they were touched).
+    pub(super) fn reschedule(&mut self, units: &Touched) {
+        for u in units {
+            self.ready.update(&self.model, u);
+        }
+    }
+
+    /// Commit an operation's changes and reschedule what it touched.
+    pub(super) fn finish_op(&mut self, touched: Touched) -> Result<(), SimError> {
+        self.reschedule(&touched);
+        self.commit()
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let meta = self.model.meta_mut();
+        let s = meta.next_seq;
+        meta.next_seq += 1;
+        s
+    }
+
+    /// Run the next hook of the model, if any unit has one due now.
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        let Some(unit) = self.ready.pick(&mut self.model) else {
+            return Ok(false);
+        };
+        let pick = draw(&mut self.model);
+        let Some(hook) = next_hook(&self.model, &unit, self.model.meta.now, pick) else {
+            // Cannot happen while the ready set is exact; stay safe.
+            self.ready.update(&self.model, &unit);
+            return Ok(true);
+        };
+        self.run_hook(&unit, hook)?;
+        Ok(true)
+    }
+
+    fn agent_log(&mut self, unit: &UnitName, event: &str, level: &str, message: String) {
+        let seq = self.next_seq();
+        self.pending_logs.push(LogEntry {
+            seq,
+            time: self.model.meta.now,
+            unit: unit.to_string(),
+            event: event.to_string(),
+            level: level.into(),
+            source: "juju.worker.uniter".into(),
+            message,
+        });
+    }
+
+    /// Run one hook of `name` and commit its effects.
+    pub fn run_hook(&mut self, name: &UnitName, hook: Hook) -> Result<(), SimError> {
+        let Some(app) = self.model.app(&name.app).cloned() else {
+            return Err(SimError::Usage(format!("no application {:?}", name.app)));
+        };
+        let event = hook.name(&self.model, name);
+        lifecycle::before_hook(&mut self.model, name, &hook);
+        let seed = draw(&mut self.model);
+        let state = project(&self.model, name, &hook, seed)
+            .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
+        let spec = hook.spec(&self.model, name);
+        let fuel = self.model.meta.settings.fuel;
+        let charm = self.charms.get(&self.rt, &app)?;
+        let trace = match &mut self.traces {
+            Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
+            None => None,
+        };
+        let result = run_event_traced(&self.rt, charm, state, &spec, fuel, trace);
+        self.hooks_run += 1;
+        let mut touched: Touched = BTreeSet::new();
+        touched.insert(name.clone());
+        let r = draw_unit(&mut self.model);
+        let action_id = match &hook {
+            Hook::Action { id } => Some(*id),
+            _ => None,
+        };
+        let outcome = match result {
+            Err(RunError::Trace(e)) => return Err(SimError::Trace(e)),
+            Err(e) => {
+                // The model could not be given to the charm: a host-side
+                // failure, handled as a failed hook so that the unit waits.
+                let message = e.to_string();
+                if let Some(id) = action_id {
+                    self.finish_action(id, ActionStatus::Failed, message.clone(), None);
+                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
+                } else {
+                    lifecycle::failed(&mut self.model, name, &hook, message.clone(), r);
+                }
+                format!("error: {message}")
+            }
+            Ok((out, report)) => {
+                touched.extend(merge(&mut self.model, name, out));
+                for l in &report.logs {
+                    let seq = self.next_seq();
+                    self.pending_logs.push(LogEntry {
+                        seq,
+                        time: self.model.meta.now,
+                        unit: name.to_string(),
+                        event: event.clone(),
+                        level: level_name(l.level).into(),
+                        source: format!("unit.{name}.juju-log"),
+                        message: l.message.clone(),
+                    });
+                }
+                let ok = report.outcome.is_ok();
+                if let Some(id) = action_id {
+                    let failed = report.action.as_ref().and_then(|a| a.failed.clone());
+                    let (status, message) = match (ok, failed) {
+                        (false, _) => (ActionStatus::Failed, report.outcome.describe()),
+                        (true, Some(m)) => (ActionStatus::Failed, m),
+                        (true, None) => (ActionStatus::Completed, String::new()),
+                    };
+                    self.finish_action(id, status, message, report.action);
+                    // Actions never put the unit in error (§5.1).
+                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
+                } else if ok {
+                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
+                } else {
+                    let message = report.outcome.describe();
+                    lifecycle::failed(&mut self.model, name, &hook, message, r);
+                }
+                report.outcome.describe()
+            }
+        };
+        let seq = self.next_seq();
+        let record = EventRecord {
+            seq,
+            time: self.model.meta.now,
+            unit: name.to_string(),
+            event: event.clone(),
+            detail: hook.detail(),
+            outcome: outcome.clone(),
+        };
+        self.pending_events.push(record);
+        if outcome == "ok" {
+            self.agent_log(name, &event, "INFO", format!("ran \"{event}\" hook"));
+        } else {
+            let msg = match &action_id {
+                Some(id) => format!("action {id} \"{event}\" failed: {outcome}"),
+                None => format!("hook \"{event}\" failed: {outcome}"),
+            };
+            self.agent_log(name, &event, "ERROR", msg);
+        }
+        self.reschedule(&touched);
+        self.commit()?;
+        if self.paranoid {
+            self.check_ready()?;
+        }
+        Ok(())
+    }
+
+    fn finish_action(
+        &mut self,
+        id: u64,
+        status: ActionStatus,
+        message: String,
+        report: Option<crate::backend::unit::ActionReport>,
+    ) {
+        if let Some(a) = self.model.action_mut(id) {
+            a.status = status;
+            a.message = message;
+            if let Some(r) = report {
+                a.results = r.results;
+                a.logs = r.logs;
+            }
+        }
+    }
+
+    /// The incremental ready set must equal a rebuild.
+    fn check_ready(&self) -> Result<(), SimError> {
+        let rebuilt = Ready::rebuild(&self.model);
+        if rebuilt.units() != self.ready.units() {
+            return Err(SimError::Corrupt(format!(
+                "scheduler out of step: ready {:?}, expected {:?}",
+                self.ready.units(),
+                rebuilt.units()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Queue what timers due now deliver (secret rotation and expiry) and
+    /// reschedule the units whose timers are due.
+    fn fire_timers(&mut self) -> Result<(), SimError> {
+        let now = self.model.meta.now;
+        let mut touched: Touched = BTreeSet::new();
+        let due: Vec<(String, bool, bool)> = self
+            .model
+            .secrets
+            .values()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    s.rotate_at.is_some_and(|t| t <= now),
+                    s.expire_at.is_some_and(|t| t <= now),
+                )
+            })
+            .filter(|(_, r, e)| *r || *e)
+            .collect();
+        for (id, rotate, expire) in due {
+            let s = self.model.secrets[&id].clone();
+            let Some(owner) = owner_unit(&self.model, &s) else {
+                continue;
+            };
+            if let Some(u) = self.model.unit_mut(&owner) {
+                if rotate {
+                    u.agent.secret_rotate.insert(id.clone());
+                }
+                if expire {
+                    u.agent.secret_expired.insert((id.clone(), s.latest()));
+                }
+                touched.insert(owner);
+            }
+        }
+        for u in self.model.units.values() {
+            if u.agent.next_timer().is_some_and(|t| t <= now) {
+                touched.insert(u.name.clone());
+            }
+        }
+        self.finish_op(touched)
+    }
+
+    /// Run hooks until no unit has one due now. Time does not move: retries
+    /// and update-status wait for [`Simulator::advance`]. Returns the hooks run.
+    pub fn settle(&mut self) -> Result<u64, SimError> {
+        self.fire_timers()?;
+        let limit = self.model.meta.settings.settle_limit;
+        let mut n = 0;
+        loop {
+            while self.step()? {
+                n += 1;
+                if n > limit {
+                    return Err(SimError::NotSettled(n));
+                }
+            }
+            // The ready set is exact; a rebuild is a cheap safety net.
+            let rebuilt = Ready::rebuild(&self.model);
+            if rebuilt.is_empty() {
+                return Ok(n);
+            }
+            self.ready = rebuilt;
+        }
+    }
+
+    /// Move virtual time forward by `d`, firing each timer on the way
+    /// (hook retries, update-status, secret rotation and expiry) and
+    /// settling after each. Returns the hooks run.
+    pub fn advance(&mut self, d: Duration) -> Result<u64, SimError> {
+        let end = self.model.meta.now + d.as_nanos() as u64;
+        let mut n = self.settle()?;
+        while let Some(t) = next_timer(&self.model).filter(|t| *t <= end) {
+            self.model.meta_mut().now = t;
+            n += self.settle()?;
+        }
+        self.model.meta_mut().now = end;
+        n += self.settle()?;
+        Ok(n)
+    }
+
+    /// Advance in steps until no unit is in error or has a hook due, or
+    /// `timeout` of virtual time has passed; returns whether it got there.
+    pub fn wait_idle(&mut self, timeout: Duration) -> Result<bool, SimError> {
+        let end = self.model.meta.now + timeout.as_nanos() as u64;
+        loop {
+            self.settle()?;
+            let errors = self.model.units.values().any(|u| u.agent.error.is_some());
+            if !errors {
+                return Ok(true);
+            }
+            let Some(t) = next_timer(&self.model).filter(|t| *t <= end) else {
+                return Ok(false);
+            };
+            self.model.meta_mut().now = t;
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The model in a SQLite file: one row per application, unit, relation
+//! view, relation, databag, secret and action (JSON), plus the event and
+//! log history. Each commit writes the rows the model marked dirty, in one
+//! transaction — one per committed hook or operation — so a killed process
+//! leaves the file at a committed point.
+//!
+//! WAL journal with `synchronous=NORMAL`: a commit survives the process
+//! being killed (it is in the WAL, in the OS's hands); only a power loss
+//! may lose the last commits, never tear one.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SimError;
+use super::history::{EventRecord, LogEntry};
+use super::model::{BagOwner, Databag, Meta, Model};
+use super::names::UnitName;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS apps (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS views (unit TEXT NOT NULL, relation INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (unit, relation));
+CREATE TABLE IF NOT EXISTS relations (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bags (relation INTEGER NOT NULL, owner TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (relation, owner));
+CREATE TABLE IF NOT EXISTS secrets (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, unit TEXT NOT NULL,
+    event TEXT NOT NULL, detail TEXT NOT NULL, outcome TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, unit TEXT NOT NULL,
+    event TEXT NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
+";
+
+/// Schema version, kept in `meta`.
+const FORMAT: &str = "charmbox-model/1";
+
+/// A model file.
+pub struct Store {
+    conn: Connection,
+}
+
+fn owner_key(o: &BagOwner) -> String {
+    match o {
+        BagOwner::App(a) => format!("app:{a}"),
+        BagOwner::Unit(u) => format!("unit:{u}"),
+    }
+}
+
+fn parse_owner(s: &str) -> Result<BagOwner, SimError> {
+    match s.split_once(':') {
+        Some(("app", a)) => Ok(BagOwner::App(a.into())),
+        Some(("unit", u)) => Ok(BagOwner::Unit(u.parse().map_err(SimError::Corrupt)?)),
+        _ => Err(SimError::Corrupt(format!("bad bag owner {s:?}"))),
+    }
+}
+
+impl Store {
+    fn connect(path: &Path) -> Result<Connection, SimError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(conn)
+    }
+
+    /// Create a model file (it must not hold a model yet).
+    pub fn create(path: &Path, model: &mut Model) -> Result<Store, SimError> {
+        let conn = Self::connect(path)?;
+        conn.execute_batch(SCHEMA)?;
+        let exists: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_some() {
+            return Err(SimError::Usage(format!(
+                "{} already holds a model",
+                path.display()
+            )));
+        }
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('format', ?1)",
+            [FORMAT],
+        )?;
+        let mut store = Store { conn };
+        store.commit(model, &[], &[])?;
+        Ok(store)
+    }
+
+    /// Open a model file and load its model.
+    pub fn open(path: &Path) -> Result<(Store, Model), SimError> {
+        if !path.exists() {
+            return Err(SimError::Usage(format!(
+                "no model file {} (create one with `charmbox model new` or deploy into it)",
+                path.display()
+            )));
+        }
+        let conn = Self::connect(path)?;
+        let format: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .unwrap_or(None);
+        if format.as_deref() != Some(FORMAT) {
+            return Err(SimError::Usage(format!(
+                "{} is not a charmbox model file",
+                path.display()
+            )));
+        }
+        let store = Store { conn };
+        let model = store.load()?;
+        Ok((store, model))
+    }
+
+    fn load(&self) -> Result<Model, SimError> {
+        let meta: String =
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = 'model'", [], |r| {
+                    r.get(0)
+                })?;
+        let mut m = Model::new(serde_json::from_str::<Meta>(&meta)?);
+        m.dirty = Default::default();
+        let rows = |sql: &str| -> Result<Vec<String>, SimError> {
+            let mut st = self.conn.prepare(sql)?;
+            let v = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(v)
+        };
+        for d in rows("SELECT data FROM apps")? {
+            let a: super::model::Application = serde_json::from_str(&d)?;
+            m.apps.insert(a.name.clone(), a);
+        }
+        for d in rows("SELECT data FROM units")? {
+            let u: super::model::Unit = serde_json::from_str(&d)?;
+            m.units.insert(u.name.clone(), u);
+        }
+        for d in rows("SELECT data FROM relations")? {
+            let r: super::model::Relation = serde_json::from_str(&d)?;
+            m.relations.insert(r.id, r);
+        }
+        for d in rows("SELECT data FROM secrets")? {
+            let s: super::model::Secret = serde_json::from_str(&d)?;
+            m.secrets.insert(s.id.clone(), s);
+        }
+        for d in rows("SELECT data FROM actions")? {
+            let a: super::model::ActionRecord = serde_json::from_str(&d)?;
+            m.actions.insert(a.id, a);
+        }
+        let mut st = self
+            .conn
+            .prepare("SELECT unit, relation, data FROM views")?;
+        let views = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (u, rel, d) in views {
+            let u: UnitName = u.parse().map_err(SimError::Corrupt)?;
+            m.views.insert((u, rel), serde_json::from_str(&d)?);
+        }
+        let mut st = self
+            .conn
+            .prepare("SELECT relation, owner, data FROM bags")?;
+        let bags = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (rel, owner, d) in bags {
+            let bag: Databag = serde_json::from_str(&d)?;
+            m.bags.insert((rel, parse_owner(&owner)?), bag);
+        }
+        Ok(m)
+    }
+
+    /// Write what the model marked dirty, and the new history, in one
+    /// transaction; clears the marks.
+    pub fn commit(
+        &mut self,
+        m: &mut Model,
+        events: &[EventRecord],
+        logs: &[LogEntry],
+    ) -> Result<(), SimError> {
+        let dirty = std::mem::take(&mut m.dirty);
+        let tx = self.conn.transaction()?;
+        if dirty.meta {
+            tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('model', ?1)")?
+                .execute([serde_json::to_string(&m.meta)?])?;
+        }
+        for name in &dirty.apps {
+            match m.apps.get(name) {
+                Some(a) => tx
+                    .prepare_cached("INSERT OR REPLACE INTO apps (name, data) VALUES (?1, ?2)")?
+                    .execute(params![name, serde_json::to_string(a)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM apps WHERE name = ?1")?
+                    .execute([name])?,
+            };
+        }
+        for name in &dirty.units {
+            let key = name.to_string();
+            match m.units.get(name) {
+                Some(u) => tx
+                    .prepare_cached("INSERT OR REPLACE INTO units (name, data) VALUES (?1, ?2)")?
+                    .execute(params![key, serde_json::to_string(u)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM units WHERE name = ?1")?
+                    .execute([key])?,
+            };
+        }
+        for (u, rel) in &dirty.views {
+            let key = u.to_string();
+            match m.views.get(&(u.clone(), *rel)) {
+                Some(v) => tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO views (unit, relation, data) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![key, rel, serde_json::to_string(v)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM views WHERE unit = ?1 AND relation = ?2")?
+                    .execute(params![key, rel])?,
+            };
+        }
+        for id in &dirty.relations {
+            match m.relations.get(id) {
+                Some(r) => tx
+                    .prepare_cached("INSERT OR REPLACE INTO relations (id, data) VALUES (?1, ?2)")?
+                    .execute(params![id, serde_json::to_string(r)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM relations WHERE id = ?1")?
+                    .execute([id])?,
+            };
+        }
+        for (rel, owner) in &dirty.bags {
+            let key = owner_key(owner);
+            match m.bags.get(&(*rel, owner.clone())) {
+                Some(b) => tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO bags (relation, owner, data) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![rel, key, serde_json::to_string(b)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM bags WHERE relation = ?1 AND owner = ?2")?
+                    .execute(params![rel, key])?,
+            };
+        }
+        for id in &dirty.secrets {
+            match m.secrets.get(id) {
+                Some(s) => tx
+                    .prepare_cached("INSERT OR REPLACE INTO secrets (id, data) VALUES (?1, ?2)")?
+                    .execute(params![id, serde_json::to_string(s)?])?,
+                None => tx
+                    .prepare_cached("DELETE FROM secrets WHERE id = ?1")?
+                    .execute([id])?,
+            };
+        }
+        for id in &dirty.actions {
+            if let Some(a) = m.actions.get(id) {
+                tx.prepare_cached("INSERT OR REPLACE INTO actions (id, data) VALUES (?1, ?2)")?
+                    .execute(params![*id as i64, serde_json::to_string(a)?])?;
+            }
+        }
+        for e in events {
+            tx.prepare_cached(
+                "INSERT INTO events (seq, time, unit, event, detail, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![e.seq as i64, e.time as i64, e.unit, e.event, e.detail, e.outcome])?;
+        }
+        for l in logs {
+            tx.prepare_cached(
+                "INSERT INTO logs (seq, time, unit, event, level, source, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![l.seq as i64, l.time as i64, l.unit, l.event, l.level, l.source, l.message])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every hook run, in order.
+    pub fn events(&self) -> Result<Vec<EventRecord>, SimError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, time, unit, event, detail, outcome FROM events ORDER BY seq")?;
+        let v = st
+            .query_map([], |r| {
+                Ok(EventRecord {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    time: r.get::<_, i64>(1)? as u64,
+                    unit: r.get(2)?,
+                    event: r.get(3)?,
+                    detail: r.get(4)?,
+                    outcome: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(v)
+    }
+
+    /// Every log line, in order.
+    pub fn logs(&self) -> Result<Vec<LogEntry>, SimError> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, time, unit, event, level, source, message FROM logs ORDER BY seq",
+        )?;
+        let v = st
+            .query_map([], |r| {
+                Ok(LogEntry {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    time: r.get::<_, i64>(1)? as u64,
+                    unit: r.get(2)?,
+                    event: r.get(3)?,
+                    level: r.get(4)?,
+                    source: r.get(5)?,
+                    message: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(v)
+    }
+
+    /// `PRAGMA integrity_check`.
+    pub fn integrity(&self) -> Result<String, SimError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
