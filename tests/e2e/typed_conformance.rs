@@ -178,6 +178,7 @@ fn typed(
         seed: state.seed,
         charm_dir: None,
         env: event.event.env.clone(),
+        ..WasiGrants::default()
     };
     let backend = Typed {
         inner: UnitBackend::new(meta.clone(), state, &event)?,
