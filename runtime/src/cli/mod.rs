@@ -1,9 +1,12 @@
 //! Subcommands of `charmbox`, one file each.
 
 mod bench;
+mod bench_sim;
 mod build;
+mod model;
 mod replay;
 mod run;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -27,6 +30,12 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Replay a trace exactly, or against a changed charm.
     Replay(replay::ReplayArgs),
+    /// Operate on a simulated model kept in a file (deploy, integrate, settle, status...).
+    Model(model::ModelArgs),
+    /// Run a scenario (steps and expectations) on a simulated model.
+    Sim(sim::SimArgs),
+    /// Measure the model simulator: a 3x3 model settled, and sustained hooks per second.
+    BenchSim(bench_sim::BenchSimArgs),
 }
 
 impl Command {
@@ -36,6 +45,9 @@ impl Command {
             Command::Build(a) => a.run(),
             Command::Bench(a) => a.run(),
             Command::Replay(a) => a.run(),
+            Command::Model(a) => a.run(),
+            Command::Sim(a) => a.run(),
+            Command::BenchSim(a) => a.run(),
         }
     }
 }

@@ -85,7 +85,10 @@ pub struct RelView {
     pub app_seen: u64,
     /// The member whose relation-changed must follow its joined.
     pub changed_pending: Option<UnitName>,
-    /// Members (or candidates) whose state may differ from what was seen.
+    /// Members (or candidates) whose state may differ from what was seen:
+    /// a hint for the resolver, not persisted (rebuilt on load as every
+    /// member and remote unit in scope).
+    #[serde(skip)]
     pub dirty: BTreeSet<UnitName>,
 }
 

@@ -286,8 +286,7 @@ pub fn enter_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
     m.set_bag(id, key, bag);
     let rel = &m.relations[&id];
     for w in m.watchers(rel, name) {
-        if let Some(v) = m.view_mut(&w, id) {
-            v.dirty.insert(name.clone());
+        if m.watch(&w, id, name) {
             touched.insert(w);
         }
     }
@@ -308,8 +307,7 @@ pub fn leave_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
         rel.scope.remove(name);
     }
     for w in watchers {
-        if let Some(v) = m.view_mut(&w, id) {
-            v.dirty.insert(name.clone());
+        if m.watch(&w, id, name) {
             touched.insert(w);
         }
     }

@@ -107,8 +107,7 @@ fn merge_relation(
     {
         let rel = &m.relations[&r.id];
         for w in m.watchers(rel, name) {
-            if let Some(v) = m.view_mut(&w, r.id) {
-                v.dirty.insert(name.clone());
+            if m.watch(&w, r.id, name) {
                 touched.insert(w);
             }
         }

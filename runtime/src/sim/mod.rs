@@ -58,8 +58,8 @@ pub enum SimError {
         "the model did not settle: {0} hooks ran and more are due (a relation ping-pong that never ends?)"
     )]
     NotSettled(u64),
-    #[error("cannot write the trace: {0}")]
-    Trace(#[from] std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
     #[error("{0}")]
     Assertion(String),
 }
@@ -325,7 +325,12 @@ impl Simulator {
         self.model.meta.scenario_step
     }
 
-    /// Record that scenario step `n` is done, with the operation's commit.
+    /// Mark scenario step `n` done in the next commit (an operation's).
+    pub fn stage_scenario_step(&mut self, n: u64) {
+        self.model.meta_mut().scenario_step = n;
+    }
+
+    /// Record that scenario step `n` is done.
     pub fn set_scenario_step(&mut self, n: u64) -> Result<(), SimError> {
         self.model.meta_mut().scenario_step = n;
         self.commit()

@@ -416,6 +416,34 @@ impl Model {
         Some(v)
     }
 
+    /// Note that `x` may have changed for `unit`'s view of `rel` (a
+    /// resolver hint, rebuilt on load: the row is not rewritten).
+    pub fn watch(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
+        match self.views.get_mut(&(unit.clone(), rel)) {
+            Some(v) => {
+                v.dirty.insert(x.clone());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Rebuild every view's hints: its members and the remote units in
+    /// scope (a superset of what changed, so the resolver finds the same work).
+    pub fn rebuild_watches(&mut self) {
+        let keys: Vec<(UnitName, u32)> = self.views.keys().cloned().collect();
+        for (u, id) in keys {
+            let scope = match self.relations.get(&id) {
+                Some(rel) => self.remote_scope(rel, &u),
+                None => Vec::new(),
+            };
+            let v = self.views.get_mut(&(u, id)).expect("view");
+            let members: Vec<UnitName> = v.members.keys().cloned().collect();
+            v.dirty.extend(members);
+            v.dirty.extend(scope);
+        }
+    }
+
     pub fn insert_view(&mut self, unit: &UnitName, rel: u32, view: RelView) {
         let key = (unit.clone(), rel);
         self.dirty.views.insert(key.clone());

@@ -112,7 +112,7 @@ impl Simulator {
             _ => None,
         };
         let outcome = match result {
-            Err(RunError::Trace(e)) => return Err(SimError::Trace(e)),
+            Err(RunError::Trace(e)) => return Err(SimError::Io(e)),
             Err(e) => {
                 // The model could not be given to the charm: a host-side
                 // failure, handled as a failed hook so that the unit waits.

@@ -62,6 +62,9 @@ impl Store {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Fewer, larger checkpoints: the WAL's fsync is the costly part.
+        conn.pragma_update(None, "wal_autocheckpoint", 20000)?;
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(conn)
     }
@@ -183,6 +186,7 @@ impl Store {
             let bag: Databag = serde_json::from_str(&d)?;
             m.bags.insert((rel, parse_owner(&owner)?), bag);
         }
+        m.rebuild_watches();
         Ok(m)
     }
 

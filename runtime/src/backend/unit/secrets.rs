@@ -141,20 +141,28 @@ impl UnitBackend {
         }
     }
 
+    /// A new id, derived from the model, unit, hook and a counter; an id
+    /// this unit already sees (a secret made by the same hook of an earlier
+    /// event, as in a model simulation) is skipped.
     fn new_secret_id(&mut self) -> String {
-        self.tx.secrets.created += 1;
-        let seed = format!(
-            "{}|{}|{}|{}",
-            self.state.model.uuid, self.unit, self.ctx.dispatch_path, self.tx.secrets.created
-        );
-        let digest = Sha256::digest(seed.as_bytes());
-        const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
-        let id: String = digest
-            .iter()
-            .take(20)
-            .map(|b| ALPHABET[(*b & 31) as usize] as char)
-            .collect();
-        format!("secret:{id}")
+        loop {
+            self.tx.secrets.created += 1;
+            let seed = format!(
+                "{}|{}|{}|{}",
+                self.state.model.uuid, self.unit, self.ctx.dispatch_path, self.tx.secrets.created
+            );
+            let digest = Sha256::digest(seed.as_bytes());
+            const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
+            let id: String = digest
+                .iter()
+                .take(20)
+                .map(|b| ALPHABET[(*b & 31) as usize] as char)
+                .collect();
+            let id = format!("secret:{id}");
+            if !self.secrets_view().iter().any(|s| s.id == id) {
+                return id;
+            }
+        }
     }
 
     pub(super) fn secret_add(
