@@ -147,6 +147,24 @@ impl Event {
         self.raw.context.workload.as_ref()?.check_name.as_deref()
     }
 
+    /// The notice of pebble-custom-notice as Pebble holds it now, fetched
+    /// from the container (`event.notice` is a lazy notice in `ops`).
+    pub fn fetch_notice(&self) -> Result<Option<crate::pebble::Notice>, Error> {
+        let (Some(container), Some(notice)) = (self.container_name(), self.notice()) else {
+            return Ok(None);
+        };
+        Container::open(container)?.get_notice(&notice.id).map(Some)
+    }
+
+    /// The check of pebble-check-failed / -recovered as Pebble reports it
+    /// now (`event.info`, lazy in `ops`: it may have changed since).
+    pub fn fetch_check_info(&self) -> Result<Option<crate::pebble::CheckInfo>, Error> {
+        let (Some(container), Some(check)) = (self.container_name(), self.check_name()) else {
+            return Ok(None);
+        };
+        Container::open(container)?.get_check(check).map(Some)
+    }
+
     // -- secret and storage events -----------------------------------------
 
     /// The secret of a secret event (`event.secret`).

@@ -429,3 +429,48 @@ fn the_state_round_trips() {
     snapshot::save(&r, &mut c2);
     assert_eq!(serde_json::to_value(&c2).unwrap(), json);
 }
+
+#[test]
+fn steady_checks_fast_forward_to_the_same_counts() {
+    let container = json!({
+        "layers": layer(
+            "checks:\n  fast: {override: replace, period: 1ms, threshold: 2, tcp: {port: 1}}\n  slow: {override: replace, period: 7s, threshold: 1, exec: {command: probe}}\n"
+        ),
+        "check_outcomes": {"fast": {"outcomes": ["ok", "fail"], "then": "fail: refused"}}
+    });
+    let mut big = pebble(container.clone());
+    let mut small = pebble(container);
+    big.advance(Duration(3_600 * SECOND));
+    for _ in 0..3_600 {
+        small.advance(Duration(SECOND));
+    }
+    assert_eq!(big.now(), small.now());
+    let (b, s) = (big.check_infos("", &[]), small.check_infos("", &[]));
+    assert_eq!(b, s);
+    let fast = &b[0];
+    assert_eq!((fast.name.as_str(), fast.status.as_str()), ("fast", "down"));
+    assert_eq!(fast.successes, 1);
+    assert_eq!(fast.failures, 3_599_999);
+    assert_eq!(b[1].successes, 3_600 / 7);
+    let log = |p: &mut Pebble| {
+        let id = p.check_infos("", &names(&["fast"]))[0]
+            .change_id
+            .clone()
+            .unwrap();
+        p.change(&id).unwrap().tasks[0].log.clone()
+    };
+    assert_eq!(log(&mut big), log(&mut small));
+    assert_eq!(log(&mut big).len(), 10);
+    // A wait without a timeout on a change that never finishes gives up
+    // after 24 h of virtual time, quickly.
+    let id = big.check_infos("", &names(&["slow"]))[0]
+        .change_id
+        .clone()
+        .unwrap();
+    let t = big.now();
+    assert!(matches!(
+        big.wait_change(&id, None),
+        Err(WaitError::Timeout(_))
+    ));
+    assert_eq!(big.now(), t + 24 * 3_600 * SECOND);
+}

@@ -192,7 +192,6 @@ fn pebble_events_need_the_container_in_the_state() {
         &charmbox::event::EventSpec::named("pause-pebble-ready"),
         None,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(err.to_string(), "the state has no container \"pause\"");
 }

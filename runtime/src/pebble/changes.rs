@@ -114,7 +114,12 @@ pub struct Changes {
     pub last_change: u64,
     pub last_task: u64,
     pub last_lane: u64,
+    /// Bumped on every mutation, so idle scans can be skipped.
+    pub generation: u64,
 }
+
+/// Log entries a task keeps.
+pub const MAX_LOG: usize = 10;
 
 fn num(id: &str) -> u64 {
     id.parse().unwrap_or(u64::MAX)
@@ -122,6 +127,7 @@ fn num(id: &str) -> u64 {
 
 impl Changes {
     pub fn new_change(&mut self, now: Instant, kind: &str, summary: &str) -> String {
+        self.generation += 1;
         self.last_change += 1;
         let id = self.last_change.to_string();
         self.changes.insert(
@@ -158,6 +164,7 @@ impl Changes {
         lanes: Vec<u64>,
         wait_for: Vec<String>,
     ) -> String {
+        self.generation += 1;
         self.last_task += 1;
         let id = self.last_task.to_string();
         self.tasks.insert(
@@ -188,6 +195,7 @@ impl Changes {
     }
 
     pub fn change_mut(&mut self, id: &str) -> Option<&mut Change> {
+        self.generation += 1;
         self.changes.get_mut(&num(id))
     }
 
@@ -196,6 +204,7 @@ impl Changes {
     }
 
     pub fn task_mut(&mut self, id: &str) -> Option<&mut Task> {
+        self.generation += 1;
         self.tasks.get_mut(&num(id))
     }
 
@@ -254,6 +263,11 @@ impl Changes {
     pub fn log(&mut self, task: &str, now: Instant, level: &str, message: &str) {
         if let Some(t) = self.task_mut(task) {
             t.log.push(format!("{} {level} {message}", rfc3339(now)));
+            // Like snapd's task log, keep the last ten entries.
+            if t.log.len() > MAX_LOG {
+                let excess = t.log.len() - MAX_LOG;
+                t.log.drain(..excess);
+            }
         }
     }
 

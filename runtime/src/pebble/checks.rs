@@ -286,6 +286,92 @@ impl Pebble {
         );
     }
 
+    /// Whether the check's next runs can only bump its counters: its script
+    /// is used up and the constant outcome keeps it where it is (passing
+    /// while up with no failures, or failing while recovering).
+    pub(crate) fn check_is_steady(&self, name: &str, epoch: u64) -> bool {
+        let Some(c) = self.checks.get(name) else {
+            return false;
+        };
+        if !c.running || c.epoch != epoch {
+            return false;
+        }
+        let script = self.check_scripts.get(name);
+        if script.is_some_and(|s| !s.outcomes.is_empty()) {
+            return false;
+        }
+        let ok = script
+            .and_then(|s| s.then.as_deref())
+            .map(|t| matches!(t.trim(), "ok" | "pass" | "up"))
+            .unwrap_or(true);
+        let recovering = c
+            .change_id
+            .as_deref()
+            .and_then(|id| self.changes.change(id))
+            .is_some_and(|ch| ch.kind == "recover-check");
+        (ok && !recovering && c.task_failures == 0) || (!ok && recovering)
+    }
+
+    /// Apply every run of a steady check due up to `limit` at once.
+    pub(crate) fn jump_check(
+        &mut self,
+        name: &str,
+        epoch: u64,
+        limit: crate::pebble::clock::Instant,
+    ) {
+        let Some((due, _)) = self.clock.peek() else {
+            return;
+        };
+        let Some(c) = self.checks.get(name) else {
+            return;
+        };
+        let period = positive(c.config.period.value).0;
+        let runs = if due > limit {
+            0
+        } else {
+            (limit - due) / period + 1
+        };
+        if runs == 0 {
+            return;
+        }
+        let check = name.to_string();
+        self.clock.cancel(
+            |t| matches!(t, Timer::CheckTick { check: n, epoch: e } if *n == check && *e == epoch),
+        );
+        let next = due.saturating_add(runs.saturating_mul(period));
+        let task = c
+            .change_id
+            .as_deref()
+            .and_then(|id| self.changes.change(id))
+            .and_then(|ch| ch.tasks.first().cloned());
+        let outcome = self.next_outcome(name);
+        let c = self.checks.get_mut(name).expect("exists");
+        let n = runs as u64;
+        match outcome {
+            Ok(()) => c.successes += n,
+            Err(message) => {
+                c.failures += n;
+                c.task_failures += n;
+                if let Some(t) = task {
+                    let logged = runs.min(crate::pebble::changes::MAX_LOG as i64);
+                    for k in (runs - logged)..runs {
+                        let at = due.saturating_add(k.saturating_mul(period));
+                        self.changes.log(&t, at, "ERROR", &message);
+                    }
+                }
+            }
+        }
+        let now = self.clock.now();
+        let delay = next.saturating_sub(now);
+        self.clock.after(
+            Duration(delay),
+            Timer::CheckTick {
+                check: name.to_string(),
+                epoch,
+            },
+        );
+    }
+
     fn next_outcome(&mut self, name: &str) -> Result<(), String> {
         let config = self.checks[name].config.clone();
         let script = self.check_scripts.entry(name.to_string()).or_default();

@@ -61,6 +61,11 @@ impl Clock {
         self.timers.insert((at, self.seq), timer);
     }
 
+    /// The next timer and when it fires.
+    pub fn peek(&self) -> Option<(Instant, &Timer)> {
+        self.timers.iter().next().map(|((t, _), timer)| (*t, timer))
+    }
+
     /// When the next timer fires.
     pub fn next_due(&self) -> Option<Instant> {
         self.timers.keys().next().map(|(t, _)| *t)

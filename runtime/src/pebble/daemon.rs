@@ -26,6 +26,10 @@ pub const VERSION: &str = "1.32.1";
 /// charmbox gives up on a change that cannot finish.
 pub const MAX_WAIT: Duration = Duration(24 * HOUR);
 
+/// Timers one wait or catch-up fires at most (a service scripted to die
+/// and restart every nanosecond would otherwise never let a wait end).
+pub const MAX_FIRINGS: usize = 1_000_000;
+
 /// A Pebble API error: HTTP status, optional kind, message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -128,6 +132,10 @@ pub struct Pebble {
     pub(crate) exited: Option<i32>,
     pub(crate) boot_id: String,
     pub(crate) last_epoch: u64,
+    /// The change generation at which no task was runnable.
+    pub(crate) idle_generation: Option<u64>,
+    /// The change generation last announced with notices.
+    pub(crate) announced_generation: Option<u64>,
 }
 
 impl Pebble {
@@ -149,6 +157,8 @@ impl Pebble {
             exited: None,
             boot_id: "00000000-0000-4000-8000-000000000001".into(),
             last_epoch: 0,
+            idle_generation: None,
+            announced_generation: None,
         }
     }
 
@@ -178,9 +188,12 @@ impl Pebble {
     pub fn settle(&mut self) {
         let now = self.clock.now();
         for _ in 0..100_000 {
-            if let Some(task) = self.changes.runnable().into_iter().next() {
-                self.run_task(&task);
-                continue;
+            if self.idle_generation != Some(self.changes.generation) {
+                if let Some(task) = self.changes.runnable().into_iter().next() {
+                    self.run_task(&task);
+                    continue;
+                }
+                self.idle_generation = Some(self.changes.generation);
             }
             if let Some(timer) = self.clock.pop_due(now) {
                 self.fire(timer);
@@ -193,16 +206,50 @@ impl Pebble {
 
     /// Move virtual time to `t`, firing every timer due on the way.
     pub fn advance_to(&mut self, t: Instant) {
+        self.run_until(t, |_| false);
+        self.clock.set_now(t);
         self.settle();
-        while let Some(due) = self.clock.next_due() {
-            if due > t {
-                break;
+    }
+
+    /// Fire timers in order up to `limit`, until `done` holds; whether it
+    /// did. Steady checks (whose next runs cannot change anything but
+    /// their counters) jump ahead in one step instead of one run per
+    /// period, and at most [`MAX_FIRINGS`] timers fire per call.
+    fn run_until(&mut self, limit: Instant, done: impl Fn(&Pebble) -> bool) -> bool {
+        self.settle();
+        for _ in 0..MAX_FIRINGS {
+            if done(self) {
+                return true;
+            }
+            let Some((due, timer)) = self.clock.peek() else {
+                return false;
+            };
+            if due > limit {
+                return false;
+            }
+            if let Timer::CheckTick { check, epoch } = timer {
+                let (check, epoch) = (check.clone(), *epoch);
+                if self.check_is_steady(&check, epoch) {
+                    let horizon = self.next_unsteady_due().unwrap_or(limit).min(limit);
+                    self.jump_check(&check, epoch, horizon);
+                    continue;
+                }
             }
             self.clock.set_now(due);
             self.settle();
         }
-        self.clock.set_now(t);
-        self.settle();
+        done(self)
+    }
+
+    /// When the next timer that is not a steady check's run fires.
+    fn next_unsteady_due(&self) -> Option<Instant> {
+        self.clock
+            .pending()
+            .find(|(_, t)| match t {
+                Timer::CheckTick { check, epoch } => !self.check_is_steady(check, *epoch),
+                _ => true,
+            })
+            .map(|(at, _)| at)
     }
 
     /// Move virtual time forward by `d`.
@@ -259,6 +306,20 @@ impl Pebble {
 
     /// Record change-update notices for changes whose status moved.
     pub(crate) fn announce_changes(&mut self) {
+        loop {
+            if self.announced_generation == Some(self.changes.generation) {
+                return;
+            }
+            let before = self.changes.generation;
+            if !self.announce_once() {
+                self.announced_generation = Some(before.max(self.changes.generation));
+                return;
+            }
+        }
+    }
+
+    /// One pass of [`Self::announce_changes`]; whether anything moved.
+    fn announce_once(&mut self) -> bool {
         let now = self.now();
         let mut updates = Vec::new();
         for change in self.changes.all() {
@@ -271,6 +332,7 @@ impl Pebble {
                 updates.push((change.id.clone(), change.kind.clone(), status));
             }
         }
+        let moved = !updates.is_empty();
         for (id, kind, status) in updates {
             let mut data = BTreeMap::new();
             data.insert("kind".to_string(), kind.clone());
@@ -292,6 +354,7 @@ impl Pebble {
                 self.check_change_status(&id, status);
             }
         }
+        moved
     }
 
     /// A change as the API shows it.
@@ -381,25 +444,26 @@ impl Pebble {
         }
         let start = self.now();
         let deadline = start.saturating_add(timeout.unwrap_or(MAX_WAIT).0.max(0));
-        loop {
-            let c = self.changes.change(id).expect("exists");
-            if self.changes.status(c).ready() {
-                return Ok(self.change_info(id).expect("exists"));
-            }
-            match self.clock.next_due() {
-                Some(t) if t <= deadline => {
-                    self.clock.set_now(t);
-                    self.settle();
-                }
-                _ => {
-                    self.advance_to(deadline);
-                    let shown = timeout.unwrap_or(MAX_WAIT);
-                    return Err(WaitError::Timeout(format!(
-                        "timed out waiting for change after {shown}"
-                    )));
-                }
-            }
+        let ready = |p: &Pebble| {
+            p.changes
+                .change(id)
+                .is_some_and(|c| p.changes.status(c).ready())
+        };
+        if self.run_until(deadline, ready) {
+            return Ok(self.change_info(id).expect("exists"));
         }
+        if self.clock.next_due().is_some_and(|d| d <= deadline) {
+            // The firing cap was hit: a pathological restart loop.
+            return Err(WaitError::Timeout(format!(
+                "timed out waiting for change after {}",
+                Duration(self.now() - start)
+            )));
+        }
+        self.advance_to(deadline);
+        let shown = timeout.unwrap_or(MAX_WAIT);
+        Err(WaitError::Timeout(format!(
+            "timed out waiting for change after {shown}"
+        )))
     }
 
     /// `POST /v1/changes/{id}` with `abort`.

@@ -40,13 +40,28 @@ fn duration(s: &Option<String>, what: &str) -> Result<Option<Duration>, String> 
 /// The text of a State layer.
 fn layer_text(l: &LayerState) -> Result<String, String> {
     match (&l.layer, &l.yaml) {
-        (Some(v), None) => Ok(serde_json::to_string(v).expect("JSON")),
+        (Some(v), None) => Ok(crate::pebble::yaml::emit::to_string(&json_node(v))),
         (None, Some(y)) => Ok(y.clone()),
         (None, None) => Ok(String::new()),
         (Some(_), Some(_)) => Err(format!(
             "layer {:?} has both \"layer\" and \"yaml\"",
             l.label
         )),
+    }
+}
+
+/// A JSON value as a YAML tree (JSON text itself may hold characters YAML
+/// forbids unescaped, like DEL).
+fn json_node(v: &serde_json::Value) -> crate::pebble::yaml::Node {
+    use crate::pebble::yaml::Node;
+    match v {
+        serde_json::Value::Object(m) => {
+            Node::Map(m.iter().map(|(k, v)| (k.clone(), json_node(v))).collect())
+        }
+        serde_json::Value::Array(a) => Node::Seq(a.iter().map(json_node).collect()),
+        serde_json::Value::String(s) => Node::Str(s.clone()),
+        serde_json::Value::Null => Node::Raw("null".into()),
+        other => Node::Raw(other.to_string()),
     }
 }
 
@@ -57,7 +72,8 @@ fn service_from_json(
     accounts: &Accounts,
 ) -> Result<Service, String> {
     let doc = serde_json::json!({ "services": { name: v } });
-    let parsed = layer::parse(0, "state", &doc.to_string(), accounts).map_err(|e| e.0)?;
+    let text = crate::pebble::yaml::emit::to_string(&json_node(&doc));
+    let parsed = layer::parse(0, "state", &text, accounts).map_err(|e| e.0)?;
     let combined = combine::combine(&[&parsed]).map_err(|e| e.0)?;
     combined
         .services
