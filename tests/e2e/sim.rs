@@ -261,3 +261,372 @@ fn machine_model_orders_and_refresh() {
     assert_eq!(ev0.iter().filter(|e| *e == "stop").count(), 0);
     assert!(s.churn("peer-counter/0").is_err());
 }
+
+// ---------------------------------------------------------------------------
+// Scenario files, persistence, kill -9, failures, the CLI.
+
+use charmbox::sim::scenario::{self, Scenario};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("charmbox-sim-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join(name);
+    let _ = std::fs::remove_file(&p);
+    let _ = std::fs::remove_file(p.with_extension("db-wal"));
+    let _ = std::fs::remove_file(p.with_extension("db-shm"));
+    p
+}
+
+#[test]
+fn every_example_scenario_passes() {
+    let mut ran = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.yaml").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let rel = dir
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        built(&rel);
+        let file = dir.join("scenario.yaml");
+        let sc = Scenario::load(&file).unwrap();
+        let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
+        s.set_paranoid(true);
+        let mut out = Vec::new();
+        scenario::run(&mut s, &sc, &dir, &mut out)
+            .unwrap_or_else(|e| panic!("{rel}: {e}\n{}", String::from_utf8_lossy(&out)));
+        ran += 1;
+    }
+    assert!(ran >= 2, "peer-counter and ping-pong have scenarios");
+}
+
+/// The model of `long.yaml` run in memory up to (scenario step, hooks).
+fn reference(steps_done: u64, hooks: usize) -> (String, Simulator) {
+    let file = root().join("tests/e2e/scenarios/long.yaml");
+    let sc = Scenario::load(&file).unwrap();
+    let base = file.parent().unwrap();
+    let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
+    let partial = Scenario {
+        model: sc.model.clone(),
+        steps: sc.steps[..steps_done as usize].to_vec(),
+    };
+    scenario::run(&mut s, &partial, base, &mut std::io::sink()).unwrap();
+    while s.events().unwrap().len() < hooks {
+        assert!(s.step().unwrap(), "the reference ran out of hooks");
+    }
+    (s.fingerprint(), s)
+}
+
+fn committed_events(db: &Path) -> usize {
+    if !db.exists() {
+        return 0;
+    }
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let Ok(conn) = rusqlite::Connection::open_with_flags(db, flags) else {
+        return 0;
+    };
+    conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+        .unwrap_or(0) as usize
+}
+
+#[test]
+fn kill_dash_nine_leaves_a_committed_point_and_the_sim_resumes() {
+    built("examples/ping-pong");
+    let db = tmp("killed.db");
+    let scenario = root().join("tests/e2e/scenarios/long.yaml");
+    let mut child = Command::new(charmbox_bin())
+        .args(["sim", "-q"])
+        .arg(&scenario)
+        .arg("--model")
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while committed_events(&db) < 1500 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before the kill"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no destructor, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let s = Simulator::open(runtime(), &db).unwrap();
+    assert_eq!(s.integrity().unwrap().as_deref(), Some("ok"));
+    let hooks = s.events().unwrap().len();
+    let step = s.scenario_step();
+    assert!(
+        hooks >= 1500 && step == 6,
+        "killed mid-settle: {hooks} hooks, step {step}"
+    );
+    // The file holds exactly the model of the run after `hooks` hooks.
+    let (expected, _) = reference(step, hooks);
+    assert_eq!(s.fingerprint(), expected, "a torn or inexact model");
+    drop(s);
+
+    // Reopened, the scenario continues and ends where an uninterrupted run does.
+    let out = Command::new(charmbox_bin())
+        .args(["sim", "-q"])
+        .arg(&scenario)
+        .arg("--model")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("resuming at step 7"), "{text}");
+    let s = Simulator::open(runtime(), &db).unwrap();
+    let total = s.events().unwrap().len();
+    let (full, _) = reference(7, total);
+    assert_eq!(s.fingerprint(), full);
+    let r = reference(7, 0).1;
+    assert_eq!(
+        r.events().unwrap().len(),
+        total,
+        "same number of hooks in all"
+    );
+}
+
+#[test]
+fn a_model_file_reopens_where_it_was_committed() {
+    let db = tmp("reopen.db");
+    let mut a = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
+    let mut b = sim(0);
+    for s in [&mut a, &mut b] {
+        deploy3(s, false);
+        s.churn("peer-counter/1").unwrap();
+        for _ in 0..3 {
+            s.step().unwrap();
+        }
+    }
+    drop(a);
+    let mut a = Simulator::open(runtime(), &db).unwrap();
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    a.settle().unwrap();
+    b.settle().unwrap();
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert_eq!(a.events().unwrap(), b.events().unwrap());
+}
+
+const MISBEHAVE: &str = "tests/charms/misbehave";
+
+#[test]
+fn failed_hooks_retry_with_backoff_and_other_units_keep_going() {
+    let mut s = sim(5);
+    s.set_settings(|st| st.fuel = Some(20_000_000)).unwrap();
+    s.deploy(
+        &built(PEER),
+        DeployOptions {
+            units: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("mode".to_string(), serde_json::json!("loop"));
+    s.deploy(
+        &built(MISBEHAVE),
+        DeployOptions {
+            units: Some(1),
+            config,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+    let st = s.status();
+    let unit = |n: &str| st.units.iter().find(|u| u.unit == n).unwrap().clone();
+    // A guest fault of one unit leaves the others alone.
+    assert_eq!(unit("peer-counter/0").workload, "active");
+    assert_eq!(unit("peer-counter/1").workload, "active");
+    let m = unit("misbehave/0");
+    assert_eq!((m.workload.as_str(), m.agent.as_str()), ("error", "error"));
+    assert!(
+        m.message.starts_with("hook failed: \"start\""),
+        "{}",
+        m.message
+    );
+    assert!(m.message.contains("out of fuel"), "{}", m.message);
+    println!("{}", s.status_table());
+
+    // Retries on virtual time: 5 s ±3 %, then 10 s ±3 %.
+    let starts = |s: &Simulator| {
+        s.unit_events("misbehave/0")
+            .unwrap()
+            .iter()
+            .filter(|e| *e == "start")
+            .count()
+    };
+    assert_eq!(starts(&s), 1);
+    s.advance(Duration::from_millis(4_800)).unwrap();
+    assert_eq!(starts(&s), 1, "not before 4.85 s");
+    s.advance(Duration::from_millis(400)).unwrap();
+    assert_eq!(starts(&s), 2, "retried by 5.15 s");
+    s.advance(Duration::from_millis(9_000)).unwrap();
+    assert_eq!(starts(&s), 2, "the second wait is 10 s");
+    s.advance(Duration::from_millis(1_500)).unwrap();
+    assert_eq!(starts(&s), 3);
+
+    // The user fixes the config: config-changed waits behind the failed
+    // hook; the next retry succeeds with the new config.
+    let mut fix = std::collections::BTreeMap::new();
+    fix.insert("mode".to_string(), serde_json::json!("ok"));
+    s.config("misbehave", fix, &[]).unwrap();
+    s.settle().unwrap();
+    assert_eq!(
+        s.status()
+            .units
+            .iter()
+            .find(|u| u.unit == "misbehave/0")
+            .unwrap()
+            .agent,
+        "error"
+    );
+    s.resolve("misbehave/0", true).unwrap();
+    s.settle().unwrap();
+    let ev = s.unit_events("misbehave/0").unwrap();
+    assert_eq!(ev[ev.len() - 2..], ["start", "config-changed"], "{ev:?}");
+    let st = s.status();
+    let m = st.units.iter().find(|u| u.unit == "misbehave/0").unwrap();
+    assert_eq!((m.workload.as_str(), m.agent.as_str()), ("active", "idle"));
+    // The log says what happened, filterable by unit and level.
+    let errors = s
+        .logs(&charmbox::sim::history::LogFilter {
+            unit: Some("misbehave/0".into()),
+            level: Some("ERROR".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].message.contains("out of fuel"));
+}
+
+#[test]
+fn resolve_without_retry_skips_the_hook() {
+    let mut s = sim(6);
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("mode".to_string(), serde_json::json!("panic"));
+    s.deploy(
+        &built(MISBEHAVE),
+        DeployOptions {
+            config,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+    assert!(s.status().units[0].message.contains("deliberate panic"));
+    s.resolve("misbehave/0", false).unwrap();
+    s.settle().unwrap();
+    let st = s.status();
+    assert_eq!(st.units[0].agent, "idle");
+    // Skipped start counts as run: no start again.
+    assert_eq!(
+        s.unit_events("misbehave/0")
+            .unwrap()
+            .iter()
+            .filter(|e| *e == "start")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn cli_model_verbs() {
+    let db = tmp("cli.db");
+    let charm = built(PEER);
+    let run = |args: &[&str]| {
+        let out = Command::new(charmbox_bin())
+            .arg("model")
+            .arg("--model")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let new = run(&["new", "--seed", "3"]);
+    assert!(new.contains("created model"), "{new}");
+    run(&["deploy", charm.to_str().unwrap(), "-n", "3"]);
+    assert!(run(&["settle"]).contains("settled:"));
+    let status = run(&["status"]);
+    assert!(status.contains("peer-counter/0*"), "{status}");
+    assert!(status.contains("Integration provider"), "{status}");
+    run(&["churn", "peer-counter/0", "--times", "2", "--settle"]);
+    let log = run(&["log", "--unit", "peer-counter/0", "--event", "start"]);
+    assert!(log.contains("started_counter is now 3"), "{log}");
+    let hooks = run(&["log", "--hooks", "--unit", "peer-counter/0", "--tail", "4"]);
+    let names: Vec<&str> = hooks
+        .lines()
+        .map(|l| l.split_whitespace().nth(3).unwrap().trim_end_matches(':'))
+        .collect();
+    assert_eq!(
+        names,
+        ["stop", "upgrade-charm", "config-changed", "start"],
+        "{hooks}"
+    );
+    let json = run(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["applications"][0]["leader"], "peer-counter/0");
+    // An operation on a missing unit is a clear error.
+    let out = Command::new(charmbox_bin())
+        .args(["model", "--model"])
+        .arg(&db)
+        .args(["churn", "peer-counter/9"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unit \"peer-counter/9\" not found"));
+}
+
+#[test]
+fn file_and_memory_models_agree_and_survive_reopening() {
+    built("examples/ping-pong");
+    let file = root().join("tests/e2e/scenarios/long.yaml");
+    let sc = Scenario::load(&file).unwrap();
+    let base = file.parent().unwrap();
+    let db = tmp("agree.db");
+    let mut a = Simulator::create(runtime(), &db, sc.options().unwrap()).unwrap();
+    let partial = Scenario {
+        model: sc.model.clone(),
+        steps: sc.steps[..6].to_vec(),
+    };
+    scenario::run(&mut a, &partial, base, &mut std::io::sink()).unwrap();
+    for _ in 0..300 {
+        a.step().unwrap();
+    }
+    let n = a.events().unwrap().len();
+    let (expected, _) = reference(6, n);
+    assert_eq!(a.fingerprint(), expected);
+    drop(a);
+    let a = Simulator::open(runtime(), &db).unwrap();
+    assert_eq!(
+        a.fingerprint(),
+        expected,
+        "every row written, none left over"
+    );
+}

@@ -509,13 +509,12 @@ impl Model {
     /// Replace a bag's data when it differs; returns the new version if it changed.
     pub fn set_bag(&mut self, rel: u32, owner: BagOwner, data: Bag) -> Option<u64> {
         let key = (rel, owner);
+        match self.bags.get(&key) {
+            Some(b) if b.data == data => return None,
+            None if data.is_empty() => return None,
+            _ => {}
+        }
         let bag = self.bags.entry(key.clone()).or_default();
-        if bag.data == data && bag.version > 0 {
-            return None;
-        }
-        if bag.data == data && data.is_empty() {
-            return None;
-        }
         bag.data = data;
         bag.version += 1;
         let v = bag.version;
