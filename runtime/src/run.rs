@@ -108,6 +108,7 @@ pub fn wasi_grants(state: &State, event: &Event, charm_dir: Option<&Path>) -> Wa
         charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
         env: event.env.clone(),
         tap: None,
+        unit_dir: None,
     }
 }
 
@@ -152,11 +153,27 @@ pub fn run_event_traced(
     fuel: Option<u64>,
     trace: Option<&mut TraceWriter>,
 ) -> Result<(State, RunReport), RunError> {
+    run_event_in(rt, charm, state, spec, fuel, trace, None)
+}
+
+/// [`run_event_traced`], with the unit's writable directories (what a WASI
+/// guest such as a Python charm keeps on the unit's disk: ops' state, /tmp)
+/// in `unit_dir`, kept across calls; none: a scratch directory per event.
+pub fn run_event_in(
+    rt: &Runtime,
+    charm: &Charm,
+    state: State,
+    spec: &EventSpec,
+    fuel: Option<u64>,
+    trace: Option<&mut TraceWriter>,
+    unit_dir: Option<&Path>,
+) -> Result<(State, RunReport), RunError> {
     let resolved = spec.resolve(&charm.meta, &state)?;
     let mut opts = DispatchOptions {
         grants: wasi_grants(&state, &resolved.event, Some(&charm.dir)),
         fuel,
     };
+    opts.grants.unit_dir = unit_dir.map(Path::to_path_buf);
     let event = &resolved.event;
     let Some(trace) = trace else {
         let backend =

@@ -4,10 +4,15 @@
 //!
 //! The guest toolchain is installed on demand ([`toolchain`]); cargo does
 //! the incremental work; [`component`] checks and encodes the module.
+//! A Python charm (`src/charm.py` with ops, no Cargo.toml) is built by
+//! [`python`] with componentize-py instead.
 
 mod cargo;
 mod component;
+mod python;
 mod toolchain;
+
+pub use python::COMPONENTIZE_PY;
 
 use sha2::Digest;
 use std::fs;
@@ -95,11 +100,46 @@ pub enum BuildError {
         /// The name.
         name: String,
     },
-    /// The charm is not a Rust crate.
-    #[error("{} has no Cargo.toml: only Rust charms can be built", .dir.display())]
+    /// The charm is neither a Rust crate nor a Python charm.
+    #[error(
+        "{} has no Cargo.toml (a Rust charm) and no src/charm.py (a Python charm): nothing to build",
+        .dir.display()
+    )]
     NoCargoToml {
         /// The charm directory.
         dir: PathBuf,
+    },
+    /// A Python charm without requirements.txt (ops comes from there).
+    #[error(
+        "{} has no requirements.txt: a Python charm lists its dependencies there, ops included (e.g. `ops==3.9.0`)",
+        .dir.display()
+    )]
+    NoRequirements {
+        /// The charm directory.
+        dir: PathBuf,
+    },
+    /// python3, pip or componentize-py could not be set up or run.
+    #[error("cannot build a Python charm: {0}")]
+    PythonSetup(String),
+    /// A requirement of a Python charm cannot run in a component.
+    #[error("requirement {package}: {reason}")]
+    PythonRequirement {
+        /// The distribution (and what pulled it in).
+        package: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// pip failed for another reason.
+    #[error("pip could not install the charm's requirements:\n{0}")]
+    PipFailed(String),
+    /// componentize-py failed: the charm (or a module it imports) failed at
+    /// build time, when everything is imported.
+    #[error("componentize-py could not build {}:\n{output}", .charm.display())]
+    Componentize {
+        /// The charm directory.
+        charm: PathBuf,
+        /// The end of componentize-py's output (a Python traceback).
+        output: String,
     },
     /// The guest toolchain could not be installed.
     #[error("cannot install the wasm32-unknown-unknown toolchain: {0}")]
@@ -196,30 +236,31 @@ struct CharmcraftHead {
     kind: Option<String>,
 }
 
-/// Build the Rust charm in `charm_dir` into `<charm_dir>/<name>.wasm`.
+/// Build the charm in `charm_dir` (a Rust crate, or a Python ops charm)
+/// into `<charm_dir>/<name>.wasm`.
 pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput, BuildError> {
     let charm_name = read_charm_name(charm_dir)?;
     // cargo runs inside the charm dir: relative paths must not be resolved twice.
     let absolute = std::path::absolute(charm_dir).unwrap_or_else(|_| charm_dir.to_path_buf());
     let charm_dir = absolute.as_path();
-    if !charm_dir.join("Cargo.toml").is_file() {
+    let bytes = if charm_dir.join("Cargo.toml").is_file() {
+        build_rust(charm_dir, opts)?
+    } else if let Some(py) = python::PythonCharm::detect(charm_dir) {
+        let bytes = python::build(&py, &charm_name, &python_cache_dir(charm_dir), opts)?;
+        let world = component::world_of(&bytes)?;
+        if !world.exports.iter().any(|e| e == component::HANDLER) {
+            return Err(BuildError::WrongWorld(format!(
+                "it exports {:?}, not {}",
+                world.exports,
+                component::HANDLER
+            )));
+        }
+        bytes
+    } else {
         return Err(BuildError::NoCargoToml {
             dir: charm_dir.to_path_buf(),
         });
-    }
-    let toolchain = toolchain::ensure(charm_dir)?;
-    let target_dir = guest_target_dir(charm_dir);
-    // Charms share one guest target dir, where two crates of the same name
-    // (a charm and a changed copy of it) uplift to the same core-module path:
-    // build, read and encode as one step per process.
-    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    let core = cargo::build(charm_dir, &target_dir, &toolchain, opts)?;
-    let module = fs::read(&core).map_err(|source| BuildError::ReadModule {
-        path: core.clone(),
-        source,
-    })?;
-    let bytes = component::encode(&core, &module)?;
+    };
     let component = charm_dir.join(format!("{charm_name}.wasm"));
     if fs::read(&component).ok().as_deref() == Some(&bytes[..]) {
         tracing::debug!(component = %component.display(), "component unchanged");
@@ -238,6 +279,32 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
         component,
         charm_name,
     })
+}
+
+/// Where Python builds are cached: `<charmbox workspace>/target/python` for
+/// charms inside this repository, else the charm's own `target/python`.
+fn python_cache_dir(charm_dir: &Path) -> PathBuf {
+    match workspace_root(charm_dir) {
+        Some(root) => root.join("target").join("python"),
+        None => charm_dir.join("target").join("python"),
+    }
+}
+
+/// Compile the Rust crate in `charm_dir` and encode it; the component's bytes.
+fn build_rust(charm_dir: &Path, opts: &BuildOptions) -> Result<Vec<u8>, BuildError> {
+    let toolchain = toolchain::ensure(charm_dir)?;
+    let target_dir = guest_target_dir(charm_dir);
+    // Charms share one guest target dir, where two crates of the same name
+    // (a charm and a changed copy of it) uplift to the same core-module path:
+    // build, read and encode as one step per process.
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let core = cargo::build(charm_dir, &target_dir, &toolchain, opts)?;
+    let module = fs::read(&core).map_err(|source| BuildError::ReadModule {
+        path: core.clone(),
+        source,
+    })?;
+    component::encode(&core, &module)
 }
 
 /// The charm's name: charmcraft.yaml `name`, else metadata.yaml `name`.

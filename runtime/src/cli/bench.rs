@@ -2,7 +2,7 @@
 //! trace recording, or the speed of exact replay; prints the distributions.
 //! Loading and compiling are done once, outside the timing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -107,7 +107,7 @@ impl BenchArgs {
         &self,
         rt: &Runtime,
         charm: &Charm,
-        path: &PathBuf,
+        path: &Path,
     ) -> anyhow::Result<ExitCode> {
         let trace = read_trace(path)?;
         if trace.header.component != charm.component.hash {

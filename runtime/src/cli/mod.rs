@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run one event for one unit: State JSON in, State JSON out.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Build a charm directory into a component beside its charmcraft.yaml.
     Build(build::BuildArgs),
     /// Measure dispatch time of a charm's event.

@@ -30,9 +30,11 @@ pub struct ReplayArgs {
 impl ReplayArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let trace = read_trace(&self.trace)?;
-        let mut config = RuntimeConfig::default();
-        config.max_memory = trace.header.engine.max_memory;
-        config.fuel_per_event = trace.header.engine.fuel_per_event;
+        let config = RuntimeConfig {
+            max_memory: trace.header.engine.max_memory,
+            fuel_per_event: trace.header.engine.fuel_per_event,
+            ..RuntimeConfig::default()
+        };
         let rt = Runtime::new(config)?;
         if let Some(new) = &self.charm {
             let charm = Charm::open(&rt, new)?;

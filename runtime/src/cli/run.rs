@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use charmbox::bindings::types::LogLevel;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event_traced};
+use charmbox::run::{Charm, run_event_in};
 use charmbox::state::State;
 use charmbox::trace::TraceWriter;
 
@@ -66,6 +66,10 @@ pub struct RunArgs {
     /// Memory limit of the guest in MiB (default 256).
     #[arg(long)]
     pub max_memory_mib: Option<usize>,
+    /// The unit's disk for WASI guests (a Python charm's ops state, /tmp),
+    /// kept across events and runs; default: an empty one for every event.
+    #[arg(long)]
+    pub unit_dir: Option<PathBuf>,
 }
 
 fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
@@ -109,6 +113,12 @@ impl RunArgs {
             None => None,
         };
         let params = parse_params(&self.params)?;
+        if self.unit_dir.is_some() && self.trace.is_some() {
+            eprintln!(
+                "warning: the unit directory is not recorded in the trace: a replay starts \
+                 every event on an empty one"
+            );
+        }
         let mut reports = Vec::new();
         for (name, action) in names {
             let spec = EventSpec {
@@ -127,8 +137,15 @@ impl RunArgs {
                 params: params.clone(),
                 action_id: None,
             };
-            let (out, report) =
-                run_event_traced(&rt, &charm, state, &spec, self.fuel, trace.as_mut())?;
+            let (out, report) = run_event_in(
+                &rt,
+                &charm,
+                state,
+                &spec,
+                self.fuel,
+                trace.as_mut(),
+                self.unit_dir.as_deref(),
+            )?;
             for line in &report.logs {
                 eprintln!("juju-log {}: {}", level_name(line.level), line.message);
             }

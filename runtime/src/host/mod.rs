@@ -12,7 +12,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
-use crate::sandbox::WasiGrants;
+use crate::sandbox::{UnitDirs, WasiGrants};
 
 pub use limits::MemoryLimiter;
 
@@ -26,6 +26,8 @@ pub struct HostState {
     grants: WasiGrants,
     /// Built on the first WASI call: guests without WASI never pay for it.
     wasi: Option<WasiCtx>,
+    /// The unit's writable directories, made with the WASI context.
+    unit_dirs: Option<UnitDirs>,
 }
 
 impl HostState {
@@ -37,14 +39,31 @@ impl HostState {
             panic_message: None,
             grants,
             wasi: None,
+            unit_dirs: None,
         }
+    }
+}
+
+impl HostState {
+    /// What the guest may see through WASI.
+    pub fn grants(&self) -> &WasiGrants {
+        &self.grants
+    }
+
+    /// The unit's writable directories, once the guest has used WASI.
+    pub fn unit_dirs(&self) -> Option<&UnitDirs> {
+        self.unit_dirs.as_ref()
     }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        let grants = &self.grants;
-        let ctx = self.wasi.get_or_insert_with(|| grants.build());
+        let (grants, unit_dirs) = (&self.grants, &mut self.unit_dirs);
+        let ctx = self.wasi.get_or_insert_with(|| {
+            let (ctx, dirs) = grants.build_for_unit();
+            *unit_dirs = dirs;
+            ctx
+        });
         WasiCtxView {
             ctx,
             table: &mut self.table,

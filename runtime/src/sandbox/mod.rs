@@ -10,6 +10,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
+mod unit_dir;
+pub use unit_dir::{GUEST_STATE_DIR, GUEST_TMP_DIR, UnitDirs};
+
 /// Nanoseconds since the Unix epoch of an RFC 3339 time.
 pub fn parse_rfc3339_ns(text: &str) -> Option<u64> {
     let t = humantime::parse_rfc3339_weak(text).ok()?;
@@ -135,6 +138,9 @@ pub struct WasiGrants {
     pub env: Vec<(String, String)>,
     /// Told of every clock and random read (when the dispatch is recorded).
     pub tap: Option<Arc<dyn WasiTap>>,
+    /// The unit's writable directories (state dir, /tmp) on the host, kept
+    /// across events; none: a scratch directory for the dispatch (UnitDirs).
+    pub unit_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for WasiGrants {
@@ -145,6 +151,7 @@ impl std::fmt::Debug for WasiGrants {
             .field("charm_dir", &self.charm_dir)
             .field("env", &self.env.len())
             .field("tapped", &self.tap.is_some())
+            .field("unit_dir", &self.unit_dir)
             .finish()
     }
 }
@@ -153,6 +160,16 @@ impl WasiGrants {
     /// A WASI context with virtual clocks, seeded generators, no network, no
     /// inherited env or stdio, and only the charm directory preopened read-only.
     pub fn build(&self) -> WasiCtx {
+        self.build_with(false).0
+    }
+
+    /// [`Self::build`], plus the unit's writable directories (UnitDirs): the
+    /// store keeps them while the guest runs.
+    pub fn build_for_unit(&self) -> (WasiCtx, Option<UnitDirs>) {
+        self.build_with(true)
+    }
+
+    fn build_with(&self, unit_dirs: bool) -> (WasiCtx, Option<UnitDirs>) {
         let clock = VirtualClock::new(self.now_ns).tapped(self.tap.clone());
         let mut b = WasiCtxBuilder::new();
         b.wall_clock(clock.clone())
@@ -175,7 +192,12 @@ impl WasiGrants {
         {
             tracing::warn!("cannot preopen {}: {e}", host.display());
         }
-        b.build()
+        let dirs = if unit_dirs {
+            unit_dir::mount(&mut b, self.unit_dir.as_deref())
+        } else {
+            None
+        };
+        (b.build(), dirs)
     }
 }
 

@@ -82,7 +82,10 @@ impl Replayer {
                 self.pos += 1;
                 // Each answer is given once: take it rather than copy it.
                 let taken = HostResult::Time(0);
-                Ok(std::mem::replace(&mut self.expected[self.pos - 1].result, taken))
+                Ok(std::mem::replace(
+                    &mut self.expected[self.pos - 1].result,
+                    taken,
+                ))
             }
             recorded => {
                 let seq = self.pos + 1;

@@ -1,0 +1,59 @@
+"""Build-time preparation, called by the entry module ``charmbox build``
+generates: find the charm's files, import what the charm may need, install
+the seams into ops, and hand the compiled entry point to the handler.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from . import handler, hooktools, metadata, pebble, preload, storage
+from .entry import Entry
+
+# Where each build root is deployed in a charm directory.
+DEPLOYED = {"src": None, "lib": "lib", "venv": "venv", "sdk": "venv"}
+
+
+def roots(roles: list[str]) -> dict[str, str]:
+    """componentize-py mounts the ``-p`` directories as ``/0``, ``/1``, ...
+    in the order given; ``roles`` names them in that order."""
+    mounted = [p for p in sys.path if re.fullmatch(r"/\d+", p)]
+    if len(mounted) < len(roles):
+        raise RuntimeError(f"charmbox_ops: expected {len(roles)} python paths, found {mounted}")
+    return dict(zip(roles, mounted))
+
+
+def check_ops() -> None:
+    try:
+        import ops
+        import ops.hookcmds._utils  # noqa: F401
+    except ImportError as e:
+        raise RuntimeError(
+            "charmbox_ops needs ops 3 (with ops.hookcmds) in the charm's requirements: " + str(e)
+        ) from e
+    del ops
+
+
+def prepare(entry: str, roles: list[str]) -> None:
+    """``entry`` is the entry point relative to the charm directory
+    (``src/charm.py``); the ``src`` root is the directory holding it."""
+    found = roots(roles)
+    entry_file = f"{found['src']}/{os.path.basename(entry)}"
+    with open(entry_file, encoding="utf-8") as f:
+        source = f.read()
+    check_ops()
+    preload.preload(source, entry_file, found)
+    metadata.load(os.path.join(found["app"], "charm-meta"))
+    hooktools.install()
+    metadata.install()
+    storage.install()
+    pebble.install()
+    src_dir = os.path.dirname(entry) or "."
+    prefixes = [
+        (path, src_dir if role == "src" else DEPLOYED[role])
+        for role, path in found.items()
+        if role in DEPLOYED
+    ]
+    handler.configure(Entry(source, entry_file, entry), prefixes)

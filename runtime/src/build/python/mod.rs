@@ -1,0 +1,135 @@
+//! Building Python charms (`ops`, laid out as charmcraft lays them out) into
+//! components with componentize-py: its CPython 3.14 runs the charm, ops
+//! and the charmbox adapter (`guest-sdk/python/charmbox_ops`), snapshotted
+//! after everything is imported. See docs/python.md.
+//!
+//! Everything is cached under `target/python/`: componentize-py itself
+//! (`tools/`), each distinct requirements.txt installed for the guest
+//! (`site/<hash>/`), and each charm's last component with the hash of its
+//! inputs (`charms/<name>-<tag>/`), so an unchanged charm is not rebuilt.
+
+mod componentize;
+mod layout;
+mod pip;
+mod sdk;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+pub(crate) use layout::PythonCharm;
+pub use pip::COMPONENTIZE_PY;
+
+use super::{BuildError, BuildOptions};
+
+/// Build the Python charm `charm` named `name`; the component's bytes.
+pub(crate) fn build(
+    charm: &PythonCharm,
+    name: &str,
+    cache: &Path,
+    opts: &BuildOptions,
+) -> Result<Vec<u8>, BuildError> {
+    let say = |what: &str, detail: &str| {
+        if !opts.quiet {
+            eprintln!("{what:>12} {detail}");
+        }
+    };
+    let requirements = charm.requirements();
+    if !requirements.is_file() {
+        return Err(BuildError::NoRequirements {
+            dir: charm.dir.clone(),
+        });
+    }
+    let tools = cache.join("tools");
+    if !tools
+        .join(format!("componentize-py-{COMPONENTIZE_PY}"))
+        .is_dir()
+    {
+        say(
+            "Installing",
+            &format!("componentize-py {COMPONENTIZE_PY} (pip)"),
+        );
+    }
+    let tool = pip::componentize_py(&tools)?;
+    let site = pip::install_requirements(&requirements, &cache.join("site"))?;
+
+    let work = componentize::Workspace {
+        dir: cache
+            .join("charms")
+            .join(format!("{name}-{}", short_hash(&charm.dir))),
+    };
+    fs::create_dir_all(&work.dir).map_err(|e| setup_error(&work.dir, e))?;
+    let key = input_key(charm, &site);
+    let cached = work.dir.join("component.wasm");
+    let stamp = work.dir.join("component.key");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str())
+        && let Ok(bytes) = fs::read(&cached)
+    {
+        tracing::debug!(charm = name, "Python component up to date");
+        return Ok(bytes);
+    }
+    say(
+        "Componentizing",
+        &format!("{name} (componentize-py {COMPONENTIZE_PY})"),
+    );
+    let out = unique(&cached);
+    let result = work.componentize(charm, &site, &tool, &out);
+    let bytes = result.and_then(|()| fs::read(&out).map_err(|e| setup_error(&out, e)));
+    let _ = fs::remove_file(&out);
+    let bytes = bytes?;
+    write_if_changed(&cached, &bytes).map_err(|e| setup_error(&cached, e))?;
+    write_if_changed(&stamp, key.as_bytes()).map_err(|e| setup_error(&stamp, e))?;
+    Ok(bytes)
+}
+
+fn setup_error(path: &Path, e: io::Error) -> BuildError {
+    BuildError::PythonSetup(format!("{}: {e}", path.display()))
+}
+
+/// What the component depends on: charmbox's shipped files, the tools, the
+/// charm's files and its installed requirements.
+fn input_key(charm: &PythonCharm, site: &Path) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(COMPONENTIZE_PY.as_bytes());
+    h.update(site.file_name().unwrap_or_default().as_encoded_bytes());
+    sdk::hash_into(&mut h);
+    charm.hash_into(&mut h);
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn short_hash(path: &Path) -> String {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    hex(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..6])
+}
+
+/// A unique temporary sibling of `path`.
+fn unique(path: &Path) -> PathBuf {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Write `bytes` to `path` (through a temporary file and a rename) unless
+/// it already holds them: unchanged files keep their modification time.
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::read(path).ok().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    let tmp = unique(path);
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}

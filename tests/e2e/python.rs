@@ -1,0 +1,411 @@
+//! Python charms (ops) in the real host, with tests/charms/misbehave-py:
+//! tracebacks and rollback, the unit's disk (StoredState in SQLite, stale
+//! locks after a trap), Juju-backed storage, secrets through files, the
+//! sandbox's entropy, bounds, traces and replay; and builds that must fail
+//! with a clear message (native code).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use charmbox::build::{BuildError, BuildOptions, build_charm};
+use charmbox::engine::{Failure, Outcome};
+use charmbox::event::EventSpec;
+use charmbox::run::{Charm, RunReport, run_event_in};
+use charmbox::state::State;
+use common::*;
+use serde_json::json;
+
+const CHARM: &str = "tests/charms/misbehave-py";
+
+fn with_mode(mode: &str) -> State {
+    state(json!({
+        "leader": true,
+        "config": {"mode": mode},
+        "unit_status": {"status": "maintenance", "message": "before"},
+        "unit_state": {"kept": "1"},
+        "relations": [{
+            "id": 7, "endpoint": "peers",
+            "local_app_data": {"a": "1"},
+            "local_unit_data": {"u": "1"},
+            "remote_units_data": {"1": {"r": "1"}}
+        }]
+    }))
+}
+
+fn unit_bag(s: &State) -> &std::collections::BTreeMap<String, String> {
+    &s.relation(7).unwrap().local_unit_data
+}
+
+fn failure(o: &Outcome) -> &Failure {
+    match o {
+        Outcome::Failed { failure } => failure,
+        Outcome::Ok => panic!("expected a failed hook"),
+    }
+}
+
+/// Run `start` with the unit's disk in `unit_dir`.
+fn start_in(
+    rt: &charmbox::engine::Runtime,
+    charm: &Charm,
+    s: State,
+    unit_dir: &Path,
+) -> (State, RunReport) {
+    run_event_in(
+        rt,
+        charm,
+        s,
+        &EventSpec::named("start"),
+        None,
+        None,
+        Some(unit_dir),
+    )
+    .expect("event runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("charmbox-py-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_raising_charm_fails_with_its_traceback_and_commits_nothing_buffered() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let input = with_mode("fail-after-write");
+    let (out, report) = run(&rt, &charm, input.clone(), "start");
+    let Failure::CharmError(tb) = failure(&report.outcome) else {
+        panic!("expected a charm error, got {:?}", report.outcome);
+    };
+    assert!(
+        tb.starts_with("Traceback (most recent call last):\n"),
+        "{tb}"
+    );
+    // The charm's frames carry Juju's paths and their source lines.
+    assert!(
+        tb.contains("  File \"/var/lib/juju/agents/unit-misbehave-py-0/charm/src/charm.py\""),
+        "{tb}"
+    );
+    assert!(
+        tb.contains("    raise RuntimeError('deliberate failure')\n"),
+        "{tb}"
+    );
+    assert!(tb.ends_with("RuntimeError: deliberate failure"), "{tb}");
+    // ops' excepthook logged it, as under Juju.
+    assert!(
+        report.logs.iter().any(|l| l
+            .message
+            .starts_with("Uncaught exception while in charm code:")),
+        "{:?}",
+        report.logs
+    );
+    // Relation data was buffered: untouched. status-set is immediate: kept.
+    assert_eq!(out.relations, input.relations);
+    assert_eq!(out.unit_state, input.unit_state);
+    assert_eq!(out.unit_status.status, "blocked");
+    assert_eq!(out.unit_status.message, "about to fail");
+}
+
+#[test]
+fn a_non_leaders_app_databag_write_gets_jujus_error_in_the_traceback() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let mut input = with_mode("write-app-as-anyone");
+    input.leader = false;
+    let (out, report) = run(&rt, &charm, input.clone(), "start");
+    let Failure::CharmError(tb) = failure(&report.outcome) else {
+        panic!("expected a charm error, got {:?}", report.outcome);
+    };
+    assert!(tb.contains("RelationDataAccessError"), "{tb}");
+    assert_eq!(out.relations, input.relations);
+}
+
+#[test]
+fn sys_exit_with_a_status_fails_the_hook() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let (_, report) = run(&rt, &charm, with_mode("exit"), "start");
+    assert_eq!(
+        failure(&report.outcome),
+        &Failure::CharmError("the charm exited with status 3".into())
+    );
+}
+
+#[test]
+fn stored_state_lives_on_the_units_disk() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let disk = scratch("stored");
+    let (out, report) = start_in(&rt, &charm, with_mode("count"), &disk);
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(unit_bag(&out)["count"], "1");
+    let (out, _) = start_in(&rt, &charm, with_mode("count"), &disk);
+    assert_eq!(unit_bag(&out)["count"], "2");
+    assert!(disk.join("var/lib/charmbox/state/.unit-state.db").is_file());
+    // Without a unit directory, each event has a fresh disk: a new pod.
+    let (out, _) = run(&rt, &charm, with_mode("count"), "start");
+    assert_eq!(unit_bag(&out)["count"], "1");
+    std::fs::remove_dir_all(&disk).unwrap();
+}
+
+#[test]
+fn a_trapped_event_leaves_a_lock_the_next_event_does_not_wait_on() {
+    let rt = runtime_with(60_000_000, 256 << 20);
+    let charm = charm(&rt, CHARM);
+    let disk = scratch("lock");
+    let (_, report) = start_in(&rt, &charm, with_mode("count"), &disk);
+    assert_eq!(report.outcome, Outcome::Ok);
+    let (_, report) = start_in(&rt, &charm, with_mode("loop"), &disk);
+    assert!(
+        matches!(failure(&report.outcome), Failure::OutOfFuel(_)),
+        "{:?}",
+        report.outcome
+    );
+    // ops held the database (SQLite's lock directory) when the guest trapped.
+    assert!(
+        disk.join("var/lib/charmbox/state/.unit-state.db.lock")
+            .is_dir()
+    );
+    let (out, report) = start_in(&rt, &charm, with_mode("count"), &disk);
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(
+        unit_bag(&out)["count"],
+        "2",
+        "the trapped event committed nothing"
+    );
+    std::fs::remove_dir_all(&disk).unwrap();
+}
+
+#[test]
+fn unbounded_growth_hits_the_memory_limit_and_the_host_goes_on() {
+    let limit = 96 << 20;
+    let rt = runtime_with(2_000_000_000, limit);
+    let charm = charm(&rt, CHARM);
+    let (_, report) = run(&rt, &charm, with_mode("grow"), "start");
+    match failure(&report.outcome) {
+        Failure::OutOfMemory(m) => assert!(m.contains(&format!("limit is {limit} bytes")), "{m}"),
+        other => panic!("expected out of memory, got {other:?}"),
+    }
+    let (_, report) = run(&rt, &charm, with_mode("ok"), "start");
+    assert_eq!(report.outcome, Outcome::Ok);
+}
+
+#[test]
+fn juju_backed_storage_keeps_stored_state_in_unit_state() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let mut s = with_mode("count");
+    s.model.name = "juju-storage".into();
+    let (out, report) = run(&rt, &charm, s, "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(unit_bag(&out)["count"], "1");
+    let key = out
+        .unit_state
+        .keys()
+        .find(|k| k.contains("_stored"))
+        .unwrap_or_else(|| panic!("no StoredState in {:?}", out.unit_state))
+        .clone();
+    assert!(
+        out.unit_state[&key].contains("count: 1"),
+        "{}",
+        out.unit_state[&key]
+    );
+    // The State carries it to the next event, whatever the unit's disk.
+    let (out, _) = run(&rt, &charm, out, "start");
+    assert_eq!(unit_bag(&out)["count"], "2");
+}
+
+#[test]
+fn secret_content_goes_through_files_in_the_guests_tmp() {
+    // ops passes secret content as `key#file=/tmp/...`: the host reads the
+    // guest's file.
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let (out, report) = run(&rt, &charm, with_mode("secret"), "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    let secret = &out.secrets[0];
+    assert_eq!(unit_bag(&out)["secret"], secret.id);
+    assert_eq!(secret.label.as_deref(), Some("pw"));
+    assert_eq!(
+        secret.revisions[0]
+            .content
+            .get("password")
+            .map(String::as_str),
+        Some("s3cret")
+    );
+}
+
+#[test]
+fn randomness_and_time_are_the_states() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let entropy = |seed: u64| {
+        let mut s = with_mode("entropy");
+        s.seed = seed;
+        let (out, report) = run(&rt, &charm, s, "start");
+        assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+        unit_bag(&out).clone()
+    };
+    let (a, b, c) = (entropy(1), entropy(1), entropy(2));
+    assert_eq!(a, b);
+    assert_ne!(a["random"], c["random"]);
+    assert_ne!(a["uuid"], c["uuid"]);
+    // The virtual clock: 2026-01-01T00:00:00Z plus a microsecond a read.
+    let t: f64 = a["time"].parse().unwrap();
+    assert!((1_767_225_600.0..1_767_225_601.0).contains(&t), "{t}");
+}
+
+#[test]
+fn a_standard_module_imported_lazily_is_in_the_snapshot() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let (out, report) = run(&rt, &charm, with_mode("lazy-import"), "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(unit_bag(&out)["decimal"], "3.30");
+}
+
+fn charmbox(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(charmbox_bin())
+        .args(args)
+        .output()
+        .expect("charmbox runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_runs_traces_and_replays_a_python_charm() {
+    let dir = scratch("cli");
+    let charm = built(CHARM);
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    std::fs::write(p("in.json"), with_mode("count").to_json()).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--charm",
+            charm.to_str().unwrap(),
+            "--event",
+            "start",
+            "--state",
+        ];
+        let input = p("in.json");
+        let output = p(out);
+        args.extend([input.as_str(), "--out", output.as_str()]);
+        args.extend(extra);
+        charmbox(&args)
+    };
+    // Runs with --unit-dir share the unit's disk.
+    let unit = p("unit");
+    let (code, _, err) = run("out1.json", &["--unit-dir", &unit]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run("out2.json", &["--unit-dir", &unit]);
+    assert_eq!(code, 0, "{err}");
+    let out = State::load(Path::new(&p("out2.json"))).unwrap();
+    assert_eq!(unit_bag(&out)["count"], "2");
+
+    // Without it, every event starts on an empty disk (as a replay does).
+    let (code, _, err) = run("out3.json", &["--event", "start"]);
+    assert_eq!(code, 0, "{err}");
+    let out = State::load(Path::new(&p("out3.json"))).unwrap();
+    assert_eq!(unit_bag(&out)["count"], "1");
+
+    // Record two events reading the sandbox's randomness and clock (WASI),
+    // replay them.
+    std::fs::write(p("in.json"), with_mode("entropy").to_json()).unwrap();
+    let trace = p("trace.jsonl");
+    let (code, _, err) = run("out4.json", &["--trace", &trace, "--event", "start"]);
+    assert_eq!(code, 0, "{err}");
+    let out = State::load(Path::new(&p("out4.json"))).unwrap();
+    assert!(unit_bag(&out).contains_key("uuid"), "{out:?}");
+    let (code, stdout, err) = charmbox(&["replay", &trace, "--component", charm.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(
+        stdout.contains("replayed 2 dispatches") && stdout.contains("identical"),
+        "{stdout}"
+    );
+    let (code, stdout, err) = charmbox(&["replay", &trace, "--charm", charm.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(
+        stdout.contains("0 of 2 dispatches behave differently"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A throwaway Python charm inside the workspace (so it shares the cached
+/// componentize-py and requirements under target/python).
+fn temp_charm(name: &str, charm_py: &str, requirements: &str) -> PathBuf {
+    let dir = root().join("target").join("py-e2e").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("charmcraft.yaml"),
+        format!("name: {name}\ntype: charm\nsummary: s\ndescription: d\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/charm.py"), charm_py).unwrap();
+    std::fs::write(dir.join("requirements.txt"), requirements).unwrap();
+    dir
+}
+
+const QUIET: BuildOptions = BuildOptions {
+    release: true,
+    quiet: true,
+};
+
+#[test]
+fn a_requirement_with_native_code_fails_the_build_naming_it() {
+    let dir = temp_charm(
+        "native-requirement",
+        "import ops\nimport pydantic\n\nclass C(ops.CharmBase):\n    pass\n\nif __name__ == '__main__':\n    ops.main(C)\n",
+        "ops==3.9.0\npydantic==2.12.4\n",
+    );
+    let err = build_charm(&dir, &QUIET).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, BuildError::PythonRequirement { package, .. } if package.starts_with("pydantic-core")),
+        "{text}"
+    );
+    assert!(
+        text.contains("pydantic-core (required by pydantic)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("native code (pydantic_core/_pydantic_core"),
+        "{text}"
+    );
+    assert!(!dir.join("native-requirement.wasm").exists());
+}
+
+#[test]
+fn a_charm_importing_a_native_module_fails_the_build_naming_it() {
+    let dir = temp_charm(
+        "native-import",
+        "import ctypes\n\nimport ops\n\nclass C(ops.CharmBase):\n    pass\n\nif __name__ == '__main__':\n    ops.main(C)\n",
+        "ops==3.9.0\n",
+    );
+    let err = build_charm(&dir, &QUIET).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, BuildError::Componentize { .. }), "{text}");
+    let headline = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        headline.starts_with("charm.py line 1: `import ctypes` fails at build time (ModuleNotFoundError: No module named '_ctypes')"),
+        "{text}"
+    );
+    assert!(!dir.join("native-import.wasm").exists());
+}
+
+#[test]
+fn a_python_charm_without_requirements_is_refused() {
+    let dir = temp_charm("no-requirements", "import ops\n", "");
+    std::fs::remove_file(dir.join("requirements.txt")).unwrap();
+    let err = build_charm(&dir, &QUIET).unwrap_err();
+    assert!(matches!(err, BuildError::NoRequirements { .. }), "{err}");
+    assert!(err.to_string().contains("ops==3.9.0"), "{err}");
+}

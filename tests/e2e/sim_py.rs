@@ -1,0 +1,117 @@
+//! The model simulator with a Python charm: examples/peer-counter-py
+//! deployed with three units, pod churn, leadership moving, and
+//! determinism; the same scenario as the Rust peer-counter's
+//! (tests/e2e/sim.rs), with the same counts.
+
+mod common;
+
+use charmbox::sim::ops::DeployOptions;
+use charmbox::sim::{ModelOptions, Simulator};
+use common::*;
+
+const PEER: &str = "examples/peer-counter-py";
+const APP: &str = "peer-counter-py";
+
+fn sim(seed: u64) -> Simulator {
+    let mut s = Simulator::in_memory(
+        runtime(),
+        ModelOptions {
+            seed,
+            ..Default::default()
+        },
+    );
+    s.set_paranoid(true);
+    s
+}
+
+fn stats(s: &Simulator) -> String {
+    let m = s.model();
+    let rel = m
+        .relations
+        .values()
+        .find(|r| r.end_of(APP).is_some())
+        .unwrap();
+    let bag = m.bag_data(rel.id, &charmbox::sim::model::BagOwner::App(APP.into()));
+    bag["unit_stats"].clone()
+}
+
+fn deploy3(s: &mut Simulator, stateless: bool) {
+    s.deploy(
+        &built(PEER),
+        DeployOptions {
+            units: Some(3),
+            stateless,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+}
+
+#[test]
+fn deploy_three_units_and_churn_the_leader() {
+    let mut s = sim(2);
+    deploy3(&mut s, false);
+    assert_eq!(
+        s.unit_events(&format!("{APP}/0")).unwrap()[..5],
+        [
+            "install",
+            "fastapi-peer-relation-created",
+            "leader-elected",
+            "config-changed",
+            "start",
+        ]
+    );
+    // Byte for byte what the Python tutorial (and the Rust charm) write.
+    assert_eq!(stats(&s), r#"{"started_counter": 1}"#);
+    let st = s.status();
+    assert!(
+        st.units
+            .iter()
+            .all(|u| u.workload == "active" && u.agent == "idle"),
+        "{}",
+        s.status_table()
+    );
+    for i in 0..3 {
+        let unit = s.churn(&format!("{APP}/0")).unwrap();
+        assert_eq!(unit, format!("{APP}/0"), "stateful: same identity");
+        s.settle().unwrap();
+        assert_eq!(stats(&s), format!(r#"{{"started_counter": {}}}"#, 2 + i));
+    }
+    // A non-leader's churn counts nothing.
+    s.churn(&format!("{APP}/2")).unwrap();
+    s.settle().unwrap();
+    assert_eq!(stats(&s), r#"{"started_counter": 4}"#);
+}
+
+#[test]
+fn leadership_moves_and_the_new_leader_counts() {
+    let mut s = sim(3);
+    deploy3(&mut s, true);
+    s.remove_unit(&format!("{APP}/0")).unwrap();
+    s.settle().unwrap();
+    let leader = s.status().applications[0].leader.clone().unwrap();
+    assert_ne!(leader, format!("{APP}/0"));
+    s.churn(&leader).unwrap();
+    s.settle().unwrap();
+    assert_eq!(stats(&s), r#"{"started_counter": 2}"#);
+}
+
+#[test]
+fn same_seed_same_sequence() {
+    let run = |seed| {
+        let mut s = sim(seed);
+        deploy3(&mut s, false);
+        s.churn(&format!("{APP}/1")).unwrap();
+        s.scale(APP, 4).unwrap();
+        s.settle().unwrap();
+        let ev: Vec<String> = s
+            .events()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {} {}", e.unit, e.event, e.detail))
+            .collect();
+        (ev, s.fingerprint())
+    };
+    assert_eq!(run(7), run(7));
+}
