@@ -281,9 +281,14 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
     })
 }
 
+/// The host interpreter for Python tooling: `$CHARMBOX_PYTHON`, else `python3`.
+pub fn host_python() -> String {
+    python::host_python()
+}
+
 /// Where Python builds are cached: `<charmbox workspace>/target/python` for
 /// charms inside this repository, else the charm's own `target/python`.
-fn python_cache_dir(charm_dir: &Path) -> PathBuf {
+pub fn python_cache_dir(charm_dir: &Path) -> PathBuf {
     match workspace_root(charm_dir) {
         Some(root) => root.join("target").join("python"),
         None => charm_dir.join("target").join("python"),

@@ -14,6 +14,8 @@ use charmbox::state::State;
 use charmbox::trace::replay::replay_exact;
 use charmbox::trace::{TraceWriter, read_trace};
 
+use super::bench_scenario;
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// A charm directory or component.
@@ -32,6 +34,11 @@ pub struct BenchArgs {
     /// host calls per second.
     #[arg(long)]
     pub replay: Option<PathBuf>,
+    /// Instead: time the same event of this Python charm in charmbox and
+    /// under ops' Scenario in CPython (ops[testing], installed from PyPI),
+    /// side by side, and print both medians and their ratio.
+    #[arg(long)]
+    pub vs_scenario: bool,
 }
 
 fn micros(d: Duration) -> f64 {
@@ -53,6 +60,31 @@ fn summary(samples: &mut [Duration]) -> (f64, String) {
     (median, line)
 }
 
+/// What an event left, as the Scenario driver reports it: the unit's
+/// status and each relation's application databag.
+fn result_of(state: &serde_json::Value) -> serde_json::Value {
+    let status = &state["unit_status"];
+    let relations: serde_json::Map<String, serde_json::Value> = state["relations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let data = r.get("local_app_data").cloned();
+            (
+                r["id"].to_string(),
+                data.unwrap_or_else(|| serde_json::json!({})),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "unit_status": {
+            "status": status.get("status").cloned().unwrap_or_else(|| "unknown".into()),
+            "message": status.get("message").cloned().unwrap_or_else(|| "".into()),
+        },
+        "relations": relations,
+    })
+}
+
 impl BenchArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = Runtime::new(RuntimeConfig::default())?;
@@ -64,6 +96,9 @@ impl BenchArgs {
             Some(p) => State::load(p)?,
             None => State::default(),
         };
+        if self.vs_scenario {
+            return self.bench_vs_scenario(&rt, &charm, state);
+        }
         let spec = EventSpec::named(&self.event);
         let header = charm.trace_header(&rt, None, state.seed);
         let mut sink = TraceWriter::new(Box::new(std::io::sink()), header)?;
@@ -92,6 +127,7 @@ impl BenchArgs {
             self.event,
             plain.len()
         );
+        println!("  memory reset: {}", charmbox::engine::memory_reset());
         let (m0, line) = summary(&mut plain);
         println!("  plain      {line}");
         let (m1, line) = summary(&mut traced);
@@ -103,12 +139,76 @@ impl BenchArgs {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn bench_replay(
+    fn bench_vs_scenario(
         &self,
         rt: &Runtime,
         charm: &Charm,
-        path: &Path,
+        state: State,
     ) -> anyhow::Result<ExitCode> {
+        if !charm.dir.join("src").join("charm.py").is_file() {
+            bail!(
+                "--vs-scenario needs a Python charm directory (src/charm.py): {}",
+                self.charm.display()
+            );
+        }
+        let spec = EventSpec::named(&self.event);
+        let warmup = (self.iterations / 10).max(1);
+        let mut samples = Vec::with_capacity(self.iterations);
+        let mut last = None;
+        for i in 0..warmup + self.iterations {
+            let t = Instant::now();
+            let (out, report) = run_event_traced(rt, charm, state.clone(), &spec, None, None)?;
+            let took = t.elapsed();
+            if !report.outcome.is_ok() {
+                bail!("{}: {}", self.event, report.outcome.describe());
+            }
+            if i >= warmup {
+                samples.push(took);
+            }
+            last = Some(out);
+        }
+        let input = serde_json::to_value(&state)?;
+        let theirs =
+            bench_scenario::time_in_scenario(&charm.dir, &input, &self.event, self.iterations)?;
+        println!(
+            "bench {} {}: {} events each, side by side",
+            charm.meta.name,
+            self.event,
+            samples.len()
+        );
+        println!("  memory reset: {}", charmbox::engine::memory_reset());
+        let (ours, line) = summary(&mut samples);
+        println!("  charmbox   {line}   (instantiate + event + commit)");
+        println!(
+            "  Scenario   median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   mean {:.1} µs   min {:.1} µs   ({} runs of ctx.run, {})",
+            theirs.median_us,
+            theirs.p10_us,
+            theirs.p90_us,
+            theirs.mean_us,
+            theirs.min_us,
+            theirs.runs,
+            theirs.versions
+        );
+        println!(
+            "  ratio charmbox / Scenario (medians): {:.2} (target <= 1.0)",
+            ours / theirs.median_us
+        );
+        let ours_result = result_of(&serde_json::to_value(last.expect("one run at least"))?);
+        if ours_result == theirs.result {
+            println!(
+                "  same result on both sides (unit status, application databags): {ours_result}"
+            );
+        } else {
+            println!(
+                "  results differ!\n    charmbox: {ours_result}\n    Scenario: {}",
+                theirs.result
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn bench_replay(&self, rt: &Runtime, charm: &Charm, path: &Path) -> anyhow::Result<ExitCode> {
         let trace = read_trace(path)?;
         if trace.header.component != charm.component.hash {
             bail!(

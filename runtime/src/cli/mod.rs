@@ -1,6 +1,7 @@
 //! Subcommands of `charmbox`, one file each.
 
 mod bench;
+mod bench_scenario;
 mod bench_sim;
 mod build;
 mod model;

@@ -183,7 +183,10 @@ impl WasiGrants {
             .insecure_random_seed(u128::from(self.seed))
             .allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false);
+            .allow_ip_name_lookup(false)
+            // Filesystem calls run on the guest's thread, not hopping to a
+            // blocking pool (a Python event makes hundreds of them).
+            .allow_blocking_current_thread(true);
         for (k, v) in &self.env {
             b.env(k, v);
         }
