@@ -35,3 +35,22 @@ else
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rustc-web cargo-web rust-web-src
 fi
+
+# Python charms (charmbox build of src/charm.py) need the host's python3 with
+# pip, which installs componentize-py and the charms' requirements into
+# target/python/; `bench --vs-scenario` also makes a venv there.
+have_python() {
+  command -v python3 >/dev/null 2>&1 &&
+    python3 -m pip --version >/dev/null 2>&1 &&
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1
+}
+
+if have_python; then
+  log "python3 with pip and venv: installed ($(python3 --version 2>&1))"
+else
+  log "installing python3, pip and venv (Debian packages)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip python3-venv
+fi

@@ -46,6 +46,10 @@ fn pip(python: &str) -> Command {
         "--no-input",
     ])
     .env("PIP_NO_WARN_SCRIPT_LOCATION", "1")
+    // Every install goes to a directory of ours (--target), never into the
+    // interpreter's environment: a distribution's PEP 668 marker (Debian,
+    // Ubuntu) does not apply, but some pip versions refuse anyway.
+    .env("PIP_BREAK_SYSTEM_PACKAGES", "1")
     .stdin(Stdio::null());
     cmd
 }
