@@ -90,6 +90,14 @@ pub struct RelView {
     /// member and remote unit in scope).
     #[serde(skip)]
     pub dirty: BTreeSet<UnitName>,
+    /// Members whose bags changed since the unit last projected this view
+    /// (its kept projection is patched with them; not persisted).
+    #[serde(skip)]
+    pub stale: BTreeSet<UnitName>,
+    /// Members (or candidates) that may have left the scope: where the
+    /// resolver looks for departures (a hint like `dirty`).
+    #[serde(skip)]
+    pub leaving: BTreeSet<UnitName>,
 }
 
 /// Juju's hook retry delay: 5 s doubling to 5 min, with ±3 % jitter

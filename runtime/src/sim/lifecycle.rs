@@ -240,6 +240,7 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
             if let Some(v) = m.view_mut(name, *relation) {
                 v.members.remove(unit);
                 v.dirty.remove(unit);
+                v.leaving.remove(unit);
                 if v.changed_pending.as_ref() == Some(unit) {
                     v.changed_pending = None;
                 }
@@ -307,7 +308,7 @@ pub fn leave_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
         rel.scope.remove(name);
     }
     for w in watchers {
-        if m.watch(&w, id, name) {
+        if m.watch_leaving(&w, id, name) {
             touched.insert(w);
         }
     }
@@ -321,8 +322,8 @@ pub fn leave_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
 pub fn drop_relation(m: &mut Model, id: u32) {
     let holders: Vec<UnitName> = m
         .views
-        .keys()
-        .filter(|(_, r)| *r == id)
+        .iter()
+        .filter(|(_, vs)| vs.contains_key(&id))
         .map(|(u, _)| u.clone())
         .collect();
     for u in holders {

@@ -16,13 +16,13 @@ use crate::state::{RelationKind, SecretState, State};
 
 /// Merge `out`, the State `name` committed, into the model. Returns the
 /// units whose next hook may have changed.
-pub fn merge(m: &mut Model, name: &UnitName, out: State) -> BTreeSet<UnitName> {
+pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> BTreeSet<UnitName> {
     let mut touched = BTreeSet::new();
     touched.insert(name.clone());
     let leader = m.is_leader(name);
-    merge_unit(m, name, &out);
+    merge_unit(m, name, out);
     if leader {
-        merge_app(m, name, &out, &mut touched);
+        merge_app(m, name, out, &mut touched);
     }
     for r in &out.relations {
         merge_relation(m, name, r, &mut touched);

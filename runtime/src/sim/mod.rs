@@ -112,6 +112,9 @@ pub struct Simulator {
     paranoid: bool,
     /// Hooks run since this simulator was made.
     hooks_run: u64,
+    /// Each unit's relations as its last hook left them (patched, not
+    /// rebuilt, by the next projection).
+    views: project::Views,
 }
 
 fn uuid_from_seed(seed: u64, name: &str) -> String {
@@ -146,6 +149,7 @@ impl Simulator {
             traces: None,
             paranoid: std::env::var_os("CHARMBOX_SIM_CHECK").is_some(),
             hooks_run: 0,
+            views: project::Views::default(),
         }
     }
 
@@ -291,9 +295,9 @@ impl Simulator {
             "meta": m.meta,
             "apps": m.apps,
             "units": m.units.values().collect::<Vec<_>>(),
-            "views": m.views.iter().map(|((u, r), v)| (format!("{u}#{r}"), v)).collect::<BTreeMap<_, _>>(),
+            "views": m.views_iter().map(|((u, r), v)| (format!("{u}#{r}"), v)).collect::<BTreeMap<_, _>>(),
             "relations": m.relations,
-            "bags": m.bags.iter().map(|((r, o), b)| (format!("{r}#{o}"), b)).collect::<BTreeMap<_, _>>(),
+            "bags": m.bags_iter().map(|((r, o), b)| (format!("{r}#{o}"), b)).collect::<BTreeMap<_, _>>(),
             "secrets": m.secrets,
             "actions": m.actions,
         });

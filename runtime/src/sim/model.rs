@@ -226,6 +226,13 @@ pub struct Databag {
     pub data: Bag,
 }
 
+/// The databags of one relation, by owner.
+#[derive(Debug, Clone, Default)]
+pub struct RelBags {
+    pub apps: BTreeMap<String, Databag>,
+    pub units: BTreeMap<UnitName, Databag>,
+}
+
 /// Who owns a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -325,10 +332,12 @@ pub struct Model {
     pub meta: Meta,
     pub apps: BTreeMap<String, Application>,
     pub units: BTreeMap<UnitName, Unit>,
-    /// Agents' relation views, apart from units (one row each).
-    pub views: BTreeMap<(UnitName, u32), RelView>,
+    /// Agents' relation views, apart from units (one row each), by unit
+    /// and relation id.
+    pub views: BTreeMap<UnitName, BTreeMap<u32, RelView>>,
     pub relations: BTreeMap<u32, Relation>,
-    pub bags: BTreeMap<(u32, BagOwner), Databag>,
+    /// Databags by relation id.
+    pub bags: BTreeMap<u32, RelBags>,
     pub secrets: BTreeMap<String, Secret>,
     pub actions: BTreeMap<u64, ActionRecord>,
     pub dirty: Dirty,
@@ -395,33 +404,41 @@ impl Model {
     pub fn remove_unit(&mut self, name: &UnitName) {
         self.dirty.units.insert(name.clone());
         self.units.remove(name);
-        let keys: Vec<_> = self
-            .views
-            .range((name.clone(), 0)..=(name.clone(), u32::MAX))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            self.remove_view(&k.0, k.1);
+        for id in self.views_of(name) {
+            self.remove_view(name, id);
         }
     }
 
     pub fn view(&self, unit: &UnitName, rel: u32) -> Option<&RelView> {
-        self.views.get(&(unit.clone(), rel))
+        self.views.get(unit)?.get(&rel)
     }
 
     pub fn view_mut(&mut self, unit: &UnitName, rel: u32) -> Option<&mut RelView> {
-        let key = (unit.clone(), rel);
-        let v = self.views.get_mut(&key)?;
-        self.dirty.views.insert(key);
+        let v = self.views.get_mut(unit)?.get_mut(&rel)?;
+        self.dirty.views.insert((unit.clone(), rel));
         Some(v)
     }
 
     /// Note that `x` may have changed for `unit`'s view of `rel` (a
     /// resolver hint, rebuilt on load: the row is not rewritten).
     pub fn watch(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
-        match self.views.get_mut(&(unit.clone(), rel)) {
+        match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
             Some(v) => {
                 v.dirty.insert(x.clone());
+                v.stale.insert(x.clone());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Model::watch`] for `x` leaving the scope of `rel`: a departure may be due.
+    pub fn watch_leaving(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
+        match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
+            Some(v) => {
+                v.dirty.insert(x.clone());
+                v.stale.insert(x.clone());
+                v.leaving.insert(x.clone());
                 true
             }
             None => false,
@@ -431,37 +448,76 @@ impl Model {
     /// Rebuild every view's hints: its members and the remote units in
     /// scope (a superset of what changed, so the resolver finds the same work).
     pub fn rebuild_watches(&mut self) {
-        let keys: Vec<(UnitName, u32)> = self.views.keys().cloned().collect();
+        let keys: Vec<(UnitName, u32)> = self.views_iter().map(|(k, _)| k).collect();
         for (u, id) in keys {
             let scope = match self.relations.get(&id) {
                 Some(rel) => self.remote_scope(rel, &u),
                 None => Vec::new(),
             };
-            let v = self.views.get_mut(&(u, id)).expect("view");
+            let v = self
+                .views
+                .get_mut(&u)
+                .and_then(|vs| vs.get_mut(&id))
+                .expect("view");
             let members: Vec<UnitName> = v.members.keys().cloned().collect();
-            v.dirty.extend(members);
+            v.dirty.extend(members.iter().cloned());
+            v.leaving.extend(members);
             v.dirty.extend(scope);
         }
     }
 
     pub fn insert_view(&mut self, unit: &UnitName, rel: u32, view: RelView) {
-        let key = (unit.clone(), rel);
-        self.dirty.views.insert(key.clone());
-        self.views.insert(key, view);
+        self.dirty.views.insert((unit.clone(), rel));
+        self.views
+            .entry(unit.clone())
+            .or_default()
+            .insert(rel, view);
     }
 
     pub fn remove_view(&mut self, unit: &UnitName, rel: u32) {
-        let key = (unit.clone(), rel);
-        self.views.remove(&key);
-        self.dirty.views.insert(key);
+        if let Some(vs) = self.views.get_mut(unit) {
+            vs.remove(&rel);
+            if vs.is_empty() {
+                self.views.remove(unit);
+            }
+        }
+        self.dirty.views.insert((unit.clone(), rel));
+    }
+
+    /// Every view, by (unit, relation id), in order.
+    pub fn views_iter(&self) -> impl Iterator<Item = ((UnitName, u32), &RelView)> {
+        self.views
+            .iter()
+            .flat_map(|(u, vs)| vs.iter().map(move |(id, v)| ((u.clone(), *id), v)))
+    }
+
+    /// `unit`'s views, by relation id.
+    pub fn views_range<'a>(
+        &'a self,
+        unit: &UnitName,
+    ) -> impl Iterator<Item = (u32, &'a RelView)> + 'a {
+        self.views
+            .get(unit)
+            .into_iter()
+            .flat_map(|vs| vs.iter().map(|(id, v)| (*id, v)))
+    }
+
+    /// Take the members whose bags changed since `unit` last projected its
+    /// views (see `project::Views`), by relation.
+    pub fn take_stale(&mut self, unit: &UnitName) -> BTreeMap<u32, BTreeSet<UnitName>> {
+        match self.views.get_mut(unit) {
+            Some(vs) => vs
+                .iter_mut()
+                .filter(|(_, v)| !v.stale.is_empty())
+                .map(|(id, v)| (*id, std::mem::take(&mut v.stale)))
+                .collect(),
+            None => BTreeMap::new(),
+        }
     }
 
     /// The relation ids `unit` has a view of, in order.
     pub fn views_of(&self, unit: &UnitName) -> Vec<u32> {
-        self.views
-            .range((unit.clone(), 0)..=(unit.clone(), u32::MAX))
-            .map(|(k, _)| k.1)
-            .collect()
+        self.views_range(unit).map(|(id, _)| id).collect()
     }
 
     pub fn relation_mut(&mut self, id: u32) -> Option<&mut Relation> {
@@ -479,20 +535,53 @@ impl Model {
     pub fn remove_relation(&mut self, id: u32) {
         self.dirty.relations.insert(id);
         self.relations.remove(&id);
-        let keys: Vec<_> = self
-            .bags
-            .keys()
-            .filter(|(r, _)| *r == id)
-            .cloned()
-            .collect();
-        for k in keys {
-            self.bags.remove(&k);
-            self.dirty.bags.insert(k);
+        if let Some(b) = self.bags.remove(&id) {
+            for a in b.apps.into_keys() {
+                self.dirty.bags.insert((id, BagOwner::App(a)));
+            }
+            for u in b.units.into_keys() {
+                self.dirty.bags.insert((id, BagOwner::Unit(u)));
+            }
         }
     }
 
+    /// Every bag, by (relation id, owner).
+    pub fn bags_iter(&self) -> impl Iterator<Item = ((u32, BagOwner), &Databag)> {
+        self.bags.iter().flat_map(|(id, b)| {
+            let apps = b
+                .apps
+                .iter()
+                .map(move |(a, d)| ((*id, BagOwner::App(a.clone())), d));
+            let units = b
+                .units
+                .iter()
+                .map(move |(u, d)| ((*id, BagOwner::Unit(u.clone())), d));
+            apps.chain(units)
+        })
+    }
+
+    /// Put a bag as it was stored (no change marked).
+    pub fn load_bag(&mut self, rel: u32, owner: BagOwner, bag: Databag) {
+        let b = self.bags.entry(rel).or_default();
+        match owner {
+            BagOwner::App(a) => b.apps.insert(a, bag),
+            BagOwner::Unit(u) => b.units.insert(u, bag),
+        };
+    }
+
     pub fn bag(&self, rel: u32, owner: &BagOwner) -> Option<&Databag> {
-        self.bags.get(&(rel, owner.clone()))
+        match owner {
+            BagOwner::App(a) => self.app_bag(rel, a),
+            BagOwner::Unit(u) => self.unit_bag(rel, u),
+        }
+    }
+
+    pub fn app_bag(&self, rel: u32, app: &str) -> Option<&Databag> {
+        self.bags.get(&rel)?.apps.get(app)
+    }
+
+    pub fn unit_bag(&self, rel: u32, unit: &UnitName) -> Option<&Databag> {
+        self.bags.get(&rel)?.units.get(unit)
     }
 
     /// The bag's data, or an empty one.
@@ -506,26 +595,46 @@ impl Model {
         self.bag(rel, owner).map(|b| b.version).unwrap_or(0)
     }
 
+    fn bag_entry(&mut self, rel: u32, owner: &BagOwner) -> Option<&mut Databag> {
+        let b = self.bags.get_mut(&rel)?;
+        match owner {
+            BagOwner::App(a) => b.apps.get_mut(a.as_str()),
+            BagOwner::Unit(u) => b.units.get_mut(u),
+        }
+    }
+
     /// Replace a bag's data when it differs; returns the new version if it changed.
     pub fn set_bag(&mut self, rel: u32, owner: BagOwner, data: Bag) -> Option<u64> {
-        let key = (rel, owner);
-        match self.bags.get(&key) {
+        let v = match self.bag_entry(rel, &owner) {
             Some(b) if b.data == data => return None,
             None if data.is_empty() => return None,
-            _ => {}
-        }
-        let bag = self.bags.entry(key.clone()).or_default();
-        bag.data = data;
-        bag.version += 1;
-        let v = bag.version;
-        self.dirty.bags.insert(key);
+            Some(b) => {
+                b.data = data;
+                b.version += 1;
+                b.version
+            }
+            None => {
+                let bag = Databag { version: 1, data };
+                let b = self.bags.entry(rel).or_default();
+                match &owner {
+                    BagOwner::App(a) => b.apps.insert(a.clone(), bag),
+                    BagOwner::Unit(u) => b.units.insert(u.clone(), bag),
+                };
+                1
+            }
+        };
+        self.dirty.bags.insert((rel, owner));
         Some(v)
     }
 
     pub fn remove_bag(&mut self, rel: u32, owner: BagOwner) {
-        let key = (rel, owner);
-        if self.bags.remove(&key).is_some() {
-            self.dirty.bags.insert(key);
+        let removed = match (self.bags.get_mut(&rel), &owner) {
+            (Some(b), BagOwner::App(a)) => b.apps.remove(a.as_str()).is_some(),
+            (Some(b), BagOwner::Unit(u)) => b.units.remove(u).is_some(),
+            (None, _) => false,
+        };
+        if removed {
+            self.dirty.bags.insert((rel, owner));
         }
     }
 
@@ -562,6 +671,13 @@ impl Model {
             .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// The units of `app`, in order.
+    pub fn units_of<'a>(&'a self, app: &str) -> impl Iterator<Item = &'a Unit> + 'a {
+        self.units
+            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
+            .map(|(_, u)| u)
     }
 
     pub fn alive_units(&self, app: &str) -> Vec<UnitName> {

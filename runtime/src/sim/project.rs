@@ -1,8 +1,17 @@
 //! One unit's view of the model, as the [`State`] a single event runs on:
 //! its own bags and the remote ones it has joined, the leader flag and
 //! leader settings, its secrets, storage, containers and statuses.
+//!
+//! Projecting from scratch copies the bag of every member the unit has
+//! joined: O(relation size) per hook, quadratic over a settle. So each
+//! unit's relations are kept from its last hook ([`Views`]) and patched:
+//! the members whose bags changed since (marked on the unit's view by
+//! [`Model::watch`], the same notices that wake the resolver), and its own
+//! and the application bags when their versions moved. Membership only
+//! changes by the unit's own hooks (joined, departed), whose output is what
+//! is kept, so the kept relations always have the view's members.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::hook::Hook;
 use super::model::{BagOwner, Model, SecretOwner};
@@ -17,32 +26,106 @@ pub fn rfc3339(ns: u64) -> String {
     humantime::format_rfc3339_nanos(t).to_string()
 }
 
+/// The versions of the bags a projected relation was built from (0: no bag).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BagVersions {
+    pub own_unit: u64,
+    pub local_app: u64,
+    pub remote_app: u64,
+}
+
+/// One relation as a unit last saw it, and the versions it was built from.
+#[derive(Debug, Clone)]
+pub struct KeptRelation {
+    pub rel: RelationState,
+    pub versions: BagVersions,
+}
+
+/// Each unit's relations as of its last committed hook.
+#[derive(Debug, Default)]
+pub struct Views {
+    units: HashMap<UnitName, Vec<KeptRelation>>,
+}
+
+impl Views {
+    /// Take what is kept for `unit` (it is put back after a committed hook).
+    pub fn take(&mut self, unit: &UnitName) -> Vec<KeptRelation> {
+        self.units.remove(unit).unwrap_or_default()
+    }
+
+    /// Keep `relations`, the output of `unit`'s committed hook, built from
+    /// `versions` (by relation id).
+    pub fn keep(
+        &mut self,
+        unit: &UnitName,
+        relations: Vec<RelationState>,
+        versions: &[(u32, BagVersions)],
+    ) {
+        let mut kept = Vec::with_capacity(relations.len());
+        for rel in relations {
+            if let Some((_, v)) = versions.iter().find(|(id, _)| *id == rel.id) {
+                kept.push(KeptRelation { rel, versions: *v });
+            }
+        }
+        self.units.insert(unit.clone(), kept);
+    }
+
+    pub fn forget(&mut self, unit: &UnitName) {
+        self.units.remove(unit);
+    }
+
+    pub fn clear(&mut self) {
+        self.units.clear();
+    }
+}
+
 /// The State `unit` sees while running `hook`; `seed` seeds its randomness.
 pub fn project(m: &Model, name: &UnitName, hook: &Hook, seed: u64) -> Option<State> {
+    project_from(m, name, hook, seed, Vec::new(), &BTreeMap::new()).map(|(s, _)| s)
+}
+
+/// [`project`], patching `kept` (the unit's relations as of its last hook)
+/// instead of copying every member's bag again; `stale` lists, by relation,
+/// the members whose bags changed since. Also returns the versions of the
+/// bags each relation was built from.
+pub fn project_from(
+    m: &Model,
+    name: &UnitName,
+    hook: &Hook,
+    seed: u64,
+    kept: Vec<KeptRelation>,
+    stale: &BTreeMap<u32, BTreeSet<UnitName>>,
+) -> Option<(State, Vec<(u32, BagVersions)>)> {
     let unit = m.unit(name)?;
     let app = m.app(&name.app)?;
     let leader = app.leader == Some(name.n);
+    let mut kept: BTreeMap<u32, KeptRelation> = kept.into_iter().map(|k| (k.rel.id, k)).collect();
     let mut relations = Vec::new();
-    for id in m.views_of(name) {
-        let view = m.view(name, id)?;
+    let mut versions = Vec::new();
+    let no_stale = BTreeSet::new();
+    let mut add = |id: u32, relations: &mut Vec<RelationState>| {
+        let k = kept.remove(&id);
+        let st = stale.get(&id).unwrap_or(&no_stale);
+        if let Some((r, v)) = relation_state(m, name, id, hook, k, st) {
+            relations.push(r);
+            versions.push((id, v));
+        }
+    };
+    for (id, view) in m.views_range(name) {
         if view.broken {
             continue;
         }
-        if let Some(r) = relation_state(m, name, id, hook) {
-            relations.push(r);
-        }
+        add(id, &mut relations);
     }
     if let Hook::RelationCreated { relation } = hook
         && m.view(name, *relation).is_none()
-        && let Some(r) = relation_state(m, name, *relation, hook)
     {
-        relations.push(r);
+        add(*relation, &mut relations);
     }
     let peer_unit_statuses = if leader {
-        m.app_units(&name.app)
-            .into_iter()
-            .filter(|u| u != name)
-            .filter_map(|u| Some((u.to_string(), m.unit(&u)?.status.clone())))
+        m.units_of(&name.app)
+            .filter(|u| u.name != *name)
+            .map(|u| (u.name.to_string(), u.status.clone()))
             .collect()
     } else {
         BTreeMap::new()
@@ -54,7 +137,7 @@ pub fn project(m: &Model, name: &UnitName, hook: &Hook, seed: u64) -> Option<Sta
     };
     let mut networks = BTreeMap::new();
     networks.insert(String::new(), net);
-    Some(State {
+    let state = State {
         unit: Some(name.to_string()),
         leader,
         config: app.config.clone(),
@@ -80,52 +163,111 @@ pub fn project(m: &Model, name: &UnitName, hook: &Hook, seed: u64) -> Option<Sta
             kind: m.meta.kind.model_type().into(),
             juju_version: m.meta.juju_version.clone(),
         },
-        planned_units: m.alive_units(&name.app).len() as u32,
+        planned_units: m
+            .units_of(&name.app)
+            .filter(|u| u.life == super::model::Life::Alive)
+            .count() as u32,
         resources: BTreeMap::new(),
         trusted: app.trusted,
         now: Some(rfc3339(m.meta.now)),
         seed,
-    })
+    };
+    Some((state, versions))
 }
 
-fn relation_state(m: &Model, name: &UnitName, id: u32, hook: &Hook) -> Option<RelationState> {
+fn unit_data(m: &Model, id: u32, x: &UnitName) -> crate::state::Bag {
+    m.unit_bag(id, x)
+        .map(|b| b.data.clone())
+        .unwrap_or_default()
+}
+
+fn relation_state(
+    m: &Model,
+    name: &UnitName,
+    id: u32,
+    hook: &Hook,
+    kept: Option<KeptRelation>,
+    stale: &BTreeSet<UnitName>,
+) -> Option<(RelationState, BagVersions)> {
     let rel = m.relations.get(&id)?;
     let end = rel.end_of(&name.app)?;
-    let remote_app = rel.other_app(&name.app)?.to_string();
+    let remote_app = rel.other_app(&name.app)?;
     let view = m.view(name, id);
-    let mut remote_units_data = BTreeMap::new();
-    if let Some(v) = view {
-        for x in v.members.keys() {
-            remote_units_data.insert(x.n, m.bag_data(id, &BagOwner::Unit(x.clone())));
+    let own_unit = BagOwner::Unit(name.clone());
+    let own_app = BagOwner::App(name.app.clone());
+    let remote_owner = BagOwner::App(remote_app.to_string());
+    let peer = rel.kind == RelationKind::Peer;
+    let versions = BagVersions {
+        own_unit: m.bag_version(id, &own_unit),
+        local_app: m.bag_version(id, &own_app),
+        remote_app: if peer {
+            m.bag_version(id, &own_app)
+        } else {
+            m.bag_version(id, &remote_owner)
+        },
+    };
+    let members = view.map(|v| v.members.len()).unwrap_or(0);
+    let mut out = match kept {
+        // Membership only moves with the unit's own hooks, whose output
+        // was kept; a different count means something else happened.
+        Some(k) if k.rel.remote_units_data.len() == members => {
+            let mut r = k.rel;
+            for x in stale {
+                if let Some(d) = r.remote_units_data.get_mut(&x.n) {
+                    *d = unit_data(m, id, x);
+                }
+            }
+            if k.versions.own_unit != versions.own_unit {
+                r.local_unit_data = m.bag_data(id, &own_unit);
+            }
+            if k.versions.local_app != versions.local_app {
+                r.local_app_data = m.bag_data(id, &own_app);
+            }
+            if k.versions.remote_app != versions.remote_app {
+                r.remote_app_data = if peer {
+                    m.bag_data(id, &own_app)
+                } else {
+                    m.bag_data(id, &remote_owner)
+                };
+            }
+            r
         }
-    }
+        _ => {
+            let mut remote_units_data = BTreeMap::new();
+            if let Some(v) = view {
+                for x in v.members.keys() {
+                    remote_units_data.insert(x.n, unit_data(m, id, x));
+                }
+            }
+            RelationState {
+                id,
+                endpoint: end.endpoint.clone(),
+                kind: Some(rel.kind),
+                remote_app: Some(remote_app.to_string()),
+                local_app_data: m.bag_data(id, &own_app),
+                local_unit_data: m.bag_data(id, &own_unit),
+                remote_app_data: if peer {
+                    m.bag_data(id, &own_app)
+                } else {
+                    m.bag_data(id, &remote_owner)
+                },
+                remote_units_data,
+                remote_model_uuid: None,
+            }
+        }
+    };
     // A joining unit is a member for its own joined and changed.
     if let Hook::RelationJoined { relation, unit } = hook
         && *relation == id
     {
-        remote_units_data.insert(unit.n, m.bag_data(id, &BagOwner::Unit(unit.clone())));
+        out.remote_units_data.insert(unit.n, unit_data(m, id, unit));
     }
     if let Hook::RelationDeparted { relation, unit, .. } = hook
         && *relation == id
     {
-        remote_units_data.remove(&unit.n);
+        out.remote_units_data.remove(&unit.n);
     }
-    let own_app = BagOwner::App(name.app.clone());
-    Some(RelationState {
-        id,
-        endpoint: end.endpoint.clone(),
-        kind: Some(rel.kind),
-        remote_app: Some(remote_app.clone()),
-        local_app_data: m.bag_data(id, &own_app),
-        local_unit_data: m.bag_data(id, &BagOwner::Unit(name.clone())),
-        remote_app_data: if rel.kind == RelationKind::Peer {
-            m.bag_data(id, &own_app)
-        } else {
-            m.bag_data(id, &BagOwner::App(remote_app))
-        },
-        remote_units_data,
-        remote_model_uuid: None,
-    })
+    Some((out, versions))
 }
 
 /// Whether `name` sees `secret` as its owner: its application's secrets,

@@ -8,7 +8,7 @@
 //! draw for asking whether there is work at all.
 
 use super::hook::Hook;
-use super::model::{Application, BagOwner, Life, Model, Relation, Substrate, Unit};
+use super::model::{Application, Life, Model, Relation, Substrate, Unit};
 use super::names::UnitName;
 use crate::state::RelationKind;
 
@@ -223,9 +223,9 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
         });
     }
     let in_scope = |x: &UnitName| rel.scope.contains(x) && m.in_same_scope(rel, &unit.name, x);
-    // 2. departures.
+    // 2. departures: only members that may have left the scope.
     if let Some(x) = view
-        .dirty
+        .leaving
         .iter()
         .find(|x| view.members.contains_key(*x) && !in_scope(x))
     {
@@ -237,7 +237,7 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     }
     // 4. the remote application's bag (never when unwritten).
     let remote_app = rel.other_app(&unit.name.app)?;
-    let app_version = m.bag_version(id, &BagOwner::App(remote_app.to_string()));
+    let app_version = m.app_bag(id, remote_app).map_or(0, |b| b.version);
     if app_version != 0 && app_version != view.app_seen {
         return Some(Hook::RelationChanged {
             relation: id,
@@ -259,7 +259,7 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     view.dirty
         .iter()
         .find(|x| match view.members.get(*x) {
-            Some(seen) => *seen != Some(m.bag_version(id, &BagOwner::Unit((*x).clone()))),
+            Some(seen) => *seen != Some(m.unit_bag(id, x).map_or(0, |b| b.version)),
             None => false,
         })
         .map(|x| Hook::RelationChanged {

@@ -11,7 +11,7 @@ use super::lifecycle::{self, Touched};
 use super::merge::{merge, owner_unit};
 use super::model::ActionStatus;
 use super::names::UnitName;
-use super::project::project;
+use super::project::{project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
@@ -93,8 +93,20 @@ impl Simulator {
         let event = hook.name(&self.model, name);
         lifecycle::before_hook(&mut self.model, name, &hook);
         let seed = draw(&mut self.model);
-        let state = project(&self.model, name, &hook, seed)
+        let kept = self.views.take(name);
+        let stale = self.model.take_stale(name);
+        let (state, versions) = project_from(&self.model, name, &hook, seed, kept, &stale)
             .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
+        if self.paranoid {
+            let full = project(&self.model, name, &hook, seed);
+            if full.as_ref() != Some(&state) {
+                return Err(SimError::Corrupt(format!(
+                    "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
+                    serde_json::to_string(&state.relations).unwrap_or_default(),
+                    serde_json::to_string(&full.map(|s| s.relations)).unwrap_or_default(),
+                )));
+            }
+        }
         let spec = hook.spec(&self.model, name);
         let fuel = self.model.meta.settings.fuel;
         let charm = self.charms.get(&self.rt, &app)?;
@@ -126,7 +138,13 @@ impl Simulator {
                 format!("error: {message}")
             }
             Ok((out, report)) => {
-                touched.extend(merge(&mut self.model, name, out));
+                touched.extend(merge(&mut self.model, name, &out));
+                // What a committed hook saw (and wrote) is kept for the
+                // unit's next projection; a failed one's may hold a member
+                // that never joined.
+                if report.outcome.is_ok() && self.model.unit(name).is_some() {
+                    self.views.keep(name, out.relations, &versions);
+                }
                 for l in &report.logs {
                     let seq = self.next_seq();
                     self.pending_logs.push(LogEntry {

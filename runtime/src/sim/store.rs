@@ -168,7 +168,10 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         for (u, rel, d) in views {
             let u: UnitName = u.parse().map_err(SimError::Corrupt)?;
-            m.views.insert((u, rel), serde_json::from_str(&d)?);
+            m.views
+                .entry(u)
+                .or_default()
+                .insert(rel, serde_json::from_str(&d)?);
         }
         let mut st = self
             .conn
@@ -184,7 +187,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         for (rel, owner, d) in bags {
             let bag: Databag = serde_json::from_str(&d)?;
-            m.bags.insert((rel, parse_owner(&owner)?), bag);
+            m.load_bag(rel, parse_owner(&owner)?, bag);
         }
         m.rebuild_watches();
         Ok(m)
@@ -227,7 +230,7 @@ impl Store {
         }
         for (u, rel) in &dirty.views {
             let key = u.to_string();
-            match m.views.get(&(u.clone(), *rel)) {
+            match m.view(u, *rel) {
                 Some(v) => tx
                     .prepare_cached(
                         "INSERT OR REPLACE INTO views (unit, relation, data) VALUES (?1, ?2, ?3)",
@@ -250,7 +253,7 @@ impl Store {
         }
         for (rel, owner) in &dirty.bags {
             let key = owner_key(owner);
-            match m.bags.get(&(*rel, owner.clone())) {
+            match m.bag(*rel, owner) {
                 Some(b) => tx
                     .prepare_cached(
                         "INSERT OR REPLACE INTO bags (relation, owner, data) VALUES (?1, ?2, ?3)",
