@@ -98,12 +98,18 @@ fn merge_relation(
         return;
     };
     let peer = rel.kind == RelationKind::Peer;
-    if m.set_bag(
-        r.id,
-        BagOwner::Unit(name.clone()),
-        r.local_unit_data.clone(),
-    )
-    .is_some()
+    // Most hooks write nothing: compare before copying.
+    let unit_same = match m.unit_bag(r.id, name) {
+        Some(b) => b.data == r.local_unit_data,
+        None => r.local_unit_data.is_empty(),
+    };
+    if !unit_same
+        && m.set_bag(
+            r.id,
+            BagOwner::Unit(name.clone()),
+            r.local_unit_data.clone(),
+        )
+        .is_some()
     {
         let rel = &m.relations[&r.id];
         for w in m.watchers(rel, name) {
@@ -113,6 +119,13 @@ fn merge_relation(
         }
     }
     if !m.is_leader(name) {
+        return;
+    }
+    let app_same = match m.app_bag(r.id, &name.app) {
+        Some(b) => b.data == r.local_app_data,
+        None => r.local_app_data.is_empty(),
+    };
+    if app_same {
         return;
     }
     if let Some(v) = m.set_bag(

@@ -87,9 +87,9 @@ impl Simulator {
 
     /// Run one hook of `name` and commit its effects.
     pub fn run_hook(&mut self, name: &UnitName, hook: Hook) -> Result<(), SimError> {
-        let Some(app) = self.model.app(&name.app).cloned() else {
+        if self.model.app(&name.app).is_none() {
             return Err(SimError::Usage(format!("no application {:?}", name.app)));
-        };
+        }
         let event = hook.name(&self.model, name);
         lifecycle::before_hook(&mut self.model, name, &hook);
         let seed = draw(&mut self.model);
@@ -109,7 +109,8 @@ impl Simulator {
         }
         let spec = hook.spec(&self.model, name);
         let fuel = self.model.meta.settings.fuel;
-        let charm = self.charms.get(&self.rt, &app)?;
+        let app = self.model.app(&name.app).expect("checked above");
+        let charm = self.charms.get(&self.rt, app)?;
         let trace = match &mut self.traces {
             Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
             None => None,
