@@ -409,3 +409,48 @@ fn a_python_charm_without_requirements_is_refused() {
     assert!(matches!(err, BuildError::NoRequirements { .. }), "{err}");
     assert!(err.to_string().contains("ops==3.9.0"), "{err}");
 }
+
+/// `bench --vs-scenario` runs the same event on both sides (Scenario in
+/// CPython, installed from PyPI) and checks they left the same result.
+#[test]
+fn bench_vs_scenario_compares_with_the_same_result() {
+    let dir = scratch("vs-scenario");
+    let charm = built("examples/peer-counter-py");
+    let input = dir.join("in.json");
+    std::fs::write(
+        &input,
+        r#"{"leader": true, "relations": [{"id": 1, "endpoint": "fastapi-peer"}]}"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = charmbox(&[
+        "bench",
+        "--charm",
+        charm.to_str().unwrap(),
+        "--state",
+        input.to_str().unwrap(),
+        "--iterations",
+        "5",
+        "--vs-scenario",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for line in [
+        "charmbox   median",
+        "Scenario   median",
+        "ratio charmbox / Scenario",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    assert!(
+        stdout.contains(r#""unit_stats":"{\"started_counter\": 1}""#),
+        "{stdout}"
+    );
+    // A Rust charm has no Scenario side.
+    let (code, _, stderr) = charmbox(&[
+        "bench",
+        "--charm",
+        built("examples/peer-counter").to_str().unwrap(),
+        "--vs-scenario",
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("needs a Python charm"), "{stderr}");
+}
