@@ -115,3 +115,37 @@ fn same_seed_same_sequence() {
     };
     assert_eq!(run(7), run(7));
 }
+
+/// A Python unit's disk (ops' SQLite StoredState) lasts as long as its pod:
+/// kept from one hook to the next, gone when the pod is recreated.
+#[test]
+fn stored_state_lives_as_long_as_the_pod() {
+    use charmbox::sim::model::BagOwner;
+    use charmbox::sim::names::UnitName;
+    let mut s = sim(3);
+    s.deploy(
+        &built("tests/charms/misbehave-py"),
+        DeployOptions {
+            units: Some(1),
+            config: [("mode".to_string(), serde_json::json!("count"))].into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+    let count = |s: &Simulator| {
+        let m = s.model();
+        let rel = m.relations.values().next().unwrap().id;
+        let owner = BagOwner::Unit(UnitName::new("misbehave-py", 0));
+        m.bag_data(rel, &owner)["count"].clone()
+    };
+    assert_eq!(count(&s), "1", "start counted once");
+    s.advance(std::time::Duration::from_secs(6 * 60)).unwrap();
+    s.settle().unwrap();
+    let events = s.unit_events("misbehave-py/0").unwrap();
+    assert_eq!(events.last().unwrap(), "update-status", "{events:?}");
+    assert_eq!(count(&s), "2", "update-status found the pod's StoredState");
+    s.churn("misbehave-py/0").unwrap();
+    s.settle().unwrap();
+    assert_eq!(count(&s), "1", "a new pod starts with an empty disk");
+}

@@ -14,6 +14,7 @@
 
 pub mod agent;
 pub mod charms;
+mod disks;
 pub mod history;
 pub mod hook;
 pub mod lifecycle;
@@ -115,6 +116,8 @@ pub struct Simulator {
     /// Each unit's relations as its last hook left them (patched, not
     /// rebuilt, by the next projection).
     views: project::Views,
+    /// Each unit's disk (WASI guests' state and /tmp), per pod.
+    disks: disks::UnitDisks,
 }
 
 fn uuid_from_seed(seed: u64, name: &str) -> String {
@@ -132,7 +135,7 @@ fn uuid_from_seed(seed: u64, name: &str) -> String {
 }
 
 impl Simulator {
-    fn with(rt: Runtime, model: Model, store: Option<Store>) -> Simulator {
+    fn with(rt: Runtime, model: Model, store: Option<Store>, disks: disks::UnitDisks) -> Simulator {
         let ready = Ready::rebuild(&model);
         let keep_history = store.is_none();
         Simulator {
@@ -150,6 +153,7 @@ impl Simulator {
             paranoid: std::env::var_os("CHARMBOX_SIM_CHECK").is_some(),
             hooks_run: 0,
             views: project::Views::default(),
+            disks,
         }
     }
 
@@ -175,20 +179,22 @@ impl Simulator {
     pub fn in_memory(rt: Runtime, opts: ModelOptions) -> Simulator {
         let mut model = Self::new_model(&opts);
         model.dirty = Default::default();
-        Simulator::with(rt, model, None)
+        Simulator::with(rt, model, None, disks::UnitDisks::temporary())
     }
 
     /// A new model in a SQLite file.
     pub fn create(rt: Runtime, path: &Path, opts: ModelOptions) -> Result<Simulator, SimError> {
         let mut model = Self::new_model(&opts);
         let store = Store::create(path, &mut model)?;
-        Ok(Simulator::with(rt, model, Some(store)))
+        let disks = disks::UnitDisks::beside(path);
+        Ok(Simulator::with(rt, model, Some(store), disks))
     }
 
     /// Reopen a model file where it was last committed.
     pub fn open(rt: Runtime, path: &Path) -> Result<Simulator, SimError> {
         let (store, model) = Store::open(path)?;
-        Ok(Simulator::with(rt, model, Some(store)))
+        let disks = disks::UnitDisks::beside(path);
+        Ok(Simulator::with(rt, model, Some(store), disks))
     }
 
     /// Record each application's dispatches as a trace in `dir`

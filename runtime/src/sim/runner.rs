@@ -1,5 +1,5 @@
 //! Running the model: one hook at a time through the single-event path
-//! (project → `run_event_traced` → merge → the agent's commit), settling
+//! (project → `run_event_in` → merge → the agent's commit), settling
 //! until no unit has a hook due, and moving virtual time to the next timer.
 
 use std::collections::BTreeSet;
@@ -15,7 +15,7 @@ use super::project::{project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
-use crate::run::{RunError, run_event_traced};
+use crate::run::{RunError, run_event_in};
 use crate::trace::TraceWriter;
 
 impl Traces {
@@ -115,7 +115,9 @@ impl Simulator {
             Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
             None => None,
         };
-        let result = run_event_traced(&self.rt, charm, state, &spec, fuel, trace);
+        let pod = self.model.unit(name).map_or(0, |u| u.pod);
+        let disk = self.disks.of(name, pod);
+        let result = run_event_in(&self.rt, charm, state, &spec, fuel, trace, Some(&disk));
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
         touched.insert(name.clone());

@@ -17,11 +17,17 @@ class MisbehaveCharm(ops.CharmBase):
         super().__init__(framework)
         self._stored.set_default(count=0)
         framework.observe(self.on.start, self._on_start)
+        framework.observe(self.on.update_status, self._on_update_status)
 
     def _peers(self) -> ops.Relation:
         relation = self.model.get_relation('peers')
         assert relation is not None, 'no peers relation'
         return relation
+
+    def _on_update_status(self, event: ops.UpdateStatusEvent) -> None:
+        if self.config['mode'] == 'count':
+            self._stored.count += 1
+            self._peers().data[self.unit]['count'] = str(self._stored.count)
 
     def _on_start(self, event: ops.StartEvent) -> None:
         mode = self.config['mode']
