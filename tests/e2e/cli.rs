@@ -2,21 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-
-fn charmbox(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(charmbox_bin())
-        .args(args)
-        .output()
-        .expect("charmbox runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn tmp(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("charmbox-cli-{}", std::process::id()));

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use charmbox::build::{BuildError, BuildOptions, build_charm};
 use charmbox::engine::{Failure, Outcome};
@@ -265,18 +264,6 @@ fn a_standard_module_imported_lazily_is_in_the_snapshot() {
     let (out, report) = run(&rt, &charm, with_mode("lazy-import"), "start");
     assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
     assert_eq!(unit_bag(&out)["decimal"], "3.30");
-}
-
-fn charmbox(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(charmbox_bin())
-        .args(args)
-        .output()
-        .expect("charmbox runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

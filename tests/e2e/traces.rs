@@ -4,22 +4,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 use proptest::prelude::*;
-
-fn charmbox(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(charmbox_bin())
-        .args(args)
-        .output()
-        .expect("charmbox runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("charmbox-traces-{}-{name}", std::process::id()));

@@ -78,3 +78,16 @@ pub fn run(rt: &Runtime, charm: &Charm, state: State, event: &str) -> (State, Ru
 pub fn charmbox_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_charmbox"))
 }
+
+/// Run the charmbox binary: (exit code, stdout, stderr).
+pub fn charmbox(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(charmbox_bin())
+        .args(args)
+        .output()
+        .expect("charmbox runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
