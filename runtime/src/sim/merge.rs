@@ -130,7 +130,7 @@ fn merge_relation(
     }
     if let Some(v) = m.set_bag(
         r.id,
-        BagOwner::App(name.app.clone()),
+        BagOwner::App(name.app.to_string()),
         r.local_app_data.clone(),
     ) {
         if peer && let Some(view) = m.view_mut(name, r.id) {
@@ -207,7 +207,7 @@ fn merge_secrets(
         .collect();
     for s in out.iter().filter(|s| s.owner.is_some()) {
         let owner = if s.owner.as_deref() == Some("application") {
-            SecretOwner::App(name.app.clone())
+            SecretOwner::App(name.app.to_string())
         } else {
             SecretOwner::Unit(name.clone())
         };

@@ -689,7 +689,7 @@ impl Model {
     }
 
     pub fn is_leader(&self, unit: &UnitName) -> bool {
-        self.apps.get(&unit.app).and_then(|a| a.leader) == Some(unit.n)
+        self.apps.get(unit.app.as_str()).and_then(|a| a.leader) == Some(unit.n)
     }
 
     /// Whether `a` and `b` see each other in relation `rel`: for a

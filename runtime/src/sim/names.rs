@@ -1,22 +1,124 @@
 //! Unit names as the simulator keys them: `app/N`, ordered by application
-//! and then by number (so `app/2` sorts before `app/10`).
+//! and then by number (so `app/2` sorts before `app/10`). Application names
+//! are interned: a unit name clones without allocating, and two names of
+//! the same application compare by pointer before any byte is read (the
+//! simulator's maps and sets are keyed by unit name, and a write wakes
+//! hundreds of watchers).
 
+use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An application's name, interned: equal names share one allocation.
+/// Ordered, compared and hashed as the text.
+#[derive(Clone)]
+pub struct AppName(Arc<str>);
+
+impl AppName {
+    /// The interned name `name`.
+    pub fn new(name: &str) -> AppName {
+        static NAMES: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+        let mut names = NAMES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(a) = names.get(name) {
+            return AppName(a.clone());
+        }
+        let a: Arc<str> = Arc::from(name);
+        names.insert(a.clone());
+        AppName(a)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for AppName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for AppName {
+    fn eq(&self, other: &AppName) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for AppName {}
+
+impl PartialEq<str> for AppName {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<String> for AppName {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AppName> for String {
+    fn eq(&self, other: &AppName) -> bool {
+        self.as_str() == &*other.0
+    }
+}
+
+impl Ord for AppName {
+    fn cmp(&self, other: &AppName) -> Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for AppName {
+    fn partial_cmp(&self, other: &AppName) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for AppName {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+
+impl fmt::Debug for AppName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for AppName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A unit's name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnitName {
-    pub app: String,
+    pub app: AppName,
     pub n: u32,
 }
 
 impl UnitName {
     pub fn new(app: &str, n: u32) -> UnitName {
         UnitName {
-            app: app.to_string(),
+            app: AppName::new(app),
             n,
         }
     }
@@ -64,5 +166,24 @@ mod tests {
         assert_eq!(j, "\"app/2\"");
         assert_eq!(serde_json::from_str::<UnitName>(&j).unwrap(), a);
         assert!("app".parse::<UnitName>().is_err());
+    }
+
+    #[test]
+    fn interned_names_order_and_compare_as_text() {
+        let a = UnitName::new("b", 1);
+        let b: UnitName = "b/1".parse().unwrap();
+        assert!(Arc::ptr_eq(&a.app.0, &b.app.0), "one allocation per name");
+        assert_eq!(a, b);
+        let mut v = vec![
+            UnitName::new("b", 10),
+            UnitName::new("a-b", 3),
+            UnitName::new("b", 2),
+            UnitName::new("ab", 1),
+        ];
+        v.sort();
+        let shown: Vec<String> = v.iter().map(|u| u.to_string()).collect();
+        assert_eq!(shown, ["a-b/3", "ab/1", "b/2", "b/10"]);
+        assert_eq!(a.app, "b".to_string());
+        assert!(a.app == *"b");
     }
 }

@@ -194,7 +194,7 @@ fn relation_state(
     let remote_app = rel.other_app(&name.app)?;
     let view = m.view(name, id);
     let own_unit = BagOwner::Unit(name.clone());
-    let own_app = BagOwner::App(name.app.clone());
+    let own_app = BagOwner::App(name.app.to_string());
     let remote_owner = BagOwner::App(remote_app.to_string());
     let peer = rel.kind == RelationKind::Peer;
     let versions = BagVersions {
@@ -286,7 +286,7 @@ pub fn consumes(m: &Model, s: &super::model::Secret, name: &UnitName) -> bool {
     if owns(&s.owner, name) {
         return false;
     }
-    if s.granted_apps.contains(&name.app) {
+    if s.granted_apps.contains(name.app.as_str()) {
         return true;
     }
     s.grants.iter().any(|(rel, units)| {
