@@ -6,6 +6,7 @@
 //! local files go with the pod — and the old pod's is removed; machine units
 //! keep theirs.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +19,9 @@ pub struct UnitDisks {
     base: PathBuf,
     /// Made for a model in memory: removed on drop.
     temporary: bool,
+    /// The pod each unit's disk was last asked for by this process: the
+    /// disk directory is looked at only when that changes, not every hook.
+    checked: HashMap<UnitName, u32>,
 }
 
 impl UnitDisks {
@@ -28,6 +32,7 @@ impl UnitDisks {
         UnitDisks {
             base: model.with_file_name(name),
             temporary: false,
+            checked: HashMap::new(),
         }
     }
 
@@ -38,15 +43,19 @@ impl UnitDisks {
         UnitDisks {
             base: std::env::temp_dir().join(format!("charmbox-sim-{}-{seq}", std::process::id())),
             temporary: true,
+            checked: HashMap::new(),
         }
     }
 
     /// The disk of `unit` in its pod `pod`. The directory itself is made by
     /// the host when the guest first uses it; a unit's earlier pods' disks
     /// are removed when a new pod's is asked for.
-    pub fn of(&self, unit: &UnitName, pod: u32) -> PathBuf {
+    pub fn of(&mut self, unit: &UnitName, pod: u32) -> PathBuf {
         let unit_dir = self.base.join(unit.to_string().replace('/', "-"));
         let dir = unit_dir.join(format!("pod-{pod}"));
+        if self.checked.insert(unit.clone(), pod) == Some(pod) {
+            return dir;
+        }
         if !dir.exists()
             && let Ok(old) = fs::read_dir(&unit_dir)
         {
@@ -72,7 +81,7 @@ mod tests {
 
     #[test]
     fn a_new_pod_gets_an_empty_disk_and_the_old_one_goes() {
-        let disks = UnitDisks::temporary();
+        let mut disks = UnitDisks::temporary();
         let unit = UnitName::new("app", 0);
         let first = disks.of(&unit, 0);
         fs::create_dir_all(&first).unwrap();
