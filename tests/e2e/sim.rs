@@ -630,3 +630,21 @@ fn file_and_memory_models_agree_and_survive_reopening() {
         "every row written, none left over"
     );
 }
+
+#[test]
+fn timing_a_dispatch_alone_runs_the_hook_and_changes_nothing() {
+    let mut s = sim(5);
+    deploy3(&mut s, false);
+    let before = s.fingerprint();
+    let times = s
+        .time_dispatch("peer-counter/0", charmbox::sim::hook::Hook::Start, 3)
+        .unwrap();
+    assert_eq!(times.len(), 3);
+    assert!(times.iter().all(|t| !t.is_zero()));
+    assert_eq!(s.fingerprint(), before, "nothing merged back");
+    assert_eq!(counter(&s), 1, "the timed starts did not count");
+    let err = s
+        .time_dispatch("peer-counter/9", charmbox::sim::hook::Hook::Start, 1)
+        .unwrap_err();
+    assert!(err.to_string().contains("no unit peer-counter/9"), "{err}");
+}

@@ -129,6 +129,26 @@ fn sustained(
     }
 }
 
+/// The single-event part of a hook alone, in the large model as it now
+/// is: a no-op `update-status` of one unit (its view holds 99 peers and
+/// 100 remote units) dispatched into a fresh instance, nothing merged.
+/// One over its median bounds the hooks one core can run, whatever the
+/// simulator does around them.
+fn dispatch_floor(sim: &mut Simulator, per_hook: f64) -> anyhow::Result<()> {
+    let mut times = sim.time_dispatch("pp0/1", charmbox::sim::hook::Hook::UpdateStatus, 2000)?;
+    times.sort();
+    let median = times[times.len() / 2].as_secs_f64();
+    println!(
+        "  dispatch alone: {:.1} µs median (min {:.1} µs) for a no-op hook of pp0/1 = at most {:.0} hooks/s on one core; the simulator's own work is the other {:.1} µs of the {:.1} µs per hook",
+        median * 1e6,
+        times[0].as_secs_f64() * 1e6,
+        1.0 / median,
+        (per_hook - median).max(0.0) * 1e6,
+        per_hook * 1e6
+    );
+    Ok(())
+}
+
 /// CPU time of the calling thread (Linux; none elsewhere): on a shared
 /// machine, hooks per CPU-second do not depend on what else runs.
 fn thread_cpu() -> Option<Duration> {
@@ -240,6 +260,9 @@ impl BenchSimArgs {
                     },
                     setup_time.as_secs_f64(),
                 );
+                if !file && hooks > 0 {
+                    dispatch_floor(&mut sim, time.as_secs_f64() / hooks as f64)?;
+                }
             }
         }
         if self.dir.is_none() {

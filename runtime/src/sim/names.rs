@@ -174,7 +174,7 @@ mod tests {
         let b: UnitName = "b/1".parse().unwrap();
         assert!(Arc::ptr_eq(&a.app.0, &b.app.0), "one allocation per name");
         assert_eq!(a, b);
-        let mut v = vec![
+        let mut v = [
             UnitName::new("b", 10),
             UnitName::new("a-b", 3),
             UnitName::new("b", 2),

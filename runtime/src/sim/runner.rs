@@ -207,6 +207,34 @@ impl Simulator {
         Ok(())
     }
 
+    /// Time the single-event part of a hook alone: `runs` dispatches of
+    /// `hook` to `unit` on its current view, each projected and run in a
+    /// fresh instance as [`Simulator::run_hook`] does, nothing merged back.
+    /// What remains of a hook's cost is the simulator's; `bench-sim`
+    /// prints both.
+    pub fn time_dispatch(
+        &mut self,
+        unit: &str,
+        hook: Hook,
+        runs: usize,
+    ) -> Result<Vec<std::time::Duration>, SimError> {
+        let name: UnitName = unit.parse().map_err(SimError::Usage)?;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let state = project(&self.model, &name, &hook, 0)
+                .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
+            let spec = hook.spec(&self.model, &name);
+            let fuel = self.model.meta.settings.fuel;
+            let app = self.model.app(&name.app).expect("the unit's application");
+            let charm = self.charms.get(&self.rt, app)?;
+            let t = std::time::Instant::now();
+            run_event_in(&self.rt, charm, state, &spec, fuel, None, None)
+                .map_err(|e| SimError::Usage(e.to_string()))?;
+            times.push(t.elapsed());
+        }
+        Ok(times)
+    }
+
     fn finish_action(
         &mut self,
         id: u64,
