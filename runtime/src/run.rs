@@ -211,6 +211,36 @@ pub fn run_event_in(
     Ok((state, report))
 }
 
+/// Time `runs` fresh instances of the charm made for `spec` on `state` and
+/// dropped without running the event: the sandbox's own share of an
+/// event (see [`CharmComponent::instantiate_only`]). The backend is built
+/// outside the timing.
+pub fn time_instantiation(
+    rt: &Runtime,
+    charm: &Charm,
+    state: &State,
+    spec: &EventSpec,
+    runs: usize,
+) -> Result<Vec<std::time::Duration>, RunError> {
+    let resolved = spec.resolve(&charm.meta, state)?;
+    let opts = DispatchOptions {
+        grants: wasi_grants(state, &resolved.event, Some(&charm.dir)),
+        fuel: None,
+    };
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let backend = UnitBackend::new(charm.meta.clone(), state.clone(), &resolved)
+            .map_err(RunError::State)?;
+        let t = std::time::Instant::now();
+        charm
+            .component
+            .instantiate_only(rt, backend, &opts)
+            .map_err(RunError::State)?;
+        times.push(t.elapsed());
+    }
+    Ok(times)
+}
+
 fn finish(
     backend: UnitBackend,
     outcome: Outcome,

@@ -424,6 +424,8 @@ fn bench_vs_scenario_compares_with_the_same_result() {
         "charmbox   median",
         "Scenario   median",
         "ratio charmbox / Scenario",
+        "instantiate alone median",
+        "charmbox without it:",
     ] {
         assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
     }

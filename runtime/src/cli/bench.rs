@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event_traced};
+use charmbox::run::{Charm, run_event_traced, time_instantiation};
 use charmbox::state::State;
 use charmbox::trace::replay::replay_exact;
 use charmbox::trace::{TraceWriter, read_trace};
@@ -192,6 +192,14 @@ impl BenchArgs {
         println!(
             "  ratio charmbox / Scenario (medians): {:.2} (target <= 1.0)",
             ours / theirs.median_us
+        );
+        let mut alone = time_instantiation(rt, charm, &state, &spec, self.iterations)?;
+        let (inst, line) = summary(&mut alone);
+        println!("  instantiate alone {line}   (a fresh instance and its reset, no event)");
+        println!(
+            "  charmbox without it: {:.1} µs (median event - median instantiation) = {:.2} x Scenario's whole event",
+            ours - inst,
+            (ours - inst) / theirs.median_us
         );
         let ours_result = result_of(&serde_json::to_value(last.expect("one run at least"))?);
         if ours_result == theirs.result {

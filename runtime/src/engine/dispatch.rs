@@ -87,12 +87,7 @@ impl CharmComponent {
         opts: &DispatchOptions,
     ) -> (B, Outcome, DispatchStats) {
         let fuel = opts.fuel.unwrap_or(rt.config.fuel_per_event);
-        let limiter = MemoryLimiter::new(rt.config.max_memory);
-        let mut store = Store::new(
-            &rt.engine,
-            HostState::new(Box::new(backend), limiter, opts.grants.clone()),
-        );
-        store.limiter(|s| &mut s.limiter);
+        let mut store = new_store(rt, backend, opts);
         let result = store.set_fuel(fuel).and_then(|()| {
             let charm = self.pre.instantiate(&mut store)?;
             charm.juju_charm_handler().call_dispatch(&mut store, event)
@@ -122,6 +117,35 @@ impl CharmComponent {
             .expect("the store holds the backend it was given");
         (backend, outcome, stats)
     }
+
+    /// Make a fresh instance against `backend` and drop it, running no
+    /// event: what the sandbox itself costs each event (the store, the
+    /// pooled instantiation with its initial memory, the slot's reset), for
+    /// benchmarks to set against a whole dispatch.
+    pub fn instantiate_only<B: Backend>(
+        &self,
+        rt: &Runtime,
+        backend: B,
+        opts: &DispatchOptions,
+    ) -> Result<(), String> {
+        let fuel = opts.fuel.unwrap_or(rt.config.fuel_per_event);
+        let mut store = new_store(rt, backend, opts);
+        store
+            .set_fuel(fuel)
+            .and_then(|()| self.pre.instantiate(&mut store).map(drop))
+            .map_err(|e| root_message(&e))
+    }
+}
+
+/// A store for one event: the backend, the memory limiter, the WASI grants.
+fn new_store<B: Backend>(rt: &Runtime, backend: B, opts: &DispatchOptions) -> Store<HostState> {
+    let limiter = MemoryLimiter::new(rt.config.max_memory);
+    let mut store = Store::new(
+        &rt.engine,
+        HostState::new(Box::new(backend), limiter, opts.grants.clone()),
+    );
+    store.limiter(|s| &mut s.limiter);
+    store
 }
 
 fn classify(e: &wasmtime::Error, host: &HostState, fuel: u64) -> Failure {
