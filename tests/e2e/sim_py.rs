@@ -149,3 +149,38 @@ fn stored_state_lives_as_long_as_the_pod() {
     s.settle().unwrap();
     assert_eq!(count(&s), "1", "a new pod starts with an empty disk");
 }
+
+/// A removed unit's disk goes with it once its removal is committed; the
+/// other units keep theirs (a file model keeps them in `<model>.units/`).
+#[test]
+fn a_removed_units_disk_goes_with_it() {
+    let dir = std::env::temp_dir().join(format!("charmbox-e2e-disks-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("model.db");
+    let mut s = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
+    s.set_paranoid(true);
+    s.deploy(
+        &built("tests/charms/misbehave-py"),
+        DeployOptions {
+            units: Some(2),
+            config: [("mode".to_string(), serde_json::json!("count"))].into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+    let disk = |n: u32| dir.join("model.db.units").join(format!("misbehave-py-{n}"));
+    assert!(
+        disk(0).exists() && disk(1).exists(),
+        "each unit wrote its disk"
+    );
+    s.remove_unit("misbehave-py/1").unwrap();
+    s.settle().unwrap();
+    let events = s.unit_events("misbehave-py/1").unwrap();
+    assert_eq!(events.last().unwrap(), "remove", "{events:?}");
+    assert!(!disk(1).exists(), "the removed unit's disk is gone");
+    assert!(disk(0).exists(), "the other unit keeps its disk");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

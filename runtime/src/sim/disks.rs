@@ -51,7 +51,7 @@ impl UnitDisks {
     /// the host when the guest first uses it; a unit's earlier pods' disks
     /// are removed when a new pod's is asked for.
     pub fn of(&mut self, unit: &UnitName, pod: u32) -> PathBuf {
-        let unit_dir = self.base.join(unit.to_string().replace('/', "-"));
+        let unit_dir = self.unit_dir(unit);
         let dir = unit_dir.join(format!("pod-{pod}"));
         if self.checked.insert(unit.clone(), pod) == Some(pod) {
             return dir;
@@ -64,6 +64,19 @@ impl UnitDisks {
             }
         }
         dir
+    }
+}
+
+impl UnitDisks {
+    /// Remove the disks of `unit`, every pod's: the unit is gone for good
+    /// (Juju never reuses a unit's number).
+    pub fn remove(&mut self, unit: &UnitName) {
+        self.checked.remove(unit);
+        let _ = fs::remove_dir_all(self.unit_dir(unit));
+    }
+
+    fn unit_dir(&self, unit: &UnitName) -> PathBuf {
+        self.base.join(unit.to_string().replace('/', "-"))
     }
 }
 
@@ -91,6 +104,11 @@ mod tests {
         let second = disks.of(&unit, 1);
         assert_ne!(second, first);
         assert!(!first.exists(), "the old pod's disk is gone");
+        disks.remove(&unit);
+        assert!(
+            !second.parent().unwrap().exists(),
+            "a removed unit's disks go"
+        );
         let base = disks.base.clone();
         drop(disks);
         assert!(!base.exists());

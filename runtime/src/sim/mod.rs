@@ -318,10 +318,19 @@ impl Simulator {
     fn commit(&mut self) -> Result<(), SimError> {
         let events = std::mem::take(&mut self.pending_events);
         let logs = std::mem::take(&mut self.pending_logs);
+        // Units gone from the model: their disks go once that is committed
+        // (a kill before the commit reopens a model that still has them).
+        let removed: Vec<UnitName> = (self.model.dirty.units.iter())
+            .filter(|u| self.model.unit(u).is_none())
+            .cloned()
+            .collect();
         if let Some(store) = &mut self.store {
             store.commit(&mut self.model, &events, &logs)?;
         } else {
             self.model.dirty = Default::default();
+        }
+        for u in &removed {
+            self.disks.remove(u);
         }
         if self.keep_history {
             self.events.extend(events);
