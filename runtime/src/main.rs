@@ -18,8 +18,44 @@ fn main() -> ExitCode {
     match cli.command.run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// An error and its causes on one line, each cause once: library errors
+/// often quote their source in their own message already.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("malformed x.yaml: {source}")]
+    struct Outer {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let inner = std::io::Error::other("line 1 column 7");
+        let e = anyhow::Error::new(Outer { source: inner }).context("opening x");
+        assert_eq!(message(&e), "opening x: malformed x.yaml: line 1 column 7");
+        let plain = anyhow::anyhow!("a").context("b");
+        assert_eq!(message(&plain), "b: a");
     }
 }
