@@ -14,10 +14,21 @@ use super::names::UnitName;
 use super::project::{consumes, owns};
 use crate::state::{RelationKind, SecretState, State};
 
-/// Merge `out`, the State `name` committed, into the model. Returns the
-/// units whose next hook may have changed.
-pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> BTreeSet<UnitName> {
+/// What a merge did to other units' next hooks.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Units whose next hook may have changed in any way.
+    pub touched: BTreeSet<UnitName>,
+    /// Units that were only told of a relation bag that changed: work was
+    /// added for them and none taken away, so one that already had a hook
+    /// due still has one.
+    pub woken: BTreeSet<UnitName>,
+}
+
+/// Merge `out`, the State `name` committed, into the model.
+pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> Merged {
     let mut touched = BTreeSet::new();
+    let mut woken = BTreeSet::new();
     touched.insert(name.clone());
     let leader = m.is_leader(name);
     merge_unit(m, name, out);
@@ -25,10 +36,10 @@ pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> BTreeSet<UnitName> 
         merge_app(m, name, out, &mut touched);
     }
     for r in &out.relations {
-        merge_relation(m, name, r, &mut touched);
+        merge_relation(m, name, r, &mut woken);
     }
     merge_secrets(m, name, &out.secrets, &mut touched);
-    touched
+    Merged { touched, woken }
 }
 
 fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
@@ -92,7 +103,7 @@ fn merge_relation(
     m: &mut Model,
     name: &UnitName,
     r: &crate::state::RelationState,
-    touched: &mut BTreeSet<UnitName>,
+    woken: &mut BTreeSet<UnitName>,
 ) {
     let Some(rel) = m.relations.get(&r.id) else {
         return;
@@ -114,7 +125,7 @@ fn merge_relation(
         let rel = &m.relations[&r.id];
         for w in m.watchers(rel, name) {
             if m.watch(&w, r.id, name) {
-                touched.insert(w);
+                woken.insert(w);
             }
         }
     }
@@ -143,7 +154,7 @@ fn merge_relation(
             .filter(|w| *w != name && (peer || w.app != name.app))
             .cloned()
             .collect();
-        touched.extend(watchers);
+        woken.extend(watchers);
     }
 }
 

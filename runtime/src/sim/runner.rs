@@ -120,6 +120,7 @@ impl Simulator {
         let result = run_event_in(&self.rt, charm, state, &spec, fuel, trace, Some(&disk));
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
+        let mut woken: Touched = BTreeSet::new();
         touched.insert(name.clone());
         let r = draw_unit(&mut self.model);
         let action_id = match &hook {
@@ -141,7 +142,9 @@ impl Simulator {
                 format!("error: {message}")
             }
             Ok((out, report)) => {
-                touched.extend(merge(&mut self.model, name, &out));
+                let merged = merge(&mut self.model, name, &out);
+                touched.extend(merged.touched);
+                woken = merged.woken;
                 // What a committed hook saw (and wrote) is kept for the
                 // unit's next projection; a failed one's may hold a member
                 // that never joined.
@@ -200,6 +203,9 @@ impl Simulator {
             self.agent_log(name, &event, "ERROR", msg);
         }
         self.reschedule(&touched);
+        for u in woken.difference(&touched) {
+            self.ready.wake(&self.model, u);
+        }
         self.commit()?;
         if self.paranoid {
             self.check_ready()?;

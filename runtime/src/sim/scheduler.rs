@@ -75,6 +75,14 @@ impl Ready {
         }
     }
 
+    /// `u` was woken (work added, none taken away): it stays ready if it
+    /// was; otherwise ask the resolver.
+    pub fn wake(&mut self, m: &Model, u: &UnitName) {
+        if self.units.binary_search(u).is_err() {
+            self.update(m, u);
+        }
+    }
+
     /// Draw the next unit.
     pub fn pick(&self, m: &mut Model) -> Option<UnitName> {
         if self.units.is_empty() {
