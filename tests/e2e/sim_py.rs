@@ -116,6 +116,21 @@ fn same_seed_same_sequence() {
     assert_eq!(run(7), run(7));
 }
 
+/// Deploy tests/charms/misbehave-py counting its hooks in StoredState (on
+/// the unit's disk), and settle.
+fn deploy_counting(s: &mut Simulator, units: u32) {
+    s.deploy(
+        &built("tests/charms/misbehave-py"),
+        DeployOptions {
+            units: Some(units),
+            config: [("mode".to_string(), serde_json::json!("count"))].into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+}
+
 /// A Python unit's disk (ops' SQLite StoredState) lasts as long as its pod:
 /// kept from one hook to the next, gone when the pod is recreated.
 #[test]
@@ -123,16 +138,7 @@ fn stored_state_lives_as_long_as_the_pod() {
     use charmbox::sim::model::BagOwner;
     use charmbox::sim::names::UnitName;
     let mut s = sim(3);
-    s.deploy(
-        &built("tests/charms/misbehave-py"),
-        DeployOptions {
-            units: Some(1),
-            config: [("mode".to_string(), serde_json::json!("count"))].into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    s.settle().unwrap();
+    deploy_counting(&mut s, 1);
     let count = |s: &Simulator| {
         let m = s.model();
         let rel = m.relations.values().next().unwrap().id;
@@ -160,16 +166,7 @@ fn a_removed_units_disk_goes_with_it() {
     let db = dir.join("model.db");
     let mut s = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
     s.set_paranoid(true);
-    s.deploy(
-        &built("tests/charms/misbehave-py"),
-        DeployOptions {
-            units: Some(2),
-            config: [("mode".to_string(), serde_json::json!("count"))].into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    s.settle().unwrap();
+    deploy_counting(&mut s, 2);
     let disk = |n: u32| dir.join("model.db.units").join(format!("misbehave-py-{n}"));
     assert!(
         disk(0).exists() && disk(1).exists(),
