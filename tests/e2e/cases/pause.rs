@@ -15,25 +15,13 @@ use crate::common::*;
 #[macro_export]
 macro_rules! pause_tests {
     ($dir:expr) => {
-        #[test]
-        fn pebble_ready_adds_the_layer_and_starts_pause() {
-            cases::pebble_ready_adds_the_layer_and_starts_pause($dir)
-        }
-
-        #[test]
-        fn config_changed_restarts_only_when_the_plan_changed() {
-            cases::config_changed_restarts_only_when_the_plan_changed($dir)
-        }
-
-        #[test]
-        fn config_changed_waits_for_pebble() {
-            cases::config_changed_waits_for_pebble($dir)
-        }
-
-        #[test]
-        fn pebble_events_need_the_container_in_the_state() {
-            cases::pebble_events_need_the_container_in_the_state($dir)
-        }
+        $crate::case_tests!(
+            $dir;
+            pebble_ready_adds_the_layer_and_starts_pause,
+            config_changed_restarts_only_when_the_plan_changed,
+            config_changed_waits_for_pebble,
+            pebble_events_need_the_container_in_the_state,
+        );
     };
 }
 

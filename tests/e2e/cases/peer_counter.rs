@@ -13,25 +13,13 @@ use crate::common::*;
 #[macro_export]
 macro_rules! peer_counter_tests {
     ($dir:expr) => {
-        #[test]
-        fn first_start_counts_one_and_feeding_back_counts_two() {
-            cases::first_start_counts_one_and_feeding_back_counts_two($dir)
-        }
-
-        #[test]
-        fn tutorial_string_counter_is_read_too() {
-            cases::tutorial_string_counter_is_read_too($dir)
-        }
-
-        #[test]
-        fn non_leader_leaves_the_count_to_the_leader() {
-            cases::non_leader_leaves_the_count_to_the_leader($dir)
-        }
-
-        #[test]
-        fn other_events_change_nothing() {
-            cases::other_events_change_nothing($dir)
-        }
+        $crate::case_tests!(
+            $dir;
+            first_start_counts_one_and_feeding_back_counts_two,
+            tutorial_string_counter_is_read_too,
+            non_leader_leaves_the_count_to_the_leader,
+            other_events_change_nothing,
+        );
     };
 }
 

@@ -91,3 +91,17 @@ pub fn charmbox(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// `#[test]`s that each call `cases::<name>(dir)`: shared cases
+/// (tests/e2e/cases/) stamped for the charm in `dir`.
+#[macro_export]
+macro_rules! case_tests {
+    ($dir:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                cases::$name($dir)
+            }
+        )+
+    };
+}
