@@ -648,3 +648,30 @@ fn timing_a_dispatch_alone_runs_the_hook_and_changes_nothing() {
         .unwrap_err();
     assert!(err.to_string().contains("no unit peer-counter/9"), "{err}");
 }
+
+#[test]
+fn goal_state_sees_peers_statuses_since_and_dying_units() {
+    use charmbox::sim::hook::Hook;
+    use charmbox::sim::{UnitName, project::project};
+    let mut s = sim(11);
+    deploy3(&mut s, false);
+    s.remove_unit("peer-counter/2").unwrap();
+    let me: UnitName = "peer-counter/1".parse().unwrap();
+    let state = project(s.model(), &me, &Hook::UpdateStatus, 0).expect("projected");
+    assert!(!state.leader, "a non-leader sees its peers' statuses too");
+    assert_eq!(
+        state.dying_units.iter().collect::<Vec<_>>(),
+        ["peer-counter/2"]
+    );
+    let peers: Vec<&String> = state.peer_unit_statuses.keys().collect();
+    assert_eq!(peers, ["peer-counter/0", "peer-counter/2"]);
+    // Every status the model set carries the model time it was set at.
+    for st in state
+        .peer_unit_statuses
+        .values()
+        .chain([&state.unit_status])
+    {
+        let since = st.since.as_deref().expect("stamped");
+        assert!(since.starts_with("20"), "{since}");
+    }
+}

@@ -18,7 +18,20 @@ fn status(s: &str, m: &str) -> StatusState {
     StatusState {
         status: s.into(),
         message: m.into(),
+        since: None,
     }
+}
+
+/// Set a unit's workload status, stamped with the model's time when it
+/// says something new (`goal-state` shows when it was set).
+pub fn set_unit_status(m: &mut Model, name: &UnitName, mut new: StatusState) {
+    let now = m.meta.now;
+    let Some(u) = m.unit_mut(name) else { return };
+    if u.status.says_same(&new) && new.since.is_none() {
+        return;
+    }
+    new.since = Some(super::project::rfc3339(now));
+    u.status = new;
 }
 
 /// The agent's own status before a hook (§5.4).
@@ -30,9 +43,7 @@ pub fn before_hook(m: &mut Model, name: &UnitName, hook: &Hook) {
         Hook::Remove => status("maintenance", "cleaning up prior to charm deletion"),
         _ => return,
     };
-    if u.status != new {
-        m.unit_mut(name).expect("unit").status = new;
-    }
+    set_unit_status(m, name, new);
 }
 
 /// A hook failed: the unit goes into error, to be retried with Juju's
@@ -81,6 +92,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.update_status_at = Some(now + (interval as f64 * (0.8 + 0.4 * r)) as u64);
             if !u.status_set {
                 u.status = status("unknown", "");
+                u.status.since = Some(super::project::rfc3339(now));
             }
         }
         Hook::UpdateStatus => {
@@ -142,6 +154,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.update_status_at = None;
             let exit = a.pod_exit.take();
             u.status = status("maintenance", "");
+            u.status.since = Some(super::project::rfc3339(now));
             match exit {
                 Some(_) => new_pod(m, name, touched),
                 None => {

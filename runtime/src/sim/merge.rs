@@ -43,6 +43,7 @@ pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> Merged {
 }
 
 fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
+    let now = m.meta.now;
     let Some(u) = m.unit(name) else { return };
     let new_storage: Vec<String> = out
         .storages
@@ -54,7 +55,7 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
         })
         .map(|s| format!("{}/{}", s.name, s.index))
         .collect();
-    let same = u.status == out.unit_status
+    let same = u.status.says_same(&out.unit_status)
         && u.workload_version == out.workload_version
         && u.unit_state == out.unit_state
         && u.ports == out.opened_ports
@@ -64,8 +65,9 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
         return;
     }
     let u = m.unit_mut(name).expect("unit exists");
-    if u.status != out.unit_status {
+    if !u.status.says_same(&out.unit_status) {
         u.status = out.unit_status.clone();
+        u.status.since = Some(super::project::rfc3339(now));
         u.status_set = true;
     }
     u.workload_version.clone_from(&out.workload_version);
@@ -78,7 +80,8 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
 
 fn merge_app(m: &mut Model, name: &UnitName, out: &State, touched: &mut BTreeSet<UnitName>) {
     let Some(app) = m.app(&name.app) else { return };
-    let status_changed = app.status != out.app_status;
+    let now = m.meta.now;
+    let status_changed = !app.status.says_same(&out.app_status);
     let settings_changed = app.leader_settings != out.leader_settings;
     if !status_changed && !settings_changed {
         return;
@@ -86,6 +89,7 @@ fn merge_app(m: &mut Model, name: &UnitName, out: &State, touched: &mut BTreeSet
     let app = m.app_mut(&name.app).expect("app exists");
     if status_changed {
         app.status = out.app_status.clone();
+        app.status.since = Some(super::project::rfc3339(now));
     }
     if settings_changed {
         app.leader_settings = out.leader_settings.clone();

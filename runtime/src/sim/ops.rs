@@ -150,7 +150,10 @@ impl Simulator {
             leader: None,
             leader_settings: Bag::new(),
             leader_settings_version: 0,
-            status: StatusState::default(),
+            status: StatusState {
+                since: Some(super::project::rfc3339(self.model.meta.now)),
+                ..StatusState::default()
+            },
             trusted: opts.trust,
             next_unit: 0,
             life: Life::Alive,
@@ -239,6 +242,7 @@ impl Simulator {
             status: StatusState {
                 status: "waiting".into(),
                 message: "agent initialising".into(),
+                since: Some(super::project::rfc3339(self.model.meta.now)),
             },
             status_set: false,
             workload_version: String::new(),

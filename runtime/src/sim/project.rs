@@ -122,14 +122,29 @@ pub fn project_from(
     {
         add(*relation, &mut relations);
     }
-    let peer_unit_statuses = if leader {
-        m.units_of(&name.app)
-            .filter(|u| u.name != *name)
-            .map(|u| (u.name.to_string(), u.status.clone()))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
+    let peer_unit_statuses = m
+        .units_of(&name.app)
+        .filter(|u| u.name != *name)
+        .map(|u| (u.name.to_string(), u.status.clone()))
+        .collect();
+    let mut dying_units: BTreeSet<String> = m
+        .units_of(&name.app)
+        .filter(|u| u.life == super::model::Life::Dying)
+        .map(|u| u.name.to_string())
+        .collect();
+    for r in &relations {
+        let Some(remote_app) = r.remote_app.as_deref() else {
+            continue;
+        };
+        for n in r.remote_units_status.keys() {
+            let x = UnitName::new(remote_app, *n);
+            if m.unit(&x)
+                .is_some_and(|u| u.life == super::model::Life::Dying)
+            {
+                dying_units.insert(x.to_string());
+            }
+        }
+    }
     let net = NetworkState {
         addresses: vec![unit.address.clone()],
         ingress_addresses: vec![unit.address.clone()],
@@ -148,6 +163,7 @@ pub fn project_from(
         } else {
             StatusState::default()
         },
+        dying_units,
         peer_unit_statuses,
         workload_version: unit.workload_version.clone(),
         unit_state: unit.unit_state.clone(),
@@ -252,6 +268,7 @@ fn relation_state(
                     m.bag_data(id, &remote_owner)
                 },
                 remote_units_data,
+                remote_units_status: BTreeMap::new(),
                 remote_model_uuid: None,
             }
         }
@@ -266,6 +283,16 @@ fn relation_state(
         && *relation == id
     {
         out.remote_units_data.remove(&unit.n);
+    }
+    // Remote members' workload statuses, for goal-state (peers' come
+    // with the unit's own application).
+    out.remote_units_status.clear();
+    if !peer {
+        for n in out.remote_units_data.keys() {
+            if let Some(u) = m.unit(&UnitName::new(&remote_app, *n)) {
+                out.remote_units_status.insert(*n, u.status.clone());
+            }
+        }
     }
     Some((out, versions))
 }

@@ -7,7 +7,7 @@ mod keys;
 mod relation;
 mod secret;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,10 @@ pub struct State {
     pub relations: Vec<RelationState>,
     pub unit_status: StatusState,
     pub app_status: StatusState,
+    /// Units (this one, its peers, remote units) that are dying: `goal-state`
+    /// shows them as `dying`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub dying_units: BTreeSet<String>,
     /// Statuses of the application's other units (seen by `status-get --application`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub peer_unit_statuses: BTreeMap<String, StatusState>,
@@ -65,6 +69,11 @@ pub struct State {
 pub struct StatusState {
     pub status: String,
     pub message: String,
+    /// When the status was last set (RFC 3339), as `goal-state` shows it;
+    /// absent when unknown. The simulator stamps it when a hook changes the
+    /// status; `status-set` in a single event leaves it as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 impl Default for StatusState {
@@ -72,7 +81,16 @@ impl Default for StatusState {
         StatusState {
             status: "unknown".into(),
             message: String::new(),
+            since: None,
         }
+    }
+}
+
+impl StatusState {
+    /// Whether two statuses say the same thing (status and message), however
+    /// long ago each was set.
+    pub fn says_same(&self, other: &StatusState) -> bool {
+        self.status == other.status && self.message == other.message
     }
 }
 

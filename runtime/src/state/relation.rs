@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Bag;
+use super::{Bag, StatusState};
 
 /// Regular (provides/requires), peer or subordinate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +38,14 @@ pub struct RelationState {
     /// Remote member units by unit number (peers: the other units of this app).
     #[serde(default, deserialize_with = "super::keys::numeric_keys")]
     pub remote_units_data: BTreeMap<u32, Bag>,
+    /// Workload statuses of remote member units by unit number, as
+    /// `goal-state` shows them (a unit not listed: `unknown`).
+    #[serde(
+        default,
+        deserialize_with = "super::keys::numeric_keys",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub remote_units_status: BTreeMap<u32, StatusState>,
     /// The remote model's uuid, for cross-model relations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_model_uuid: Option<String>,

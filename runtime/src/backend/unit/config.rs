@@ -8,7 +8,7 @@ use crate::bindings::types::{
     RelationId,
 };
 use crate::charm::{CharmMeta, ConfigType};
-use crate::state::{NetworkState, State};
+use crate::state::{NetworkState, State, StatusState};
 
 /// Every config value in the State must be a declared option of the right type.
 pub(super) fn check_state_config(meta: &CharmMeta, state: &State) -> Result<(), String> {
@@ -108,21 +108,40 @@ impl UnitBackend {
         })
     }
 
+    /// Juju's `goal-state` (the uniter facade's `oneGoalState`): the
+    /// application's units that are not dead, each with its workload status
+    /// (or `dying`) and when it was set; per non-peer endpoint, the remote
+    /// application with the relation's status and its units likewise.
     pub(super) fn goal_state(&self) -> GoalStateInfo {
-        let active = || GoalStatus {
-            status: "active".into(),
-            since: None,
-        };
-        let mut units = vec![(self.unit.clone(), active())];
-        for n in 1..self.state.planned_units.max(1) {
-            let u = format!("{}/{n}", self.app());
-            if u != self.unit {
-                units.push((u, active()));
+        let mut units = vec![(
+            self.unit.clone(),
+            self.goal_status(&self.unit, &self.state.unit_status),
+        )];
+        let peers = self
+            .state
+            .relations
+            .iter()
+            .filter(|r| self.is_peer(r))
+            .flat_map(|r| r.remote_units_data.keys())
+            .map(|n| format!("{}/{n}", self.app()));
+        let planned = (1..self.state.planned_units.max(1)).map(|n| format!("{}/{n}", self.app()));
+        for u in planned
+            .chain(peers)
+            .chain(self.state.peer_unit_statuses.keys().cloned())
+        {
+            if units.iter().all(|(x, _)| *x != u) {
+                let status = self
+                    .state
+                    .peer_unit_statuses
+                    .get(&u)
+                    .cloned()
+                    .unwrap_or_default();
+                units.push((u.clone(), self.goal_status(&u, &status)));
             }
         }
         units.sort_by(|a, b| a.0.cmp(&b.0));
         let mut relations: Vec<(String, Vec<(String, GoalStatus)>)> = Vec::new();
-        for r in &self.state.relations {
+        for r in self.state.relations.iter().filter(|r| !self.is_peer(r)) {
             let app = self.remote_app_of(r);
             let mut members = vec![(
                 app.clone(),
@@ -132,15 +151,35 @@ impl UnitBackend {
                 },
             )];
             for n in r.remote_units_data.keys() {
-                members.push((format!("{app}/{n}"), active()));
+                let name = format!("{app}/{n}");
+                let status = r.remote_units_status.get(n).cloned().unwrap_or_default();
+                members.push((name.clone(), self.goal_status(&name, &status)));
             }
             match relations.iter_mut().find(|(ep, _)| *ep == r.endpoint) {
                 Some((_, m)) => m.extend(members),
                 None => relations.push((r.endpoint.clone(), members)),
             }
         }
+        for (_, members) in &mut relations {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            members.dedup_by(|a, b| a.0 == b.0);
+        }
         relations.sort_by(|a, b| a.0.cmp(&b.0));
         GoalStateInfo { units, relations }
+    }
+
+    /// A unit's goal status: `dying` for a dying unit, else its workload
+    /// status, with the time it was set.
+    fn goal_status(&self, unit: &str, status: &StatusState) -> GoalStatus {
+        let name = if self.state.dying_units.contains(unit) {
+            "dying".to_string()
+        } else {
+            status.status.clone()
+        };
+        GoalStatus {
+            status: name,
+            since: status.since.clone(),
+        }
     }
 
     pub(super) fn credential_get(&self) -> ToolResult<CloudSpec> {

@@ -52,7 +52,7 @@ impl UnitBackend {
             .ok_or_else(|| juju::not_found("relation not found"))
     }
 
-    fn is_peer(&self, r: &RelationState) -> bool {
+    pub(super) fn is_peer(&self, r: &RelationState) -> bool {
         self.meta.endpoints.get(&r.endpoint).map(|e| e.kind) == Some(RelationKind::Peer)
     }
 

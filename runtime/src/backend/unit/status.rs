@@ -58,6 +58,7 @@ impl UnitBackend {
         let new = StatusState {
             status: status_name(status).into(),
             message,
+            since: None,
         };
         if application {
             if !self.is_leader() {

@@ -188,9 +188,22 @@ pub(crate) fn network_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
 fn goal_status(s: &GoalStatus) -> Value {
     let mut f = vec![("status", Value::Str(s.status.clone()))];
     if let Some(since) = s.since.as_ref().filter(|s| !s.is_empty()) {
-        f.push(("since", Value::Str(since.clone())));
+        f.push(("since", Value::Str(format_since(since))));
     }
     Value::record(f)
+}
+
+/// juju's `common.FormatTime(t, true)` of an RFC 3339 time: UTC, whole
+/// seconds, a space for the `T` (`2026-01-01 07:00:00Z`). Text that is not
+/// RFC 3339 is shown as it is.
+fn format_since(rfc3339: &str) -> String {
+    match go::parse_time(rfc3339, true) {
+        Some(ns) => {
+            let whole = ns - ns.rem_euclid(1_000_000_000);
+            go::format_time(whole).replacen('T', " ", 1)
+        }
+        None => rfc3339.to_string(),
+    }
 }
 
 /// `goal-state [--format yaml|json]`.
