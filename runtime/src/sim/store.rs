@@ -403,3 +403,45 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Runtime, RuntimeConfig};
+    use crate::sim::{ModelOptions, Simulator};
+
+    /// Two stores on one file, as if the lock had failed (each holds the
+    /// lock of another name): the second writer's stale model is refused.
+    #[test]
+    fn a_commit_on_a_model_changed_since_it_was_read_is_refused() {
+        let dir = std::env::temp_dir().join(format!("charmbox-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("m.db");
+        let rt = Runtime::new(RuntimeConfig {
+            cache_dir: None,
+            pool_slots: None,
+            ..Default::default()
+        })
+        .unwrap();
+        drop(Simulator::create(rt, &db, ModelOptions::default()).unwrap());
+        let lock = |name: &str| ModelLock::acquire(&dir.join(name), Duration::ZERO, &mut |_| {});
+        let (mut a, mut ma) = Store::open(&db, lock("a").unwrap()).unwrap();
+        let (mut b, mut mb) = Store::open(&db, lock("b").unwrap()).unwrap();
+        ma.meta_mut().now += 1;
+        a.commit(&mut ma, &[], &[]).unwrap();
+        mb.meta_mut().now += 2;
+        let err = b.commit(&mut mb, &[], &[]).unwrap_err();
+        assert!(matches!(err, SimError::Stale { .. }), "{err}");
+        assert!(err.to_string().contains("changed by another process"), "{err}");
+        // The first writer goes on; what it wrote is what the file holds.
+        ma.meta_mut().now += 1;
+        a.commit(&mut ma, &[], &[]).unwrap();
+        drop((a, b));
+        let (_, m) = Store::open(&db, lock("c").unwrap()).unwrap();
+        assert_eq!(m.meta.now, ma.meta.now);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -135,7 +135,7 @@ fn a_component_of_another_world_is_refused_at_load() {
         (func (export "dispatch") (param i32) (result i32) unreachable))
       (core instance $i (instantiate $m))
       (func $dispatch (param "event" u32) (result (result (error string)))
-        (canon lift (core func $i "dispatch") (memory $i "mem")))
+        (canon lift (core func $i "dispatch") (memory (core memory $i "mem"))))
       (instance $h (export "dispatch" (func $dispatch)))
       (export "juju:charm/handler@0.1.0" (instance $h)))"#;
     let wasm = dir.join("other.wasm");

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use charmbox::sim::lock::ModelLock;
-use charmbox::sim::{ModelOptions, SimError, Simulator};
+use charmbox::sim::{ModelOptions, Simulator};
 use charmbox::state::RelationKind;
 
 use crate::common::{built, charmbox, charmbox_bin, runtime};
@@ -203,35 +203,21 @@ fn a_held_model_is_busy_at_once_with_no_wait_and_waited_for_otherwise() {
 }
 
 #[test]
-fn the_same_file_by_another_name_refuses_a_stale_write() {
+fn the_same_file_by_a_symlink_shares_its_lock() {
     let charm = built(CHARM);
     let db = tmp("linked.db");
-    drop(Simulator::create(runtime(), &db, ModelOptions::default()).unwrap());
-    // A hard link is another lock file name for the same model.
+    let mut sim = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
+    sim.deploy(&charm, Default::default()).unwrap();
     let link = tmp("linked-too.db");
-    std::fs::hard_link(&db, &link).unwrap();
-    let mut a = Simulator::open(runtime(), &db).unwrap();
-    let mut b = Simulator::open(runtime(), &link).unwrap();
-    a.deploy(&charm, Default::default()).unwrap();
-    let opts = charmbox::sim::ops::DeployOptions {
-        app: Some("other".into()),
-        ..Default::default()
-    };
-    let err = b.deploy(&charm, opts).unwrap_err();
-    assert!(matches!(err, SimError::Stale { .. }), "{err}");
-    assert!(
-        err.to_string().contains("changed by another process"),
-        "{err}"
-    );
-    drop((a, b));
-    assert_consistent(&db, &["misbehave"]);
-    assert!(
-        Simulator::open(runtime(), &db)
-            .unwrap()
-            .model()
-            .app("other")
-            .is_none()
-    );
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    let link_arg = link.to_str().unwrap();
+    let (code, _, err) = charmbox(&["model", "-m", link_arg, "deploy", charm.to_str().unwrap(), "other", "--wait", "0s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is busy"), "{err}");
+    drop(sim);
+    let (code, _, err) = charmbox(&["model", "-m", link_arg, "deploy", charm.to_str().unwrap(), "other", "--wait", "0s"]);
+    assert_eq!(code, 0, "{err}");
+    assert_consistent(&db, &["misbehave", "other"]);
 }
 
 #[test]
