@@ -23,6 +23,8 @@ pub struct CharmMeta {
     /// Action name → params schema (JSON), used for defaults.
     pub actions: BTreeMap<String, serde_json::Value>,
     pub subordinate: bool,
+    /// Declared resource names.
+    pub resources: std::collections::BTreeSet<String>,
 }
 
 /// One relation endpoint.
@@ -125,6 +127,8 @@ struct RawMeta {
     actions: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     subordinate: bool,
+    #[serde(default)]
+    resources: BTreeMap<String, serde_norway::Value>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +271,7 @@ impl CharmMeta {
             config,
             actions: raw.actions,
             subordinate: raw.subordinate,
+            resources: raw.resources.into_keys().collect(),
         })
     }
 }

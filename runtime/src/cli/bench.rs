@@ -27,8 +27,9 @@ pub struct BenchArgs {
     /// The input State; an empty one when absent.
     #[arg(long)]
     pub state: Option<PathBuf>,
-    /// Timed dispatches (after 10% as many for warm-up).
-    #[arg(long, default_value_t = 2000)]
+    /// Timed dispatches (after 10% as many for warm-up; 1 to 1,000,000).
+    #[arg(long, default_value_t = 2000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub iterations: usize,
     /// Instead: replay this trace exactly (recorded with --charm) and report
     /// host calls per second.

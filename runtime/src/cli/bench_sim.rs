@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::run::Charm;
+use charmbox::sim::limits::MAX_UNITS_PER_APPLICATION;
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, Simulator};
 
@@ -19,18 +20,21 @@ pub struct BenchSimArgs {
     /// The ping-pong charm (built).
     #[arg(long, default_value = "examples/ping-pong")]
     pub charm: PathBuf,
-    /// Repetitions of the small model (the median is reported).
-    #[arg(long, default_value_t = 10)]
+    /// Repetitions of the small model (the median is reported; 1 to 1000).
+    #[arg(long, default_value_t = 10,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pub runs: usize,
-    /// Applications in the large model.
-    #[arg(long, default_value_t = 10)]
+    /// Applications in the large model (1 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub apps: u32,
-    /// Units per application in the large model.
-    #[arg(long, default_value_t = 100)]
+    /// Units per application in the large model (1 to 10,000).
+    #[arg(long, default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_UNITS_PER_APPLICATION as i64))]
     pub units: u32,
-    /// Wall-time budget of hooks in the large model, per model (seconds):
-    /// hooks run until the model settles or the budget is spent.
-    #[arg(long, default_value_t = 8.0)]
+    /// Wall-time budget of hooks in the large model, per model (seconds,
+    /// more than 0 and at most a day): hooks run until the model settles or
+    /// the budget is spent.
+    #[arg(long, default_value_t = 8.0, value_parser = seconds)]
     pub seconds: f64,
     /// Stop the large model after this many hooks (none: only the time budget).
     #[arg(long)]
@@ -47,6 +51,16 @@ pub struct BenchSimArgs {
     /// Where model files go (a temporary directory by default).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+}
+
+/// A time budget in seconds: more than 0, at most a day.
+fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not in (0, 86400]"))
+    }
 }
 
 /// Deploy `apps` × `units` ping-pong applications related in a ring.

@@ -10,15 +10,20 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::sim::history::{LogFilter, clock, format_log};
+use charmbox::sim::lock::DEFAULT_LOCK_WAIT;
 use charmbox::sim::model::{ActionStatus, Substrate};
 use charmbox::sim::ops::DeployOptions;
-use charmbox::sim::{ModelOptions, Simulator};
+use charmbox::sim::{ModelOptions, OpenMode, Simulator};
 
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// The model file (SQLite); `$CHARMBOX_MODEL`, else `charmbox-model.db`.
     #[arg(long, short = 'm', global = true)]
     pub model: Option<PathBuf>,
+    /// How long to wait while another command uses the model file before
+    /// failing with "model … is busy" (`0s`: fail at once).
+    #[arg(long, global = true, value_name = "DURATION", default_value_t = DEFAULT_LOCK_WAIT.into())]
+    pub wait: humantime::Duration,
     #[command(subcommand)]
     pub verb: Verb,
 }
@@ -187,6 +192,17 @@ pub fn model_path(given: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("charmbox-model.db"))
 }
 
+/// What a command says while it waits for another one's lock.
+pub fn waiting(wait: Duration) -> impl FnMut(&Path) {
+    move |p| {
+        eprintln!(
+            "waiting for model {}: another charmbox command is using it (up to {})",
+            p.display(),
+            humantime::format_duration(wait)
+        );
+    }
+}
+
 fn runtime() -> anyhow::Result<Runtime> {
     Runtime::new(RuntimeConfig::default())
 }
@@ -202,13 +218,12 @@ fn settled(sim: &mut Simulator, flag: &SettleFlag) -> anyhow::Result<()> {
 impl ModelArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let path = model_path(self.model.as_deref());
-        if let Verb::New {
-            machine,
-            seed,
-            name,
-        } = &self.verb
-        {
-            let opts = ModelOptions {
+        let mode = match &self.verb {
+            Verb::New {
+                machine,
+                seed,
+                name,
+            } => OpenMode::Create(ModelOptions {
                 name: name.clone(),
                 kind: if *machine {
                     Substrate::Machine
@@ -217,19 +232,17 @@ impl ModelArgs {
                 },
                 seed: *seed,
                 ..Default::default()
-            };
-            Simulator::create(runtime()?, &path, opts)?;
-            println!("created model {name} in {}", path.display());
-            return Ok(ExitCode::SUCCESS);
-        }
-        let mut sim = if !path.exists() && matches!(self.verb, Verb::Deploy { .. }) {
-            Simulator::create(runtime()?, &path, ModelOptions::default())?
-        } else {
-            Simulator::open(runtime()?, &path)
-                .with_context(|| format!("opening {}", path.display()))?
+            }),
+            Verb::Deploy { .. } => OpenMode::OpenOrCreate(ModelOptions::default()),
+            _ => OpenMode::Open,
         };
+        let wait: Duration = self.wait.into();
+        let mut sim = Simulator::open_file(runtime()?, &path, mode, wait, &mut waiting(wait))
+            .with_context(|| format!("opening {}", path.display()))?;
         match self.verb {
-            Verb::New { .. } => unreachable!(),
+            Verb::New { name, .. } => {
+                println!("created model {name} in {}", path.display());
+            }
             Verb::Deploy {
                 charm,
                 app,

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::run::Charm;
-use charmbox::trace::read_trace;
 use charmbox::trace::replay::{replay_against, replay_exact};
+use charmbox::trace::{DEFAULT_MAX_TRACE_BYTES, read_trace_bounded};
 use comfy_table::{ContentArrangement, Table};
 
 #[derive(clap::Args)]
@@ -25,11 +25,15 @@ pub struct ReplayArgs {
     /// Also write the per-dispatch report as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// The largest trace file read, in MiB.
+    #[arg(long, default_value_t = DEFAULT_MAX_TRACE_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    pub max_trace_mib: u64,
 }
 
 impl ReplayArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let trace = read_trace(&self.trace)?;
+        let trace = read_trace_bounded(&self.trace, self.max_trace_mib << 20)?;
         let config = RuntimeConfig {
             max_memory: trace.header.engine.max_memory,
             fuel_per_event: trace.header.engine.fuel_per_event,

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use charmbox::bindings::types::LogLevel;
+use charmbox::engine::MAX_MEMORY_MIB;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
 use charmbox::run::{Charm, run_event_in};
-use charmbox::state::State;
+use charmbox::state::{DEFAULT_MAX_STATE_BYTES, State};
 use charmbox::trace::TraceWriter;
 
 #[derive(clap::Args)]
@@ -60,12 +61,17 @@ pub struct RunArgs {
     pub secret_revision: Option<u32>,
     #[arg(long)]
     pub storage: Option<String>,
-    /// Fuel for the event (default 2e9).
-    #[arg(long)]
+    /// Fuel for the event (default 2e9; at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub fuel: Option<u64>,
-    /// Memory limit of the guest in MiB (default 256).
-    #[arg(long)]
-    pub max_memory_mib: Option<usize>,
+    /// Memory limit of the guest in MiB (default 256; 1 to 4096, wasm32's
+    /// whole address space).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_MEMORY_MIB))]
+    pub max_memory_mib: Option<u64>,
+    /// The largest State file read, in MiB.
+    #[arg(long, default_value_t = DEFAULT_MAX_STATE_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_state_mib: u64,
     /// The unit's disk for WASI guests (a Python charm's ops state, /tmp),
     /// kept across events and runs; default: an empty one for every event.
     #[arg(long)]
@@ -87,7 +93,7 @@ fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::V
 impl RunArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let mut state = match &self.state {
-            Some(p) => State::load(p)?,
+            Some(p) => State::load_bounded(p, self.max_state_mib << 20)?,
             None => State::default(),
         };
         let names: Vec<(String, bool)> = match &self.action {
@@ -96,7 +102,7 @@ impl RunArgs {
         };
         let mut config = RuntimeConfig::default();
         if let Some(m) = self.max_memory_mib {
-            config.max_memory = m << 20;
+            config.max_memory = (m as usize) << 20;
         }
         let rt = Runtime::new(config)?;
         let charm = Charm::open(&rt, &self.charm)?;

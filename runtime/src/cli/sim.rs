@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::sim::lock::DEFAULT_LOCK_WAIT;
 use charmbox::sim::scenario::{self, Scenario};
-use charmbox::sim::{SimError, Simulator};
+use charmbox::sim::{OpenMode, SimError, Simulator};
 
 #[derive(clap::Args)]
 pub struct SimArgs {
@@ -23,6 +24,10 @@ pub struct SimArgs {
     /// Print the hooks run, one line each, at the end.
     #[arg(long)]
     pub hooks: bool,
+    /// How long to wait while another command uses the model file before
+    /// failing with "model … is busy" (`0s`: fail at once).
+    #[arg(long, value_name = "DURATION", default_value_t = DEFAULT_LOCK_WAIT.into())]
+    pub wait: humantime::Duration,
     /// Do not print the status at the end.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -39,8 +44,11 @@ impl SimArgs {
             .unwrap_or_else(|| PathBuf::from("."));
         let rt = Runtime::new(RuntimeConfig::default())?;
         let mut sim = match &self.model {
-            Some(p) if p.exists() => Simulator::open(rt, p)?,
-            Some(p) => Simulator::create(rt, p, sc.options()?)?,
+            Some(p) => {
+                let wait = self.wait.into();
+                let mode = OpenMode::OpenOrCreate(sc.options()?);
+                Simulator::open_file(rt, p, mode, wait, &mut super::model::waiting(wait))?
+            }
             None => Simulator::in_memory(rt, sc.options()?),
         };
         if let Some(d) = &self.trace_dir {

@@ -138,7 +138,11 @@ impl CharmComponent {
 }
 
 /// A store for one event: the backend, the memory limiter, the WASI grants.
-fn new_store<B: Backend>(rt: &Runtime, backend: B, opts: &DispatchOptions) -> Store<HostState> {
+pub(super) fn new_store<B: Backend>(
+    rt: &Runtime,
+    backend: B,
+    opts: &DispatchOptions,
+) -> Store<HostState> {
     let limiter = MemoryLimiter::new(rt.config.max_memory);
     let mut store = Store::new(
         &rt.engine,

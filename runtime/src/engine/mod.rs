@@ -4,6 +4,7 @@
 
 mod cache;
 mod dispatch;
+mod world;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,14 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/charmbox"))
 }
 
+/// The largest memory limit a guest can be given, in MiB: wasm32's whole
+/// 4 GiB address space.
+pub const MAX_MEMORY_MIB: u64 = 4096;
+
+/// The largest component file `charmbox` reads (a Python charm is tens of
+/// MiB).
+pub const MAX_COMPONENT_BYTES: u64 = 1 << 30;
+
 /// A component that could not be loaded as a charm.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -63,6 +72,42 @@ pub enum LoadError {
     Invalid { path: String, message: String },
     #[error("{path} is not a juju:charm component: {message}")]
     NotACharm { path: String, message: String },
+    #[error(
+        "{path} is a component of another world: its exports do not have the types of the juju:charm world this charmbox runs ({message})"
+    )]
+    OtherWorld { path: String, message: String },
+}
+
+/// Read a component file of at most [`MAX_COMPONENT_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_COMPONENT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most a component may be",
+            MAX_COMPONENT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A component file not named `.wat` must be a WebAssembly binary:
+/// wasmtime would otherwise try to read any bytes as WebAssembly text.
+fn check_binary(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
+    let message = if bytes.is_empty() {
+        "the file is empty"
+    } else if !bytes.starts_with(b"\0asm") {
+        "it is not a WebAssembly binary (no \\0asm header; WebAssembly text is read only from .wat files)"
+    } else {
+        return Ok(());
+    };
+    Err(LoadError::Invalid {
+        path: origin.into(),
+        message: message.into(),
+    })
 }
 
 /// How much of a linear memory a pool slot keeps mapped between events.
@@ -151,17 +196,23 @@ impl Runtime {
         &self.engine
     }
 
-    /// Load a component file, from the precompiled cache when possible.
+    /// Load a component file, from the precompiled cache when possible: a
+    /// binary component, or WebAssembly text from a `.wat` file.
     pub fn load(&self, path: &Path) -> Result<CharmComponent, LoadError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        let bytes = read_bounded(path).map_err(|source| LoadError::Read {
             path: shown.clone(),
             source,
         })?;
+        let text = path.extension().is_some_and(|e| e == "wat");
+        if !text {
+            check_binary(&bytes, &shown)?;
+        }
         self.load_bytes(&bytes, &shown)
     }
 
-    /// Load a component from bytes; `origin` names it in errors.
+    /// Load a component from bytes (binary, or WebAssembly text); `origin`
+    /// names it in errors.
     pub fn load_bytes(&self, bytes: &[u8], origin: &str) -> Result<CharmComponent, LoadError> {
         let hash = cache::content_hash(bytes);
         let component =
@@ -175,7 +226,14 @@ impl Runtime {
         };
         let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
         let pre = CharmPre::new(pre).map_err(not_charm)?;
-        Ok(CharmComponent { pre, hash })
+        let component = CharmComponent { pre, hash };
+        component
+            .check_world(self)
+            .map_err(|m| LoadError::OtherWorld {
+                path: origin.into(),
+                message: m.0,
+            })?;
+        Ok(component)
     }
 
     fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {

@@ -25,6 +25,8 @@ containers:
   workload: {}
 storage:
   data: {type: filesystem}
+resources:
+  blob: {type: file}
 config:
   options:
     name: {type: string, default: demo}

@@ -18,6 +18,8 @@ mod disks;
 pub mod history;
 pub mod hook;
 pub mod lifecycle;
+pub mod limits;
+pub mod lock;
 pub mod merge;
 pub mod model;
 pub mod names;
@@ -36,6 +38,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::Runtime;
 use crate::trace::TraceWriter;
 use history::{EventRecord, LogEntry, LogFilter};
+use lock::ModelLock;
 use model::{Meta, Model, Settings, Substrate};
 pub use names::UnitName;
 use scheduler::Ready;
@@ -61,6 +64,26 @@ pub enum SimError {
     NotSettled(u64),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Another command holds the model file's lock and did not let go in time.
+    #[error(
+        "model {model} is busy: another charmbox command is using it (waited {}s; wait for it to end, or give --wait a longer duration)",
+        waited.as_secs_f64().round()
+    )]
+    Busy {
+        model: String,
+        waited: std::time::Duration,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Another process changed the model file since this one read it.
+    #[error(
+        "model {model} was changed by another process since this command read it: nothing was written; run the command again"
+    )]
+    Stale { model: String },
     #[error("{0}")]
     Assertion(String),
 }
@@ -86,6 +109,17 @@ impl Default for ModelOptions {
             start_ns: crate::backend::unit::DEFAULT_NOW_NS,
         }
     }
+}
+
+/// What [`Simulator::open_file`] does with the file.
+#[derive(Debug, Clone)]
+pub enum OpenMode {
+    /// Open the model it holds.
+    Open,
+    /// Make a new model (the file must not hold one).
+    Create(ModelOptions),
+    /// Open its model, or make one if there is no file yet.
+    OpenOrCreate(ModelOptions),
 }
 
 /// Per-application trace files, when tracing is on.
@@ -182,19 +216,62 @@ impl Simulator {
         Simulator::with(rt, model, None, disks::UnitDisks::temporary())
     }
 
-    /// A new model in a SQLite file.
+    /// A new model in a SQLite file (waiting up to
+    /// [`DEFAULT_LOCK_WAIT`](lock::DEFAULT_LOCK_WAIT) for another command).
     pub fn create(rt: Runtime, path: &Path, opts: ModelOptions) -> Result<Simulator, SimError> {
+        let lock = ModelLock::acquire(path, lock::DEFAULT_LOCK_WAIT, &mut |_| {})?;
+        Self::create_locked(rt, path, opts, lock)
+    }
+
+    fn create_locked(
+        rt: Runtime,
+        path: &Path,
+        opts: ModelOptions,
+        lock: ModelLock,
+    ) -> Result<Simulator, SimError> {
         let mut model = Self::new_model(&opts);
-        let store = Store::create(path, &mut model)?;
+        let store = Store::create(path, &mut model, lock)?;
         let disks = disks::UnitDisks::beside(path);
         Ok(Simulator::with(rt, model, Some(store), disks))
     }
 
-    /// Reopen a model file where it was last committed.
+    /// Reopen a model file where it was last committed (waiting up to
+    /// [`DEFAULT_LOCK_WAIT`](lock::DEFAULT_LOCK_WAIT) for another command).
     pub fn open(rt: Runtime, path: &Path) -> Result<Simulator, SimError> {
-        let (store, model) = Store::open(path)?;
+        Store::check_exists(path)?;
+        let lock = ModelLock::acquire(path, lock::DEFAULT_LOCK_WAIT, &mut |_| {})?;
+        Self::open_locked(rt, path, lock)
+    }
+
+    fn open_locked(rt: Runtime, path: &Path, lock: ModelLock) -> Result<Simulator, SimError> {
+        let (store, model) = Store::open(path, lock)?;
         let disks = disks::UnitDisks::beside(path);
         Ok(Simulator::with(rt, model, Some(store), disks))
+    }
+
+    /// Open or create the model file `path` as `mode` says, taking its
+    /// lock first (waiting up to `wait` for another command, calling
+    /// `waiting` once if it has to) and holding it for as long as the
+    /// simulator lives. Whether the file holds a model is decided under the
+    /// lock: two commands never both create it.
+    pub fn open_file(
+        rt: Runtime,
+        path: &Path,
+        mode: OpenMode,
+        wait: std::time::Duration,
+        waiting: &mut dyn FnMut(&Path),
+    ) -> Result<Simulator, SimError> {
+        if matches!(mode, OpenMode::Open) {
+            Store::check_exists(path)?;
+        }
+        let lock = ModelLock::acquire(path, wait, waiting)?;
+        match mode {
+            OpenMode::Create(opts) => Self::create_locked(rt, path, opts, lock),
+            OpenMode::OpenOrCreate(opts) if !path.exists() => {
+                Self::create_locked(rt, path, opts, lock)
+            }
+            _ => Self::open_locked(rt, path, lock),
+        }
     }
 
     /// Record each application's dispatches as a trace in `dir`

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::agent::Agent;
 use super::charms::open_as;
 use super::lifecycle::{self, Touched};
+use super::limits::check_unit_count;
 use super::merge::{notify_new_revision, owner_unit, rotate_interval_ns};
 use super::model::{
     ActionRecord, ActionStatus, Application, End, Life, PodExit, Relation, Secret, SecretOwner,
@@ -106,6 +107,7 @@ impl Simulator {
         let meta = loaded.meta.clone();
         check_config(&meta, &opts.config)?;
         let units = opts.units.unwrap_or(if meta.subordinate { 0 } else { 1 });
+        check_unit_count(&name, units as usize)?;
         if meta.subordinate && units > 0 {
             return usage(format!(
                 "{name:?} is a subordinate charm: it gets its units from a relation to a principal"
@@ -307,6 +309,7 @@ impl Simulator {
                 "cannot add units to subordinate application {app:?}"
             ));
         }
+        check_unit_count(app, self.model.alive_units(app).len() + n as usize)?;
         let mut touched = Touched::new();
         let mut names = Vec::new();
         for _ in 0..n {

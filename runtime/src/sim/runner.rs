@@ -338,7 +338,7 @@ impl Simulator {
     /// (hook retries, update-status, secret rotation and expiry) and
     /// settling after each. Returns the hooks run.
     pub fn advance(&mut self, d: Duration) -> Result<u64, SimError> {
-        let end = self.model.meta.now + d.as_nanos() as u64;
+        let end = super::limits::later(self.model.meta.now, d)?;
         let mut n = self.settle()?;
         while let Some(t) = next_timer(&self.model).filter(|t| *t <= end) {
             self.model.meta_mut().now = t;
@@ -352,7 +352,7 @@ impl Simulator {
     /// Advance in steps until no unit is in error or has a hook due, or
     /// `timeout` of virtual time has passed; returns whether it got there.
     pub fn wait_idle(&mut self, timeout: Duration) -> Result<bool, SimError> {
-        let end = self.model.meta.now + timeout.as_nanos() as u64;
+        let end = super::limits::later(self.model.meta.now, timeout)?;
         loop {
             self.settle()?;
             let errors = self.model.units.values().any(|u| u.agent.error.is_some());

@@ -7,13 +7,20 @@
 //! WAL journal with `synchronous=NORMAL`: a commit survives the process
 //! being killed (it is in the WAL, in the OS's hands); only a power loss
 //! may lose the last commits, never tear one.
+//!
+//! One command at a time: a store holds its file's [`ModelLock`] while it
+//! is open. Behind the lock, a generation counter in `meta` is read with
+//! the model and checked by every commit (in an immediate transaction):
+//! a commit on a model another process changed since it was read is
+//! refused ([`SimError::Stale`]), never written over it.
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::SimError;
 use super::history::{EventRecord, LogEntry};
+use super::lock::ModelLock;
 use super::model::{BagOwner, Databag, Meta, Model};
 use super::names::UnitName;
 
@@ -37,9 +44,29 @@ CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,
 /// Schema version, kept in `meta`.
 const FORMAT: &str = "charmbox-model/1";
 
-/// A model file.
+/// A model file, open and locked.
 pub struct Store {
     conn: Connection,
+    /// The model file, for messages.
+    path: String,
+    /// The generation of the model this process read or last wrote.
+    generation: i64,
+    /// Held while the store is open (dropped after the connection).
+    _lock: ModelLock,
+}
+
+fn read_generation(conn: &Connection) -> Result<i64, SimError> {
+    let raw: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match raw {
+        None => Ok(0),
+        Some(g) => g
+            .parse()
+            .map_err(|_| SimError::Corrupt(format!("bad generation {g:?}"))),
+    }
 }
 
 fn owner_key(o: &BagOwner) -> String {
@@ -69,8 +96,8 @@ impl Store {
         Ok(conn)
     }
 
-    /// Create a model file (it must not hold a model yet).
-    pub fn create(path: &Path, model: &mut Model) -> Result<Store, SimError> {
+    /// Create a model file (it must not hold a model yet) under `lock`.
+    pub fn create(path: &Path, model: &mut Model, lock: ModelLock) -> Result<Store, SimError> {
         let conn = Self::connect(path)?;
         conn.execute_batch(SCHEMA)?;
         let exists: Option<String> = conn
@@ -88,19 +115,30 @@ impl Store {
             "INSERT INTO meta (key, value) VALUES ('format', ?1)",
             [FORMAT],
         )?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            path: path.display().to_string(),
+            generation: 0,
+            _lock: lock,
+        };
         store.commit(model, &[], &[])?;
         Ok(store)
     }
 
-    /// Open a model file and load its model.
-    pub fn open(path: &Path) -> Result<(Store, Model), SimError> {
-        if !path.exists() {
-            return Err(SimError::Usage(format!(
-                "no model file {} (create one with `charmbox model new` or deploy into it)",
-                path.display()
-            )));
+    /// An error unless `path` exists.
+    pub fn check_exists(path: &Path) -> Result<(), SimError> {
+        if path.exists() {
+            return Ok(());
         }
+        Err(SimError::Usage(format!(
+            "no model file {} (create one with `charmbox model new` or deploy into it)",
+            path.display()
+        )))
+    }
+
+    /// Open a model file under `lock` and load its model.
+    pub fn open(path: &Path, lock: ModelLock) -> Result<(Store, Model), SimError> {
+        Self::check_exists(path)?;
         let conn = Self::connect(path)?;
         let format: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
@@ -114,21 +152,35 @@ impl Store {
                 path.display()
             )));
         }
-        let store = Store { conn };
+        let mut store = Store {
+            conn,
+            path: path.display().to_string(),
+            generation: 0,
+            _lock: lock,
+        };
         let model = store.load()?;
         Ok((store, model))
     }
 
-    fn load(&self) -> Result<Model, SimError> {
+    /// Read the model and its generation, in one read transaction.
+    fn load(&mut self) -> Result<Model, SimError> {
+        let tx = self.conn.transaction()?;
+        let generation = read_generation(&tx)?;
+        let model = Self::load_rows(&tx)?;
+        tx.commit()?;
+        self.generation = generation;
+        Ok(model)
+    }
+
+    fn load_rows(conn: &Connection) -> Result<Model, SimError> {
         let meta: String =
-            self.conn
-                .query_row("SELECT value FROM meta WHERE key = 'model'", [], |r| {
-                    r.get(0)
-                })?;
+            conn.query_row("SELECT value FROM meta WHERE key = 'model'", [], |r| {
+                r.get(0)
+            })?;
         let mut m = Model::new(serde_json::from_str::<Meta>(&meta)?);
         m.dirty = Default::default();
         let rows = |sql: &str| -> Result<Vec<String>, SimError> {
-            let mut st = self.conn.prepare(sql)?;
+            let mut st = conn.prepare(sql)?;
             let v = st
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -154,9 +206,7 @@ impl Store {
             let a: super::model::ActionRecord = serde_json::from_str(&d)?;
             m.actions.insert(a.id, a);
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT unit, relation, data FROM views")?;
+        let mut st = conn.prepare("SELECT unit, relation, data FROM views")?;
         let views = st
             .query_map([], |r| {
                 Ok((
@@ -173,9 +223,7 @@ impl Store {
                 .or_default()
                 .insert(rel, serde_json::from_str(&d)?);
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT relation, owner, data FROM bags")?;
+        let mut st = conn.prepare("SELECT relation, owner, data FROM bags")?;
         let bags = st
             .query_map([], |r| {
                 Ok((
@@ -202,7 +250,17 @@ impl Store {
         logs: &[LogEntry],
     ) -> Result<(), SimError> {
         let dirty = std::mem::take(&mut m.dirty);
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = read_generation(&tx)?;
+        if found != self.generation {
+            return Err(SimError::Stale {
+                model: self.path.clone(),
+            });
+        }
+        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?1)")?
+            .execute([(self.generation + 1).to_string()])?;
         if dirty.meta {
             tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('model', ?1)")?
                 .execute([serde_json::to_string(&m.meta)?])?;
@@ -293,6 +351,7 @@ impl Store {
             .execute(params![l.seq as i64, l.time as i64, l.unit, l.event, l.level, l.source, l.message])?;
         }
         tx.commit()?;
+        self.generation += 1;
         Ok(())
     }
 
@@ -342,5 +401,47 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Runtime, RuntimeConfig};
+    use crate::sim::{ModelOptions, Simulator};
+
+    /// Two stores on one file, as if the lock had failed (each holds the
+    /// lock of another name): the second writer's stale model is refused.
+    #[test]
+    fn a_commit_on_a_model_changed_since_it_was_read_is_refused() {
+        let dir = std::env::temp_dir().join(format!("charmbox-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("m.db");
+        let rt = Runtime::new(RuntimeConfig {
+            cache_dir: None,
+            pool_slots: None,
+            ..Default::default()
+        })
+        .unwrap();
+        drop(Simulator::create(rt, &db, ModelOptions::default()).unwrap());
+        let lock = |name: &str| ModelLock::acquire(&dir.join(name), Duration::ZERO, &mut |_| {});
+        let (mut a, mut ma) = Store::open(&db, lock("a").unwrap()).unwrap();
+        let (mut b, mut mb) = Store::open(&db, lock("b").unwrap()).unwrap();
+        ma.meta_mut().now += 1;
+        a.commit(&mut ma, &[], &[]).unwrap();
+        mb.meta_mut().now += 2;
+        let err = b.commit(&mut mb, &[], &[]).unwrap_err();
+        assert!(matches!(err, SimError::Stale { .. }), "{err}");
+        assert!(err.to_string().contains("changed by another process"), "{err}");
+        // The first writer goes on; what it wrote is what the file holds.
+        ma.meta_mut().now += 1;
+        a.commit(&mut ma, &[], &[]).unwrap();
+        drop((a, b));
+        let (_, m) = Store::open(&db, lock("c").unwrap()).unwrap();
+        assert_eq!(m.meta.now, ma.meta.now);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,10 +2,12 @@
 //! Scenario. An event runs against an input State and produces an output
 //! State holding what a Juju controller would hold afterwards.
 
+pub mod check;
 pub mod container;
 mod keys;
 mod relation;
 mod secret;
+pub mod strict;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,6 +17,9 @@ use serde::{Deserialize, Serialize};
 pub use container::ContainerState;
 pub use relation::{RelationKind, RelationState};
 pub use secret::{SecretRevision, SecretState};
+
+/// The largest State file read by default (`charmbox run --max-state-mib`).
+pub const DEFAULT_MAX_STATE_BYTES: u64 = 64 << 20;
 
 /// A string-to-string map, sorted by key (databags, unit state, leader settings).
 pub type Bag = BTreeMap<String, String>;
@@ -177,16 +182,19 @@ pub enum StateError {
     #[error("malformed state JSON in {path}: {source}")]
     Parse {
         path: String,
-        source: serde_json::Error,
+        source: strict::StrictError,
     },
-    #[error("invalid state: {0}")]
-    Invalid(String),
+    /// A rule broken at `path` (`relations[2].endpoint`).
+    #[error("invalid state: {path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("state file {path} is larger than {limit} MiB (--max-state-mib)")]
+    TooLarge { path: String, limit: u64 },
 }
 
 impl State {
     /// Parse a State from JSON text; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<State, StateError> {
-        let state: State = serde_json::from_str(text).map_err(|source| StateError::Parse {
+        let state: State = strict::from_str(text).map_err(|source| StateError::Parse {
             path: origin.into(),
             source,
         })?;
@@ -194,13 +202,32 @@ impl State {
         Ok(state)
     }
 
-    /// Read a State from a JSON file.
+    /// Read a State from a JSON file of at most [`DEFAULT_MAX_STATE_BYTES`].
     pub fn load(path: &Path) -> Result<State, StateError> {
-        let text = std::fs::read_to_string(path).map_err(|source| StateError::Read {
-            path: path.display().to_string(),
+        State::load_bounded(path, DEFAULT_MAX_STATE_BYTES)
+    }
+
+    /// Read a State from a JSON file of at most `limit` bytes.
+    pub fn load_bounded(path: &Path, limit: u64) -> Result<State, StateError> {
+        use std::io::Read;
+        let shown = path.display().to_string();
+        let read_err = |source| StateError::Read {
+            path: shown.clone(),
             source,
-        })?;
-        State::from_json(&text, &path.display().to_string())
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .map_err(read_err)?
+            .take(limit + 1)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+        if text.len() as u64 > limit {
+            return Err(StateError::TooLarge {
+                path: shown,
+                limit: limit >> 20,
+            });
+        }
+        State::from_json(&text, &shown)
     }
 
     /// The State as pretty JSON with a trailing newline (keys sorted).
@@ -210,30 +237,10 @@ impl State {
         s
     }
 
-    /// Check what JSON's types cannot: unique relation ids and container names.
+    /// Check the rules that need no charm ([`check::shape`]); the rest are
+    /// checked against the charm before every dispatch ([`check::against`]).
     pub fn validate(&self) -> Result<(), StateError> {
-        let mut ids = std::collections::BTreeSet::new();
-        for r in &self.relations {
-            if !ids.insert(r.id) {
-                return Err(StateError::Invalid(format!(
-                    "relation id {} is used twice",
-                    r.id
-                )));
-            }
-        }
-        let mut names = std::collections::BTreeSet::new();
-        for c in &self.containers {
-            if !names.insert(&c.name) {
-                return Err(StateError::Invalid(format!(
-                    "container {:?} is listed twice",
-                    c.name
-                )));
-            }
-        }
-        if let Some(unit) = &self.unit {
-            crate::charm::names::parse_unit(unit).map_err(StateError::Invalid)?;
-        }
-        Ok(())
+        check::shape(self)
     }
 
     /// The relation with this id.

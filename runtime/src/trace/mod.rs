@@ -10,6 +10,6 @@ pub mod replay;
 pub mod writer;
 
 pub use format::{CallRecord, HostCall, HostResult, TRACE_FORMAT, TRACE_VERSION, TraceLine};
-pub use reader::{Trace, TraceError, read_trace};
+pub use reader::{DEFAULT_MAX_TRACE_BYTES, Trace, TraceError, read_trace, read_trace_bounded};
 pub use recorder::Recorder;
 pub use writer::TraceWriter;

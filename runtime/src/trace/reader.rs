@@ -37,23 +37,49 @@ pub enum TraceError {
         line: usize,
         message: String,
     },
+    /// `found` is the header's `version` as written (JSON), or `missing`.
     #[error(
-        "{path}: trace format version {found} is not supported: this charmbox reads version {supported}"
+        "{path}: trace format version {found} is not supported: this charmbox reads version {supported} (the number)"
     )]
     Version {
         path: String,
-        found: u64,
+        found: String,
         supported: u32,
     },
+    #[error("{path}: the trace holds no dispatch, only its header: there is nothing to replay")]
+    NoDispatches { path: String },
+    #[error("{path}: larger than {limit} MiB (--max-trace-mib)")]
+    TooLarge { path: String, limit: u64 },
 }
 
-/// Read and check a trace file.
+/// The largest trace file read by default (`charmbox replay --max-trace-mib`).
+pub const DEFAULT_MAX_TRACE_BYTES: u64 = 1 << 30;
+
+/// Read and check a trace file of at most [`DEFAULT_MAX_TRACE_BYTES`].
 pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
+    read_trace_bounded(path, DEFAULT_MAX_TRACE_BYTES)
+}
+
+/// Read and check a trace file of at most `limit` bytes.
+pub fn read_trace_bounded(path: &Path, limit: u64) -> Result<Trace, TraceError> {
+    use std::io::Read;
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| TraceError::Io {
+    let io = |source| TraceError::Io {
         path: shown.clone(),
         source,
-    })?;
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > limit {
+        return Err(TraceError::TooLarge {
+            path: shown,
+            limit: limit >> 20,
+        });
+    }
     parse_trace(&text, &shown)
 }
 
@@ -86,11 +112,11 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
             ),
         ));
     }
-    let found = raw.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-    if found != u64::from(TRACE_VERSION) {
+    let version = raw.get("version");
+    if version.and_then(|v| v.as_u64()) != Some(u64::from(TRACE_VERSION)) {
         return Err(TraceError::Version {
             path: origin.into(),
-            found,
+            found: version.map_or("missing".into(), |v| v.to_string()),
             supported: TRACE_VERSION,
         });
     }
@@ -170,6 +196,11 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
                 s.n
             ),
         ));
+    }
+    if dispatches.is_empty() {
+        return Err(TraceError::NoDispatches {
+            path: origin.into(),
+        });
     }
     Ok(Trace { header, dispatches })
 }

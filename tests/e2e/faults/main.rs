@@ -7,3 +7,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod fuzz;
+
+mod input;
+mod model_file;

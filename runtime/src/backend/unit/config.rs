@@ -7,23 +7,8 @@ use crate::bindings::types::{
     AddressInfo, BindAddress, CloudSpec, ConfigValue, GoalStateInfo, GoalStatus, NetworkInfo,
     RelationId,
 };
-use crate::charm::{CharmMeta, ConfigType};
-use crate::state::{NetworkState, State, StatusState};
-
-/// Every config value in the State must be a declared option of the right type.
-pub(super) fn check_state_config(meta: &CharmMeta, state: &State) -> Result<(), String> {
-    for (key, value) in &state.config {
-        let Some(option) = meta.config.get(key) else {
-            return Err(format!(
-                "config option {key:?} is not declared in charmcraft.yaml"
-            ));
-        };
-        option
-            .check(value)
-            .map_err(|m| format!("config option {key:?}: {m}"))?;
-    }
-    Ok(())
-}
+use crate::charm::ConfigType;
+use crate::state::{NetworkState, StatusState};
 
 fn typed(kind: ConfigType, v: &serde_json::Value) -> Option<ConfigValue> {
     use serde_json::Value;

@@ -13,6 +13,10 @@ mod relations;
 mod sandbox;
 
 pub use sandbox::DEFAULT_NOW_NS;
+pub use unit_state::{
+    MAX_KEY as UNIT_STATE_MAX_KEY, MAX_TOTAL as UNIT_STATE_MAX_TOTAL,
+    MAX_VALUE as UNIT_STATE_MAX_VALUE,
+};
 mod secrets;
 mod status;
 mod storage;
@@ -80,8 +84,10 @@ impl UnitBackend {
     /// A backend for `event` over `state`. Fails when the State does not fit
     /// the charm (undeclared config, relations on unknown endpoints...).
     pub fn new(meta: Arc<CharmMeta>, state: State, event: &ResolvedEvent) -> Result<Self, String> {
-        config::check_state_config(&meta, &state)?;
-        relations::check_state_relations(&meta, &state)?;
+        crate::state::check::against(&state, &meta).map_err(|e| match e {
+            crate::state::StateError::Invalid { path, message } => format!("{path}: {message}"),
+            other => other.to_string(),
+        })?;
         let unit = event.event.context.unit_name.clone();
         let sandbox = sandbox::Sandbox::new(&state)?;
         let pebble_now = state

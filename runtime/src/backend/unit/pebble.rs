@@ -34,12 +34,6 @@ impl Containers {
         let now = i64::try_from(now_ns).unwrap_or(i64::MAX);
         let mut pebbles = BTreeMap::new();
         for (index, c) in state.containers.iter().enumerate() {
-            if !meta.containers.contains(&c.name) {
-                return Err(format!(
-                    "container {:?} is not declared in charmcraft.yaml",
-                    c.name
-                ));
-            }
             let pebble = snapshot::load(c, now)?;
             pebbles.insert(
                 c.name.clone(),

@@ -6,30 +6,8 @@ use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::event::EventKind;
 use crate::bindings::types::{RelationId, StringMap};
-use crate::charm::CharmMeta;
 use crate::charm::names::parse_unit;
-use crate::state::{Bag, RelationKind, RelationState, State};
-
-/// Every relation in the State must be on a declared endpoint of its kind.
-pub(super) fn check_state_relations(meta: &CharmMeta, state: &State) -> Result<(), String> {
-    for r in &state.relations {
-        let Some(ep) = meta.endpoints.get(&r.endpoint) else {
-            return Err(format!(
-                "relation {} is on endpoint {:?}, which charmcraft.yaml does not declare",
-                r.id, r.endpoint
-            ));
-        };
-        if let Some(kind) = r.kind
-            && kind != ep.kind
-        {
-            return Err(format!(
-                "relation {} is {kind:?} but endpoint {:?} is {:?} in charmcraft.yaml",
-                r.id, r.endpoint, ep.kind
-            ));
-        }
-    }
-    Ok(())
-}
+use crate::state::{Bag, RelationKind, RelationState};
 
 /// Whose databag a `relation-get` reads.
 enum Bagholder {

@@ -31,20 +31,7 @@ impl PendingSecrets {
 
 /// Juju's secret key rule: `^[a-z](-?[a-z0-9]){2,}$`.
 fn valid_key(k: &str) -> bool {
-    let b = k.as_bytes();
-    if b.len() < 3 || !b[0].is_ascii_lowercase() || b[b.len() - 1] == b'-' {
-        return false;
-    }
-    let mut prev_dash = false;
-    for &c in &b[1..] {
-        match c {
-            b'-' if prev_dash => return false,
-            b'-' => prev_dash = true,
-            c if c.is_ascii_lowercase() || c.is_ascii_digit() => prev_dash = false,
-            _ => return false,
-        }
-    }
-    b[1..].iter().filter(|c| **c != b'-').count() >= 2
+    crate::charm::names::is_secret_key(k)
 }
 
 fn rotate_name(p: SecretRotatePolicy) -> &'static str {

@@ -15,6 +15,7 @@ use crate::backend::HookCall;
 use crate::bindings::types::{
     HookError, SecretOptions, SecretOwner, SecretReadMode, SecretRevokeTarget, SecretRotatePolicy,
 };
+use crate::charm::names::is_uuid;
 
 /// Largest base64-encoded value, and content, Juju 3.6 accepts.
 const MAX_VALUE: usize = 1_000_000;
@@ -51,11 +52,7 @@ fn parse_uri(s: &str) -> Result<Uri, String> {
         },
         None => (None, rest),
     };
-    if id.len() != 20
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
+    if !crate::charm::names::is_secret_xid(id) {
         return Err(not_valid());
     }
     let full = match model {
@@ -72,16 +69,6 @@ fn is_scheme(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-}
-
-fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| {
-            p.len() == *n
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
 }
 
 /// core/secrets' key rule: `^[a-z](-?[a-z0-9]){2,}$`.

@@ -1,0 +1,273 @@
+//! The one validation pass of a State, before anything runs: Juju's rules
+//! (names, ids, ports, secrets, quotas), the charm's `charmcraft.yaml`
+//! (endpoints, storage, containers, config) and charmbox's bounds. Every
+//! error names the field path (`relations[2].remote_units_data`).
+//!
+//! [`shape`] needs no charm (it runs when a State is read);
+//! [`against`] adds the charm's rules and runs before every dispatch.
+
+mod relations;
+mod secrets;
+mod workload;
+
+use std::net::IpAddr;
+
+use super::{State, StateError, StatusState};
+use crate::charm::CharmMeta;
+use crate::charm::names::{is_app_name, is_uuid, parse_unit};
+
+/// The most relations one State may hold.
+pub const MAX_RELATIONS: usize = 1_000;
+/// The most remote units one relation of a State may hold.
+pub const MAX_RELATION_UNITS: usize = 10_000;
+/// Juju's limits on unit state (`core/quota`): key, value and total size.
+pub use crate::backend::unit::{UNIT_STATE_MAX_KEY, UNIT_STATE_MAX_TOTAL, UNIT_STATE_MAX_VALUE};
+
+type Checked = Result<(), StateError>;
+
+/// The error for `path`.
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> StateError {
+    StateError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// The rules that need no charm.
+pub fn shape(state: &State) -> Checked {
+    check(state, None)
+}
+
+/// Every rule, `meta` being the charm the State is for.
+pub fn against(state: &State, meta: &CharmMeta) -> Checked {
+    check(state, Some(meta))
+}
+
+/// What the State is checked against.
+struct Ctx<'a> {
+    meta: Option<&'a CharmMeta>,
+    /// This unit's application and number.
+    app: String,
+    unit_number: Option<u32>,
+    kubernetes: bool,
+}
+
+fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
+    let (app, unit_number) = match &state.unit {
+        Some(u) => {
+            let (app, n) = parse_unit(u).map_err(|m| invalid("unit", m))?;
+            if let Some(meta) = meta
+                && app != meta.name
+            {
+                return Err(invalid(
+                    "unit",
+                    format!(
+                        "{u:?} is a unit of application {app:?}, not of {:?} (the charm's application)",
+                        meta.name
+                    ),
+                ));
+            }
+            (app.to_string(), Some(n))
+        }
+        None => (meta.map(|m| m.name.clone()).unwrap_or_default(), None),
+    };
+    let cx = Ctx {
+        meta,
+        app,
+        unit_number,
+        kubernetes: state.model.kind == "kubernetes",
+    };
+    model(state)?;
+    statuses(state, &cx)?;
+    config(state, &cx)?;
+    unit_state(state)?;
+    networks(state)?;
+    relations::check(state, &cx)?;
+    secrets::check(state, &cx)?;
+    workload::ports(state, &cx)?;
+    workload::storages(state, &cx)?;
+    workload::containers(state, &cx)?;
+    if let Some(meta) = meta {
+        for name in state.resources.keys() {
+            if !meta.resources.contains(name) {
+                return Err(invalid(
+                    format!("resources.{name}"),
+                    "not a resource charmcraft.yaml declares",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn model(state: &State) -> Checked {
+    let m = &state.model;
+    let name_ok = m
+        .name
+        .starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && m.name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name_ok {
+        return Err(invalid(
+            "model.name",
+            format!("invalid model name {:?}", m.name),
+        ));
+    }
+    if !is_uuid(&m.uuid) {
+        return Err(invalid("model.uuid", format!("{:?} is not a UUID", m.uuid)));
+    }
+    if m.kind.is_empty() {
+        return Err(invalid("model.type", "empty model type"));
+    }
+    if !m.juju_version.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(invalid(
+            "model.juju_version",
+            format!("{:?} is not a Juju version", m.juju_version),
+        ));
+    }
+    if let Some(now) = &state.now
+        && crate::sandbox::parse_rfc3339_ns(now).is_none()
+    {
+        return Err(invalid("now", format!("{now:?} is not an RFC 3339 time")));
+    }
+    Ok(())
+}
+
+/// The statuses a unit or application may be in.
+const STATUSES: &[&str] = &[
+    "active",
+    "blocked",
+    "maintenance",
+    "waiting",
+    "unknown",
+    "error",
+    "terminated",
+];
+
+fn status(path: &str, s: &StatusState) -> Checked {
+    if STATUSES.contains(&s.status.as_str()) {
+        return Ok(());
+    }
+    Err(invalid(
+        format!("{path}.status"),
+        format!(
+            "unknown status {:?} (one of {})",
+            s.status,
+            STATUSES.join(", ")
+        ),
+    ))
+}
+
+fn statuses(state: &State, cx: &Ctx) -> Checked {
+    status("unit_status", &state.unit_status)?;
+    status("app_status", &state.app_status)?;
+    for (unit, s) in &state.peer_unit_statuses {
+        let path = format!("peer_unit_statuses.{unit}");
+        let (app, n) = parse_unit(unit).map_err(|m| invalid(&path, m))?;
+        if app != cx.app {
+            return Err(invalid(
+                &path,
+                format!("not a unit of this application {:?}", cx.app),
+            ));
+        }
+        if Some(n) == cx.unit_number {
+            return Err(invalid(&path, "the unit itself is not one of its peers"));
+        }
+        status(&path, s)?;
+    }
+    Ok(())
+}
+
+fn config(state: &State, cx: &Ctx) -> Checked {
+    let Some(meta) = cx.meta else { return Ok(()) };
+    for (key, value) in &state.config {
+        let path = format!("config.{key}");
+        let Some(option) = meta.config.get(key) else {
+            return Err(invalid(path, "not an option charmcraft.yaml declares"));
+        };
+        option.check(value).map_err(|m| invalid(&path, m))?;
+        if option.kind == crate::charm::ConfigType::Secret
+            && let Some(uri) = value.as_str()
+            && crate::charm::names::secret_uri_id(uri).is_none()
+        {
+            return Err(invalid(path, format!("{uri:?} is not a secret URI")));
+        }
+    }
+    Ok(())
+}
+
+fn unit_state(state: &State) -> Checked {
+    let mut total = 0;
+    for (k, v) in &state.unit_state {
+        let path = format!("unit_state.{k}");
+        if k.len() > UNIT_STATE_MAX_KEY {
+            return Err(invalid(
+                path,
+                format!("key longer than Juju's {UNIT_STATE_MAX_KEY} bytes"),
+            ));
+        }
+        if v.len() > UNIT_STATE_MAX_VALUE {
+            return Err(invalid(
+                path,
+                format!("value longer than Juju's {UNIT_STATE_MAX_VALUE} bytes"),
+            ));
+        }
+        total += k.len() + v.len();
+    }
+    if total > UNIT_STATE_MAX_TOTAL {
+        return Err(invalid(
+            "unit_state",
+            format!(
+                "{total} bytes, more than Juju's {UNIT_STATE_MAX_TOTAL} (max-charm-state-size)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn ip(path: &str, a: &str) -> Checked {
+    a.parse::<IpAddr>()
+        .map(drop)
+        .map_err(|_| invalid(path, format!("{a:?} is not an IP address")))
+}
+
+fn cidr(path: &str, c: &str) -> Checked {
+    let bad = || invalid(path, format!("{c:?} is not a CIDR (address/prefix)"));
+    let (addr, bits) = c.split_once('/').ok_or_else(bad)?;
+    let max = match addr.parse::<IpAddr>().map_err(|_| bad())? {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    };
+    match bits.parse::<u8>() {
+        Ok(b) if b <= max => Ok(()),
+        _ => Err(bad()),
+    }
+}
+
+fn networks(state: &State) -> Checked {
+    for (name, n) in &state.networks {
+        let path = format!("networks.{name}");
+        for (i, a) in n.addresses.iter().enumerate() {
+            ip(&format!("{path}.addresses[{i}]"), a)?;
+        }
+        for (i, a) in n.ingress_addresses.iter().enumerate() {
+            ip(&format!("{path}.ingress_addresses[{i}]"), a)?;
+        }
+        if !n.cidr.is_empty() {
+            cidr(&format!("{path}.cidr"), &n.cidr)?;
+        }
+        for (i, c) in n.egress_subnets.iter().enumerate() {
+            cidr(&format!("{path}.egress_subnets[{i}]"), c)?;
+        }
+    }
+    Ok(())
+}
+
+/// An application name given in a State (a relation's remote end).
+fn app_name(path: &str, name: &str) -> Checked {
+    if is_app_name(name) {
+        return Ok(());
+    }
+    Err(invalid(path, format!("invalid application name {name:?}")))
+}
