@@ -3,11 +3,12 @@
 //! engine without fuel, and the reverse).
 //!
 //! Loading compiled code runs it unchecked, so an entry is never trusted as
-//! found: each records a sha256 of what it was compiled from and of its
-//! bytes, checked on every load. What remains trusted is the cache
+//! found: a checksum file beside each (`<entry>.sha256`) records a sha256
+//! of what it was compiled from and of its bytes, checked on every load. What remains trusted is the cache
 //! directory itself: whoever can write there can write a matching entry.
 
 use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -48,24 +49,35 @@ fn cache_path(rt: &Runtime, hash: &str) -> Option<PathBuf> {
     Some(dir.join(format!("{}-{}.cwasm", &hash[..32], engine_key(rt))))
 }
 
-/// The first bytes of every cache entry (the format's version is in it).
-const MAGIC: &[u8; 16] = b"charmbox-cwasm1\n";
-/// The magic, then the sha256 of what the entry was compiled from and its
-/// payload (see [`digest`]), then the payload: wasmtime's serialized code.
-const HEADER_LEN: usize = MAGIC.len() + 32;
+/// The checksum file beside an entry (`<entry>.sha256`).
+fn sum_path(entry: &Path) -> PathBuf {
+    entry.with_extension("cwasm.sha256")
+}
 
-/// What an entry's header records: sha256 over the component's hash, the
-/// engine's key and the payload. A flipped byte, a truncated or partial
-/// write, or another component's (or engine's) entry under this name all
-/// fail to match.
-fn digest(hash: &str, engine: &str, payload: &[u8]) -> [u8; 32] {
+/// What a checksum file holds before the hex digest (the format's version).
+const SUM_PREFIX: &str = "charmbox-cwasm-sha256/1 ";
+/// The most of a checksum file read (it is one short line).
+const SUM_MAX_BYTES: u64 = 256;
+
+/// What an entry's checksum file records: sha256 over the component's
+/// hash, the engine's key and the entry's bytes. A flipped byte, a
+/// truncated or partial write, or another component's (or engine's) entry
+/// under this name all fail to match.
+fn digest_of(hash: &str, engine: &str, mut code: impl Read) -> std::io::Result<[u8; 32]> {
     let mut h = Sha256::new();
     h.update(hash.as_bytes());
     h.update(b"\0");
     h.update(engine.as_bytes());
     h.update(b"\0");
-    h.update(payload);
-    h.finalize().into()
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        match code.read(&mut buf) {
+            Ok(0) => return Ok(h.finalize().into()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Why a cache entry was not used.
@@ -75,47 +87,84 @@ enum EntryError {
     Io(#[from] std::io::Error),
     #[error("not a regular file")]
     NotAFile,
-    #[error("not a charmbox cache entry (too short, or an older format)")]
-    Format,
+    #[error("no checksum recorded beside it (an older cache, or a write cut short)")]
+    NoChecksum,
+    #[error("its checksum file is malformed")]
+    BadChecksumFile,
     #[error("its checksum does not match (corrupt, truncated or not this component's)")]
     Checksum,
     #[error("wasmtime refused it: {0}")]
     Engine(String),
 }
 
-/// The entry at `path` for component `hash`, verified, then deserialized.
+/// The entry at `path` for component `hash`: checked against its recorded
+/// checksum, then deserialized from the very file that was checked.
 fn load_entry(rt: &Runtime, path: &Path, hash: &str) -> Result<Component, EntryError> {
-    let bytes = read_regular(path)?;
-    if bytes.len() < HEADER_LEN || bytes[..MAGIC.len()] != MAGIC[..] {
-        return Err(EntryError::Format);
-    }
-    let (recorded, payload) = bytes[MAGIC.len()..].split_at(32);
-    if digest(hash, &engine_key(rt), payload)[..] != recorded[..] {
+    let recorded = read_sum(&sum_path(path))?;
+    let file = open_regular(path)?;
+    if digest_of(hash, &engine_key(rt), &file)? != recorded {
         return Err(EntryError::Checksum);
     }
-    // SAFETY: the payload is, byte for byte, what `Component::serialize`
+    // On Linux the open file's own link: a rename over `path` since the
+    // check cannot swap what is loaded.
+    let fd_link = fd_path(&file).filter(|p| p.exists());
+    // SAFETY: the file is, byte for byte, what `Component::serialize`
     // produced for this component on an engine with this compatibility
-    // hash (the digest binds all three); wasmtime checks the engine again.
-    unsafe { Component::deserialize(&rt.engine, payload) }
-        .map_err(|e| EntryError::Engine(format!("{e:#}")))
+    // hash (the checksum binds all three; wasmtime checks the engine
+    // again). Entries are only ever replaced by rename, never written in
+    // place, so the mapped file does not change under the engine.
+    let loaded =
+        unsafe { Component::deserialize_file(&rt.engine, fd_link.as_deref().unwrap_or(path)) };
+    drop(file);
+    loaded.map_err(|e| EntryError::Engine(format!("{e:#}")))
 }
 
-/// The bytes of the regular file at `path` (a FIFO there is refused, not
-/// waited on).
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+#[cfg(target_os = "linux")]
+fn fd_path(file: &std::fs::File) -> Option<PathBuf> {
+    use std::os::fd::AsRawFd;
+    Some(PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd())))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn fd_path(_: &std::fs::File) -> Option<PathBuf> {
+    None
+}
+
+/// The digest a checksum file records.
+fn read_sum(path: &Path) -> Result<[u8; 32], EntryError> {
+    let file = open_regular(path).map_err(|e| match e {
+        EntryError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => EntryError::NoChecksum,
+        e => e,
+    })?;
+    let mut text = String::new();
+    file.take(SUM_MAX_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|_| EntryError::BadChecksumFile)?;
+    let hex_text = text
+        .strip_prefix(SUM_PREFIX)
+        .map(str::trim_end)
+        .filter(|h| h.len() == 64)
+        .ok_or(EntryError::BadChecksumFile)?;
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex_text[2 * i..2 * i + 2], 16)
+            .map_err(|_| EntryError::BadChecksumFile)?;
+    }
+    Ok(out)
+}
+
+/// The regular file at `path`, open for reading (a FIFO there is refused,
+/// not waited on).
+fn open_regular(path: &Path) -> Result<std::fs::File, EntryError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, libc::O_NONBLOCK);
-    let mut file = opts.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other(EntryError::NotAFile));
+    let file = opts.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(EntryError::NotAFile);
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok(file)
 }
 
 /// The compiled component: from the cache, or compiled and then cached.
@@ -134,21 +183,30 @@ pub fn compile_cached(rt: &Runtime, bytes: &[u8], hash: &str) -> wasmtime::Resul
         }
     }
     let component = rt.compile(bytes)?;
-    if let Some(p) = path {
-        let payload = component.serialize()?;
-        let digest = digest(hash, &engine_key(rt), &payload);
-        if let Err(e) = write_atomic(&p, &[MAGIC, &digest[..], &payload]) {
-            tracing::warn!("cannot cache compiled component at {}: {e}", p.display());
-        }
+    if let Some(p) = path
+        && let Err(e) = write_entry(rt, &p, hash, &component.serialize()?)
+    {
+        tracing::warn!("cannot cache compiled component at {}: {e}", p.display());
     }
     Ok(component)
 }
 
-/// Write `parts` to a new file beside `path` (never an existing one: a
+/// Write the entry, then its checksum file, each atomically. A reader
+/// between the two renames (or after a crash) finds them disagreeing and
+/// compiles again: never a mismatched pair loaded.
+fn write_entry(rt: &Runtime, path: &Path, hash: &str, code: &[u8]) -> std::io::Result<()> {
+    let digest = digest_of(hash, &engine_key(rt), code)?;
+    write_atomic(path, code)?;
+    write_atomic(
+        &sum_path(path),
+        format!("{SUM_PREFIX}{}\n", hex(&digest)).as_bytes(),
+    )
+}
+
+/// Write `data` to a new file beside `path` (never an existing one: a
 /// unique name, created exclusively), then rename it over `path`. Readers
-/// see the old entry or the whole new one; a crash leaves at worst a
-/// partial entry, which its checksum rejects.
-fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+/// see the old file or the whole new one.
+fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().expect("cache paths have a parent");
@@ -164,9 +222,7 @@ fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
+        file.write_all(data)?;
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
@@ -193,6 +249,7 @@ mod tests {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .map(|d| {
                 d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.ends_with(".cwasm"))
                     .collect()
             })
             .unwrap_or_default();
@@ -256,18 +313,23 @@ mod tests {
         let good = std::fs::read(&path).unwrap();
         assert!(load_entry(&rt, &path, &hash).is_ok());
         damage(&path);
-        let damaged = std::fs::metadata(&path)
-            .ok()
-            .filter(|m| m.is_file())
-            .and_then(|_| std::fs::read(&path).ok());
+        let files = |p: &Path| {
+            [p.to_path_buf(), sum_path(p)].map(|f| {
+                std::fs::metadata(&f)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .and_then(|_| std::fs::read(&f).ok())
+            })
+        };
+        let damaged = files(&path);
         assert!(
             load_entry(&runtime(dir), &path, &hash).is_err(),
             "damage seen"
         );
         let c = compile_cached(&runtime(dir), bytes, &hash).unwrap();
         assert!(c.component_type().exports(&rt.engine).count() > 0);
+        assert_ne!(files(&path), damaged, "rewritten");
         let now = std::fs::read(&path).unwrap();
-        assert_ne!(Some(&now), damaged.as_ref());
         assert_eq!(now.len(), good.len(), "rewritten whole");
         assert!(
             load_entry(&runtime(dir), &path, &hash).is_ok(),
@@ -288,11 +350,11 @@ mod tests {
                 std::fs::write(p, b).unwrap();
             }
         };
-        // In the payload (the code), in the recorded digest, in the magic.
+        // In the code, at its end, in its ELF header.
         survives(&dir, ONE, flip(|n| n / 2));
         survives(&dir, ONE, flip(|n| n - 1));
-        survives(&dir, ONE, flip(|_| MAGIC.len() + 3));
         survives(&dir, ONE, flip(|_| 0));
+        survives(&dir, ONE, flip(|_| 20));
         let truncate = |to: fn(usize) -> usize| {
             move |p: &Path| {
                 let b = std::fs::read(p).unwrap();
@@ -310,27 +372,51 @@ mod tests {
     fn another_components_or_engines_entry_is_compiled_again() {
         let dir = fresh_dir("swap");
         let other = b"(component (core module (func)))";
-        // Another component's valid entry, renamed to this one's.
-        survives(&dir, ONE, |p| {
-            let rt = runtime(p.parent().unwrap());
-            let h = content_hash(other);
-            compile_cached(&rt, other, &h).unwrap();
-            std::fs::rename(cache_path(&rt, &h).unwrap(), p).unwrap();
-        });
-        // An older cache's bare wasmtime artifact.
-        survives(&dir, ONE, |p| {
-            let rt = runtime(p.parent().unwrap());
-            std::fs::write(p, rt.compile(ONE).unwrap().serialize().unwrap()).unwrap();
-        });
-        // Code from an engine of other settings, with a matching digest:
+        // Another component's valid entry (and its checksum file), renamed
+        // to this one's.
+        for with_sum in [false, true] {
+            survives(&dir, ONE, |p| {
+                let rt = runtime(p.parent().unwrap());
+                let h = content_hash(other);
+                compile_cached(&rt, other, &h).unwrap();
+                let theirs = cache_path(&rt, &h).unwrap();
+                std::fs::rename(&theirs, p).unwrap();
+                if with_sum {
+                    std::fs::rename(sum_path(&theirs), sum_path(p)).unwrap();
+                }
+            });
+        }
+        // Its checksum file damaged, cut, or gone (an older cache).
+        let sum_damage = |f: fn(String) -> Option<String>| {
+            move |p: &Path| {
+                let s = sum_path(p);
+                match f(std::fs::read_to_string(&s).unwrap()) {
+                    Some(t) => std::fs::write(&s, t).unwrap(),
+                    None => std::fs::remove_file(&s).unwrap(),
+                }
+            }
+        };
+        let flip_hex = |t: String| {
+            let i = t.len() - 2;
+            let c = if &t[i..i + 1] == "0" { "1" } else { "0" };
+            Some(format!("{}{c}{}", &t[..i], &t[i + 1..]))
+        };
+        survives(&dir, ONE, sum_damage(flip_hex));
+        survives(
+            &dir,
+            ONE,
+            sum_damage(|t| Some(t[..t.len() / 2].to_string())),
+        );
+        survives(&dir, ONE, sum_damage(|_| Some("x".repeat(100_000))));
+        survives(&dir, ONE, sum_damage(|_| None));
+        // Code from an engine of other settings, with a matching checksum:
         // the checksum passes, wasmtime's own check refuses it.
         survives(&dir, ONE, |p| {
             let rt = runtime(p.parent().unwrap());
             let engine =
                 wasmtime::Engine::new(wasmtime::Config::new().consume_fuel(false)).unwrap();
-            let payload = Component::new(&engine, ONE).unwrap().serialize().unwrap();
-            let d = digest(&content_hash(ONE), &engine_key(&rt), &payload);
-            std::fs::write(p, [&MAGIC[..], &d[..], &payload].concat()).unwrap();
+            let code = Component::new(&engine, ONE).unwrap().serialize().unwrap();
+            write_entry(&rt, p, &content_hash(ONE), &code).unwrap();
             let e = load_entry(&rt, p, &content_hash(ONE)).unwrap_err();
             assert!(matches!(e, EntryError::Engine(_)), "{e}");
         });
@@ -341,8 +427,9 @@ mod tests {
             // SAFETY: a valid NUL-terminated path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         });
-        let leftovers: Vec<String> = entries(&dir)
-            .into_iter()
+        let leftovers: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|n| n.ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
