@@ -12,7 +12,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
-use crate::sandbox::{UnitDirs, WasiGrants};
+use crate::sandbox::{GuestFs, UnitDirs, WasiGrants};
 
 pub use limits::MemoryLimiter;
 
@@ -28,6 +28,9 @@ pub struct HostState {
     wasi: Option<WasiCtx>,
     /// The unit's writable directories, made with the WASI context.
     unit_dirs: Option<UnitDirs>,
+    /// The guest's directories as hook tools reach them, made on the first
+    /// tool call that needs them.
+    guest_fs: Option<GuestFs>,
 }
 
 impl HostState {
@@ -40,6 +43,7 @@ impl HostState {
             grants,
             wasi: None,
             unit_dirs: None,
+            guest_fs: None,
         }
     }
 }
@@ -53,6 +57,17 @@ impl HostState {
     /// The unit's writable directories, once the guest has used WASI.
     pub fn unit_dirs(&self) -> Option<&UnitDirs> {
         self.unit_dirs.as_ref()
+    }
+
+    /// The guest's files for hook tools (its writable directories and the
+    /// charm directory, through capability handles), once the guest has
+    /// used WASI; none before (a guest without WASI has no files).
+    pub fn guest_fs(&mut self) -> Option<&GuestFs> {
+        if self.guest_fs.is_none() {
+            let dirs = self.unit_dirs.as_ref()?;
+            self.guest_fs = Some(dirs.guest_fs(self.grants.charm_dir.as_ref()));
+        }
+        self.guest_fs.as_ref()
     }
 }
 

@@ -8,7 +8,8 @@
 //! [`super::run_with`]; [`super::run`] uses [`NoHost`], which refuses every
 //! path (see `docs/jujuc.md`).
 
-use std::path::{Component, Path, PathBuf};
+use crate::sandbox::GuestFs;
+pub use crate::sandbox::{FileError, MAX_TOOL_FILE_BYTES};
 
 /// 2026-01-01T00:00:00Z, the State backend's default virtual time.
 pub const DEFAULT_NOW_NS: u64 = 1_767_225_600_000_000_000;
@@ -20,21 +21,27 @@ pub trait ToolHost {
         DEFAULT_NOW_NS
     }
 
-    /// Read a file the charm named. The error is the text Juju would print
-    /// (Go's `open <path>: <reason>`).
-    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, String> {
+    /// Read a file the charm named, at most `limit` bytes of it (a larger
+    /// file is [`FileError::TooLarge`], found before reading it). The error
+    /// reads as Juju's would (Go's `open <path>: <reason>`).
+    fn read_file(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FileError> {
+        let _ = limit;
         Err(no_files(path, "read"))
     }
 
     /// Create or truncate a file the charm named and write `data` to it.
-    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), String> {
+    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), FileError> {
         let _ = data;
         Err(no_files(path, "write"))
     }
 }
 
-fn no_files(path: &str, what: &str) -> String {
-    format!("open {path}: charmbox hook tools cannot {what} the charm's files")
+fn no_files(path: &str, what: &str) -> FileError {
+    FileError::Path {
+        op: "open",
+        path: path.to_string(),
+        reason: format!("charmbox hook tools cannot {what} the charm's files"),
+    }
 }
 
 /// No files, and the State backend's default clock.
@@ -43,87 +50,25 @@ pub struct NoHost;
 
 impl ToolHost for NoHost {}
 
-/// The charm's files mapped onto a host directory: the guest's `/` is
-/// `root`, and relative paths resolve against the guest's working
-/// directory `cwd` (an absolute guest path, the charm dir in Juju). Paths
-/// cannot leave `root`.
-#[derive(Debug, Clone)]
-pub struct DirHost {
-    pub root: PathBuf,
-    pub cwd: String,
+/// The guest's own files, through the capability handles of [`GuestFs`]
+/// (its writable directories and the read-only charm directory; nothing
+/// else is reachable, whatever symlinks the guest made), and its clock.
+#[derive(Debug, Clone, Copy)]
+pub struct FsHost<'a> {
+    pub fs: &'a GuestFs,
     pub now_ns: u64,
 }
 
-impl DirHost {
-    /// The host path of a guest path, or Go's error text.
-    pub fn resolve(&self, path: &str) -> Result<PathBuf, String> {
-        let joined = if path.starts_with('/') {
-            PathBuf::from(path)
-        } else {
-            Path::new(&self.cwd).join(path)
-        };
-        let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-        for c in joined.components() {
-            match c {
-                Component::Normal(p) => parts.push(p),
-                Component::ParentDir => {
-                    if parts.pop().is_none() {
-                        return Err(format!("open {path}: permission denied"));
-                    }
-                }
-                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-            }
-        }
-        let mut out = self.root.clone();
-        out.extend(parts);
-        Ok(out)
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ if e.raw_os_error() == Some(21) => "is a directory".into(),
-        _ => e.to_string(),
-    }
-}
-
-impl ToolHost for DirHost {
+impl ToolHost for FsHost<'_> {
     fn now_ns(&mut self) -> u64 {
         self.now_ns
     }
 
-    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, String> {
-        let p = self.resolve(path)?;
-        std::fs::read(&p).map_err(|e| format!("open {path}: {}", io_reason(&e)))
+    fn read_file(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FileError> {
+        self.fs.read(path, limit)
     }
 
-    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), String> {
-        let p = self.resolve(path)?;
-        std::fs::write(&p, data).map_err(|e| format!("open {path}: {}", io_reason(&e)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolve() {
-        let h = DirHost {
-            root: "/srv/guest".into(),
-            cwd: "/charm".into(),
-            now_ns: 0,
-        };
-        assert_eq!(
-            h.resolve("data.yaml").unwrap(),
-            PathBuf::from("/srv/guest/charm/data.yaml")
-        );
-        assert_eq!(
-            h.resolve("/tmp/../tmp/x").unwrap(),
-            PathBuf::from("/srv/guest/tmp/x")
-        );
-        assert!(h.resolve("../../etc/passwd").is_err());
+    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), FileError> {
+        self.fs.write(path, data)
     }
 }

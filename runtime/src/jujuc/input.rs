@@ -12,12 +12,15 @@ use serde::de::{self, Deserializer, Visitor};
 
 use super::{Ctx, Fail, Res};
 
-/// The bytes a `--file` flag names: stdin for `-`, else the host's file.
+/// The bytes a `--file` flag names: stdin for `-`, else the guest's file
+/// (at most [`MAX_TOOL_FILE_BYTES`](super::MAX_TOOL_FILE_BYTES)).
 pub fn read_file_arg(ctx: &mut Ctx, path: &str) -> Res<Vec<u8>> {
     if path == "-" {
         return Ok(ctx.stdin.to_vec());
     }
-    ctx.host.read_file(path).map_err(Fail::Run)
+    ctx.host
+        .read_file(path, super::MAX_TOOL_FILE_BYTES)
+        .map_err(|e| Fail::Run(e.to_string()))
 }
 
 /// A scalar's text, or "" for null.

@@ -20,7 +20,7 @@ mod yaml;
 #[cfg(test)]
 mod fuzz;
 
-pub use host::{DirHost, NoHost, ToolHost};
+pub use host::{FileError, FsHost, MAX_TOOL_FILE_BYTES, NoHost, ToolHost};
 
 use crate::backend::{HookCall, HookReply, HookTools, ToolError};
 use crate::bindings::jujuc::ToolOutput;

@@ -275,7 +275,10 @@ impl Output {
                 ctx.out(&bytes);
                 Ok(())
             }
-            Some(p) => ctx.host.write_file(p, &bytes).map_err(Fail::Run),
+            Some(p) => ctx
+                .host
+                .write_file(p, &bytes)
+                .map_err(|e| Fail::Run(e.to_string())),
         }
     }
 }

@@ -2,9 +2,9 @@
 //! state directory (ops keeps its SQLite `StoredState` there) and `/tmp`.
 //!
 //! On the host they live under one directory laid out as the guest sees
-//! them (`<dir>/tmp`, `<dir>/var/lib/charmbox/state`), so the raw hook tools
-//! can map a guest path such as ops' `key#file=/tmp/tmpab12/key` onto it with
-//! a [`DirHost`](crate::jujuc::host::DirHost) rooted there.
+//! them (`<dir>/tmp`, `<dir>/var/lib/charmbox/state`). Hook tools reach them
+//! only through the capability handles of [`GuestFs`] (with the charm
+//! directory, read-only): the guest's symlinks cannot lead the host out.
 //!
 //! The directory is either the caller's (kept across events: the unit's
 //! disk) or a scratch directory made for one dispatch and removed with it.
@@ -12,21 +12,33 @@
 //! (Rust charms) never pay for it.
 
 use std::fs;
+use std::hash::BuildHasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use super::guest_fs::GuestFs;
 
 /// Where the guest sees the unit's state directory.
 pub const GUEST_STATE_DIR: &str = "/var/lib/charmbox/state";
 /// Where the guest sees its temporary directory.
 pub const GUEST_TMP_DIR: &str = "/tmp";
 
+/// How many fresh names [`UnitDirs::scratch`] tries before giving up (a
+/// name is only taken if something already exists there).
+const SCRATCH_ATTEMPTS: u32 = 16;
+
 /// A unit's writable directories on the host.
 #[derive(Debug)]
 pub struct UnitDirs {
     root: PathBuf,
+    /// Handles on the state directory and `/tmp`, opened once.
+    state_dir: Dir,
+    tmp_dir: Dir,
     /// Made for one dispatch: removed on drop.
     scratch: bool,
 }
@@ -34,37 +46,41 @@ pub struct UnitDirs {
 impl UnitDirs {
     /// The unit directory `dir` (created if missing), or a fresh scratch one.
     pub fn open(dir: Option<&Path>) -> io::Result<UnitDirs> {
-        let dirs = match dir {
-            Some(d) => UnitDirs {
-                root: std::path::absolute(d)?,
-                scratch: false,
-            },
-            None => UnitDirs::scratch()?,
+        let (root, scratch) = match dir {
+            Some(d) => {
+                let root = std::path::absolute(d)?;
+                fs::create_dir_all(&root)?;
+                (root, false)
+            }
+            None => (scratch_root()?, true),
         };
-        fs::create_dir_all(dirs.state())?;
-        fs::create_dir_all(dirs.tmp())?;
-        Ok(dirs)
+        let opened = (|| {
+            let top = Dir::open_ambient_dir(&root, ambient_authority())?;
+            let state = GUEST_STATE_DIR.trim_start_matches('/');
+            let tmp = GUEST_TMP_DIR.trim_start_matches('/');
+            top.create_dir_all(state)?;
+            top.create_dir_all(tmp)?;
+            Ok::<_, io::Error>((top.open_dir(state)?, top.open_dir(tmp)?))
+        })();
+        match opened {
+            Ok((state_dir, tmp_dir)) => Ok(UnitDirs {
+                root,
+                state_dir,
+                tmp_dir,
+                scratch,
+            }),
+            Err(e) => {
+                if scratch {
+                    let _ = fs::remove_dir_all(&root);
+                }
+                Err(e)
+            }
+        }
     }
 
-    /// A new empty directory, removed when dropped: in memory (`/dev/shm`)
-    /// where there is one, as nothing in it outlives the dispatch (SQLite's
-    /// fsyncs are then free), else under the system's temporary directory.
+    /// A new empty directory, removed when dropped (see [`scratch_root`]).
     pub fn scratch() -> io::Result<UnitDirs> {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-        let shm = Path::new("/dev/shm");
-        let base = if shm.is_dir() {
-            shm.to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let root = base.join(format!("charmbox-unit-{}-{seq}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(&root)?;
-        Ok(UnitDirs {
-            root,
-            scratch: true,
-        })
+        UnitDirs::open(None)
     }
 
     /// The host directory standing for the guest's `/`.
@@ -86,19 +102,47 @@ impl UnitDirs {
     /// WASI locks a database with a `<db>.lock` directory; a guest that
     /// trapped (out of fuel, say) never removed its own, and the next event
     /// would wait on it forever. One event runs per unit at a time, so any
-    /// lock found before an event is stale.
+    /// lock found before an event is stale. Only real directories are
+    /// removed, through the state directory's handle: a symlink named
+    /// `x.lock` is left alone, and nothing outside is looked at.
     pub fn remove_stale_locks(&self) {
-        let Ok(entries) = fs::read_dir(self.state()) else {
+        let Ok(entries) = self.state_dir.entries() else {
             return;
         };
         for entry in entries.flatten() {
-            let path = entry.path();
-            let is_lock = path.extension().is_some_and(|e| e == "lock");
-            if is_lock && path.is_dir() {
-                tracing::debug!(lock = %path.display(), "removing a stale SQLite lock");
-                let _ = fs::remove_dir_all(&path);
+            let name = entry.file_name();
+            let is_lock = Path::new(&name).extension().is_some_and(|e| e == "lock");
+            // `file_type` does not follow symlinks.
+            if is_lock && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                tracing::debug!(lock = ?name, "removing a stale SQLite lock");
+                let _ = self.state_dir.remove_dir_all(&name);
             }
         }
+    }
+
+    /// The guest's directories as hook tools reach them: these two
+    /// read-write, and `charm_dir` (host path, guest path) read-only, the
+    /// working directory.
+    pub fn guest_fs(&self, charm_dir: Option<&(PathBuf, String)>) -> GuestFs {
+        let mut gfs = GuestFs::new(charm_dir.map_or("/", |(_, guest)| guest.as_str()));
+        for (dir, guest) in [
+            (&self.state_dir, GUEST_STATE_DIR),
+            (&self.tmp_dir, GUEST_TMP_DIR),
+        ] {
+            match dir.try_clone() {
+                Ok(d) => gfs.mount(guest, d, true),
+                Err(e) => tracing::warn!("cannot give hook tools {guest}: {e}"),
+            }
+        }
+        if let Some((host, guest)) = charm_dir
+            && let Err(e) = gfs.mount_path(guest, host, false)
+        {
+            tracing::warn!(
+                "cannot give hook tools the charm directory {}: {e}",
+                host.display()
+            );
+        }
+        gfs
     }
 
     /// Preopen the directories read-write into a WASI context.
@@ -111,9 +155,49 @@ impl UnitDirs {
     }
 }
 
+/// A new empty directory for one dispatch: in memory (`/dev/shm`) where
+/// there is one, as nothing in it outlives the dispatch (SQLite's fsyncs are
+/// then free), else under the system's temporary directory. Its name is
+/// unpredictable and it is created exclusively, mode 0700: a directory or
+/// symlink planted under a guessed name is never used.
+fn scratch_root() -> io::Result<PathBuf> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    let mut last = None;
+    for _ in 0..SCRATCH_ATTEMPTS {
+        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        // RandomState is keyed from the OS's randomness.
+        let noise = std::collections::hash_map::RandomState::new().hash_one(seq);
+        let root = base.join(format!(
+            "charmbox-unit-{}-{seq}-{noise:016x}",
+            std::process::id()
+        ));
+        match create_private_dir(&root) {
+            Ok(()) => return Ok(root),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no scratch directory name left")))
+}
+
+/// `mkdir` that fails if anything (a symlink too) is already at `path`.
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(path)
+}
+
 impl Drop for UnitDirs {
     fn drop(&mut self) {
         if self.scratch {
+            // remove_dir_all removes symlinks, never what they point to.
             let _ = fs::remove_dir_all(&self.root);
         }
     }
@@ -148,8 +232,33 @@ mod tests {
         assert_eq!(dirs.state(), root.join("var/lib/charmbox/state"));
         assert_eq!(dirs.tmp(), root.join("tmp"));
         assert!(dirs.state().is_dir() && dirs.tmp().is_dir());
+        // Private to this user, and a fresh name every time.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&root).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        let other = UnitDirs::open(None).unwrap();
+        assert_ne!(other.root(), root);
+        // A guest's symlink out of /tmp is removed with the directory, and
+        // what it points to is not.
+        let outside = root.with_extension("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("keep"), b"k").unwrap();
+        std::os::unix::fs::symlink(&outside, dirs.tmp().join("out")).unwrap();
         drop(dirs);
         assert!(!root.exists());
+        assert!(outside.join("keep").exists());
+        fs::remove_dir_all(&outside).unwrap();
+    }
+
+    #[test]
+    fn a_planted_scratch_name_is_never_used() {
+        // Whatever sits under a name, create_private_dir refuses it.
+        let planted = std::env::temp_dir().join(format!("charmbox-planted-{}", std::process::id()));
+        let _ = fs::remove_file(&planted);
+        std::os::unix::fs::symlink("/", &planted).unwrap();
+        let e = create_private_dir(&planted).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        fs::remove_file(&planted).unwrap();
     }
 
     #[test]
@@ -160,10 +269,17 @@ mod tests {
         fs::create_dir(dirs.state().join(".unit-state.db.lock")).unwrap();
         fs::write(dirs.state().join(".unit-state.db"), b"db").unwrap();
         fs::write(dirs.state().join("note.lock"), b"a file, not a lock dir").unwrap();
+        // A symlink named like a lock, to a directory outside: left alone.
+        let outside = root.with_extension("outside");
+        fs::create_dir_all(outside.join("keep")).unwrap();
+        std::os::unix::fs::symlink(&outside, dirs.state().join("evil.lock")).unwrap();
         dirs.remove_stale_locks();
         assert!(!dirs.state().join(".unit-state.db.lock").exists());
         assert!(dirs.state().join(".unit-state.db").exists());
         assert!(dirs.state().join("note.lock").exists());
+        assert!(dirs.state().join("evil.lock").is_symlink());
+        assert!(outside.join("keep").is_dir(), "nothing outside removed");
+        fs::remove_dir_all(&outside).unwrap();
         drop(dirs);
         assert!(root.join("var/lib/charmbox/state/.unit-state.db").exists());
         fs::remove_dir_all(&root).unwrap();

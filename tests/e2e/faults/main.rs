@@ -10,3 +10,6 @@ mod fuzz;
 
 mod input;
 mod model_file;
+
+mod cache;
+mod files;

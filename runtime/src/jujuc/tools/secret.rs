@@ -5,6 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::super::host::FileError;
 use super::super::input::secret_data;
 use super::super::output::{Flags, Id, SMART, YAML_JSON};
 use super::super::value::Value;
@@ -199,14 +200,13 @@ impl Upsert {
         let mut data = create_secret_data(ctx, args)?;
         if let Some(file) = flags.get_str(self.file).filter(|s| !s.is_empty()) {
             let file = file.to_string();
-            let bytes = ctx.host.read_file(&file).map_err(usage)?;
-            if bytes.len() > MAX_CONTENT {
-                return Err(usage(format!(
-                    "secret content in file {} too large: {} bytes",
-                    go::quote(&file),
-                    bytes.len()
-                )));
-            }
+            let bytes = ctx
+                .host
+                .read_file(&file, MAX_CONTENT as u64)
+                .map_err(|e| match e {
+                    FileError::TooLarge { size, .. } => too_large(&file, size),
+                    e => usage(e.to_string()),
+                })?;
             let raw = secret_data(&bytes).map_err(usage)?;
             for (k, v) in encode(raw)? {
                 data.retain(|(x, _)| *x != k);
@@ -215,6 +215,15 @@ impl Upsert {
         }
         Ok((options, data))
     }
+}
+
+/// Juju's error for a secret file over its limit (found by `stat`, before
+/// reading it).
+fn too_large(path: &str, size: u64) -> super::super::Fail {
+    usage(format!(
+        "secret content in file {} too large: {size} bytes",
+        go::quote(path)
+    ))
 }
 
 /// `CreateSecretData`: `key=value`, `key#base64=...`, `key#file=path`,
@@ -230,19 +239,16 @@ fn create_secret_data(ctx: &mut Ctx, args: &[String]) -> Res<Vec<(String, String
         let (key, value) = (&arg[..idx], &arg[idx + 1..]);
         let (key, value) = match key.strip_suffix("#file") {
             Some(k) => {
-                let content = ctx.host.read_file(value).map_err(|e| {
-                    usage(format!(
-                        "reading content for secret key {}: {e}",
-                        go::quote(k)
-                    ))
-                })?;
-                if content.len() > MAX_VALUE {
-                    return Err(usage(format!(
-                        "secret content in file {} too large: {} bytes",
-                        go::quote(value),
-                        content.len()
-                    )));
-                }
+                let content = ctx
+                    .host
+                    .read_file(value, MAX_VALUE as u64)
+                    .map_err(|e| match e {
+                        FileError::TooLarge { size, .. } => too_large(value, size),
+                        e => usage(format!(
+                            "reading content for secret key {}: {e}",
+                            go::quote(k)
+                        )),
+                    })?;
                 let text = String::from_utf8(content).map_err(|_| {
                     usage(format!(
                         "secret content for key {} is not UTF-8 text",

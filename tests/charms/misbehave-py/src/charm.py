@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """misbehave-py: does on `start` what config `mode` says (see charmcraft.yaml)."""
 
+import json
 import os
 import random
 import sys
@@ -62,7 +63,52 @@ class MisbehaveCharm(ops.CharmBase):
             chunks = []
             while True:
                 chunks.append(bytearray(1 << 20))
+        elif mode == 'symlink-escape':
+            self._symlink_escape(self.config['target'])
         self.unit.status = ops.ActiveStatus()
+
+    def _symlink_escape(self, target: str) -> None:
+        """Plant relative symlinks out of /tmp and the state directory towards
+        the host directory `target`, then hand them to every hook tool that
+        takes a path, through the raw jujuc import; log what each answered."""
+        from wit_world.imports import jujuc
+
+        up = '../' * 32 + target.lstrip('/')
+        state_dir = '/var/lib/charmbox/state'
+        os.symlink(up, '/tmp/out')
+        os.symlink(up + '/secret.txt', '/tmp/secret')
+        os.symlink(up + '/written.txt', '/tmp/new')
+        os.symlink('secret', '/tmp/chain')
+        os.symlink(up + '/secret.txt', state_dir + '/secret')
+        os.symlink(up, state_dir + '/out')
+        rel = str(self._peers().id)
+        ids = jujuc.run(['secret-ids', '--format', 'json'], b'')
+        secret_id = (json.loads(ids.stdout or b'[]') or ['secret:0123456789abcdefghij'])[0]
+        calls = [
+            ['state-set', '--file', '/tmp/secret'],
+            ['state-set', '--file', state_dir + '/secret'],
+            ['state-set', '--file', '/tmp/chain'],
+            ['relation-set', '-r', rel, '--file', '/tmp/secret'],
+            ['relation-set', '-r', rel, '--file', '/tmp/out/secret.txt'],
+            ['relation-set', '-r', rel, '--file', state_dir + '/out/secret.txt'],
+            ['secret-add', 'key#file=/tmp/secret'],
+            ['secret-add', '--file', '/tmp/secret'],
+            ['secret-set', secret_id, 'key#file=/tmp/secret'],
+            ['secret-set', secret_id, '--file', '/tmp/out/secret.txt'],
+            ['k8s-spec-set', '--file', '/tmp/secret'],
+            ['config-get', '-o', '/tmp/new'],
+            ['config-get', '--output', '/tmp/out/written.txt'],
+            ['relation-get', '-r', rel, '-o', '/tmp/new', '-', self.unit.name],
+            ['status-get', '-o', '/tmp/new'],
+            ['is-leader', '-o', '/tmp/new'],
+            ['state-get', '-o', '/tmp/new'],
+            ['secret-ids', '-o', state_dir + '/out/written.txt'],
+            ['goal-state', '-o', '/tmp/new'],
+        ]
+        for argv in calls:
+            out = jujuc.run(argv, b'')
+            err = out.stderr.decode('utf-8', 'replace').strip()
+            jujuc.run(['juju-log', f'ESCAPE {" ".join(argv)} => {out.code}: {err}'], b'')
 
 
 if __name__ == '__main__':
