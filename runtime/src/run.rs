@@ -191,10 +191,14 @@ pub fn run_event_in(
     // Unwind safety: the State is moved in and lost with the event; the
     // runtime, the charm and the spec are only read (wasmtime drops the
     // store while unwinding); a trace writer only queues whole dispatches.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_event_unguarded(rt, charm, state, spec, fuel, trace, unit_dir)
-    }))
-    .unwrap_or_else(|payload| Err(RunError::HostPanic(panic_message(&*payload))))
+    catching(|| run_event_unguarded(rt, charm, state, spec, fuel, trace, unit_dir))
+}
+
+/// Run `f`, turning a panic into [`RunError::HostPanic`] (the caller
+/// vouches that nothing `f` touches is left inconsistent by unwinding).
+fn catching<T>(f: impl FnOnce() -> Result<T, RunError>) -> Result<T, RunError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(RunError::HostPanic(panic_message(&*payload))))
 }
 
 fn run_event_unguarded(
@@ -293,4 +297,23 @@ fn finish(
         stats,
     };
     (backend.into_state(), report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_panics_become_errors() {
+        let r: Result<(), RunError> = catching(|| panic!("walked off the stack {}", 1));
+        let e = r.unwrap_err();
+        assert!(matches!(&e, RunError::HostPanic(m) if m == "walked off the stack 1"));
+        assert_eq!(
+            e.to_string(),
+            "the host failed while running the event (a charmbox bug): walked off the stack 1"
+        );
+        let r: Result<(), RunError> = catching(|| std::panic::panic_any(7u8));
+        assert!(matches!(r, Err(RunError::HostPanic(m)) if m == "panic without a message"));
+        assert_eq!(catching(|| Ok(5)).unwrap(), 5);
+    }
 }

@@ -11,9 +11,9 @@ pub struct YamlLimitArgs {
     pub yaml_max_bytes: u64,
     /// Deepest nesting of YAML collections, aliases included (at most 128,
     /// where the YAML library stops anyway).
-    #[arg(long, global = true, value_name = "LEVELS", default_value_t = DEFAULT_MAX_DEPTH,
-          value_parser = clap::value_parser!(u16).range(1..=128).map(usize::from))]
-    pub yaml_max_depth: usize,
+    #[arg(long, global = true, value_name = "LEVELS", default_value_t = DEFAULT_MAX_DEPTH as u16,
+          value_parser = clap::value_parser!(u16).range(1..=128))]
+    pub yaml_max_depth: u16,
     /// Most nodes of a YAML document once its aliases are expanded.
     #[arg(long, global = true, value_name = "NODES", default_value_t = DEFAULT_MAX_NODES)]
     pub yaml_max_nodes: u64,
@@ -24,7 +24,7 @@ impl YamlLimitArgs {
     pub fn apply(&self) {
         charmbox::yaml::set_limits(Limits {
             max_bytes: self.yaml_max_bytes,
-            max_depth: self.yaml_max_depth,
+            max_depth: usize::from(self.yaml_max_depth),
             max_nodes: self.yaml_max_nodes,
         });
     }
