@@ -15,3 +15,4 @@ pub mod sandbox;
 pub mod sim;
 pub mod state;
 pub mod trace;
+pub mod yaml;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = cli::Cli::parse();
+    cli.yaml.apply();
     match cli.command.run() {
         Ok(code) => code,
         Err(e) => {

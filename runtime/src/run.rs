@@ -131,6 +131,22 @@ pub enum RunError {
     State(String),
     #[error("cannot write the trace: {0}")]
     Trace(#[from] std::io::Error),
+    /// The host panicked while running the event: a charmbox bug, reached
+    /// through what the State or the guest asked. The event is lost, the
+    /// process and the caller's committed state are not.
+    #[error("the host failed while running the event (a charmbox bug): {0}")]
+    HostPanic(String),
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic without a message".to_string()
+    }
 }
 
 /// Run `spec` against `state`; returns the output State and a report.
@@ -159,7 +175,33 @@ pub fn run_event_traced(
 /// [`run_event_traced`], with the unit's writable directories (what a WASI
 /// guest such as a Python charm keeps on the unit's disk: ops' state, /tmp)
 /// in `unit_dir`, kept across calls; none: a scratch directory per event.
+///
+/// A panic in the host while the event runs becomes
+/// [`RunError::HostPanic`]: `charmbox run` reports it, the simulator fails
+/// that unit's hook and goes on.
 pub fn run_event_in(
+    rt: &Runtime,
+    charm: &Charm,
+    state: State,
+    spec: &EventSpec,
+    fuel: Option<u64>,
+    trace: Option<&mut TraceWriter>,
+    unit_dir: Option<&Path>,
+) -> Result<(State, RunReport), RunError> {
+    // Unwind safety: the State is moved in and lost with the event; the
+    // runtime, the charm and the spec are only read (wasmtime drops the
+    // store while unwinding); a trace writer only queues whole dispatches.
+    catching(|| run_event_unguarded(rt, charm, state, spec, fuel, trace, unit_dir))
+}
+
+/// Run `f`, turning a panic into [`RunError::HostPanic`] (the caller
+/// vouches that nothing `f` touches is left inconsistent by unwinding).
+fn catching<T>(f: impl FnOnce() -> Result<T, RunError>) -> Result<T, RunError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(RunError::HostPanic(panic_message(&*payload))))
+}
+
+fn run_event_unguarded(
     rt: &Runtime,
     charm: &Charm,
     state: State,
@@ -255,4 +297,23 @@ fn finish(
         stats,
     };
     (backend.into_state(), report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_panics_become_errors() {
+        let r: Result<(), RunError> = catching(|| panic!("walked off the stack {}", 1));
+        let e = r.unwrap_err();
+        assert!(matches!(&e, RunError::HostPanic(m) if m == "walked off the stack 1"));
+        assert_eq!(
+            e.to_string(),
+            "the host failed while running the event (a charmbox bug): walked off the stack 1"
+        );
+        let r: Result<(), RunError> = catching(|| std::panic::panic_any(7u8));
+        assert!(matches!(r, Err(RunError::HostPanic(m)) if m == "panic without a message"));
+        assert_eq!(catching(|| Ok(5)).unwrap(), 5);
+    }
 }

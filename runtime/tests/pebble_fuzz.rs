@@ -293,7 +293,7 @@ fn expected(n: &Node) -> serde_norway::Value {
         ),
         Node::Seq(s) => V::Sequence(s.iter().map(expected).collect()),
         Node::Str(s) => V::String(s.clone()),
-        Node::Raw(r) => serde_norway::from_str(r).unwrap(),
+        Node::Raw(r) => charmbox::yaml::from_str(r).unwrap(),
     }
 }
 
@@ -314,7 +314,7 @@ proptest! {
         let mut pm = PlanManager::default();
         if pm.add_layer("base", &text, false, false, &Accounts::default()).is_ok() {
             let yaml = pm.plan_yaml();
-            let back: serde_norway::Value = serde_norway::from_str(&yaml)
+            let back: serde_norway::Value = charmbox::yaml::from_str(&yaml)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
             let want = expected(&render::plan_node(pm.plan()));
             prop_assert_eq!(back, want, "{}", yaml);

@@ -96,7 +96,7 @@ fn layer_conformance() {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let cases: Vec<Case> =
-            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            charmbox::yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for case in &cases {
             total += 1;
             assert!(

@@ -74,8 +74,8 @@ pub enum BuildError {
     MalformedMetadata {
         /// The file.
         path: PathBuf,
-        /// The YAML error.
-        source: serde_norway::Error,
+        /// The YAML error (or the limit it broke).
+        source: crate::yaml::YamlError,
     },
     /// `charmcraft.yaml` describes something other than a charm.
     #[error("{} has type {kind:?}: only charms can be built", .path.display())]
@@ -343,18 +343,22 @@ fn read_charm_name(charm_dir: &Path) -> Result<String, BuildError> {
 }
 
 fn read_head(path: &Path) -> Result<CharmcraftHead, BuildError> {
-    let text = fs::read_to_string(path).map_err(|source| BuildError::ReadMetadata {
+    let malformed = |source| BuildError::MalformedMetadata {
         path: path.to_path_buf(),
         source,
+    };
+    let text = crate::yaml::read_file(path).map_err(|e| match e {
+        crate::yaml::YamlError::Io(source) => BuildError::ReadMetadata {
+            path: path.to_path_buf(),
+            source,
+        },
+        limit => malformed(limit),
     })?;
-    parse_head(&text).map_err(|source| BuildError::MalformedMetadata {
-        path: path.to_path_buf(),
-        source,
-    })
+    parse_head(&text).map_err(malformed)
 }
 
-fn parse_head(text: &str) -> Result<CharmcraftHead, serde_norway::Error> {
-    serde_norway::from_str(text)
+fn parse_head(text: &str) -> Result<CharmcraftHead, crate::yaml::YamlError> {
+    crate::yaml::from_str(text)
 }
 
 /// Juju's rule for charm names: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.

@@ -169,16 +169,22 @@ impl CharmMeta {
     /// Read `charmcraft.yaml` from a charm directory.
     pub fn load_dir(dir: &Path) -> Result<CharmMeta, MetaError> {
         let path = dir.join("charmcraft.yaml");
-        let text = std::fs::read_to_string(&path).map_err(|source| MetaError::Read {
-            path: path.display().to_string(),
-            source,
+        let text = crate::yaml::read_file(&path).map_err(|e| match e {
+            crate::yaml::YamlError::Io(source) => MetaError::Read {
+                path: path.display().to_string(),
+                source,
+            },
+            limit => MetaError::Parse {
+                path: path.display().to_string(),
+                message: limit.to_string(),
+            },
         })?;
         CharmMeta::parse(&text, &path.display().to_string())
     }
 
     /// Parse charmcraft.yaml text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<CharmMeta, MetaError> {
-        let raw: RawMeta = serde_norway::from_str(text).map_err(|e| MetaError::Parse {
+        let raw: RawMeta = crate::yaml::from_str(text).map_err(|e| MetaError::Parse {
             path: origin.into(),
             message: e.to_string(),
         })?;

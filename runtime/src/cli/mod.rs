@@ -8,6 +8,7 @@ mod model;
 mod replay;
 mod run;
 mod sim;
+mod yaml_limits;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "charmbox", version, about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub yaml: yaml_limits::YamlLimitArgs,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -54,9 +54,10 @@ pub fn yaml_string_map(data: &[u8]) -> Result<Vec<(String, String)>, String> {
     let Ok(text) = std::str::from_utf8(data) else {
         return Err("yaml: invalid leading UTF-8 octet".into());
     };
-    let doc: serde_norway::Value = match serde_norway::from_str(text) {
+    let doc: serde_norway::Value = match crate::yaml::from_str(text) {
         Ok(v) => v,
-        Err(e) => return Err(syntax_error(&e)),
+        Err(crate::yaml::YamlError::Load(e)) => return Err(syntax_error(&e)),
+        Err(limit) => return Err(limit.to_string()),
     };
     let kind = match &doc {
         serde_norway::Value::Null => return Ok(Vec::new()),
@@ -70,6 +71,8 @@ pub fn yaml_string_map(data: &[u8]) -> Result<Vec<(String, String)>, String> {
             "yaml: unmarshal errors:\n  line 1: cannot unmarshal {kind} into map[string]string"
         ));
     }
+    // The guard passed above: the text is read again, as yaml.v2 would.
+    #[allow(clippy::disallowed_methods)]
     let map: BTreeMap<String, Text> = serde_norway::from_str(text).map_err(|e| {
         let line = e.location().map_or(1, |l| l.line());
         let what = if e.to_string().contains("sequence") {

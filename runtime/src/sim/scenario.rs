@@ -248,13 +248,17 @@ pub struct LogExpect {
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, SimError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| SimError::Usage(format!("cannot read {}: {e}", path.display())))?;
         let malformed =
             |e: String| SimError::Usage(format!("malformed scenario {}: {e}", path.display()));
+        let text = crate::yaml::read_file(path).map_err(|e| match e {
+            crate::yaml::YamlError::Io(e) => {
+                SimError::Usage(format!("cannot read {}: {e}", path.display()))
+            }
+            limit => malformed(limit.to_string()),
+        })?;
         // Through JSON's data model: steps are one-key maps (`- deploy: {...}`).
         let value: serde_json::Value =
-            serde_norway::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+            crate::yaml::from_str(&text).map_err(|e| malformed(e.to_string()))?;
         serde_json::from_value(value).map_err(|e| malformed(e.to_string()))
     }
 

@@ -202,8 +202,8 @@ pub fn load_all() -> Vec<Loaded> {
         .iter()
         .map(|file| {
             let text = std::fs::read_to_string(file).expect("read table");
-            let table: Table =
-                serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let table: Table = charmbox::yaml::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let meta = Arc::new(
                 CharmMeta::parse(&table.charm, &file.display().to_string()).expect("charm"),
             );

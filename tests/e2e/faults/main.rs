@@ -13,3 +13,5 @@ mod model_file;
 
 mod cache;
 mod files;
+mod walks;
+mod yaml;

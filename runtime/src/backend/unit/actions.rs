@@ -7,6 +7,13 @@ use crate::bindings::types::StringMap;
 
 const RESERVED: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
 
+/// Most dot-separated parts of an `action-set` key. Each part nests the
+/// results one level deeper, and results are written as JSON (the report,
+/// traces, the simulator's model) that serde_json reads back only 128
+/// levels deep; Juju's own store (MongoDB) refuses documents nested over
+/// 100 levels. Legitimate keys have a handful of parts.
+pub const MAX_ACTION_KEY_PARTS: usize = 64;
+
 /// Juju's action key rule: lower-case alphanumerics and hyphens, starting and
 /// ending with an alphanumeric.
 fn valid_key(k: &str) -> bool {
@@ -24,6 +31,13 @@ impl UnitBackend {
     pub(super) fn action_set(&mut self, results: StringMap) -> ToolResult<()> {
         self.require_action()?;
         for (key, _) in &results {
+            let parts = key.split('.').count();
+            if parts > MAX_ACTION_KEY_PARTS {
+                return Err(juju::invalid(format!(
+                    "key {:?}... has {parts} parts, more than charmbox's limit of {MAX_ACTION_KEY_PARTS}",
+                    key.chars().take(40).collect::<String>()
+                )));
+            }
             for seg in key.split('.') {
                 if !valid_key(seg) {
                     return Err(juju::invalid(format!(

@@ -104,10 +104,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// `charm-entrypoint` of charmcraft.yaml's charm part, else `src/charm.py`.
 /// Only a relative path inside the charm directory is taken.
 fn entry_point(dir: &Path) -> String {
-    let Ok(text) = fs::read_to_string(dir.join("charmcraft.yaml")) else {
+    let Ok(text) = crate::yaml::read_file(&dir.join("charmcraft.yaml")) else {
         return DEFAULT_ENTRY.to_string();
     };
-    let Ok(yaml) = serde_norway::from_str::<serde_norway::Value>(&text) else {
+    let Ok(yaml) = crate::yaml::from_str::<serde_norway::Value>(&text) else {
         return DEFAULT_ENTRY.to_string();
     };
     let declared = yaml

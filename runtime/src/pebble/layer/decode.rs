@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use serde_norway::Value;
 
 use super::model::*;
@@ -120,13 +119,13 @@ pub fn decode(label: &str, text: &str) -> Result<Decoded, FormatError> {
     Ok(out)
 }
 
-/// The first YAML document of `text` (yaml.v3 ignores the rest).
+/// The first YAML document of `text` (yaml.v3 ignores the rest), within
+/// charmbox's YAML limits.
 fn first_document(text: &str) -> Result<Value, String> {
-    let mut docs = serde_norway::Deserializer::from_str(text);
-    let Some(doc) = docs.next() else {
-        return Ok(Value::Null);
-    };
-    Value::deserialize(doc).map_err(|e| syntax_message(&e, text))
+    crate::yaml::first_document(text).map_err(|e| match e {
+        crate::yaml::YamlError::Load(e) => syntax_message(&e, text),
+        limit => limit.to_string(),
+    })
 }
 
 /// yaml.v3's message for a document serde_norway could not load.

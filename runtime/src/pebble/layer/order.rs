@@ -84,71 +84,78 @@ pub fn order(
 }
 
 /// Strongly connected components, successors first, each sorted.
+///
+/// Tarjan's algorithm with an explicit stack instead of recursion: a chain
+/// of `after:` edges is as long as the layer makes it, and the host's stack
+/// must not depend on it. The order is the recursive algorithm's.
 fn tarjan(successors: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
-    struct T<'a> {
-        succ: &'a BTreeMap<String, Vec<String>>,
-        index: HashMap<&'a str, usize>,
-        lowlink: Vec<usize>,
-        stacked: Vec<bool>,
-        stack: Vec<&'a str>,
-        out: Vec<Vec<String>>,
-    }
-    impl<'a> T<'a> {
-        fn connect(&mut self, id: &'a str) -> usize {
-            let index = self.lowlink.len();
-            self.index.insert(id, index);
-            self.stack.push(id);
-            self.lowlink.push(index);
-            self.stacked.push(true);
-            let succs: &'a [String] = self.succ.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            for s in succs {
-                match self.index.get(s.as_str()).copied() {
-                    None => {
-                        let low = self.connect(s);
-                        if low < self.lowlink[index] {
-                            self.lowlink[index] = low;
-                        }
-                    }
-                    Some(si) if self.stacked[si] => {
-                        if si < self.lowlink[index] {
-                            self.lowlink[index] = si;
-                        }
-                    }
-                    Some(_) => {}
+    let ids: Vec<&str> = successors.keys().map(String::as_str).collect();
+    let at: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    // Successors by position; names outside the map have none.
+    let succ: Vec<Vec<usize>> = successors
+        .values()
+        .map(|v| {
+            v.iter()
+                .filter_map(|s| at.get(s.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    const UNVISITED: usize = usize::MAX;
+    let mut index = vec![UNVISITED; ids.len()];
+    let mut lowlink = vec![0usize; ids.len()];
+    let mut stacked = vec![false; ids.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut next_index = 0usize;
+    // The walk: (node, how many of its successors were looked at).
+    let mut walk: Vec<(usize, usize)> = Vec::new();
+    for root in 0..ids.len() {
+        if index[root] != UNVISITED {
+            continue;
+        }
+        walk.push((root, 0));
+        index[root] = next_index;
+        lowlink[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        stacked[root] = true;
+        while let Some(&mut (v, ref mut seen)) = walk.last_mut() {
+            if let Some(&w) = succ[v].get(*seen) {
+                *seen += 1;
+                if index[w] == UNVISITED {
+                    index[w] = next_index;
+                    lowlink[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    stacked[w] = true;
+                    walk.push((w, 0));
+                } else if stacked[w] {
+                    lowlink[v] = lowlink[v].min(index[w]);
                 }
+                continue;
             }
-            if self.lowlink[index] == index {
+            // All successors done: close v, hand its lowlink to its parent.
+            walk.pop();
+            if lowlink[v] == index[v] {
                 let mut scc = Vec::new();
-                while let Some(top) = self.stack.pop() {
-                    let ti = self.index[top];
-                    self.stacked[ti] = false;
-                    scc.push(top.to_string());
-                    if ti == index {
+                while let Some(top) = stack.pop() {
+                    stacked[top] = false;
+                    scc.push(ids[top].to_string());
+                    if top == v {
                         break;
                     }
                 }
-                self.out.push(scc);
+                out.push(scc);
             }
-            self.lowlink[index]
+            if let Some(&(parent, _)) = walk.last() {
+                lowlink[parent] = lowlink[parent].min(lowlink[v]);
+            }
         }
     }
-    let mut t = T {
-        succ: successors,
-        index: HashMap::new(),
-        lowlink: Vec::new(),
-        stacked: Vec::new(),
-        stack: Vec::new(),
-        out: Vec::new(),
-    };
-    for id in successors.keys() {
-        if !t.index.contains_key(id.as_str()) {
-            t.connect(id);
-        }
-    }
-    for scc in &mut t.out {
+    for scc in &mut out {
         scc.sort();
     }
-    t.out
+    out
 }
 
 /// Group ordered services into lanes (`createLanes`).
@@ -236,6 +243,64 @@ mod tests {
         assert_eq!(
             start_order(&m, &names(&["other", "web"])).unwrap(),
             vec![names(&["db", "web"]), names(&["other"])]
+        );
+    }
+
+    /// A chain of `n` services, each after the previous one (and requiring
+    /// it, for `link` "requires").
+    fn chain(n: usize, link: &str) -> BTreeMap<String, Service> {
+        let name = |i: usize| format!("s{i:06}");
+        (0..n)
+            .map(|i| {
+                let prev: Vec<String> = if i == 0 { vec![] } else { vec![name(i - 1)] };
+                let mut s = Service::default();
+                match link {
+                    "after" => s.after = prev,
+                    "requires" => {
+                        s.requires = prev.clone();
+                        s.after = prev;
+                    }
+                    _ => {}
+                }
+                (name(i), s)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_chains_do_not_recurse() {
+        const N: usize = 60_000;
+        let all: Vec<String> = (0..N).map(|i| format!("s{i:06}")).collect();
+        for link in ["after", "requires"] {
+            let m = chain(N, link);
+            let ordered = order(&m, &all, false).unwrap();
+            assert_eq!(ordered.len(), N, "{link}");
+            assert_eq!(ordered[0], "s000000");
+            assert_eq!(ordered[N - 1], format!("s{:06}", N - 1));
+            let stop = order(&m, &all[..1], true).unwrap();
+            if link == "requires" {
+                assert_eq!(stop.len(), N);
+                assert_eq!(stop[0], format!("s{:06}", N - 1));
+            }
+        }
+        // The same chain through `before`: s(i) before s(i+1).
+        let mut m = BTreeMap::new();
+        for i in 0..N {
+            let mut s = Service::default();
+            if i + 1 < N {
+                s.before = vec![format!("s{:06}", i + 1)];
+            }
+            m.insert(format!("s{i:06}"), s);
+        }
+        let ordered = order(&m, &all, false).unwrap();
+        assert_eq!(ordered[0], "s000000");
+        assert_eq!(ordered[N - 1], format!("s{:06}", N - 1));
+        // A loop closing the chain is still found.
+        m.get_mut(&format!("s{:06}", N - 1)).unwrap().before = vec!["s000000".into()];
+        let e = order(&m, &all, false).unwrap_err().0;
+        assert!(
+            e.starts_with("services in before/after loop: s000000, s000001"),
+            "{e}"
         );
     }
 

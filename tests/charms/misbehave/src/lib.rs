@@ -40,6 +40,14 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "loop" => spin(),
         "grow" => grow(),
         "chatty" => chatty(model),
+        // Walks and YAML (issue 12, classes 2 and 3): guest input that
+        // once overflowed the host's stack or exhausted its memory.
+        "chain-after" | "chain-before" | "chain-requires" | "chain-loop" => {
+            chain(model, &mode)
+        }
+        "yaml-alias-layer" | "yaml-deep-layer" => hostile_layer(model, &mode),
+        "yaml-alias-stdin" | "yaml-deep-stdin" => hostile_stdin(&mode),
+        "long-glob" => long_glob(model),
         other => Err(Error::msg(format!("unknown mode {other:?}"))),
     }
 }
@@ -82,6 +90,108 @@ fn chatty(model: &Model) -> Result<(), Error> {
     }
     info!("chatty: {calls} calls, leader {leader} times");
     model.unit().set_status(Status::active(""))
+}
+
+/// Services in the `chain-*` layers.
+const CHAIN: usize = 60_000;
+
+/// The workload container (not declared in this charm's charmcraft.yaml:
+/// tests run the component under metadata that has it).
+const WORKLOAD: &str = "workload";
+
+/// Add a layer of [`CHAIN`] services, each linked to the previous one by
+/// `after`, `before` (reversed) or `requires`; `chain-loop` closes the
+/// after-chain into a loop, which Pebble refuses. Then read the plan.
+fn chain(model: &Model, mode: &str) -> Result<(), Error> {
+    use std::fmt::Write;
+    let name = |i: usize| format!("s{i:05}");
+    let mut yaml = String::from("services:\n");
+    for i in 0..CHAIN {
+        let link = match mode {
+            "chain-before" if i + 1 < CHAIN => format!(", before: [{}]", name(i + 1)),
+            "chain-requires" if i > 0 => format!(", requires: [{}]", name(i - 1)),
+            "chain-after" | "chain-loop" if i > 0 => format!(", after: [{}]", name(i - 1)),
+            "chain-loop" => format!(", after: [{}]", name(CHAIN - 1)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            yaml,
+            "  {}: {{override: replace, command: /bin/true{link}}}",
+            name(i)
+        );
+    }
+    let c = model.container(WORKLOAD)?;
+    c.raw()
+        .add_layer("chain", &yaml, false)
+        .map_err(|e| Error::msg(format!("add-layer: {}", e.message())))?;
+    let plan = c.get_plan_yaml()?;
+    model
+        .unit()
+        .set_status(Status::active(format!("plan of {} bytes", plan.len())))
+}
+
+/// `n` aliases to one sequence of `n` scalars: 5n bytes that expand to n²
+/// nodes.
+fn alias_bomb(n: usize) -> String {
+    format!(
+        "a: &a [{}]\nb: [{}]\n",
+        vec!["x"; n].join(","),
+        vec!["*a"; n].join(",")
+    )
+}
+
+/// 400 KB of flow nesting (libyaml's scanner is quadratic in its depth).
+fn deep_nesting() -> String {
+    format!("a: {}{}\n", "[".repeat(200_000), "]".repeat(200_000))
+}
+
+/// Add a YAML bomb as a layer; Pebble's error fails the hook.
+fn hostile_layer(model: &Model, mode: &str) -> Result<(), Error> {
+    let yaml = if mode == "yaml-alias-layer" {
+        alias_bomb(28_000)
+    } else {
+        deep_nesting()
+    };
+    model
+        .container(WORKLOAD)?
+        .raw()
+        .add_layer("bomb", &yaml, false)
+        .map_err(|e| Error::msg(format!("add-layer: {}", e.message())))?;
+    model.unit().set_status(Status::active("bomb accepted"))
+}
+
+/// `state-set --file -` with a YAML bomb on stdin, through the raw jujuc
+/// import; the tool's error fails the hook.
+fn hostile_stdin(mode: &str) -> Result<(), Error> {
+    use charmbox_sdk::bindings::juju::charm::jujuc;
+    let yaml = if mode == "yaml-alias-stdin" {
+        alias_bomb(28_000)
+    } else {
+        deep_nesting()
+    };
+    let argv = ["state-set", "--file", "-"].map(String::from);
+    let out = jujuc::run(&argv, yaml.as_bytes());
+    if out.code != 0 {
+        return Err(Error::msg(format!(
+            "state-set: {}",
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        )));
+    }
+    Err(Error::msg("state-set took the bomb"))
+}
+
+/// List files with a 1 MiB glob pattern (the host's matcher once recursed
+/// once per character), then a pattern of stars that backtracking would
+/// try in every combination.
+fn long_glob(model: &Model) -> Result<(), Error> {
+    let c = model.container(WORKLOAD)?;
+    let long = "a".repeat(1 << 20);
+    let found = c.list_files("/", Some(&long), false)?.len();
+    let stars = "*a".repeat(50) + "b";
+    let found_stars = c.list_files("/", Some(&stars), false)?.len();
+    model
+        .unit()
+        .set_status(Status::active(format!("globs matched {found} and {found_stars}")))
 }
 
 /// Spin forever; `black_box` keeps the optimiser from removing the loop.
