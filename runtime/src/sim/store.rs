@@ -435,7 +435,10 @@ mod tests {
         mb.meta_mut().now += 2;
         let err = b.commit(&mut mb, &[], &[]).unwrap_err();
         assert!(matches!(err, SimError::Stale { .. }), "{err}");
-        assert!(err.to_string().contains("changed by another process"), "{err}");
+        assert!(
+            err.to_string().contains("changed by another process"),
+            "{err}"
+        );
         // The first writer goes on; what it wrote is what the file holds.
         ma.meta_mut().now += 1;
         a.commit(&mut ma, &[], &[]).unwrap();

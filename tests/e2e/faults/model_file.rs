@@ -211,11 +211,29 @@ fn the_same_file_by_a_symlink_shares_its_lock() {
     let link = tmp("linked-too.db");
     std::os::unix::fs::symlink(&db, &link).unwrap();
     let link_arg = link.to_str().unwrap();
-    let (code, _, err) = charmbox(&["model", "-m", link_arg, "deploy", charm.to_str().unwrap(), "other", "--wait", "0s"]);
+    let (code, _, err) = charmbox(&[
+        "model",
+        "-m",
+        link_arg,
+        "deploy",
+        charm.to_str().unwrap(),
+        "other",
+        "--wait",
+        "0s",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is busy"), "{err}");
     drop(sim);
-    let (code, _, err) = charmbox(&["model", "-m", link_arg, "deploy", charm.to_str().unwrap(), "other", "--wait", "0s"]);
+    let (code, _, err) = charmbox(&[
+        "model",
+        "-m",
+        link_arg,
+        "deploy",
+        charm.to_str().unwrap(),
+        "other",
+        "--wait",
+        "0s",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_consistent(&db, &["misbehave", "other"]);
 }

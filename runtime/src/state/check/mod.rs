@@ -92,7 +92,7 @@ fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
             if !meta.resources.contains(name) {
                 return Err(invalid(
                     format!("resources.{name}"),
-                    "not a resource charmcraft.yaml declares",
+                    format!("resource {name:?} is not declared in charmcraft.yaml"),
                 ));
             }
         }
@@ -184,7 +184,10 @@ fn config(state: &State, cx: &Ctx) -> Checked {
     for (key, value) in &state.config {
         let path = format!("config.{key}");
         let Some(option) = meta.config.get(key) else {
-            return Err(invalid(path, "not an option charmcraft.yaml declares"));
+            return Err(invalid(
+                path,
+                format!("config option {key:?} is not declared in charmcraft.yaml"),
+            ));
         };
         option.check(value).map_err(|m| invalid(&path, m))?;
         if option.kind == crate::charm::ConfigType::Secret
