@@ -13,6 +13,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 mod guest_fs;
 mod unit_dir;
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
+pub(crate) use unit_dir::private_dir_in;
 pub use unit_dir::{GUEST_STATE_DIR, GUEST_TMP_DIR, UnitDirs};
 
 /// Nanoseconds since the Unix epoch of an RFC 3339 time.

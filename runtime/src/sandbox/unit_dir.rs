@@ -28,8 +28,8 @@ pub const GUEST_STATE_DIR: &str = "/var/lib/charmbox/state";
 /// Where the guest sees its temporary directory.
 pub const GUEST_TMP_DIR: &str = "/tmp";
 
-/// How many fresh names [`UnitDirs::scratch`] tries before giving up (a
-/// name is only taken if something already exists there).
+/// How many fresh names [`private_dir_in`] tries before giving up (a name
+/// is only passed over when something already exists there).
 const SCRATCH_ATTEMPTS: u32 = 16;
 
 /// A unit's writable directories on the host.
@@ -157,24 +157,30 @@ impl UnitDirs {
 
 /// A new empty directory for one dispatch: in memory (`/dev/shm`) where
 /// there is one, as nothing in it outlives the dispatch (SQLite's fsyncs are
-/// then free), else under the system's temporary directory. Its name is
-/// unpredictable and it is created exclusively, mode 0700: a directory or
-/// symlink planted under a guessed name is never used.
+/// then free), else under the system's temporary directory.
 fn scratch_root() -> io::Result<PathBuf> {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
     let shm = Path::new("/dev/shm");
     let base = if shm.is_dir() {
         shm.to_path_buf()
     } else {
         std::env::temp_dir()
     };
+    private_dir_in(&base, "charmbox-unit")
+}
+
+/// A new directory `<base>/<prefix>-<pid>-<n>-<random>`, private to this
+/// user (mode 0700). Its name is unpredictable and it is created
+/// exclusively: a directory or symlink planted under a guessed name in a
+/// shared directory (`/tmp`, `/dev/shm`) is never used.
+pub(crate) fn private_dir_in(base: &Path, prefix: &str) -> io::Result<PathBuf> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let mut last = None;
     for _ in 0..SCRATCH_ATTEMPTS {
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
         // RandomState is keyed from the OS's randomness.
         let noise = std::collections::hash_map::RandomState::new().hash_one(seq);
         let root = base.join(format!(
-            "charmbox-unit-{}-{seq}-{noise:016x}",
+            "{prefix}-{}-{seq}-{noise:016x}",
             std::process::id()
         ));
         match create_private_dir(&root) {
@@ -183,7 +189,7 @@ fn scratch_root() -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
-    Err(last.unwrap_or_else(|| io::Error::other("no scratch directory name left")))
+    Err(last.unwrap_or_else(|| io::Error::other("no fresh directory name left")))
 }
 
 /// `mkdir` that fails if anything (a symlink too) is already at `path`.

@@ -9,14 +9,15 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::names::UnitName;
 
 /// Where the units' disks live.
 #[derive(Debug)]
 pub struct UnitDisks {
-    base: PathBuf,
+    /// None: a temporary directory could not be made; units then get a
+    /// scratch directory per hook.
+    base: Option<PathBuf>,
     /// Made for a model in memory: removed on drop.
     temporary: bool,
     /// The pod each unit's disk was last asked for by this process: the
@@ -30,18 +31,25 @@ impl UnitDisks {
         let mut name = model.file_name().unwrap_or_default().to_os_string();
         name.push(".units");
         UnitDisks {
-            base: model.with_file_name(name),
+            base: Some(model.with_file_name(name)),
             temporary: false,
             checked: HashMap::new(),
         }
     }
 
-    /// A new temporary directory (made when a unit first writes to it).
+    /// A new temporary directory, private to this user, under an
+    /// unpredictable name created exclusively (nothing planted in the
+    /// shared temporary directory is used). When it cannot be made (with a
+    /// warning), units get no disk: a scratch directory for each hook.
     pub fn temporary() -> UnitDisks {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = std::env::temp_dir();
+        let base = crate::sandbox::private_dir_in(&tmp, "charmbox-sim")
+            .inspect_err(|e| {
+                tracing::warn!("cannot make the units' disks in {}: {e}", tmp.display())
+            })
+            .ok();
         UnitDisks {
-            base: std::env::temp_dir().join(format!("charmbox-sim-{}-{seq}", std::process::id())),
+            base,
             temporary: true,
             checked: HashMap::new(),
         }
@@ -50,11 +58,11 @@ impl UnitDisks {
     /// The disk of `unit` in its pod `pod`. The directory itself is made by
     /// the host when the guest first uses it; a unit's earlier pods' disks
     /// are removed when a new pod's is asked for.
-    pub fn of(&mut self, unit: &UnitName, pod: u32) -> PathBuf {
-        let unit_dir = self.unit_dir(unit);
+    pub fn of(&mut self, unit: &UnitName, pod: u32) -> Option<PathBuf> {
+        let unit_dir = self.unit_dir(unit)?;
         let dir = unit_dir.join(format!("pod-{pod}"));
         if self.checked.insert(unit.clone(), pod) == Some(pod) {
-            return dir;
+            return Some(dir);
         }
         if !dir.exists()
             && let Ok(old) = fs::read_dir(&unit_dir)
@@ -63,7 +71,7 @@ impl UnitDisks {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
-        dir
+        Some(dir)
     }
 }
 
@@ -72,18 +80,23 @@ impl UnitDisks {
     /// (Juju never reuses a unit's number).
     pub fn remove(&mut self, unit: &UnitName) {
         self.checked.remove(unit);
-        let _ = fs::remove_dir_all(self.unit_dir(unit));
+        if let Some(dir) = self.unit_dir(unit) {
+            let _ = fs::remove_dir_all(dir);
+        }
     }
 
-    fn unit_dir(&self, unit: &UnitName) -> PathBuf {
-        self.base.join(unit.to_string().replace('/', "-"))
+    fn unit_dir(&self, unit: &UnitName) -> Option<PathBuf> {
+        let base = self.base.as_ref()?;
+        Some(base.join(unit.to_string().replace('/', "-")))
     }
 }
 
 impl Drop for UnitDisks {
     fn drop(&mut self) {
-        if self.temporary {
-            let _ = fs::remove_dir_all(&self.base);
+        if self.temporary
+            && let Some(base) = &self.base
+        {
+            let _ = fs::remove_dir_all(base);
         }
     }
 }
@@ -96,28 +109,48 @@ mod tests {
     fn a_new_pod_gets_an_empty_disk_and_the_old_one_goes() {
         let mut disks = UnitDisks::temporary();
         let unit = UnitName::new("app", 0);
-        let first = disks.of(&unit, 0);
+        let first = disks.of(&unit, 0).unwrap();
         fs::create_dir_all(&first).unwrap();
         fs::write(first.join("state.db"), b"x").unwrap();
-        assert_eq!(disks.of(&unit, 0), first, "same pod, same disk");
+        // A guest's symlink out of its disk: removed with the disk, what it
+        // points to is not.
+        let outside = disks.base.as_ref().unwrap().with_extension("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("keep"), b"k").unwrap();
+        std::os::unix::fs::symlink(&outside, first.join("out")).unwrap();
+        assert_eq!(disks.of(&unit, 0).unwrap(), first, "same pod, same disk");
         assert!(first.join("state.db").exists());
-        let second = disks.of(&unit, 1);
+        let second = disks.of(&unit, 1).unwrap();
         assert_ne!(second, first);
         assert!(!first.exists(), "the old pod's disk is gone");
+        assert!(outside.join("keep").exists(), "nothing outside removed");
+        fs::remove_dir_all(&outside).unwrap();
         disks.remove(&unit);
         assert!(
             !second.parent().unwrap().exists(),
             "a removed unit's disks go"
         );
-        let base = disks.base.clone();
+        let base = disks.base.clone().unwrap();
         drop(disks);
         assert!(!base.exists());
     }
 
     #[test]
+    fn temporary_disks_are_private_and_fresh() {
+        use std::os::unix::fs::PermissionsExt;
+        let (a, b) = (UnitDisks::temporary(), UnitDisks::temporary());
+        assert_ne!(a.base, b.base);
+        let mode = fs::metadata(a.base.as_ref().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
+
+    #[test]
     fn beside_a_model_file() {
         let d = UnitDisks::beside(Path::new("/m/model.db"));
-        assert_eq!(d.base, Path::new("/m/model.db.units"));
+        assert_eq!(d.base.as_deref(), Some(Path::new("/m/model.db.units")));
         assert!(!d.temporary);
     }
 }

@@ -117,7 +117,7 @@ impl Simulator {
         };
         let pod = self.model.unit(name).map_or(0, |u| u.pod);
         let disk = self.disks.of(name, pod);
-        let result = run_event_in(&self.rt, charm, state, &spec, fuel, trace, Some(&disk));
+        let result = run_event_in(&self.rt, charm, state, &spec, fuel, trace, disk.as_deref());
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
         let mut woken: Touched = BTreeSet::new();

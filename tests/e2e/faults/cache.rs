@@ -22,6 +22,9 @@ fn runtime_in(cache: &Path) -> Runtime {
     .expect("runtime")
 }
 
+/// Damage done to an entry's bytes.
+type Damage = fn(&[u8]) -> Vec<u8>;
+
 /// The one entry in `dir`.
 fn entry(dir: &Path) -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -56,37 +59,26 @@ fn a_damaged_cache_entry_is_compiled_again_and_rewritten() {
     let path = entry(&dir);
     let good = std::fs::read(&path).unwrap();
     println!("cache entry: {} bytes", good.len());
-    let damages: Vec<(&str, Box<dyn Fn(&[u8]) -> Vec<u8>>)> = vec![
-        (
-            "one flipped byte in the code",
-            Box::new(|b: &[u8]| {
-                let mut b = b.to_vec();
-                let mid = b.len() / 2;
-                b[mid] ^= 0x40;
-                b
-            }),
-        ),
-        (
-            "one flipped byte at the end",
-            Box::new(|b: &[u8]| {
-                let mut b = b.to_vec();
-                *b.last_mut().unwrap() ^= 0x01;
-                b
-            }),
-        ),
-        (
-            "truncated to half",
-            Box::new(|b: &[u8]| b[..b.len() / 2].to_vec()),
-        ),
-        (
-            "truncated by one byte",
-            Box::new(|b: &[u8]| b[..b.len() - 1].to_vec()),
-        ),
-        ("empty", Box::new(|_: &[u8]| Vec::new())),
-        (
-            "its first 64 bytes only",
-            Box::new(|b: &[u8]| b[..64.min(b.len())].to_vec()),
-        ),
+    let damages: [(&str, Damage); 6] = [
+        ("one flipped byte in the code", |b: &[u8]| {
+            let mut b = b.to_vec();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x40;
+            b
+        }),
+        ("one flipped byte at the end", |b: &[u8]| {
+            let mut b = b.to_vec();
+            *b.last_mut().unwrap() ^= 0x01;
+            b
+        }),
+        ("truncated to half", |b: &[u8]| b[..b.len() / 2].to_vec()),
+        ("truncated by one byte", |b: &[u8]| {
+            b[..b.len() - 1].to_vec()
+        }),
+        ("empty", |_: &[u8]| Vec::new()),
+        ("its first 64 bytes only", |b: &[u8]| {
+            b[..64.min(b.len())].to_vec()
+        }),
     ];
     for (what, damage) in damages {
         let bad = damage(&good);

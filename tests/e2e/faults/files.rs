@@ -146,6 +146,48 @@ fn symlinks_out_of_a_scratch_unit_dir_reach_no_host_file() {
     unchanged(&input, &out);
 }
 
+/// A file over the read limit is refused before it is read, with the
+/// tool's error naming its size (secret files: Juju's own, smaller limit).
+#[test]
+fn a_file_over_the_read_limit_is_refused() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let mut input = input(Path::new("/nowhere"));
+    input.config.insert("mode".into(), json!("big-file"));
+    let (out, report) = run(&rt, &charm, input.clone(), "start");
+    assert!(
+        matches!(report.outcome, Outcome::Ok),
+        "{:?}",
+        report.outcome
+    );
+    let got: Vec<String> = report
+        .logs
+        .iter()
+        .filter_map(|l| l.message.strip_prefix("BIGFILE "))
+        .map(str::to_string)
+        .collect();
+    for a in &got {
+        println!("{a}");
+    }
+    let size = charmbox::jujuc::MAX_TOOL_FILE_BYTES + 1;
+    let too_large = format!(
+        "ERROR read /tmp/big: file too large: {size} bytes (hook tools read at most {})",
+        size - 1
+    );
+    let secret = format!("ERROR secret content in file \"/tmp/big\" too large: {size} bytes");
+    assert_eq!(
+        got,
+        [
+            format!("state-set --file /tmp/big => 1: {too_large}"),
+            format!("relation-set -r 7 --file /tmp/big => 1: {too_large}"),
+            format!("k8s-spec-set --file /tmp/big => 1: {too_large}"),
+            format!("secret-add key#file=/tmp/big => 2: {secret}"),
+            format!("secret-add --file /tmp/big => 2: {secret}"),
+        ]
+    );
+    unchanged(&input, &out);
+}
+
 #[test]
 fn symlinks_out_of_a_kept_unit_dir_reach_no_host_file() {
     let rt = runtime();

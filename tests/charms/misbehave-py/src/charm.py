@@ -65,6 +65,8 @@ class MisbehaveCharm(ops.CharmBase):
                 chunks.append(bytearray(1 << 20))
         elif mode == 'symlink-escape':
             self._symlink_escape(self.config['target'])
+        elif mode == 'big-file':
+            self._big_file()
         self.unit.status = ops.ActiveStatus()
 
     def _symlink_escape(self, target: str) -> None:
@@ -109,6 +111,27 @@ class MisbehaveCharm(ops.CharmBase):
             out = jujuc.run(argv, b'')
             err = out.stderr.decode('utf-8', 'replace').strip()
             jujuc.run(['juju-log', f'ESCAPE {" ".join(argv)} => {out.code}: {err}'], b'')
+
+    def _big_file(self) -> None:
+        """Write a file one byte over the hook tools' read limit (16 MiB) in
+        /tmp, hand it to the tools that read files; log what each answered."""
+        from wit_world.imports import jujuc
+
+        size = (16 << 20) + 1
+        with open('/tmp/big', 'wb') as f:
+            f.write(b'a: ' + b'x' * (size - 4) + b'\n')
+        rel = str(self._peers().id)
+        calls = [
+            ['state-set', '--file', '/tmp/big'],
+            ['relation-set', '-r', rel, '--file', '/tmp/big'],
+            ['k8s-spec-set', '--file', '/tmp/big'],
+            ['secret-add', 'key#file=/tmp/big'],
+            ['secret-add', '--file', '/tmp/big'],
+        ]
+        for argv in calls:
+            out = jujuc.run(argv, b'')
+            err = out.stderr.decode('utf-8', 'replace').strip()
+            jujuc.run(['juju-log', f'BIGFILE {" ".join(argv)} => {out.code}: {err}'], b'')
 
 
 if __name__ == '__main__':
