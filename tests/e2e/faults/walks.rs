@@ -337,8 +337,7 @@ fn state_values_nested_as_deep_as_json_allows_are_refused_cleanly() {
         &charmbox::event::EventSpec::named("start"),
         None,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert!(
         e.to_string()
             .contains("nested deeper than charmbox's limit of 64 levels"),
