@@ -69,7 +69,8 @@ impl Value {
     }
 
     /// A value decoded from JSON by Go's `encoding/json` into `interface{}`:
-    /// every number is a float64, objects are maps.
+    /// every number is a float64, objects are maps. Recursive: as deep as
+    /// the JSON (parsed: 128 levels at most; action results: 64 parts).
     pub fn from_json(v: &serde_json::Value) -> Value {
         use serde_json::Value as J;
         match v {

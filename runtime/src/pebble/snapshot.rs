@@ -51,7 +51,8 @@ fn layer_text(l: &LayerState) -> Result<String, String> {
 }
 
 /// A JSON value as a YAML tree (JSON text itself may hold characters YAML
-/// forbids unescaped, like DEL).
+/// forbids unescaped, like DEL). Recursive: as deep as the State's JSON,
+/// which serde_json caps at 128 levels.
 fn json_node(v: &serde_json::Value) -> crate::pebble::yaml::Node {
     use crate::pebble::yaml::Node;
     match v {

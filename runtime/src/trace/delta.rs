@@ -13,7 +13,8 @@ pub struct Change {
 }
 
 /// The changes that turn `before` into `after` (objects compared key by key;
-/// any other difference replaces the value).
+/// any other difference replaces the value). Recursive: as deep as a
+/// State's JSON, which serde_json caps at 128 levels when read back.
 pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     walk("", before, after, &mut out);

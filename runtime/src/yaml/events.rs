@@ -7,7 +7,7 @@
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml_norway as sys;
+use unsafe_libyaml_norway as unsafe_sys;
 
 /// One parser event, reduced to what the guard counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Event {
 /// stream ends at the end of the text or at the first syntax error (left to
 /// the real load to report, in its own words).
 pub struct Events<'a> {
-    parser: Box<MaybeUninit<sys::yaml_parser_t>>,
+    parser: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
     /// Whether libyaml initialised `parser` (and it must be deleted).
     initialised: bool,
     done: bool,
@@ -34,17 +34,17 @@ pub struct Events<'a> {
 impl<'a> Events<'a> {
     /// A parser over `text` (UTF-8, as serde_norway reads a `&str`).
     pub fn new(text: &'a str) -> Events<'a> {
-        let mut parser = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let mut parser = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
         let p = parser.as_mut_ptr();
         // SAFETY: `p` points to writable memory for a parser, which
         // `yaml_parser_initialize` zeroes and initialises (it only fails on
         // allocation failure, where libyaml-rs aborts). The input pointer
         // stays valid while the parser lives: `_text` borrows it for 'a.
         let ok = unsafe {
-            let init = sys::yaml_parser_initialize(p);
+            let init = unsafe_sys::yaml_parser_initialize(p);
             if init.ok {
-                sys::yaml_parser_set_encoding(p, sys::YAML_UTF8_ENCODING);
-                sys::yaml_parser_set_input_string(p, text.as_ptr(), text.len() as u64);
+                unsafe_sys::yaml_parser_set_encoding(p, unsafe_sys::YAML_UTF8_ENCODING);
+                unsafe_sys::yaml_parser_set_input_string(p, text.as_ptr(), text.len() as u64);
             }
             init.ok
         };
@@ -79,7 +79,7 @@ impl Iterator for Events<'_> {
                 return None;
             }
             let p = self.parser.as_mut_ptr();
-            let mut raw = MaybeUninit::<sys::yaml_event_t>::uninit();
+            let mut raw = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
             let e = raw.as_mut_ptr();
             // SAFETY: the parser was initialised in `new` (else `done`) and
             // has not failed (`done` is set on failure and at the end).
@@ -87,36 +87,36 @@ impl Iterator for Events<'_> {
             // the event's type only, its strings copied, and the event is
             // freed exactly once.
             let item = unsafe {
-                if sys::yaml_parser_parse(p, e).fail {
+                if unsafe_sys::yaml_parser_parse(p, e).fail {
                     self.done = true;
                     return None;
                 }
                 let line = (*e).start_mark.line + 1;
                 let event = match (*e).type_ {
-                    sys::YAML_STREAM_END_EVENT => {
+                    unsafe_sys::YAML_STREAM_END_EVENT => {
                         self.done = true;
                         None
                     }
-                    sys::YAML_DOCUMENT_START_EVENT => Some(Event::DocumentStart),
-                    sys::YAML_SCALAR_EVENT => Some(Event::Scalar {
+                    unsafe_sys::YAML_DOCUMENT_START_EVENT => Some(Event::DocumentStart),
+                    unsafe_sys::YAML_SCALAR_EVENT => Some(Event::Scalar {
                         anchor: c_bytes((*e).data.scalar.anchor),
                         len: (*e).data.scalar.length,
                     }),
-                    sys::YAML_ALIAS_EVENT => Some(Event::Alias {
+                    unsafe_sys::YAML_ALIAS_EVENT => Some(Event::Alias {
                         anchor: c_bytes((*e).data.alias.anchor).unwrap_or_default(),
                     }),
-                    sys::YAML_SEQUENCE_START_EVENT => Some(Event::CollectionStart {
+                    unsafe_sys::YAML_SEQUENCE_START_EVENT => Some(Event::CollectionStart {
                         anchor: c_bytes((*e).data.sequence_start.anchor),
                     }),
-                    sys::YAML_MAPPING_START_EVENT => Some(Event::CollectionStart {
+                    unsafe_sys::YAML_MAPPING_START_EVENT => Some(Event::CollectionStart {
                         anchor: c_bytes((*e).data.mapping_start.anchor),
                     }),
-                    sys::YAML_SEQUENCE_END_EVENT | sys::YAML_MAPPING_END_EVENT => {
+                    unsafe_sys::YAML_SEQUENCE_END_EVENT | unsafe_sys::YAML_MAPPING_END_EVENT => {
                         Some(Event::CollectionEnd)
                     }
                     _ => None,
                 };
-                sys::yaml_event_delete(e);
+                unsafe_sys::yaml_event_delete(e);
                 event.map(|ev| (ev, line))
             };
             if item.is_some() {
@@ -130,7 +130,7 @@ impl Drop for Events<'_> {
     fn drop(&mut self) {
         if self.initialised {
             // SAFETY: a parser initialised in `new` is deleted once, here.
-            unsafe { sys::yaml_parser_delete(self.parser.as_mut_ptr()) }
+            unsafe { unsafe_sys::yaml_parser_delete(self.parser.as_mut_ptr()) }
         }
     }
 }

@@ -337,8 +337,7 @@ fn state_values_nested_as_deep_as_json_allows_are_refused_cleanly() {
         &charmbox::event::EventSpec::named("start"),
         None,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert!(
         e.to_string()
             .contains("nested deeper than charmbox's limit of 64 levels"),
@@ -354,4 +353,42 @@ fn state_values_nested_as_deep_as_json_allows_are_refused_cleanly() {
     );
     let e = State::from_json(&text, "deep.json").unwrap_err();
     assert!(e.to_string().contains("recursion limit exceeded"), "{e}");
+}
+
+#[test]
+fn a_model_file_with_a_chain_loop_unit_keeps_settling() {
+    let db = std::env::temp_dir().join(format!("charmbox-walks-model-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let model = |args: &[&str]| {
+        let mut all = vec!["model", "--model", db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        charmbox(&all)
+    };
+    let charm = misbehave_with_workload();
+    let (code, _, err) = model(&[
+        "deploy",
+        charm.to_str().unwrap(),
+        "--config",
+        "mode=chain-loop",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Each settle is a new process on the same file: none aborts, and the
+    // unit's failure is recorded with its reason.
+    for _ in 0..2 {
+        let (code, out, err) = model(&["settle"]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = model(&["status", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let unit = &v["units"][0];
+    assert_eq!(unit["agent"], "error");
+    assert!(
+        unit["message"]
+            .as_str()
+            .unwrap()
+            .contains("services in before/after loop"),
+        "{unit}"
+    );
+    std::fs::remove_file(&db).unwrap();
 }

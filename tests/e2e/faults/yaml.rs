@@ -125,8 +125,7 @@ fn state_layer_bombs_are_refused() {
             &charmbox::event::EventSpec::named("start"),
             None,
         )
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert!(matches!(e, RunError::State(_)), "{e}");
         let m = e.to_string();
         assert!(

@@ -302,6 +302,7 @@ fn describe(v: &Value) -> String {
 }
 
 /// The tree shape of a value, for computing where yaml.v3 would place it.
+/// Recursive: as deep as the YAML, which `crate::yaml` caps.
 fn to_node(v: &Value) -> Node {
     match v {
         Value::Mapping(m) => Node::Map(m.iter().map(|(k, v)| (key_text(k), to_node(v))).collect()),
