@@ -8,7 +8,7 @@
 //! stdout and stderr that Juju's client would produce. See `docs/jujuc.md`.
 
 mod flags;
-mod go;
+pub(crate) mod go;
 mod host;
 mod input;
 mod json;

@@ -289,7 +289,7 @@ fn relation_state(
     out.remote_units_status.clear();
     if !peer {
         for n in out.remote_units_data.keys() {
-            if let Some(u) = m.unit(&UnitName::new(&remote_app, *n)) {
+            if let Some(u) = m.unit(&UnitName::new(remote_app, *n)) {
                 out.remote_units_status.insert(*n, u.status.clone());
             }
         }

@@ -333,6 +333,16 @@ fn states_juju_could_not_hold_are_refused_with_the_field_named() {
             json!({"unit_status": {"status": "happy", "message": ""}}),
             vec!["unit_status.status", "\"happy\""],
         ),
+        (
+            "bad-since",
+            json!({"unit_status": {"status": "active", "message": "", "since": "noon"}}),
+            vec!["unit_status.since", "RFC 3339"],
+        ),
+        (
+            "bad-dying-unit",
+            json!({"dying_units": ["not a unit"]}),
+            vec!["dying_units.not a unit"],
+        ),
     ];
     for (case, state, reasons) in &cases {
         refused_state(case, state, reasons);

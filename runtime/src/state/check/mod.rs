@@ -146,6 +146,14 @@ const STATUSES: &[&str] = &[
 ];
 
 fn status(path: &str, s: &StatusState) -> Checked {
+    if let Some(since) = &s.since
+        && crate::jujuc::go::parse_time(since, true).is_none()
+    {
+        return Err(invalid(
+            format!("{path}.since"),
+            format!("{since:?} is not an RFC 3339 time"),
+        ));
+    }
     if STATUSES.contains(&s.status.as_str()) {
         return Ok(());
     }
@@ -165,7 +173,9 @@ fn statuses(state: &State, cx: &Ctx) -> Checked {
     for (unit, s) in &state.peer_unit_statuses {
         let path = format!("peer_unit_statuses.{unit}");
         let (app, n) = parse_unit(unit).map_err(|m| invalid(&path, m))?;
-        if app != cx.app {
+        // Without a unit name or a charm the application is not known yet:
+        // the check against the charm decides.
+        if !cx.app.is_empty() && app != cx.app {
             return Err(invalid(
                 &path,
                 format!("not a unit of this application {:?}", cx.app),
@@ -175,6 +185,14 @@ fn statuses(state: &State, cx: &Ctx) -> Checked {
             return Err(invalid(&path, "the unit itself is not one of its peers"));
         }
         status(&path, s)?;
+    }
+    for unit in &state.dying_units {
+        parse_unit(unit).map_err(|m| invalid(format!("dying_units.{unit}"), m))?;
+    }
+    for r in &state.relations {
+        for (n, s) in &r.remote_units_status {
+            status(&format!("relations.{}.remote_units_status.{n}", r.id), s)?;
+        }
     }
     Ok(())
 }
