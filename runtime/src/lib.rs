@@ -9,6 +9,7 @@ pub mod engine;
 pub mod event;
 pub mod host;
 pub mod jujuc;
+pub mod limits;
 pub mod pebble;
 pub mod run;
 pub mod sandbox;

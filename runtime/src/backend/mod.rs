@@ -23,4 +23,10 @@ pub trait Backend: HookTools + PebbleBackend + SandboxBackend + Any + Send {
     /// The hook ended: commit the buffered effects when `success`, drop them
     /// otherwise. An error means the commit itself failed (a hook error).
     fn finish(&mut self, success: bool) -> Result<(), String>;
+
+    /// The runtime's host-side limits, told before the dispatch starts;
+    /// a backend that holds the unit's data charges them (a [`Budget`]).
+    ///
+    /// [`Budget`]: crate::limits::Budget
+    fn set_limits(&mut self, _limits: &crate::limits::HostLimits) {}
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
 use charmbox::run::{Charm, run_event_traced, time_instantiation};
 use charmbox::state::State;
@@ -40,6 +40,8 @@ pub struct BenchArgs {
     /// side by side, and print both medians and their ratio.
     #[arg(long)]
     pub vs_scenario: bool,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 fn micros(d: Duration) -> f64 {
@@ -88,7 +90,7 @@ fn result_of(state: &serde_json::Value) -> serde_json::Value {
 
 impl BenchArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let rt = Runtime::new(RuntimeConfig::default())?;
+        let rt = Runtime::new(self.limits.config()?)?;
         let charm = Charm::open(&rt, &self.charm)?;
         if let Some(trace) = &self.replay {
             return self.bench_replay(&rt, &charm, trace);

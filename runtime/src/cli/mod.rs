@@ -4,6 +4,7 @@ mod bench;
 mod bench_scenario;
 mod bench_sim;
 mod build;
+mod limits;
 mod model;
 mod replay;
 mod run;

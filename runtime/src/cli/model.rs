@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::engine::Runtime;
 use charmbox::sim::history::{LogFilter, clock, format_log};
 use charmbox::sim::lock::DEFAULT_LOCK_WAIT;
 use charmbox::sim::model::{ActionStatus, Substrate};
@@ -26,6 +26,8 @@ pub struct ModelArgs {
     pub wait: humantime::Duration,
     #[command(subcommand)]
     pub verb: Verb,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 #[derive(clap::Args)]
@@ -203,8 +205,8 @@ pub fn waiting(wait: Duration) -> impl FnMut(&Path) {
     }
 }
 
-fn runtime() -> anyhow::Result<Runtime> {
-    Runtime::new(RuntimeConfig::default())
+fn runtime(limits: &super::limits::LimitArgs) -> anyhow::Result<Runtime> {
+    Runtime::new(limits.config()?)
 }
 
 fn settled(sim: &mut Simulator, flag: &SettleFlag) -> anyhow::Result<()> {
@@ -237,8 +239,14 @@ impl ModelArgs {
             _ => OpenMode::Open,
         };
         let wait: Duration = self.wait.into();
-        let mut sim = Simulator::open_file(runtime()?, &path, mode, wait, &mut waiting(wait))
-            .with_context(|| format!("opening {}", path.display()))?;
+        let mut sim = Simulator::open_file(
+            runtime(&self.limits)?,
+            &path,
+            mode,
+            wait,
+            &mut waiting(wait),
+        )
+        .with_context(|| format!("opening {}", path.display()))?;
         match self.verb {
             Verb::New { name, .. } => {
                 println!("created model {name} in {}", path.display());

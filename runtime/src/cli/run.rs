@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use charmbox::bindings::types::LogLevel;
 use charmbox::engine::MAX_MEMORY_MIB;
-use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
 use charmbox::run::{Charm, run_event_in};
 use charmbox::state::{DEFAULT_MAX_STATE_BYTES, State};
@@ -76,6 +76,8 @@ pub struct RunArgs {
     /// kept across events and runs; default: an empty one for every event.
     #[arg(long)]
     pub unit_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
@@ -100,7 +102,7 @@ impl RunArgs {
             Some(a) => vec![(a.clone(), true)],
             None => self.event.iter().map(|e| (e.clone(), false)).collect(),
         };
-        let mut config = RuntimeConfig::default();
+        let mut config = self.limits.config()?;
         if let Some(m) = self.max_memory_mib {
             config.max_memory = (m as usize) << 20;
         }

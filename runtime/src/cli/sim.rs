@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::engine::Runtime;
 use charmbox::sim::lock::DEFAULT_LOCK_WAIT;
 use charmbox::sim::scenario::{self, Scenario};
 use charmbox::sim::{OpenMode, SimError, Simulator};
@@ -31,6 +31,8 @@ pub struct SimArgs {
     /// Do not print the status at the end.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 impl SimArgs {
@@ -42,7 +44,7 @@ impl SimArgs {
             .filter(|p| !p.as_os_str().is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."));
-        let rt = Runtime::new(RuntimeConfig::default())?;
+        let rt = Runtime::new(self.limits.config()?)?;
         let mut sim = match &self.model {
             Some(p) => {
                 let wait = self.wait.into();

@@ -2,10 +2,13 @@
 //! [`Outcome`], with the backend's buffered effects committed only on success.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use wasmtime::{Store, Trap};
+use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
 
+use super::meter::{Current, Meter, Stopped, Trip};
+use super::reason::{bounded, describe};
 use super::{CharmComponent, Runtime};
 use crate::backend::Backend;
 use crate::bindings::event::Event;
@@ -35,6 +38,9 @@ pub enum Failure {
     OutOfMemory(String),
     /// Any other trap.
     Trap(String),
+    /// The event ran past its wall-clock deadline (the one outcome that
+    /// depends on the machine, not only on the inputs).
+    DeadlineExceeded(String),
     /// The hook succeeded but its changes could not be committed.
     CommitFailed(String),
 }
@@ -62,6 +68,7 @@ impl Outcome {
                 Failure::OutOfFuel(m) => format!("hook failed: {m}"),
                 Failure::OutOfMemory(m) => format!("hook failed: {m}"),
                 Failure::Trap(m) => format!("hook failed: guest trapped: {m}"),
+                Failure::DeadlineExceeded(m) => format!("hook failed: {m}"),
                 Failure::CommitFailed(m) => {
                     format!("hook failed: committing requested changes failed: {m}")
                 }
@@ -73,7 +80,12 @@ impl Outcome {
 /// Facts about a dispatch, for reports and benchmarks.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DispatchStats {
+    /// Fuel used, the host's work on the guest's calls included.
     pub fuel_used: u64,
+    /// Of which charged for the host's work.
+    pub host_fuel: u64,
+    /// Bytes passed through host calls.
+    pub io_bytes: u64,
 }
 
 impl CharmComponent {
@@ -88,18 +100,24 @@ impl CharmComponent {
     ) -> (B, Outcome, DispatchStats) {
         let fuel = opts.fuel.unwrap_or(rt.config.fuel_per_event);
         let mut store = new_store(rt, backend, opts);
+        let current = Current::install(store.data().meter.clone());
+        store.data().meter.started_with(fuel);
         let result = store.set_fuel(fuel).and_then(|()| {
             let charm = self.pre.instantiate(&mut store)?;
             charm.juju_charm_handler().call_dispatch(&mut store, event)
         });
+        drop(current);
         let left = store.get_fuel().unwrap_or(0);
+        let meter = store.data().meter.clone();
         let stats = DispatchStats {
             fuel_used: fuel.saturating_sub(left),
+            host_fuel: meter.host_fuel(),
+            io_bytes: meter.io_bytes(),
         };
         let mut outcome = match result {
             Ok(Ok(())) => Outcome::Ok,
             Ok(Err(message)) => Outcome::Failed {
-                failure: Failure::CharmError(message),
+                failure: Failure::CharmError(noted(message, &meter)),
             },
             Err(e) => Outcome::Failed {
                 failure: classify(&e, store.data(), fuel),
@@ -133,22 +151,59 @@ impl CharmComponent {
         store
             .set_fuel(fuel)
             .and_then(|()| self.pre.instantiate(&mut store).map(drop))
-            .map_err(|e| root_message(&e))
+            .map_err(|e| describe(&e))
     }
 }
 
-/// A store for one event: the backend, the memory limiter, the WASI grants.
+/// A store for one event: the backend (told the runtime's limits), the
+/// memory limiter, the WASI grants, the meter of host work (paid from the
+/// guest's fuel on each return from the host) and the deadline.
 pub(super) fn new_store<B: Backend>(
     rt: &Runtime,
-    backend: B,
+    mut backend: B,
     opts: &DispatchOptions,
 ) -> Store<HostState> {
+    let limits = &rt.config.limits;
+    backend.set_limits(limits);
     let limiter = MemoryLimiter::new(rt.config.max_memory);
-    let mut store = Store::new(
-        &rt.engine,
-        HostState::new(Box::new(backend), limiter, opts.grants.clone()),
+    let meter = Arc::new(Meter::new(limits));
+    let host = HostState::new(
+        Box::new(backend),
+        limiter,
+        opts.grants.clone(),
+        meter,
+        limits.unit_dir_bytes,
     );
+    let mut store = Store::new(&rt.engine, host);
     store.limiter(|s| &mut s.limiter);
+    store.call_hook(|mut ctx, hook| match hook {
+        CallHook::CallingHost => {
+            ctx.data().meter.entered();
+            Ok(())
+        }
+        CallHook::ReturningFromHost => {
+            let settle = ctx.data().meter.returning(|| ctx.get_fuel().unwrap_or(0));
+            match settle {
+                Ok(None) => Ok(()),
+                Ok(Some(left)) => ctx.set_fuel(left),
+                Err(trip) => {
+                    ctx.set_fuel(0)?;
+                    Err(wasmtime::Error::new(Stopped(trip)))
+                }
+            }
+        }
+        _ => Ok(()),
+    });
+    if rt.ticker.is_some() {
+        store.epoch_deadline_callback(|ctx| {
+            let meter = &ctx.data().meter;
+            match meter.check_deadline() {
+                Err(trip @ Trip::Deadline(_)) => Err(wasmtime::Error::new(Stopped(trip))),
+                _ => Ok(UpdateDeadline::Continue(1)),
+            }
+        });
+        store.set_epoch_deadline(1);
+    }
     store
 }
 
@@ -162,19 +217,34 @@ fn classify(e: &wasmtime::Error, host: &HostState, fuel: u64) -> Failure {
             host.limiter.max_memory
         ));
     }
-    match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => Failure::OutOfFuel(format!(
-            "out of fuel: the charm used all {fuel} units of its fuel for one event"
-        )),
-        Some(t) => Failure::Trap(format!("{t}: {}", root_message(e))),
-        None => Failure::Trap(root_message(e)),
+    let trip = host
+        .meter
+        .tripped()
+        .or_else(|| e.downcast_ref::<Stopped>().map(|s| s.0.clone()));
+    let out_of_fuel = || {
+        Failure::OutOfFuel(format!(
+            "out of fuel: the charm used all {fuel} units of its fuel for one event \
+             ({} of them for the host's work on its calls)",
+            host.meter.host_fuel()
+        ))
+    };
+    match (trip, e.downcast_ref::<Trap>()) {
+        (Some(t @ Trip::Deadline(_)), _) => Failure::DeadlineExceeded(t.to_string()),
+        (Some(Trip::OutOfFuel), _) | (None, Some(Trap::OutOfFuel)) => out_of_fuel(),
+        (Some(Trip::Io(x)), _) => Failure::Trap(x.to_string()),
+        (None, _) => Failure::Trap(noted(describe(e), &host.meter)),
     }
 }
 
-fn root_message(e: &wasmtime::Error) -> String {
-    format!("{e:#}")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
+/// `message`, followed by the first limit the host refused in this
+/// dispatch when the message does not say it already (a Python charm's
+/// `OSError: [Errno 28]` does not name the unit's directory quota).
+fn noted(message: String, meter: &Meter) -> String {
+    match meter.refusal() {
+        Some(r) if !message.contains(&r) => bounded(
+            format!("{message} [host refused: {r}]"),
+            2 * super::reason::MAX_FAILURE_MESSAGE,
+        ),
+        _ => message,
+    }
 }

@@ -4,6 +4,9 @@
 
 mod cache;
 mod dispatch;
+mod meter;
+mod reason;
+mod ticker;
 mod world;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +18,12 @@ use crate::bindings::{Charm, CharmPre};
 use crate::host::HostState;
 
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
+pub use meter::{Meter, Stopped, Trip, host_step};
+pub use reason::{MAX_FAILURE_MESSAGE, describe};
+pub use ticker::EPOCH_TICK;
+
+use crate::limits::HostLimits;
+use crate::sandbox::QuotaFsData;
 
 /// How guests are bounded and where compiled code is cached.
 #[derive(Debug, Clone)]
@@ -28,6 +37,9 @@ pub struct RuntimeConfig {
     /// Reuse pre-reserved instance slots (fast instantiation); `None` maps
     /// fresh memory for every instance.
     pub pool_slots: Option<u32>,
+    /// The host-side bounds of each dispatch (deadline, I/O, logs, data,
+    /// Pebble filesystems, unit directories).
+    pub limits: HostLimits,
 }
 
 impl Default for RuntimeConfig {
@@ -37,6 +49,7 @@ impl Default for RuntimeConfig {
             max_memory: 256 << 20,
             cache_dir: default_cache_dir(),
             pool_slots: Some(16),
+            limits: HostLimits::default(),
         }
     }
 }
@@ -137,6 +150,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     config: RuntimeConfig,
+    /// Moves the engine's epoch for deadlines; none without a deadline.
+    ticker: Option<ticker::Ticker>,
 }
 
 /// A charm component ready to instantiate.
@@ -147,10 +162,13 @@ pub struct CharmComponent {
 }
 
 impl Runtime {
-    /// An engine with fuel, canonical NaNs and no ambient capabilities.
+    /// An engine with fuel, canonical NaNs and no ambient capabilities;
+    /// with a deadline, epoch interruption and a thread moving the epoch.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<Runtime> {
+        let deadline = !config.limits.deadline.is_zero();
         let mut c = Config::new();
         c.consume_fuel(true)
+            .epoch_interruption(deadline)
             .cranelift_nan_canonicalization(true)
             .wasm_component_model(true)
             .parallel_compilation(true);
@@ -180,11 +198,20 @@ impl Runtime {
         let engine = Engine::new(&c)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // The filesystem again, through the unit directories' quota.
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::sync::filesystem::types::add_to_linker::<
+            HostState,
+            QuotaFsData,
+        >(&mut linker, |s| s.quota_fs())?;
+        linker.allow_shadowing(false);
         Charm::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        let ticker = deadline.then(|| ticker::Ticker::start(&engine));
         Ok(Runtime {
             engine,
             linker,
             config,
+            ticker,
         })
     }
 

@@ -1,6 +1,7 @@
 //! `hook-tools` imports: each typed call becomes one [`HookCall`] for the backend.
 
 use super::HostState;
+use crate::backend::error::juju;
 use crate::backend::{HookCall as C, ToolError};
 use crate::bindings::hook_tools::Host;
 use crate::bindings::types::{
@@ -8,13 +9,26 @@ use crate::bindings::types::{
     PortRange, RelationId, SecretInfo, SecretOptions, SecretReadMode, SecretRevokeTarget,
     StatusInfo, StatusKind, StorageInfo, StringMap,
 };
+use crate::engine::Trip;
 use crate::expect_reply;
+use crate::limits::{Exceeded, weigh};
 
 type R<T> = Result<T, ToolError>;
 
 impl HostState {
+    /// Every typed call: metered in and out (see [`crate::engine::Meter`]),
+    /// then answered by the backend. A limit refuses it with Juju's quota
+    /// error; a guest that must stop traps.
     fn tool(&mut self, call: C) -> R<crate::backend::HookReply> {
-        self.backend.call(call)
+        let gate = |g: Result<Result<(), Exceeded>, Trip>| match g {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(juju::quota(e.to_string())),
+            Err(t) => Err(ToolError::Fatal(t.to_string())),
+        };
+        gate(self.meter.call(weigh(&call)))?;
+        let reply = self.backend.call(call)?;
+        gate(self.meter.reply(weigh(&reply)))?;
+        Ok(reply)
     }
 }
 

@@ -8,11 +8,16 @@ pub mod limits;
 pub mod pebble;
 pub mod sandbox;
 
+use std::sync::Arc;
+
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::filesystem::WasiFilesystemView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
-use crate::sandbox::{GuestFs, UnitDirs, WasiGrants};
+use crate::engine::Meter;
+use crate::limits::MAX_GUEST_RESOURCES;
+use crate::sandbox::{DiskQuota, GuestFs, QuotaFs, UnitDirs, WasiGrants};
 
 pub use limits::MemoryLimiter;
 
@@ -23,6 +28,12 @@ pub struct HostState {
     pub limiter: MemoryLimiter,
     /// The message the guest reported before trapping (a panic).
     pub panic_message: Option<String>,
+    /// Host work of this dispatch: fuel, I/O bytes, the deadline.
+    pub meter: Arc<Meter>,
+    /// The quota of the unit's writable directories.
+    pub disk: Arc<DiskQuota>,
+    /// Bytes the unit's writable directories may hold.
+    unit_dir_limit: u64,
     grants: WasiGrants,
     /// Built on the first WASI call: guests without WASI never pay for it.
     wasi: Option<WasiCtx>,
@@ -34,12 +45,25 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub fn new(backend: Box<dyn Backend>, limiter: MemoryLimiter, grants: WasiGrants) -> Self {
+    /// The state of one dispatch: its backend, memory limiter, WASI grants,
+    /// meter, and the limit of the unit's writable directories.
+    pub fn new(
+        backend: Box<dyn Backend>,
+        limiter: MemoryLimiter,
+        grants: WasiGrants,
+        meter: Arc<Meter>,
+        unit_dir_limit: u64,
+    ) -> Self {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_GUEST_RESOURCES);
         HostState {
             backend,
-            table: ResourceTable::new(),
+            table,
             limiter,
             panic_message: None,
+            disk: Arc::new(DiskQuota::new(meter.clone())),
+            meter,
+            unit_dir_limit,
             grants,
             wasi: None,
             unit_dirs: None,
@@ -71,11 +95,26 @@ impl HostState {
     }
 }
 
+impl HostState {
+    /// The filesystem host with the quota (`wasi:filesystem/types`).
+    pub fn quota_fs(&mut self) -> QuotaFs<'_> {
+        let quota = self.disk.clone();
+        QuotaFs {
+            inner: self.filesystem(),
+            quota,
+        }
+    }
+}
+
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         let (grants, unit_dirs) = (&self.grants, &mut self.unit_dirs);
+        let (meter, disk, limit) = (&self.meter, &self.disk, self.unit_dir_limit);
         let ctx = self.wasi.get_or_insert_with(|| {
-            let (ctx, dirs) = grants.build_for_unit();
+            let (ctx, dirs) = grants.build_for_unit(Some(meter.clone()));
+            if let Some(d) = &dirs {
+                disk.mount(d.root(), limit);
+            }
             *unit_dirs = dirs;
             ctx
         });
@@ -84,6 +123,11 @@ impl WasiView for HostState {
             table: &mut self.table,
         }
     }
+}
+
+/// The error a host call returns to stop the guest for `trip`.
+pub(crate) fn stop(trip: crate::engine::Trip) -> wasmtime::Error {
+    wasmtime::Error::new(crate::engine::Stopped(trip))
 }
 
 impl crate::bindings::types::Host for HostState {

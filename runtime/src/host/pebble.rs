@@ -3,13 +3,14 @@
 
 use wasmtime::component::Resource;
 
-use super::HostState;
+use super::{HostState, stop};
 use crate::backend::pebble::{PebbleCall as P, PebbleReply};
 use crate::bindings::pebble::{
     ChangeInfo, ChangeSelect, CheckInfo, CheckLevel, ExecOutput, ExecRequest, FileInfo,
     FileOptions, Host, HostContainer, HttpResponse, Notice, NoticesFilter, PebbleError,
     ServiceInfo,
 };
+use crate::limits::weigh;
 
 /// A guest's handle on one container.
 #[derive(Debug, Clone)]
@@ -49,21 +50,47 @@ impl HostState {
         call: P,
     ) -> wasmtime::Result<Result<PebbleReply, PebbleError>> {
         let name = self.table.get(c)?.name.clone();
-        self.backend
-            .pebble(&name, call)
-            .map_err(|m| wasmtime::format_err!("{m}"))
+        self.metered(&name, call)
     }
+
+    /// Every Pebble call: metered in and out (see [`crate::engine::Meter`]),
+    /// then answered by the backend. A limit gets Pebble's answer to a
+    /// request it cannot take (413); a guest that must stop traps.
+    fn metered(
+        &mut self,
+        container: &str,
+        call: P,
+    ) -> wasmtime::Result<Result<PebbleReply, PebbleError>> {
+        if let Err(e) = self.meter.call(weigh(&call)).map_err(stop)? {
+            return Ok(Err(too_large(e)));
+        }
+        let reply = self
+            .backend
+            .pebble(container, call)
+            .map_err(|m| wasmtime::format_err!("{m}"))?;
+        if let Ok(r) = &reply
+            && let Err(e) = self.meter.reply(weigh(r)).map_err(stop)?
+        {
+            return Ok(Err(too_large(e)));
+        }
+        Ok(reply)
+    }
+}
+
+/// Pebble's answer to a request over a host limit.
+fn too_large(e: crate::limits::Exceeded) -> PebbleError {
+    PebbleError::Api(crate::bindings::pebble::ApiError {
+        status_code: 413,
+        kind: None,
+        message: e.to_string(),
+    })
 }
 
 impl Host for HostState {}
 
 impl HostContainer for HostState {
     fn open(&mut self, name: String) -> R<Resource<ContainerHandle>> {
-        match self
-            .backend
-            .pebble(&name, P::Open)
-            .map_err(|m| wasmtime::format_err!("{m}"))?
-        {
+        match self.metered(&name, P::Open)? {
             Ok(_) => Ok(Ok(self.table.push(ContainerHandle { name })?)),
             Err(e) => Ok(Err(e)),
         }

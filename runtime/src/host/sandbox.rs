@@ -1,20 +1,39 @@
 //! `sandbox` imports: virtual time, seeded randomness, panic reports.
 
-use super::HostState;
+use super::{HostState, stop};
 use crate::bindings::sandbox::Host;
+use crate::limits::{MAX_RANDOM_BYTES, mib};
 
 /// Longest panic message kept; a guest cannot flood the host.
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 
+impl HostState {
+    /// Meter a sandbox call whose reply is `bytes` long: nothing to refuse
+    /// but the guest's stop (an over-budget draw stops it too).
+    fn sandbox_call(&mut self, bytes: u64) -> wasmtime::Result<()> {
+        let over = self.meter.call(0).map_err(stop)?;
+        let out = self.meter.reply(bytes).map_err(stop)?;
+        if let Err(e) = over.and(out) {
+            return Err(stop(crate::engine::Trip::Io(e)));
+        }
+        Ok(())
+    }
+}
+
 impl Host for HostState {
     fn now(&mut self) -> wasmtime::Result<u64> {
+        self.sandbox_call(0)?;
         Ok(self.backend.now())
     }
 
     fn random_bytes(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
-        if len > 1 << 20 {
-            wasmtime::bail!("random-bytes: {len} bytes asked, at most 1 MiB a call");
+        if u64::from(len) > MAX_RANDOM_BYTES {
+            wasmtime::bail!(
+                "random-bytes: {len} bytes asked, the host gives at most {} a call",
+                mib(MAX_RANDOM_BYTES)
+            );
         }
+        self.sandbox_call(u64::from(len))?;
         Ok(self.backend.random_bytes(len))
     }
 

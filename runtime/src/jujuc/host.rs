@@ -8,7 +8,7 @@
 //! [`super::run_with`]; [`super::run`] uses [`NoHost`], which refuses every
 //! path (see `docs/jujuc.md`).
 
-use crate::sandbox::GuestFs;
+use crate::sandbox::{DiskQuota, GuestFs};
 pub use crate::sandbox::{FileError, MAX_TOOL_FILE_BYTES};
 
 /// 2026-01-01T00:00:00Z, the State backend's default virtual time.
@@ -53,10 +53,12 @@ impl ToolHost for NoHost {}
 /// The guest's own files, through the capability handles of [`GuestFs`]
 /// (its writable directories and the read-only charm directory; nothing
 /// else is reachable, whatever symlinks the guest made), and its clock.
+/// What a tool writes there counts against the directories' quota.
 #[derive(Debug, Clone, Copy)]
 pub struct FsHost<'a> {
     pub fs: &'a GuestFs,
     pub now_ns: u64,
+    pub disk: Option<&'a DiskQuota>,
 }
 
 impl ToolHost for FsHost<'_> {
@@ -65,10 +67,22 @@ impl ToolHost for FsHost<'_> {
     }
 
     fn read_file(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FileError> {
-        self.fs.read(path, limit)
+        let data = self.fs.read(path, limit)?;
+        if let Some(d) = self.disk {
+            d.work(data.len() as u64);
+        }
+        Ok(data)
     }
 
     fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), FileError> {
+        if let Some(d) = self.disk {
+            d.charge_file(data.len() as u64)
+                .map_err(|e| FileError::Path {
+                    op: "write",
+                    path: path.to_string(),
+                    reason: format!("no space left on device ({e})"),
+                })?;
+        }
         self.fs.write(path, data)
     }
 }

@@ -94,6 +94,12 @@ pub fn run_with(
     }
 }
 
+/// A tool that failed before it ran (a host limit): `ERROR <message>`,
+/// exit 1, as a tool's run error.
+pub fn error_output(message: &str) -> ToolOutput {
+    fail_output(1, Vec::new(), Vec::new(), message)
+}
+
 /// juju/cmd's `WriteError`: `ERROR <message>\n` after what was written.
 fn fail_output(code: i32, stdout: Vec<u8>, mut stderr: Vec<u8>, message: &str) -> ToolOutput {
     stderr.extend_from_slice(b"ERROR ");

@@ -221,6 +221,11 @@ impl Pebble {
             if done(self) {
                 return true;
             }
+            // Host work for the guest: paid from its fuel, and cut short
+            // when it cannot pay or its deadline passed.
+            if crate::engine::host_step(crate::limits::PEBBLE_FIRING_FUEL) {
+                return false;
+            }
             let Some((due, timer)) = self.clock.peek() else {
                 return false;
             };

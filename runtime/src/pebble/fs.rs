@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::limits::{FS_ENTRY_OVERHEAD, MAX_PATH_BYTES, mib};
 use crate::pebble::clock::Instant;
 use crate::pebble::go::quote;
 
@@ -53,10 +54,55 @@ pub const DEFAULT_DIRS: [&str; 9] = [
     "/", "/bin", "/etc", "/home", "/root", "/tmp", "/usr", "/usr/bin", "/var",
 ];
 
-/// The whole tree, keyed by clean absolute path.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The whole tree, keyed by clean absolute path, within a size limit (the
+/// host's, [`crate::limits::DEFAULT_PEBBLE_FS_BYTES`]): a write past it
+/// fails as on a full disk.
+#[derive(Debug, Clone)]
 pub struct Fs {
     pub entries: BTreeMap<String, Entry>,
+    /// Bytes the tree takes ([`entry_size`] summed): counted when first
+    /// needed (after a snapshot is loaded), then kept by the methods here.
+    used: Option<usize>,
+    /// Most bytes the tree may take.
+    limit: usize,
+}
+
+impl Default for Fs {
+    fn default() -> Self {
+        Fs {
+            entries: BTreeMap::new(),
+            used: None,
+            limit: usize::MAX,
+        }
+    }
+}
+
+impl PartialEq for Fs {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+/// Bytes an entry takes against the limit: its path, contents (or link
+/// target) and [`FS_ENTRY_OVERHEAD`].
+pub fn entry_size(path: &str, e: &Entry) -> usize {
+    let body = match &e.kind {
+        Kind::File(data) => data.len(),
+        Kind::Symlink(target) => target.len(),
+        Kind::Dir => 0,
+    };
+    path.len() + body + FS_ENTRY_OVERHEAD
+}
+
+/// A path longer than Linux allows: `ENAMETOOLONG`.
+fn check_length(op: &str, raw: &str) -> Result<(), PathError> {
+    if raw.len() > MAX_PATH_BYTES {
+        return Err(PathError::generic(format!(
+            "{op} {}…: file name too long",
+            &raw[..raw.floor_char_boundary(64)]
+        )));
+    }
+    Ok(())
 }
 
 /// Clean an absolute path lexically (`path.Clean`).
@@ -102,10 +148,56 @@ pub struct Owner {
 }
 
 impl Fs {
+    /// Limit the tree to `bytes` (existing content over it stays; only
+    /// growth is refused).
+    pub fn set_limit(&mut self, bytes: usize) {
+        self.limit = bytes;
+    }
+
+    /// Bytes the tree takes.
+    pub fn usage(&mut self) -> usize {
+        match self.used {
+            Some(u) => u,
+            None => {
+                let u = self.entries.iter().map(|(p, e)| entry_size(p, e)).sum();
+                self.used = Some(u);
+                u
+            }
+        }
+    }
+
+    /// Refuse, as a full disk does, growth from `freed` bytes to `taken`.
+    fn make_room(
+        &mut self,
+        op: &str,
+        raw: &str,
+        freed: usize,
+        taken: usize,
+    ) -> Result<(), PathError> {
+        let after = self.usage().saturating_sub(freed).saturating_add(taken);
+        if taken > freed && after > self.limit {
+            return Err(PathError::generic(format!(
+                "{op} {raw}: no space left on device (the container's filesystem \
+                 would take {after} bytes, over the host's limit of {}: --max-pebble-fs-mib)",
+                mib(self.limit as u64)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Insert or replace an entry, keeping the usage.
+    fn put(&mut self, path: String, e: Entry) {
+        let used = self.usage();
+        let new = entry_size(&path, &e);
+        let old = self.entries.get(&path).map_or(0, |o| entry_size(&path, o));
+        self.used = Some(used.saturating_sub(old).saturating_add(new));
+        self.entries.insert(path, e);
+    }
+
     pub fn with_defaults(now: Instant) -> Fs {
         let mut fs = Fs::default();
         for d in DEFAULT_DIRS {
-            fs.entries.insert(
+            fs.put(
                 d.to_string(),
                 Entry {
                     kind: Kind::Dir,
@@ -176,6 +268,7 @@ impl Fs {
     }
 
     /// `mkdir -p` for the parents of `path`, owned by `owner`.
+    /// `extra`: bytes the caller will add after (they must fit too).
     fn make_parents(
         &mut self,
         op: &str,
@@ -183,6 +276,7 @@ impl Fs {
         path: &str,
         owner: Owner,
         now: Instant,
+        extra: usize,
     ) -> Result<(), PathError> {
         let mut missing = Vec::new();
         let mut p = parent(path);
@@ -200,8 +294,10 @@ impl Fs {
                 }
             }
         }
+        let size: usize = missing.iter().map(|d| d.len() + FS_ENTRY_OVERHEAD).sum();
+        self.make_room(op, raw, 0, size.saturating_add(extra))?;
         for dir in missing.into_iter().rev() {
-            self.entries.insert(
+            self.put(
                 dir,
                 Entry {
                     kind: Kind::Dir,
@@ -246,16 +342,20 @@ impl Fs {
         now: Instant,
     ) -> Result<(), PathError> {
         check_absolute(raw)?;
+        check_length("open", raw)?;
         let path = clean(raw);
-        if make_dirs {
-            self.make_parents("mkdir", raw, &path, owner, now)?;
-        } else {
-            self.check_parent("open", raw, &path)?;
-        }
         if self.is_dir(&path) {
             return Err(PathError::generic(format!("rename {raw}: file exists")));
         }
-        self.entries.insert(
+        let freed = self.entries.get(&path).map_or(0, |e| entry_size(&path, e));
+        let taken = path.len() + data.len() + FS_ENTRY_OVERHEAD;
+        if make_dirs {
+            self.make_parents("mkdir", raw, &path, owner, now, taken.saturating_sub(freed))?;
+        } else {
+            self.check_parent("open", raw, &path)?;
+        }
+        self.make_room("write", raw, freed, taken)?;
+        self.put(
             path,
             Entry {
                 kind: Kind::File(data),
@@ -279,6 +379,7 @@ impl Fs {
         now: Instant,
     ) -> Result<(), PathError> {
         check_absolute(raw)?;
+        check_length("mkdir", raw)?;
         let path = clean(raw);
         match self.entries.get(&path) {
             Some(Entry {
@@ -289,12 +390,14 @@ impl Fs {
             }
             None => {}
         }
+        let taken = path.len() + FS_ENTRY_OVERHEAD;
         if make_parents {
-            self.make_parents("mkdir", raw, &path, owner, now)?;
+            self.make_parents("mkdir", raw, &path, owner, now, taken)?;
         } else {
             self.check_parent("mkdir", raw, &path)?;
+            self.make_room("mkdir", raw, 0, taken)?;
         }
-        self.entries.insert(
+        self.put(
             path,
             Entry {
                 kind: Kind::Dir,
@@ -329,8 +432,17 @@ impl Fs {
             )));
         }
         let prefix = format!("{path}/");
-        self.entries
-            .retain(|p, _| p != &path && !p.starts_with(&prefix));
+        let mut freed = 0;
+        self.entries.retain(|p, e| {
+            let keep = p != &path && !p.starts_with(&prefix);
+            if !keep {
+                freed += entry_size(p, e);
+            }
+            keep
+        });
+        if let Some(u) = &mut self.used {
+            *u = u.saturating_sub(freed);
+        }
         Ok(())
     }
 
@@ -598,6 +710,38 @@ mod tests {
         fs.write("/f", vec![], false, 0o644, ROOT, 0).unwrap();
         let e = fs.write("/f/g", vec![], false, 0o644, ROOT, 0).unwrap_err();
         assert_eq!(e.message, "open /f/g: not a directory");
+    }
+
+    #[test]
+    fn the_tree_is_bounded_and_a_full_one_still_shrinks() {
+        let mut fs = Fs::with_defaults(0);
+        let base = fs.usage();
+        fs.set_limit(base + 1000);
+        fs.write("/f", vec![0; 500], false, 0o644, ROOT, 0).unwrap();
+        assert_eq!(fs.usage(), base + 2 + 500 + FS_ENTRY_OVERHEAD);
+        // Replacing the file by one of the same size: fine, again and again.
+        for _ in 0..100 {
+            fs.write("/f", vec![1; 500], false, 0o644, ROOT, 0).unwrap();
+        }
+        let e = fs
+            .write("/g", vec![0; 500], false, 0o644, ROOT, 0)
+            .unwrap_err();
+        assert_eq!(e.kind, "generic-file-error");
+        assert!(
+            e.message.starts_with("write /g: no space left on device"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("--max-pebble-fs-mib"), "{}", e.message);
+        // Deep parents are counted before they are made.
+        let deep = format!("/d{}", "/x".repeat(1000));
+        assert!(fs.write(&deep, vec![], true, 0o644, ROOT, 0).is_err());
+        assert!(fs.get("/d").is_none(), "nothing made when it does not fit");
+        fs.remove("/f", false).unwrap();
+        assert_eq!(fs.usage(), base);
+        let long = format!("/{}", "a".repeat(MAX_PATH_BYTES));
+        let e = fs.write(&long, vec![], false, 0o644, ROOT, 0).unwrap_err();
+        assert!(e.message.ends_with("file name too long"), "{}", e.message);
     }
 
     #[test]

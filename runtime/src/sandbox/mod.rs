@@ -10,8 +10,13 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
+use crate::engine::Meter;
+use crate::limits::{CALL_OVERHEAD_BYTES, MAX_RANDOM_BYTES};
+
+mod disk_quota;
 mod guest_fs;
 mod unit_dir;
+pub use disk_quota::{DiskQuota, QuotaFs, QuotaFsData};
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
 pub(crate) use unit_dir::private_dir_in;
 pub use unit_dir::{GUEST_STATE_DIR, GUEST_TMP_DIR, UnitDirs};
@@ -37,6 +42,9 @@ pub struct VirtualClock {
     start_ns: u64,
     reads: Arc<AtomicU64>,
     tap: Option<Arc<dyn WasiTap>>,
+    /// Each read counts as a host call in the dispatch's I/O budget (a
+    /// trace keeps a record of it).
+    meter: Option<Arc<Meter>>,
 }
 
 impl VirtualClock {
@@ -45,6 +53,7 @@ impl VirtualClock {
             start_ns,
             reads: Arc::new(AtomicU64::new(0)),
             tap: None,
+            meter: None,
         }
     }
 
@@ -53,7 +62,15 @@ impl VirtualClock {
         self
     }
 
+    fn metered(mut self, meter: Option<Arc<Meter>>) -> Self {
+        self.meter = meter;
+        self
+    }
+
     fn tick(&self) -> u64 {
+        if let Some(m) = &self.meter {
+            m.wasi_io(CALL_OVERHEAD_BYTES);
+        }
         (self.reads.fetch_add(1, Ordering::Relaxed) + 1) * 1_000
     }
 }
@@ -84,11 +101,13 @@ impl HostMonotonicClock for VirtualClock {
     }
 }
 
-/// A seeded generator whose draws are told to a tap.
+/// A seeded generator whose draws are told to a tap and charged to the
+/// dispatch's meter.
 struct TappedRng {
     rng: StdRng,
     insecure: bool,
     tap: Option<Arc<dyn WasiTap>>,
+    meter: Option<Arc<Meter>>,
 }
 
 impl TappedRng {
@@ -97,10 +116,19 @@ impl TappedRng {
             rng: StdRng::seed_from_u64(seed),
             insecure,
             tap,
+            meter: None,
         }
     }
 
+    fn metered(mut self, meter: Option<Arc<Meter>>) -> Self {
+        self.meter = meter;
+        self
+    }
+
     fn told(&self, bytes: &[u8]) {
+        if let Some(m) = &self.meter {
+            m.wasi_io(bytes.len() as u64);
+        }
         if let Some(t) = &self.tap {
             t.random(self.insecure, bytes);
         }
@@ -163,26 +191,35 @@ impl WasiGrants {
     /// A WASI context with virtual clocks, seeded generators, no network, no
     /// inherited env or stdio, and only the charm directory preopened read-only.
     pub fn build(&self) -> WasiCtx {
-        self.build_with(false).0
+        self.build_with(false, None).0
     }
 
     /// [`Self::build`], plus the unit's writable directories (UnitDirs): the
-    /// store keeps them while the guest runs.
-    pub fn build_for_unit(&self) -> (WasiCtx, Option<UnitDirs>) {
-        self.build_with(true)
+    /// store keeps them while the guest runs. Random draws are charged to
+    /// `meter`.
+    pub fn build_for_unit(&self, meter: Option<Arc<Meter>>) -> (WasiCtx, Option<UnitDirs>) {
+        self.build_with(true, meter)
     }
 
-    fn build_with(&self, unit_dirs: bool) -> (WasiCtx, Option<UnitDirs>) {
-        let clock = VirtualClock::new(self.now_ns).tapped(self.tap.clone());
+    fn build_with(
+        &self,
+        unit_dirs: bool,
+        meter: Option<Arc<Meter>>,
+    ) -> (WasiCtx, Option<UnitDirs>) {
+        let clock = VirtualClock::new(self.now_ns)
+            .tapped(self.tap.clone())
+            .metered(meter.clone());
         let mut b = WasiCtxBuilder::new();
         b.wall_clock(clock.clone())
             .monotonic_clock(clock)
-            .secure_random(TappedRng::new(self.seed, false, self.tap.clone()))
-            .insecure_random(TappedRng::new(
-                self.seed ^ 0x9e37_79b9_7f4a_7c15,
-                true,
-                self.tap.clone(),
-            ))
+            .secure_random(
+                TappedRng::new(self.seed, false, self.tap.clone()).metered(meter.clone()),
+            )
+            .insecure_random(
+                TappedRng::new(self.seed ^ 0x9e37_79b9_7f4a_7c15, true, self.tap.clone())
+                    .metered(meter),
+            )
+            .max_random_size(MAX_RANDOM_BYTES)
             .insecure_random_seed(u128::from(self.seed))
             .allow_tcp(false)
             .allow_udp(false)

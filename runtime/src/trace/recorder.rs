@@ -145,4 +145,8 @@ impl<B: Backend> Backend for Recorder<B> {
     fn finish(&mut self, success: bool) -> Result<(), String> {
         self.inner.finish(success)
     }
+
+    fn set_limits(&mut self, limits: &crate::limits::HostLimits) {
+        self.inner.set_limits(limits)
+    }
 }

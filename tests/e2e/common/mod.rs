@@ -43,12 +43,22 @@ pub fn built(rel: &str) -> PathBuf {
 
 /// A runtime with the given fuel and memory bounds and a private cache.
 pub fn runtime_with(fuel: u64, max_memory: usize) -> Runtime {
+    runtime_limited(fuel, max_memory, charmbox::limits::HostLimits::default())
+}
+
+/// [`runtime_with`], with the given host-side limits.
+pub fn runtime_limited(
+    fuel: u64,
+    max_memory: usize,
+    limits: charmbox::limits::HostLimits,
+) -> Runtime {
     let cache = std::env::temp_dir().join("charmbox-e2e-cache");
     Runtime::new(RuntimeConfig {
         fuel_per_event: fuel,
         max_memory,
         cache_dir: Some(cache),
         pool_slots: Some(4),
+        limits,
     })
     .expect("runtime")
 }

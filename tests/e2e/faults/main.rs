@@ -15,3 +15,7 @@ mod cache;
 mod files;
 mod walks;
 mod yaml;
+
+mod budget;
+mod deadline;
+mod errors;

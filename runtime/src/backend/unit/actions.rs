@@ -1,6 +1,6 @@
 //! Actions: parameters, nested results, logs and failure.
 
-use super::UnitBackend;
+use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::StringMap;
@@ -51,6 +51,8 @@ impl UnitBackend {
                 )));
             }
         }
+        let size = results.iter().map(|(k, v)| k.len() + v.len()).sum();
+        self.budget.replace(0, size).map_err(data::refused)?;
         for (key, value) in results {
             let segs: Vec<&str> = key.split('.').collect();
             let mut map = &mut self.action.results;
@@ -73,6 +75,7 @@ impl UnitBackend {
 
     pub(super) fn action_log(&mut self, message: String) -> ToolResult<()> {
         self.require_action()?;
+        self.budget.log(message.len()).map_err(data::refused)?;
         self.action.logs.push(message);
         Ok(())
     }

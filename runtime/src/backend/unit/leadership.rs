@@ -1,9 +1,10 @@
 //! Leadership: `is-leader` (sticky once false) and immediate leader settings.
 
-use super::UnitBackend;
+use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::StringMap;
+use crate::limits::bag_delta;
 
 impl UnitBackend {
     pub(super) fn is_leader(&mut self) -> bool {
@@ -23,6 +24,12 @@ impl UnitBackend {
                 "cannot write leadership settings: cannot write settings: not the leader",
             ));
         }
+        let (old, new) = bag_delta(
+            &self.state.leader_settings,
+            settings.iter().map(|(k, v)| (k, v)),
+            true,
+        );
+        self.budget.replace(old, new).map_err(data::refused)?;
         for (k, v) in settings {
             if v.is_empty() {
                 self.state.leader_settings.remove(&k);

@@ -6,6 +6,7 @@
 
 mod actions;
 mod config;
+mod data;
 mod leadership;
 mod pebble;
 mod ports;
@@ -13,6 +14,7 @@ mod relations;
 mod sandbox;
 
 pub use sandbox::DEFAULT_NOW_NS;
+pub use secrets::{MAX_SECRET_CONTENT, MAX_SECRET_VALUE};
 pub use unit_state::{
     MAX_KEY as UNIT_STATE_MAX_KEY, MAX_TOTAL as UNIT_STATE_MAX_TOTAL,
     MAX_VALUE as UNIT_STATE_MAX_VALUE,
@@ -33,6 +35,7 @@ use crate::bindings::event::JujuContext;
 use crate::bindings::types::{LogLevel, StringMap};
 use crate::charm::CharmMeta;
 use crate::event::ResolvedEvent;
+use crate::limits::{Budget, HostLimits};
 use crate::state::{Bag, State};
 
 /// A `juju-log` line.
@@ -78,6 +81,8 @@ pub struct UnitBackend {
     action: ActionReport,
     sandbox: sandbox::Sandbox,
     pebble: pebble::Containers,
+    /// What the unit's logs and data may take on the host.
+    budget: Budget,
 }
 
 impl UnitBackend {
@@ -95,7 +100,10 @@ impl UnitBackend {
             .as_deref()
             .and_then(crate::sandbox::parse_rfc3339_ns)
             .unwrap_or(DEFAULT_NOW_NS);
-        let pebble = pebble::Containers::new(&meta, &state, pebble_now)?;
+        let mut pebble = pebble::Containers::new(&meta, &state, pebble_now)?;
+        let limits = HostLimits::default();
+        pebble.set_fs_limit(limits.pebble_fs_bytes);
+        let budget = Budget::new(limits, data::data_size(&state));
         Ok(UnitBackend {
             meta,
             ctx: event.event.context.clone(),
@@ -108,6 +116,7 @@ impl UnitBackend {
             action: ActionReport::default(),
             sandbox,
             pebble,
+            budget,
         })
     }
 
@@ -154,6 +163,10 @@ impl HookTools for UnitBackend {
             C::GoalState => R::GoalState(self.goal_state()),
             C::CredentialGet => R::CloudSpec(self.credential_get()?),
             C::ApplicationVersionSet { version } => {
+                let old = self.state.workload_version.len();
+                self.budget
+                    .replace(old, version.len())
+                    .map_err(data::refused)?;
                 self.state.workload_version = version;
                 R::Done
             }
@@ -163,7 +176,7 @@ impl HookTools for UnitBackend {
                 R::Done
             }
             C::JujuLog { level, message } => {
-                self.juju_log(level, message);
+                self.juju_log(level, message)?;
                 R::Done
             }
             C::StatusGet => R::Status(self.status_get()),
@@ -209,7 +222,7 @@ impl HookTools for UnitBackend {
                 R::Done
             }
             C::StateDelete { key } => {
-                self.unit_state_mut().remove(&key);
+                self.state_delete(&key);
                 R::Done
             }
             C::OpenPort { range, endpoints } => {
@@ -283,6 +296,11 @@ impl Backend for UnitBackend {
             self.commit(tx)?;
         }
         Ok(())
+    }
+
+    fn set_limits(&mut self, limits: &HostLimits) {
+        self.pebble.set_fs_limit(limits.pebble_fs_bytes);
+        self.budget.set_limits(limits.clone());
     }
 }
 

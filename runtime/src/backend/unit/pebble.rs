@@ -50,6 +50,13 @@ impl Containers {
         })
     }
 
+    /// Limit each container's filesystem to `bytes`.
+    pub(super) fn set_fs_limit(&mut self, bytes: usize) {
+        for c in self.pebbles.values_mut() {
+            c.pebble.fs.set_limit(bytes);
+        }
+    }
+
     /// Write every Pebble back into the State's containers.
     pub(super) fn write_back(&self, state: &mut State) {
         for c in self.pebbles.values() {

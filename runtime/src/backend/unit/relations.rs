@@ -1,12 +1,13 @@
 //! Relations: ids, members, databag reads and buffered writes, with Juju's
 //! permission rules and read-your-own-writes for the unit's own bags.
 
-use super::{UnitBackend, to_map};
+use super::{UnitBackend, data, to_map};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::event::EventKind;
 use crate::bindings::types::{RelationId, StringMap};
 use crate::charm::names::parse_unit;
+use crate::limits::bag_delta;
 use crate::state::{Bag, RelationKind, RelationState};
 
 /// Whose databag a `relation-get` reads.
@@ -178,10 +179,17 @@ impl UnitBackend {
         settings: StringMap,
     ) -> ToolResult<()> {
         let rid = self.relation(id)?.id;
+        if app && !self.is_leader() {
+            return Err(juju::not_leader("cannot write relation settings"));
+        }
         let bag = if app {
-            if !self.is_leader() {
-                return Err(juju::not_leader("cannot write relation settings"));
-            }
+            self.app_bag(rid)
+        } else {
+            self.unit_bag(rid)
+        };
+        let (old, new) = bag_delta(bag, settings.iter().map(|(k, v)| (k, v)), true);
+        self.budget.replace(old, new).map_err(data::refused)?;
+        let bag = if app {
             self.app_bag(rid)
         } else {
             self.unit_bag(rid)

@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::UnitBackend;
+use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::{
@@ -61,10 +61,21 @@ fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
     })
 }
 
+/// Largest base64-encoded value Juju 3.6 accepts (`core/secrets`).
+pub const MAX_SECRET_VALUE: usize = 1_000_000;
+/// Largest base64-encoded content (all values) Juju 3.6 accepts.
+pub const MAX_SECRET_CONTENT: usize = 1_000_000;
+
+/// The length of `n` bytes once base64-encoded (as Juju stores them).
+fn base64_len(n: usize) -> usize {
+    n.div_ceil(3).saturating_mul(4)
+}
+
 fn check_content(content: &StringMap) -> ToolResult<()> {
     if content.is_empty() {
         return Err(juju::invalid("missing secret value or filename"));
     }
+    let mut total = 0usize;
     for (k, v) in content {
         if !valid_key(k) {
             return Err(juju::invalid(format!("secret key {k:?} not valid")));
@@ -72,8 +83,28 @@ fn check_content(content: &StringMap) -> ToolResult<()> {
         if v.is_empty() {
             return Err(juju::invalid("empty secret value"));
         }
+        let encoded = base64_len(v.len());
+        if encoded > MAX_SECRET_VALUE {
+            return Err(juju::invalid(format!(
+                "base64 encoded secret content for key {k:?} too large: {encoded} bytes"
+            )));
+        }
+        total = total.saturating_add(encoded);
+    }
+    if total > MAX_SECRET_CONTENT {
+        return Err(juju::invalid(format!(
+            "base64 encoded secret content too large: {total} bytes"
+        )));
     }
     Ok(())
+}
+
+/// The bytes a secret's text options add to the unit's data.
+fn options_size(o: &SecretOptions) -> usize {
+    [&o.label, &o.description, &o.expire]
+        .iter()
+        .map(|t| t.as_ref().map_or(0, String::len))
+        .sum()
 }
 
 fn latest(s: &SecretState) -> Option<&SecretRevision> {
@@ -172,6 +203,12 @@ impl UnitBackend {
                 "secret with label {l:?} already exists"
             )));
         }
+        let size: usize = content
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+            + options_size(&options);
+        self.budget.replace(0, size + 64).map_err(data::refused)?;
         let id = self.new_secret_id();
         let secret = SecretState {
             id: id.clone(),
@@ -209,6 +246,11 @@ impl UnitBackend {
         if let Some(c) = &content {
             check_content(c)?;
         }
+        let added = content
+            .as_ref()
+            .map_or(0, |c| c.iter().map(|(k, v)| k.len() + v.len()).sum())
+            + options_size(&options);
+        self.budget.replace(0, added).map_err(data::refused)?;
         let s = &mut self.secrets()[idx];
         if let Some(c) = content {
             let bag: Bag = c.into_iter().collect();

@@ -1,6 +1,6 @@
 //! Status (immediate) and `juju-log`.
 
-use super::{LogLine, UnitBackend};
+use super::{LogLine, UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::{ApplicationStatus, LogLevel, StatusInfo, StatusKind};
@@ -55,15 +55,23 @@ impl UnitBackend {
         status: StatusKind,
         message: String,
     ) -> ToolResult<()> {
+        if application && !self.is_leader() {
+            return Err(juju::not_leader("this unit is not the leader"));
+        }
+        let slot = if application {
+            &self.state.app_status
+        } else {
+            &self.state.unit_status
+        };
+        self.budget
+            .replace(slot.message.len(), message.len())
+            .map_err(data::refused)?;
         let new = StatusState {
             status: status_name(status).into(),
             message,
             since: None,
         };
         if application {
-            if !self.is_leader() {
-                return Err(juju::not_leader("this unit is not the leader"));
-            }
             self.state.app_status = new;
         } else {
             self.state.unit_status = new;
@@ -75,7 +83,8 @@ impl UnitBackend {
     /// the message, but not before the agent's own warning about an invalid
     /// `--log-level` (which only the raw tool can produce: it is recognised
     /// by its text, as `HookCall::JujuLog` carries no origin).
-    pub(super) fn juju_log(&mut self, level: LogLevel, message: String) {
+    pub(super) fn juju_log(&mut self, level: LogLevel, message: String) -> ToolResult<()> {
+        self.budget.log(message.len()).map_err(data::refused)?;
         let message = match &self.ctx.relation {
             Some(_) if level == LogLevel::Warning && is_invalid_level_warning(&message) => message,
             Some(r) => format!("{}:{}: {message}", r.endpoint, r.id),
@@ -83,6 +92,7 @@ impl UnitBackend {
         };
         tracing::debug!(target: "charm", unit = %self.unit, ?level, "{message}");
         self.logs.push(LogLine { level, message });
+        Ok(())
     }
 }
 

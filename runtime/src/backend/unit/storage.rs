@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::UnitBackend;
+use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::{StorageInfo, StorageKind};
@@ -119,6 +119,11 @@ impl UnitBackend {
                 return Err(juju::not_found(format!("charm storage {name:?} not found")));
             }
         }
+        let size = directives
+            .iter()
+            .map(|(name, n)| (name.len() + data::STORAGE_OVERHEAD).saturating_mul(*n as usize))
+            .fold(0usize, usize::saturating_add);
+        self.budget.replace(0, size).map_err(data::refused)?;
         self.tx.storage_added.extend(directives);
         Ok(())
     }

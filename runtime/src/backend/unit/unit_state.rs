@@ -1,10 +1,11 @@
 //! Server-side unit state (`state-get/set/delete`): loaded once per hook,
 //! buffered, and quota-checked as Juju does (`core/quota`).
 
-use super::UnitBackend;
+use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::StringMap;
+use crate::limits::bag_delta;
 use crate::state::Bag;
 
 /// Largest key of one unit-state entry (`MaxCharmStateKeySize`).
@@ -51,10 +52,24 @@ impl UnitBackend {
                 )));
             }
         }
+        let (old, new) = bag_delta(
+            self.unit_state(),
+            settings.iter().map(|(k, v)| (k, v)),
+            false,
+        );
+        self.budget.replace(old, new).map_err(data::refused)?;
         let bag = self.unit_state_mut();
         for (k, v) in settings {
             bag.insert(k, v);
         }
         Ok(())
+    }
+
+    /// `state-delete`: a missing key is fine.
+    pub(super) fn state_delete(&mut self, key: &str) {
+        if let Some(v) = self.unit_state_mut().remove(key) {
+            // Shrinking always fits the budget.
+            let _ = self.budget.replace(key.len() + v.len(), 0);
+        }
     }
 }

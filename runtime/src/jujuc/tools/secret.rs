@@ -19,8 +19,7 @@ use crate::bindings::types::{
 use crate::charm::names::is_uuid;
 
 /// Largest base64-encoded value, and content, Juju 3.6 accepts.
-const MAX_VALUE: usize = 1_000_000;
-const MAX_CONTENT: usize = 1_000_000;
+use crate::backend::unit::{MAX_SECRET_CONTENT as MAX_CONTENT, MAX_SECRET_VALUE as MAX_VALUE};
 
 /// A parsed secret URI: the bare id, and the URI to hand the backend.
 #[derive(Debug)]

@@ -67,6 +67,11 @@ class MisbehaveCharm(ops.CharmBase):
             self._symlink_escape(self.config['target'])
         elif mode == 'big-file':
             self._big_file()
+        elif mode == 'tmp-flood':
+            chunk = b'x' * (1 << 20)
+            with open('/tmp/flood', 'wb') as f:
+                for _ in range(int(self.config['calls'])):
+                    f.write(chunk)
         self.unit.status = ops.ActiveStatus()
 
     def _symlink_escape(self, target: str) -> None:

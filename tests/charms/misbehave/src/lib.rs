@@ -5,7 +5,11 @@
 
 use std::hint::black_box;
 
-use charmbox_sdk::{Charm, Error, Event, EventKind, Model, Status, StoredState, info};
+use charmbox_sdk::bindings::juju::charm::hook_tools;
+use charmbox_sdk::{
+    Charm, Error, Event, EventKind, FileOptions, HookError, LogLevel, Model, Status, StoredState,
+    info,
+};
 use serde::{Deserialize, Serialize};
 
 /// The peer relation of charmcraft.yaml.
@@ -48,6 +52,15 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "yaml-alias-layer" | "yaml-deep-layer" => hostile_layer(model, &mode),
         "yaml-alias-stdin" | "yaml-deep-stdin" => hostile_stdin(&mode),
         "long-glob" => long_glob(model),
+        // Host budgets (issue 12, classes 4, 5 and 7): each floods one thing
+        // the host holds or does for the charm, and fails the hook with the
+        // host's error when it comes.
+        "log-flood" => log_flood(model),
+        "push-flood" => push_flood(model),
+        "huge-relation" => huge_relation(model),
+        "status-get-loop" => status_get_loop(model),
+        "random-over" => random_over(),
+        "huge-secret" => huge_secret(model),
         other => Err(Error::msg(format!("unknown mode {other:?}"))),
     }
 }
@@ -192,6 +205,88 @@ fn long_glob(model: &Model) -> Result<(), Error> {
     model
         .unit()
         .set_status(Status::active(format!("globs matched {found} and {found_stars}")))
+}
+
+/// `size` config (MiB, default 1) in bytes.
+fn size(model: &Model) -> Result<usize, Error> {
+    let mib = model.config().get_int("size")?.unwrap_or(1);
+    Ok(usize::try_from(mib).unwrap_or(1) << 20)
+}
+
+/// `calls` juju-log lines of `size` MiB each, through the raw import so a
+/// refusal is seen (the SDK's logging ignores it).
+fn log_flood(model: &Model) -> Result<(), Error> {
+    let line = "x".repeat(size(model)?);
+    let calls = model.config().get_int("calls")?.unwrap_or(1000);
+    for i in 0..calls {
+        hook_tools::juju_log(LogLevel::Info, &line)
+            .map_err(|e| Error::msg(format!("juju-log #{i}: {}", hook_message(&e))))?;
+    }
+    Ok(())
+}
+
+/// `calls` pushes of `size` MiB to new files in the workload container.
+fn push_flood(model: &Model) -> Result<(), Error> {
+    let data = vec![7u8; size(model)?];
+    let calls = model.config().get_int("calls")?.unwrap_or(1000);
+    let c = model.container(WORKLOAD)?;
+    let opts = FileOptions {
+        make_dirs: true,
+        ..FileOptions::default()
+    };
+    for i in 0..calls {
+        c.push(&format!("/flood/{i}"), &data, &opts)
+            .map_err(|e| Error::msg(format!("push #{i}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// One relation value of `size` MiB in the unit's peer databag.
+fn huge_relation(model: &Model) -> Result<(), Error> {
+    let peers = model
+        .get_relation(PEERS)?
+        .ok_or_else(|| Error::msg("no peers relation"))?;
+    peers
+        .local_unit_data()
+        .set("huge", &"x".repeat(size(model)?))?;
+    model.unit().set_status(Status::active("huge value written"))
+}
+
+/// A status of `size` MiB, then status-get `calls` times: host work the
+/// charm's own fuel hardly sees.
+fn status_get_loop(model: &Model) -> Result<(), Error> {
+    model
+        .unit()
+        .set_status(Status::maintenance(&"s".repeat(size(model)?)))?;
+    let calls = model.config().get_int("calls")?.unwrap_or(1000);
+    for _ in 0..calls {
+        black_box(hook_tools::status_get().map_err(|e| Error::msg(hook_message(&e)))?);
+    }
+    Ok(())
+}
+
+/// More random bytes than the host gives in one call: the host refuses and
+/// the guest traps, and the failure must say why.
+fn random_over() -> Result<(), Error> {
+    black_box(charmbox_sdk::bindings::juju::charm::sandbox::random_bytes(2 << 20));
+    Ok(())
+}
+
+/// A secret whose one value is `size` MiB, through the typed import.
+fn huge_secret(model: &Model) -> Result<(), Error> {
+    let value = "x".repeat(size(model)?);
+    model
+        .app()
+        .add_secret([("password", value.as_str())], &Default::default())?;
+    Ok(())
+}
+
+fn hook_message(e: &HookError) -> &str {
+    use HookError::*;
+    match e {
+        NotFound(m) | NotLeader(m) | PermissionDenied(m) | InvalidArgument(m)
+        | QuotaExceeded(m) | NotSupported(m) | Other(m) => m,
+    }
 }
 
 /// Spin forever; `black_box` keeps the optimiser from removing the loop.
