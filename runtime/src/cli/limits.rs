@@ -16,30 +16,32 @@ pub struct LimitArgs {
     pub deadline_s: Option<f64>,
     /// MiB one event may pass through host calls, requests and replies
     /// (default 512).
-    #[arg(long, value_name = "MIB", global = true)]
+    #[arg(long, value_name = "MIB", global = true, value_parser = mib_range())]
     pub max_io_mib: Option<u64>,
     /// MiB of juju-log and action-log messages per event (default 16).
-    #[arg(long, value_name = "MIB", global = true)]
+    #[arg(long, value_name = "MIB", global = true, value_parser = mib_range())]
     pub max_log_mib: Option<u64>,
     /// MiB of model data a unit may hold: relation data, unit state, leader
     /// settings, secrets, statuses (default 32).
-    #[arg(long, value_name = "MIB", global = true)]
+    #[arg(long, value_name = "MIB", global = true, value_parser = mib_range())]
     pub max_data_mib: Option<u64>,
     /// MiB in one container's simulated filesystem (default 64).
-    #[arg(long, value_name = "MIB", global = true)]
+    #[arg(long, value_name = "MIB", global = true, value_parser = mib_range())]
     pub max_pebble_fs_mib: Option<u64>,
     /// MiB in a WASI guest's writable directories (default 64).
-    #[arg(long, value_name = "MIB", global = true)]
+    #[arg(long, value_name = "MIB", global = true, value_parser = mib_range())]
     pub max_unit_dir_mib: Option<u64>,
 }
 
-fn bytes(flag: &str, mib: u64) -> anyhow::Result<u64> {
-    if mib == 0 {
-        bail!("--{flag} must be at least 1");
-    }
-    mib.checked_mul(1 << 20)
-        .filter(|b| usize::try_from(*b).is_ok())
-        .ok_or_else(|| anyhow::anyhow!("--{flag} {mib} is too large"))
+/// Largest value of a `--max-…-mib` flag: 1 TiB.
+const MAX_MIB: u64 = 1 << 20;
+
+fn mib_range() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=MAX_MIB)
+}
+
+fn bytes(mib: u64) -> u64 {
+    mib << 20
 }
 
 impl LimitArgs {
@@ -54,19 +56,19 @@ impl LimitArgs {
                 .map_err(|_| anyhow::anyhow!("--deadline-s {s} is too large"))?;
         }
         if let Some(m) = self.max_io_mib {
-            l.io_bytes = bytes("max-io-mib", m)?;
+            l.io_bytes = bytes(m);
         }
         if let Some(m) = self.max_log_mib {
-            l.log_bytes = bytes("max-log-mib", m)? as usize;
+            l.log_bytes = bytes(m) as usize;
         }
         if let Some(m) = self.max_data_mib {
-            l.data_bytes = bytes("max-data-mib", m)? as usize;
+            l.data_bytes = bytes(m) as usize;
         }
         if let Some(m) = self.max_pebble_fs_mib {
-            l.pebble_fs_bytes = bytes("max-pebble-fs-mib", m)? as usize;
+            l.pebble_fs_bytes = bytes(m) as usize;
         }
         if let Some(m) = self.max_unit_dir_mib {
-            l.unit_dir_bytes = bytes("max-unit-dir-mib", m)?;
+            l.unit_dir_bytes = bytes(m);
         }
         Ok(l)
     }

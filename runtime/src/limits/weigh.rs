@@ -49,7 +49,7 @@ macro_rules! scalars {
     };
 }
 
-impl<'a> ser::Serializer for &'a mut Weigher {
+impl ser::Serializer for &mut Weigher {
     type Ok = ();
     type Error = Never;
     type SerializeSeq = Self;
