@@ -300,6 +300,25 @@ fn a_python_charm_filling_tmp_gets_enospc_at_the_unit_directory_quota() {
 }
 
 #[test]
+fn a_python_charm_making_tools_write_files_meets_the_same_quota() {
+    let rt = runtime();
+    let charm = charm(&rt, PY);
+    let input = state(json!({
+        "leader": true,
+        "config": {"mode": "output-flood", "calls": 1000, "target": "x".repeat(512 << 10)},
+        "relations": [{"id": 7, "endpoint": "peers", "local_unit_data": {"u": "1"}}]
+    }));
+    let (out, report) = run(&rt, &charm, input.clone(), "start");
+    let m = charm_error(&report.outcome);
+    assert!(m.contains("RuntimeError: config-get #"), "{m}");
+    assert!(
+        m.contains("no space left on device") && m.contains("--max-unit-dir-mib"),
+        "{m}"
+    );
+    assert_eq!(out.relations, input.relations);
+}
+
+#[test]
 fn the_worst_floods_keep_the_host_process_small() {
     // Child processes, one flood each, their peak memory printed.
     let dir = with_container();

@@ -67,6 +67,8 @@ class MisbehaveCharm(ops.CharmBase):
             self._symlink_escape(self.config['target'])
         elif mode == 'big-file':
             self._big_file()
+        elif mode == 'output-flood':
+            self._output_flood(int(self.config['calls']))
         elif mode == 'tmp-flood':
             chunk = b'x' * (1 << 20)
             with open('/tmp/flood', 'wb') as f:
@@ -137,6 +139,17 @@ class MisbehaveCharm(ops.CharmBase):
             out = jujuc.run(argv, b'')
             err = out.stderr.decode('utf-8', 'replace').strip()
             jujuc.run(['juju-log', f'BIGFILE {" ".join(argv)} => {out.code}: {err}'], b'')
+
+    def _output_flood(self, calls: int) -> None:
+        """Have `config-get --output` write the config to `calls` new files in
+        /tmp (the host writes them: they count against the quota too)."""
+        from wit_world.imports import jujuc
+
+        for i in range(calls):
+            out = jujuc.run(['config-get', '--output', f'/tmp/out-{i}'], b'')
+            if out.code != 0:
+                err = out.stderr.decode('utf-8', 'replace').strip()
+                raise RuntimeError(f'config-get #{i}: {err}')
 
 
 if __name__ == '__main__':
