@@ -135,7 +135,11 @@ storage:
                     rotate: None,
                 },
             },
-            // 4 billion storage instances would be made at commit.
+            // 20 instances of 68 bytes each would be made at commit.
+            HookCall::StorageAdd {
+                directives: vec![("data".into(), 20)],
+            },
+            // Counted as the most a commit makes: 1000 instances.
             HookCall::StorageAdd {
                 directives: vec![("data".into(), u32::MAX)],
             },

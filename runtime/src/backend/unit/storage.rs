@@ -121,7 +121,12 @@ impl UnitBackend {
         }
         let size = directives
             .iter()
-            .map(|(name, n)| (name.len() + data::STORAGE_OVERHEAD).saturating_mul(*n as usize))
+            // Beyond MAX_UNBOUNDED_INSTANCES the commit refuses the request,
+            // so no more than that many instances are ever made.
+            .map(|(name, n)| {
+                let made = u64::from(*n).min(MAX_UNBOUNDED_INSTANCES) as usize;
+                (name.len() + data::STORAGE_OVERHEAD).saturating_mul(made)
+            })
             .fold(0usize, usize::saturating_add);
         self.budget.replace(0, size).map_err(data::refused)?;
         self.tx.storage_added.extend(directives);
