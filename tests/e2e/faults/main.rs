@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod fuzz;
+mod report;
 
 mod input;
 mod model_file;

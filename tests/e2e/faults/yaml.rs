@@ -14,6 +14,7 @@ use charmbox::run::{RunError, run_event};
 use serde_json::json;
 
 use crate::common::*;
+use crate::report::measured;
 use crate::walks::{charm_error, json_of, misbehave_with_workload, open_misbehave, with_mode};
 
 /// `n` aliases to one sequence of `n` scalars (as misbehave builds it).
@@ -41,40 +42,6 @@ fn scratch(name: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// Run `charmbox <args>` as a child and print its wall time and peak
-/// resident memory (VmHWM, polled until it exits); exit code and stderr.
-fn measured(label: &str, args: &[&str]) -> (i32, String) {
-    let t = Instant::now();
-    let mut child = std::process::Command::new(charmbox_bin())
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("charmbox runs");
-    let status = format!("/proc/{}/status", child.id());
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let mut peak_kib = 0u64;
-    let code = loop {
-        let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        });
-        peak_kib = peak_kib.max(hwm.unwrap_or(0));
-        if let Some(st) = child.try_wait().unwrap() {
-            break st.code().unwrap_or(-1);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    };
-    println!(
-        "{label}: exit {code}, {:?}, peak {} MiB",
-        t.elapsed(),
-        peak_kib / 1024
-    );
-    (code, reader.join().unwrap())
 }
 
 #[test]
