@@ -8,6 +8,7 @@ pub mod charm;
 pub mod engine;
 pub mod event;
 pub mod host;
+pub mod juju;
 pub mod jujuc;
 pub mod limits;
 pub mod pebble;

@@ -193,7 +193,7 @@ impl CharmMeta {
             message,
         };
         let name = raw.name.ok_or_else(|| invalid("no `name:` given".into()))?;
-        if !crate::charm::names::is_app_name(&name) {
+        if !crate::juju::names::is_app_name(&name) {
             return Err(invalid(format!("invalid charm name {name:?}")));
         }
         let mut endpoints = BTreeMap::new();

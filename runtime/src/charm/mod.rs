@@ -1,7 +1,6 @@
 //! What charmbox knows about a charm: its `charmcraft.yaml` metadata and
-//! where its component lives.
+//! where its component lives. Juju's naming rules are in [`crate::juju`].
 
 pub mod metadata;
-pub mod names;
 
 pub use metadata::{CharmMeta, ConfigOption, ConfigType, Endpoint, MetaError, StorageCount};

@@ -195,7 +195,7 @@ impl EventSpec {
             }
             _ => match &self.remote_unit {
                 Some(u) => {
-                    let (ua, n) = crate::charm::names::parse_unit(u).map_err(EventError)?;
+                    let (ua, n) = crate::juju::names::parse_unit(u).map_err(EventError)?;
                     if ua != remote_app {
                         return err(format!("{u} is not a unit of {remote_app:?}"));
                     }

@@ -11,8 +11,7 @@
 use crate::sandbox::{DiskQuota, GuestFs};
 pub use crate::sandbox::{FileError, MAX_TOOL_FILE_BYTES};
 
-/// 2026-01-01T00:00:00Z, the State backend's default virtual time.
-pub const DEFAULT_NOW_NS: u64 = 1_767_225_600_000_000_000;
+use crate::juju::DEFAULT_NOW_NS;
 
 /// Files and clock for hook tools.
 pub trait ToolHost {

@@ -134,7 +134,7 @@ impl FromStr for UnitName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<UnitName, String> {
-        let (app, n) = crate::charm::names::parse_unit(s)?;
+        let (app, n) = crate::juju::names::parse_unit(s)?;
         Ok(UnitName::new(app, n))
     }
 }

@@ -98,7 +98,7 @@ impl Simulator {
     pub fn deploy(&mut self, charm: &Path, opts: DeployOptions) -> Result<String, SimError> {
         let (loaded, charm_name) = open_as(&self.rt, charm, opts.app.as_deref())?;
         let name = loaded.meta.name.clone();
-        if !crate::charm::names::is_app_name(&name) {
+        if !crate::juju::names::is_app_name(&name) {
             return usage(format!("invalid application name {name:?}"));
         }
         if self.model.app(&name).is_some() {

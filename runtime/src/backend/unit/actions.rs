@@ -4,22 +4,7 @@ use super::{UnitBackend, data};
 use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::StringMap;
-
-const RESERVED: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
-
-/// Most dot-separated parts of an `action-set` key. Each part nests the
-/// results one level deeper, and results are written as JSON (the report,
-/// traces, the simulator's model) that serde_json reads back only 128
-/// levels deep; Juju's own store (MongoDB) refuses documents nested over
-/// 100 levels. Legitimate keys have a handful of parts.
-pub const MAX_ACTION_KEY_PARTS: usize = 64;
-
-/// Juju's action key rule: lower-case alphanumerics and hyphens, starting and
-/// ending with an alphanumeric.
-fn valid_key(k: &str) -> bool {
-    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !k.is_empty() && k.starts_with(ok) && k.ends_with(ok) && k.chars().all(|c| ok(c) || c == '-')
-}
+use crate::juju::actions::{MAX_ACTION_KEY_PARTS, RESERVED_RESULT_KEYS as RESERVED, is_result_key};
 
 impl UnitBackend {
     pub(super) fn action_get(&self) -> ToolResult<String> {
@@ -39,7 +24,7 @@ impl UnitBackend {
                 )));
             }
             for seg in key.split('.') {
-                if !valid_key(seg) {
+                if !is_result_key(seg) {
                     return Err(juju::invalid(format!(
                         "key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
                     )));

@@ -6,7 +6,7 @@ use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::event::EventKind;
 use crate::bindings::types::{RelationId, StringMap};
-use crate::charm::names::parse_unit;
+use crate::juju::names::parse_unit;
 use crate::limits::bag_delta;
 use crate::state::{Bag, RelationKind, RelationState};
 
@@ -114,7 +114,7 @@ impl UnitBackend {
                 Ok((a, _)) => (a.to_string(), true),
                 Err(_) => (t.to_string(), true),
             },
-            Some(t) if !t.contains('/') && crate::charm::names::is_app_name(t) => {
+            Some(t) if !t.contains('/') && crate::juju::names::is_app_name(t) => {
                 return Err(juju::invalid(format!(
                     "expected unit name, got application name {t:?}"
                 )));

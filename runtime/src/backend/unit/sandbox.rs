@@ -7,8 +7,7 @@ use super::UnitBackend;
 use crate::backend::SandboxBackend;
 use crate::state::State;
 
-/// 2026-01-01T00:00:00Z, the default virtual time of an event.
-pub const DEFAULT_NOW_NS: u64 = 1_767_225_600_000_000_000;
+pub use crate::juju::DEFAULT_NOW_NS;
 
 /// The clock and generator of one dispatch.
 pub(super) struct Sandbox {

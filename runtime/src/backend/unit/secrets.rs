@@ -10,7 +10,10 @@ use crate::backend::ToolResult;
 use crate::backend::error::juju;
 use crate::bindings::types::{
     RelationId, SecretGrantInfo, SecretInfo, SecretOptions, SecretOwner, SecretReadMode,
-    SecretRevokeTarget, SecretRotatePolicy, StringMap,
+    SecretRevokeTarget, StringMap,
+};
+use crate::juju::secrets::{
+    MAX_SECRET_CONTENT, MAX_SECRET_VALUE, is_secret_key, rotate_name, rotate_policy,
 };
 use crate::state::{Bag, SecretRevision, SecretState, State};
 
@@ -29,43 +32,6 @@ impl PendingSecrets {
     }
 }
 
-/// Juju's secret key rule: `^[a-z](-?[a-z0-9]){2,}$`.
-fn valid_key(k: &str) -> bool {
-    crate::charm::names::is_secret_key(k)
-}
-
-fn rotate_name(p: SecretRotatePolicy) -> &'static str {
-    use SecretRotatePolicy::*;
-    match p {
-        Never => "never",
-        Hourly => "hourly",
-        Daily => "daily",
-        Weekly => "weekly",
-        Monthly => "monthly",
-        Quarterly => "quarterly",
-        Yearly => "yearly",
-    }
-}
-
-fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
-    use SecretRotatePolicy::{Daily, Hourly, Monthly, Never, Quarterly, Weekly, Yearly};
-    Some(match s {
-        "never" => Never,
-        "hourly" => Hourly,
-        "daily" => Daily,
-        "weekly" => Weekly,
-        "monthly" => Monthly,
-        "quarterly" => Quarterly,
-        "yearly" => Yearly,
-        _ => return None,
-    })
-}
-
-/// Largest base64-encoded value Juju 3.6 accepts (`core/secrets`).
-pub const MAX_SECRET_VALUE: usize = 1_000_000;
-/// Largest base64-encoded content (all values) Juju 3.6 accepts.
-pub const MAX_SECRET_CONTENT: usize = 1_000_000;
-
 /// The length of `n` bytes once base64-encoded (as Juju stores them).
 fn base64_len(n: usize) -> usize {
     n.div_ceil(3).saturating_mul(4)
@@ -77,7 +43,7 @@ fn check_content(content: &StringMap) -> ToolResult<()> {
     }
     let mut total = 0usize;
     for (k, v) in content {
-        if !valid_key(k) {
+        if !is_secret_key(k) {
             return Err(juju::invalid(format!("secret key {k:?} not valid")));
         }
         if v.is_empty() {
@@ -401,7 +367,7 @@ impl UnitBackend {
         let r = self.relation(Some(relation))?;
         let app = self.remote_app_of(r);
         if let Some(u) = unit
-            && crate::charm::names::unit_app(u) != Some(app.as_str())
+            && crate::juju::names::unit_app(u) != Some(app.as_str())
         {
             return Err(juju::invalid(format!(
                 "cannot specify unit {u:?} in relation to application {app:?}"
@@ -465,18 +431,5 @@ impl UnitBackend {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secret_keys() {
-        for ok in ["abc", "a-bc", "password", "tls-key1"] {
-            assert!(super::valid_key(ok), "{ok}");
-        }
-        for bad in ["ab", "Abc", "a--b", "abc-", "-abc", "a_b", "1ab"] {
-            assert!(!super::valid_key(bad), "{bad}");
-        }
     }
 }

@@ -5,14 +5,7 @@ use super::super::value::Value;
 use super::super::{Ctx, Res, go, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
-
-const RESERVED: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
-
-/// Juju's action-name rule: `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
-fn valid_key(k: &str) -> bool {
-    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !k.is_empty() && k.starts_with(ok) && k.ends_with(ok) && k.chars().all(|c| ok(c) || c == '-')
-}
+use crate::juju::actions::{RESERVED_RESULT_KEYS as RESERVED, is_result_key};
 
 /// `action-get [key[.key...]] [--format]`.
 pub(crate) fn action_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
@@ -58,7 +51,7 @@ pub(crate) fn action_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
             )));
         };
         for seg in key.split('.') {
-            if !valid_key(seg) {
+            if !is_result_key(seg) {
                 return Err(usage(format!(
                     "key {} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods",
                     go::quote(seg)

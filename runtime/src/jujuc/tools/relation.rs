@@ -176,10 +176,10 @@ pub(crate) fn relation_model_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
 
 /// juju/names `IsValidUnit`.
 pub(crate) fn is_valid_unit(s: &str) -> bool {
-    crate::charm::names::parse_unit(s).is_ok()
+    crate::juju::names::parse_unit(s).is_ok()
 }
 
 /// juju/names `IsValidApplication`.
 pub(crate) fn is_valid_application(s: &str) -> bool {
-    crate::charm::names::is_app_name(s)
+    crate::juju::names::is_app_name(s)
 }

@@ -14,12 +14,15 @@ use super::relation::{is_valid_application, is_valid_unit};
 use super::{check_empty, hook_relation, run_err, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::{
-    HookError, SecretOptions, SecretOwner, SecretReadMode, SecretRevokeTarget, SecretRotatePolicy,
+    HookError, SecretOptions, SecretOwner, SecretReadMode, SecretRevokeTarget,
 };
-use crate::charm::names::is_uuid;
+use crate::juju::names::is_uuid;
 
 /// Largest base64-encoded value, and content, Juju 3.6 accepts.
-use crate::backend::unit::{MAX_SECRET_CONTENT as MAX_CONTENT, MAX_SECRET_VALUE as MAX_VALUE};
+use crate::juju::secrets::{
+    MAX_SECRET_CONTENT as MAX_CONTENT, MAX_SECRET_VALUE as MAX_VALUE, is_secret_key, rotate_name,
+    rotate_policy,
+};
 
 /// A parsed secret URI: the bare id, and the URI to hand the backend.
 #[derive(Debug)]
@@ -52,7 +55,7 @@ fn parse_uri(s: &str) -> Result<Uri, String> {
         },
         None => (None, rest),
     };
-    if !crate::charm::names::is_secret_xid(id) {
+    if !crate::juju::secrets::is_secret_xid(id) {
         return Err(not_valid());
     }
     let full = match model {
@@ -69,54 +72,6 @@ fn is_scheme(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-}
-
-/// core/secrets' key rule: `^[a-z](-?[a-z0-9]){2,}$`.
-fn valid_key(k: &str) -> bool {
-    let b = k.as_bytes();
-    if b.is_empty() || !b[0].is_ascii_lowercase() {
-        return false;
-    }
-    let mut groups = 0;
-    let mut i = 1;
-    while i < b.len() {
-        if b[i] == b'-' {
-            i += 1;
-        }
-        match b.get(i) {
-            Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit() => groups += 1,
-            _ => return false,
-        }
-        i += 1;
-    }
-    groups >= 2
-}
-
-fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
-    use SecretRotatePolicy::*;
-    Some(match s {
-        "never" => Never,
-        "hourly" => Hourly,
-        "daily" => Daily,
-        "weekly" => Weekly,
-        "monthly" => Monthly,
-        "quarterly" => Quarterly,
-        "yearly" => Yearly,
-        _ => return None,
-    })
-}
-
-fn rotate_name(p: SecretRotatePolicy) -> &'static str {
-    use SecretRotatePolicy::*;
-    match p {
-        Never => "never",
-        Hourly => "hourly",
-        Daily => "daily",
-        Weekly => "weekly",
-        Monthly => "monthly",
-        Quarterly => "quarterly",
-        Yearly => "yearly",
-    }
 }
 
 /// The flags secret-add and secret-set share.
@@ -273,7 +228,7 @@ fn encode(raw: Vec<(String, String)>) -> Res<Vec<(String, String)>> {
             Some(bare) => (bare.to_string(), v),
             None => (k.clone(), STANDARD.encode(v.as_bytes())),
         };
-        if !valid_key(&key) {
+        if !is_secret_key(&key) {
             return Err(usage(format!("key {} not valid", go::quote(&key))));
         }
         if encoded.len() > MAX_VALUE {
@@ -562,7 +517,7 @@ pub(crate) fn secret_grant(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         if !is_valid_unit(u) {
             return Err(usage(format!("unit {} not valid", go::quote(u))));
         }
-        if crate::charm::names::unit_app(u) != Some(app.as_str()) {
+        if crate::juju::names::unit_app(u) != Some(app.as_str()) {
             return Err(usage(format!(
                 "cannot specify unit {} in relation to application {}",
                 go::quote(u),
@@ -694,15 +649,5 @@ mod tests {
             parse_uri("http:9m4e2mr0ui3e8a215n4g").unwrap_err(),
             "secret URI scheme \"http\" not valid"
         );
-    }
-
-    #[test]
-    fn keys() {
-        for ok in ["abc", "a-bc", "tls-key1", "a1b"] {
-            assert!(valid_key(ok), "{ok}");
-        }
-        for bad in ["ab", "Abc", "a--b", "abc-", "1ab", "a_b"] {
-            assert!(!valid_key(bad), "{bad}");
-        }
     }
 }

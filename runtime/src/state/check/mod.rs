@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use super::{State, StateError, StatusState};
 use crate::charm::CharmMeta;
-use crate::charm::names::{is_app_name, is_uuid, parse_unit};
+use crate::juju::names::{is_app_name, is_uuid, parse_unit};
 
 /// The most relations one State may hold.
 pub const MAX_RELATIONS: usize = 1_000;
@@ -210,7 +210,7 @@ fn config(state: &State, cx: &Ctx) -> Checked {
         option.check(value).map_err(|m| invalid(&path, m))?;
         if option.kind == crate::charm::ConfigType::Secret
             && let Some(uri) = value.as_str()
-            && crate::charm::names::secret_uri_id(uri).is_none()
+            && crate::juju::secrets::secret_uri_id(uri).is_none()
         {
             return Err(invalid(path, format!("{uri:?} is not a secret URI")));
         }

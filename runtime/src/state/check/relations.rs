@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Checked, Ctx, MAX_RELATION_UNITS, MAX_RELATIONS, app_name, invalid};
-use crate::charm::names::is_uuid;
+use crate::juju::names::is_uuid;
 use crate::state::{RelationKind, State};
 
 pub(super) fn check(state: &State, cx: &Ctx) -> Checked {

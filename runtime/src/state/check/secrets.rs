@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::{Checked, Ctx, invalid};
-use crate::charm::names::{is_secret_key, parse_unit, secret_uri_id};
+use crate::juju::names::parse_unit;
+use crate::juju::secrets::{is_secret_key, secret_uri_id};
 use crate::state::State;
 
 /// Juju's rotation policies.

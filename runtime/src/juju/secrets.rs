@@ -1,31 +1,13 @@
-//! Juju's names: units (`app/N`), applications, relation keys (`endpoint:N`).
+//! Juju's secret rules (core/secrets): ids and URIs, content keys, rotate
+//! policies. One copy, used by the backend, the raw tools and the State check.
 
-/// Split a unit name `app/N` into its application and number.
-pub fn parse_unit(unit: &str) -> Result<(&str, u32), String> {
-    let err = || format!("invalid unit name {unit:?}");
-    let (app, num) = unit.rsplit_once('/').ok_or_else(err)?;
-    if !is_app_name(app) || num.is_empty() || (num.len() > 1 && num.starts_with('0')) {
-        return Err(err());
-    }
-    let n = num.parse::<u32>().map_err(|_| err())?;
-    Ok((app, n))
-}
+use crate::bindings::types::SecretRotatePolicy;
+use crate::juju::names::is_uuid;
 
-/// Whether `name` is a valid application name: lower-case letters, digits
-/// and single hyphens, starting with a letter, not ending in a hyphen, and
-/// no segment made of digits only.
-pub fn is_app_name(name: &str) -> bool {
-    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return false;
-    }
-    name.split('-').all(|seg| {
-        !seg.is_empty()
-            && seg
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && !seg.chars().all(|c| c.is_ascii_digit())
-    })
-}
+/// Largest base64-encoded value Juju 3.6 accepts (`core/secrets`).
+pub const MAX_SECRET_VALUE: usize = 1_000_000;
+/// Largest base64-encoded content (all values) Juju 3.6 accepts.
+pub const MAX_SECRET_CONTENT: usize = 1_000_000;
 
 /// A secret's bare id: an xid, 20 lower-case letters and digits.
 pub fn is_secret_xid(id: &str) -> bool {
@@ -33,17 +15,6 @@ pub fn is_secret_xid(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-/// A UUID as Juju writes it: lower-case hex, 8-4-4-4-12.
-pub fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| {
-            p.len() == *n
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
 }
 
 /// The bare id of a secret URI as a model holds it: `secret:<xid>`, or
@@ -78,26 +49,31 @@ pub fn is_secret_key(k: &str) -> bool {
     b[1..].iter().filter(|c| **c != b'-').count() >= 2
 }
 
-/// The application of a unit name (`app/N` → `app`).
-pub fn unit_app(unit: &str) -> Option<&str> {
-    parse_unit(unit).ok().map(|(a, _)| a)
+/// A rotate policy's name, as `secret-info-get` prints it and `--rotate` takes it.
+pub fn rotate_name(p: SecretRotatePolicy) -> &'static str {
+    use SecretRotatePolicy::*;
+    match p {
+        Never => "never",
+        Hourly => "hourly",
+        Daily => "daily",
+        Weekly => "weekly",
+        Monthly => "monthly",
+        Quarterly => "quarterly",
+        Yearly => "yearly",
+    }
+}
+
+/// The rotate policy named `s` (Juju's `RotatePolicy.IsValid` names).
+pub fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
+    use SecretRotatePolicy::*;
+    [Never, Hourly, Daily, Weekly, Monthly, Quarterly, Yearly]
+        .into_iter()
+        .find(|p| rotate_name(*p) == s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn units() {
-        assert_eq!(parse_unit("peer-counter/0"), Ok(("peer-counter", 0)));
-        assert_eq!(parse_unit("a1/12"), Ok(("a1", 12)));
-        assert!(parse_unit("peer-counter").is_err());
-        assert!(parse_unit("Peer/0").is_err());
-        assert!(parse_unit("app/01").is_err());
-        assert!(parse_unit("app/x").is_err());
-        assert!(parse_unit("app-/1").is_err());
-        assert!(parse_unit("app-1/1").is_err());
-    }
 
     #[test]
     fn secrets() {
@@ -122,5 +98,32 @@ mod tests {
         assert!(is_secret_key("abc") && is_secret_key("a-b-c") && is_secret_key("pass1"));
         assert!(!is_secret_key("ab") && !is_secret_key("a--bc") && !is_secret_key("abc-"));
         assert!(!is_secret_key("Abc") && !is_secret_key("1bc"));
+    }
+
+    #[test]
+    fn secret_keys() {
+        for ok in ["abc", "a-bc", "password", "tls-key1", "a1b"] {
+            assert!(is_secret_key(ok), "{ok}");
+        }
+        for bad in ["ab", "Abc", "a--b", "abc-", "-abc", "a_b", "1ab"] {
+            assert!(!is_secret_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rotate_policies_round_trip() {
+        for name in [
+            "never",
+            "hourly",
+            "daily",
+            "weekly",
+            "monthly",
+            "quarterly",
+            "yearly",
+        ] {
+            assert_eq!(rotate_policy(name).map(rotate_name), Some(name));
+        }
+        assert_eq!(rotate_policy("Daily"), None);
+        assert_eq!(rotate_policy(""), None);
     }
 }

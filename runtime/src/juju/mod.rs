@@ -1,0 +1,12 @@
+//! Juju's value rules, one home: names (units, applications, UUIDs),
+//! secrets (ids, URIs, content keys, rotate policies), action result keys,
+//! and the default virtual clock. The backend, the raw hook tools, the State
+//! check and the simulator all call these; none keeps a copy.
+
+pub mod actions;
+pub mod names;
+pub mod secrets;
+
+/// 2026-01-01T00:00:00Z: the virtual time of an event whose State gives no
+/// `now`.
+pub const DEFAULT_NOW_NS: u64 = 1_767_225_600_000_000_000;

@@ -1,0 +1,61 @@
+//! Juju's names: units (`app/N`), applications, model UUIDs.
+
+/// Split a unit name `app/N` into its application and number.
+pub fn parse_unit(unit: &str) -> Result<(&str, u32), String> {
+    let err = || format!("invalid unit name {unit:?}");
+    let (app, num) = unit.rsplit_once('/').ok_or_else(err)?;
+    if !is_app_name(app) || num.is_empty() || (num.len() > 1 && num.starts_with('0')) {
+        return Err(err());
+    }
+    let n = num.parse::<u32>().map_err(|_| err())?;
+    Ok((app, n))
+}
+
+/// Whether `name` is a valid application name: lower-case letters, digits
+/// and single hyphens, starting with a letter, not ending in a hyphen, and
+/// no segment made of digits only.
+pub fn is_app_name(name: &str) -> bool {
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return false;
+    }
+    name.split('-').all(|seg| {
+        !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !seg.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// A UUID as Juju writes it: lower-case hex, 8-4-4-4-12.
+pub fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| {
+            p.len() == *n
+                && p.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// The application of a unit name (`app/N` → `app`).
+pub fn unit_app(unit: &str) -> Option<&str> {
+    parse_unit(unit).ok().map(|(a, _)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(parse_unit("peer-counter/0"), Ok(("peer-counter", 0)));
+        assert_eq!(parse_unit("a1/12"), Ok(("a1", 12)));
+        assert!(parse_unit("peer-counter").is_err());
+        assert!(parse_unit("Peer/0").is_err());
+        assert!(parse_unit("app/01").is_err());
+        assert!(parse_unit("app/x").is_err());
+        assert!(parse_unit("app-/1").is_err());
+        assert!(parse_unit("app-1/1").is_err());
+    }
+}
