@@ -71,6 +71,20 @@ pub fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
         .find(|p| rotate_name(*p) == s)
 }
 
+/// The interval of a rotate policy.
+pub fn rotate_interval_ns(policy: &str) -> Option<u64> {
+    const H: u64 = 3_600_000_000_000;
+    Some(match policy {
+        "hourly" => H,
+        "daily" => 24 * H,
+        "weekly" => 7 * 24 * H,
+        "monthly" => 30 * 24 * H,
+        "quarterly" => 90 * 24 * H,
+        "yearly" => 365 * 24 * H,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

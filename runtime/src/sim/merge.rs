@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use super::model::{BagOwner, Model, Secret, SecretOwner};
 use super::names::UnitName;
 use super::project::{consumes, owns};
+use crate::juju::secrets::rotate_interval_ns;
 use crate::state::{RelationKind, SecretState, State};
 
 /// What a merge did to other units' next hooks.
@@ -160,20 +161,6 @@ fn merge_relation(
             .collect();
         woken.extend(watchers);
     }
-}
-
-/// The interval of a rotate policy.
-pub fn rotate_interval_ns(policy: &str) -> Option<u64> {
-    const H: u64 = 3_600_000_000_000;
-    Some(match policy {
-        "hourly" => H,
-        "daily" => 24 * H,
-        "weekly" => 7 * 24 * H,
-        "monthly" => 30 * 24 * H,
-        "quarterly" => 90 * 24 * H,
-        "yearly" => 365 * 24 * H,
-        _ => return None,
-    })
 }
 
 /// The unit that runs owner hooks of a secret: the leader for

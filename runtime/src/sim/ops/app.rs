@@ -1,0 +1,209 @@
+//! Operations on a deployed application or unit: config, k8s pod churn,
+//! refresh, actions, resolve, model settings.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::super::charms::open_as;
+use super::super::lifecycle::{self, Touched};
+use super::super::model::{ActionRecord, ActionStatus, Life, PodExit, Substrate};
+use super::super::scheduler::draw_unit;
+use super::super::{SimError, Simulator};
+use super::{check_config, not_found, usage};
+use crate::state::ContainerState;
+
+impl Simulator {
+    /// `juju config app k=v ...` and `--reset k`.
+    pub fn config(
+        &mut self,
+        app: &str,
+        set: BTreeMap<String, serde_json::Value>,
+        reset: &[String],
+    ) -> Result<(), SimError> {
+        let meta = self.meta_of(app)?;
+        check_config(&meta, &set)?;
+        for k in reset {
+            if !meta.config.contains_key(k) {
+                return usage(format!("charm has no config option {k:?}"));
+            }
+        }
+        let a = self.model.app(app).expect("app exists");
+        let mut config = a.config.clone();
+        for k in reset {
+            config.remove(k);
+        }
+        config.extend(set);
+        if config == a.config {
+            return Ok(());
+        }
+        let a = self.model.app_mut(app).expect("app exists");
+        a.config = config;
+        a.config_version += 1;
+        let touched = self.model.app_units(app).into_iter().collect();
+        self.finish_op(touched)
+    }
+
+    /// Delete a k8s unit's pod. Stateful (StatefulSet): the same unit comes
+    /// back in a new pod — `stop`, then `upgrade-charm`, `config-changed`,
+    /// `start` and pebble-ready, its pod-local data gone, its relation data
+    /// kept. Stateless (Deployment): a new unit replaces it and it departs.
+    /// Returns the unit that runs in the new pod.
+    pub fn churn(&mut self, unit: &str) -> Result<String, SimError> {
+        let name = self.unit_name(unit)?;
+        if self.model.meta.kind != Substrate::Kubernetes {
+            return usage("pod churn is for Kubernetes models");
+        }
+        let u = self.model.unit(&name).expect("unit");
+        if u.life != Life::Alive {
+            return usage(format!("unit {unit} is being removed"));
+        }
+        let app = self.model.app(&name.app).expect("app").clone();
+        if app.subordinate {
+            return usage("a subordinate has no pod of its own: churn its principal");
+        }
+        let mut touched = Touched::new();
+        if app.stateless {
+            let meta = self.meta_of(&name.app)?;
+            let new = self.add_unit_inner(&name.app, None, &meta, &mut touched)?;
+            let r = draw_unit(&mut self.model);
+            lifecycle::set_dying(&mut self.model, &name, r, &mut touched);
+            self.finish_op(touched)?;
+            return Ok(new.to_string());
+        }
+        lifecycle::exit_pod(&mut self.model, &name, PodExit::Churn, &mut touched);
+        self.finish_op(touched)?;
+        Ok(name.to_string())
+    }
+
+    /// `juju refresh [--path charm]`: a new revision of the charm. Machines:
+    /// upgrade-charm in place; k8s: each pod is replaced (`stop` in the old
+    /// one) and the new one runs upgrade-charm (§6.4).
+    pub fn refresh(&mut self, app: &str, charm: Option<&Path>) -> Result<(), SimError> {
+        let a = self
+            .model
+            .app(app)
+            .cloned()
+            .ok_or_else(|| not_found("application", app))?;
+        let path = charm.map(Path::to_path_buf).unwrap_or(a.charm.clone());
+        let (loaded, charm_name) = open_as(&self.rt, &path, Some(app))?;
+        let meta = loaded.meta.clone();
+        check_config(&meta, &a.config)?;
+        let a = self.model.app_mut(app).expect("app");
+        a.charm = path;
+        a.charm_rev += 1;
+        a.charm_hash = loaded.component.hash.clone();
+        a.charm_name = charm_name;
+        a.containers.retain(|c| meta.containers.contains(&c.name));
+        for c in &meta.containers {
+            if !a.containers.iter().any(|t| t.name == *c) {
+                a.containers.push(ContainerState {
+                    name: c.clone(),
+                    can_connect: true,
+                    ..Default::default()
+                });
+            }
+        }
+        let a = a.clone();
+        self.charms.insert(&a, loaded);
+        self.add_peer_relations(app, &meta);
+        let mut touched = Touched::new();
+        let k8s = self.model.meta.kind == Substrate::Kubernetes;
+        // The StatefulSet replaces pods from the highest ordinal down.
+        for u in self.model.alive_units(app).into_iter().rev() {
+            if k8s && !a.subordinate {
+                lifecycle::exit_pod(&mut self.model, &u, PodExit::Refresh, &mut touched);
+            } else if let Some(unit) = self.model.unit_mut(&u) {
+                unit.agent.upgrade_pending = true;
+                touched.insert(u);
+            }
+        }
+        self.finish_op(touched)
+    }
+
+    /// Queue an action on a unit; returns its id. `settle` runs it.
+    pub fn queue_action(
+        &mut self,
+        unit: &str,
+        action: &str,
+        params: BTreeMap<String, serde_json::Value>,
+    ) -> Result<u64, SimError> {
+        let name = self.unit_name(unit)?;
+        let meta = self.meta_of(&name.app)?;
+        if !meta.actions.contains_key(action) {
+            return usage(format!("charm has no action {action:?}"));
+        }
+        let id = {
+            let meta = self.model.meta_mut();
+            meta.next_action_id += 1;
+            meta.next_action_id - 1
+        };
+        self.model.insert_action(ActionRecord {
+            id,
+            unit: name.clone(),
+            name: action.into(),
+            params,
+            status: ActionStatus::Pending,
+            results: Default::default(),
+            message: String::new(),
+            logs: Vec::new(),
+        });
+        self.model
+            .unit_mut(&name)
+            .expect("unit")
+            .agent
+            .actions
+            .push_back(id);
+        let touched = [name].into_iter().collect();
+        self.finish_op(touched)?;
+        Ok(id)
+    }
+
+    /// `juju run unit action k=v`: queue, settle, and return the record.
+    pub fn run_action(
+        &mut self,
+        unit: &str,
+        action: &str,
+        params: BTreeMap<String, serde_json::Value>,
+    ) -> Result<ActionRecord, SimError> {
+        let id = self.queue_action(unit, action, params)?;
+        self.settle()?;
+        Ok(self.model.actions[&id].clone())
+    }
+
+    /// `juju resolve [--no-retry]`: retry the failed hook now, or skip it
+    /// (treated as run).
+    pub fn resolve(&mut self, unit: &str, retry: bool) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        let Some(err) = self.model.unit(&name).and_then(|u| u.agent.error.clone()) else {
+            return usage(format!("unit {unit:?} is not in an error state"));
+        };
+        let mut touched = Touched::new();
+        touched.insert(name.clone());
+        if retry {
+            let now = self.model.meta.now;
+            if let Some(e) = self
+                .model
+                .unit_mut(&name)
+                .and_then(|u| u.agent.error.as_mut())
+            {
+                e.retry_at = Some(now);
+            }
+        } else {
+            let r = draw_unit(&mut self.model);
+            lifecycle::committed(&mut self.model, &name, &err.hook, r, &mut touched);
+            if let Some(u) = self.model.unit_mut(&name) {
+                u.agent.error = None;
+            }
+        }
+        self.finish_op(touched)
+    }
+
+    /// Change model settings (e.g. `automatically-retry-hooks`).
+    pub fn set_settings(
+        &mut self,
+        f: impl FnOnce(&mut super::super::model::Settings),
+    ) -> Result<(), SimError> {
+        f(&mut self.model.meta_mut().settings);
+        self.finish_op(Touched::new())
+    }
+}
