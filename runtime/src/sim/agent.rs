@@ -8,8 +8,17 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::hook::Hook;
-use super::model::PodExit;
 use super::names::UnitName;
+
+/// Why a unit's pod is going away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodExit {
+    /// Deleted or crashed: a new pod with the same identity follows.
+    Churn,
+    /// Replaced by a refresh of the StatefulSet.
+    Refresh,
+}
 
 /// A hook that failed and waits to be retried or resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,9 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::Model;
 use super::names::UnitName;
-use crate::event::EventSpec;
 
 /// One hook (or action) for one unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,52 +81,6 @@ impl Hook {
         }
     }
 
-    /// Juju's hook name for `unit` (`db-relation-changed`), or the action's name.
-    pub fn name(&self, model: &Model, unit: &UnitName) -> String {
-        use Hook::*;
-        let endpoint = |rel: &u32| {
-            model
-                .relations
-                .get(rel)
-                .and_then(|r| r.end_of(&unit.app))
-                .map(|e| e.endpoint.clone())
-                .unwrap_or_else(|| format!("relation-{rel}"))
-        };
-        let storage_name = |s: &str| s.split('/').next().unwrap_or(s).to_string();
-        match self {
-            Install => "install".into(),
-            Start => "start".into(),
-            Stop => "stop".into(),
-            Remove => "remove".into(),
-            ConfigChanged => "config-changed".into(),
-            UpgradeCharm => "upgrade-charm".into(),
-            UpdateStatus => "update-status".into(),
-            LeaderElected => "leader-elected".into(),
-            LeaderSettingsChanged => "leader-settings-changed".into(),
-            RelationCreated { relation } => format!("{}-relation-created", endpoint(relation)),
-            RelationJoined { relation, .. } => format!("{}-relation-joined", endpoint(relation)),
-            RelationChanged { relation, .. } => format!("{}-relation-changed", endpoint(relation)),
-            RelationDeparted { relation, .. } => {
-                format!("{}-relation-departed", endpoint(relation))
-            }
-            RelationBroken { relation } => format!("{}-relation-broken", endpoint(relation)),
-            PebbleReady { container } => format!("{container}-pebble-ready"),
-            StorageAttached { storage } => format!("{}-storage-attached", storage_name(storage)),
-            StorageDetaching { storage } => {
-                format!("{}-storage-detaching", storage_name(storage))
-            }
-            SecretChanged { .. } => "secret-changed".into(),
-            SecretRotate { .. } => "secret-rotate".into(),
-            SecretExpired { .. } => "secret-expired".into(),
-            SecretRemove { .. } => "secret-remove".into(),
-            Action { id } => model
-                .actions
-                .get(id)
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| format!("action-{id}")),
-        }
-    }
-
     /// A short description of the hook's subject, for logs.
     pub fn detail(&self) -> String {
         use Hook::*;
@@ -150,52 +102,5 @@ impl Hook {
             StorageAttached { storage } | StorageDetaching { storage } => storage.clone(),
             _ => String::new(),
         }
-    }
-
-    /// The event the single-event path runs for this hook.
-    pub fn spec(&self, model: &Model, unit: &UnitName) -> EventSpec {
-        use Hook::*;
-        let mut spec = EventSpec::named(&self.name(model, unit));
-        match self {
-            RelationCreated { relation } | RelationBroken { relation } => {
-                spec.relation_id = Some(*relation);
-            }
-            RelationJoined { relation, unit } => {
-                spec.relation_id = Some(*relation);
-                spec.remote_unit = Some(unit.to_string());
-            }
-            RelationChanged { relation, unit } => {
-                spec.relation_id = Some(*relation);
-                spec.remote_unit = unit.as_ref().map(|u| u.to_string());
-            }
-            RelationDeparted {
-                relation,
-                unit,
-                departing,
-            } => {
-                spec.relation_id = Some(*relation);
-                spec.remote_unit = Some(unit.to_string());
-                spec.departing_unit = Some(departing.to_string());
-            }
-            StorageAttached { storage } | StorageDetaching { storage } => {
-                spec.storage_id = Some(storage.clone());
-            }
-            SecretChanged { secret } | SecretRotate { secret } => {
-                spec.secret_id = Some(secret.clone());
-            }
-            SecretExpired { secret, revision } | SecretRemove { secret, revision } => {
-                spec.secret_id = Some(secret.clone());
-                spec.secret_revision = Some(*revision);
-            }
-            Action { id } => {
-                spec.action = true;
-                spec.action_id = Some(id.to_string());
-                if let Some(a) = model.actions.get(id) {
-                    spec.params = a.params.clone();
-                }
-            }
-            _ => {}
-        }
-        spec
     }
 }

@@ -1,6 +1,6 @@
 //! One command at a time on a model file: an exclusive advisory lock
 //! (`flock`) on `<model>.lock` beside it, taken before the file is read and
-//! held until the [`Store`](super::store::Store) is dropped, so no command
+//! held until the store (`Store`) is dropped, so no command
 //! works on a model another command is changing. The kernel releases it when
 //! the process ends, however it ends. The lock file is never removed:
 //! removing it would let a waiting command and a new one both "hold" it.

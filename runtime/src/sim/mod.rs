@@ -17,6 +17,7 @@ pub mod charms;
 mod disks;
 pub mod history;
 pub mod hook;
+mod hook_event;
 pub mod lifecycle;
 pub mod limits;
 pub mod lock;

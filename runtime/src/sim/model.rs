@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::agent::PodExit;
 use super::agent::{Agent, RelView};
 use super::names::UnitName;
 use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
@@ -117,16 +118,6 @@ pub struct Application {
     pub index: u32,
     /// Each container as the image provides it (what a new pod starts from).
     pub containers: Vec<ContainerState>,
-}
-
-/// Why a unit's pod is going away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PodExit {
-    /// Deleted or crashed: a new pod with the same identity follows.
-    Churn,
-    /// Replaced by a refresh of the StatefulSet.
-    Refresh,
 }
 
 /// One unit and what the controller holds for it.
