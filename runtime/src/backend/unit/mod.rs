@@ -14,10 +14,6 @@ mod relations;
 mod sandbox;
 
 pub use sandbox::DEFAULT_NOW_NS;
-pub use unit_state::{
-    MAX_KEY as UNIT_STATE_MAX_KEY, MAX_TOTAL as UNIT_STATE_MAX_TOTAL,
-    MAX_VALUE as UNIT_STATE_MAX_VALUE,
-};
 mod secrets;
 mod status;
 mod storage;

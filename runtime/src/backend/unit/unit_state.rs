@@ -8,12 +8,7 @@ use crate::bindings::types::StringMap;
 use crate::limits::bag_delta;
 use crate::state::Bag;
 
-/// Largest key of one unit-state entry (`MaxCharmStateKeySize`).
-pub const MAX_KEY: usize = 256;
-/// Largest value of one unit-state entry (`MaxCharmStateValueSize`).
-pub const MAX_VALUE: usize = 64 * 1024;
-/// Default controller limit on the whole unit state (`max-charm-state-size`).
-pub const MAX_TOTAL: usize = 2 * 1024 * 1024;
+use crate::juju::unit_state::{MAX_KEY, MAX_TOTAL, MAX_VALUE};
 
 /// The commit-time check of the whole unit state against `max-charm-state-size`.
 pub(super) fn check_total(state: Option<&Bag>) -> Result<(), String> {

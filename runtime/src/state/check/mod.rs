@@ -21,7 +21,10 @@ pub const MAX_RELATIONS: usize = 1_000;
 /// The most remote units one relation of a State may hold.
 pub const MAX_RELATION_UNITS: usize = 10_000;
 /// Juju's limits on unit state (`core/quota`): key, value and total size.
-pub use crate::backend::unit::{UNIT_STATE_MAX_KEY, UNIT_STATE_MAX_TOTAL, UNIT_STATE_MAX_VALUE};
+pub use crate::juju::unit_state::{
+    MAX_KEY as UNIT_STATE_MAX_KEY, MAX_TOTAL as UNIT_STATE_MAX_TOTAL,
+    MAX_VALUE as UNIT_STATE_MAX_VALUE,
+};
 
 type Checked = Result<(), StateError>;
 
