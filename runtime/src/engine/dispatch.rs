@@ -7,12 +7,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
 
-use super::meter::{Current, Meter, Stopped, Trip};
 use super::reason::{bounded, describe};
 use super::{CharmComponent, Runtime};
 use crate::backend::Backend;
 use crate::bindings::event::Event;
 use crate::host::{HostState, MemoryLimiter};
+use crate::limits::meter::{Current, Meter, Stopped, Trip};
 use crate::sandbox::WasiGrants;
 
 /// Per-dispatch settings beyond the runtime's.

@@ -4,7 +4,6 @@
 
 mod cache;
 mod dispatch;
-mod meter;
 mod reason;
 mod ticker;
 mod world;
@@ -17,8 +16,8 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use crate::bindings::{Charm, CharmPre};
 use crate::host::HostState;
 
+pub use crate::limits::meter::{Meter, Stopped, Trip, host_step};
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
-pub use meter::{Meter, Stopped, Trip, host_step};
 pub use reason::{MAX_FAILURE_MESSAGE, describe};
 pub use ticker::EPOCH_TICK;
 

@@ -9,14 +9,14 @@ use crate::bindings::types::{
     PortRange, RelationId, SecretInfo, SecretOptions, SecretReadMode, SecretRevokeTarget,
     StatusInfo, StatusKind, StorageInfo, StringMap,
 };
-use crate::engine::Trip;
 use crate::expect_reply;
+use crate::limits::Trip;
 use crate::limits::{Exceeded, weigh};
 
 type R<T> = Result<T, ToolError>;
 
 impl HostState {
-    /// Every typed call: metered in and out (see [`crate::engine::Meter`]),
+    /// Every typed call: metered in and out (see [`crate::limits::Meter`]),
     /// then answered by the backend. A limit refuses it with Juju's quota
     /// error; a guest that must stop traps.
     fn tool(&mut self, call: C) -> R<crate::backend::HookReply> {

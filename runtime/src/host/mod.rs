@@ -15,8 +15,8 @@ use wasmtime_wasi::filesystem::WasiFilesystemView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
-use crate::engine::Meter;
 use crate::limits::MAX_GUEST_RESOURCES;
+use crate::limits::Meter;
 use crate::sandbox::{DiskQuota, GuestFs, QuotaFs, UnitDirs, WasiGrants};
 
 pub use limits::MemoryLimiter;
@@ -126,8 +126,8 @@ impl WasiView for HostState {
 }
 
 /// The error a host call returns to stop the guest for `trip`.
-pub(crate) fn stop(trip: crate::engine::Trip) -> wasmtime::Error {
-    wasmtime::Error::new(crate::engine::Stopped(trip))
+pub(crate) fn stop(trip: crate::limits::Trip) -> wasmtime::Error {
+    wasmtime::Error::new(crate::limits::Stopped(trip))
 }
 
 impl crate::bindings::types::Host for HostState {

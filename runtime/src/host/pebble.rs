@@ -12,11 +12,7 @@ use crate::bindings::pebble::{
 };
 use crate::limits::weigh;
 
-/// A guest's handle on one container.
-#[derive(Debug, Clone)]
-pub struct ContainerHandle {
-    pub name: String,
-}
+pub use crate::bindings::resources::ContainerHandle;
 
 type R<T> = wasmtime::Result<Result<T, PebbleError>>;
 
@@ -53,7 +49,7 @@ impl HostState {
         self.metered(&name, call)
     }
 
-    /// Every Pebble call: metered in and out (see [`crate::engine::Meter`]),
+    /// Every Pebble call: metered in and out (see [`crate::limits::Meter`]),
     /// then answered by the backend. A limit gets Pebble's answer to a
     /// request it cannot take (413); a guest that must stop traps.
     fn metered(

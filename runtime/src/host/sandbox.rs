@@ -14,7 +14,7 @@ impl HostState {
         let over = self.meter.call(0).map_err(stop)?;
         let out = self.meter.reply(bytes).map_err(stop)?;
         if let Err(e) = over.and(out) {
-            return Err(stop(crate::engine::Trip::Io(e)));
+            return Err(stop(crate::limits::Trip::Io(e)));
         }
         Ok(())
     }

@@ -6,16 +6,18 @@
 //!
 //! - [`Budget`]: the memory the backend holds for the unit (log lines, model
 //!   data, the simulated Pebble's filesystems), charged by the backends.
-//! - [`crate::engine::Meter`]: host work (fuel for bytes copied, parsed and
+//! - [`Meter`]: host work (fuel for bytes copied, parsed and
 //!   formatted), bytes through host calls, and the wall-clock deadline.
 //! - [`crate::sandbox`]'s disk quota: the unit's writable directories.
 
 mod budget;
+pub mod meter;
 mod weigh;
 
 use std::time::Duration;
 
 pub use budget::{Budget, bag_delta};
+pub use meter::{Meter, Stopped, Trip};
 pub use weigh::weigh;
 
 /// Wall-clock time one dispatch may take (`--deadline-s`). Far above what

@@ -41,7 +41,7 @@ use wasmtime_wasi::p2::{
     StreamError, StreamResult,
 };
 
-use crate::engine::Meter;
+use crate::limits::Meter;
 use crate::limits::{DISK_BLOCK, Exceeded, Limit, MAX_OPEN_FILES};
 
 /// ENOSPC on Linux: what a write beyond the quota fails with.

@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
-use crate::engine::Meter;
+use crate::limits::Meter;
 use crate::limits::{CALL_OVERHEAD_BYTES, MAX_RANDOM_BYTES};
 
 mod disk_quota;

@@ -10,13 +10,16 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
     require_store_data_send: true,
     trappable_error_type: {
-        "juju:charm/types.hook-error" => crate::backend::ToolError,
+        "juju:charm/types.hook-error" => crate::bindings::error::ToolError,
     },
     with: {
-        "juju:charm/pebble.container": crate::host::pebble::ContainerHandle,
+        "juju:charm/pebble.container": crate::bindings::resources::ContainerHandle,
     },
     additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
 });
+
+pub mod error;
+pub mod resources;
 
 pub use exports::juju::charm::handler;
 pub use juju::charm::{event, hook_tools, jujuc, pebble, sandbox, types};
