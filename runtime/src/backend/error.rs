@@ -5,6 +5,12 @@
 pub use crate::bindings::error::{ToolError, ToolResult, hook_error_message};
 use crate::bindings::types::HookError;
 
+impl From<crate::backend::UnexpectedReply> for ToolError {
+    fn from(e: crate::backend::UnexpectedReply) -> Self {
+        ToolError::Fatal(e.to_string())
+    }
+}
+
 /// Shorthands for building Juju's errors.
 pub mod juju {
     use super::*;

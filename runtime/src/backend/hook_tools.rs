@@ -234,27 +234,17 @@ pub trait HookTools {
     fn call(&mut self, call: HookCall) -> ToolResult<HookReply>;
 }
 
-/// Unwrap the reply variant a call must produce; anything else is a host bug
-/// (or a corrupt trace) and traps the guest.
+/// [`expect_variant!`](crate::expect_variant) for hook-tool replies, its
+/// error a fatal [`ToolError`](crate::backend::ToolError) that traps the guest.
 #[macro_export]
 macro_rules! expect_reply {
-    ($reply:expr, $variant:ident) => {
-        match $reply {
-            $crate::backend::HookReply::$variant(v) => Ok(v),
-            other => Err($crate::backend::ToolError::Fatal(format!(
-                "backend answered {} with {:?}",
-                stringify!($variant),
-                other
-            ))),
-        }
-    };
-    ($reply:expr) => {
-        match $reply {
-            $crate::backend::HookReply::Done => Ok(()),
-            other => Err($crate::backend::ToolError::Fatal(format!(
-                "backend answered Done with {:?}",
-                other
-            ))),
-        }
-    };
+    ($reply:expr, $variant:ident) => {{
+        use $crate::backend::HookReply;
+        $crate::expect_variant!($reply, HookReply::$variant)
+            .map_err($crate::backend::ToolError::from)
+    }};
+    ($reply:expr) => {{
+        use $crate::backend::HookReply;
+        $crate::expect_variant!($reply, HookReply::Done).map_err($crate::backend::ToolError::from)
+    }};
 }

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod hook_tools;
 pub mod pebble;
+pub mod reply;
 pub mod sandbox;
 pub mod unit;
 
@@ -16,6 +17,7 @@ use std::any::Any;
 pub use error::{ToolError, ToolResult};
 pub use hook_tools::{HookCall, HookReply, HookTools};
 pub use pebble::PebbleBackend;
+pub use reply::UnexpectedReply;
 pub use sandbox::SandboxBackend;
 
 /// Everything one dispatch needs from the world outside the guest.

@@ -16,26 +16,17 @@ pub use crate::bindings::resources::ContainerHandle;
 
 type R<T> = wasmtime::Result<Result<T, PebbleError>>;
 
-/// Unwrap the reply variant a call must produce.
+/// [`expect_variant!`](crate::expect_variant) for Pebble replies: Pebble's
+/// own errors go to the guest, a wrong variant traps it.
 macro_rules! reply {
     ($r:expr, $variant:ident) => {
         match $r? {
-            Ok(PebbleReply::$variant(v)) => Ok(Ok(v)),
-            Ok(other) => Err(wasmtime::format_err!(
-                "pebble backend answered {} with {other:?}",
-                stringify!($variant)
-            )),
+            Ok(r) => Ok(Ok(crate::expect_variant!(r, PebbleReply::$variant)?)),
             Err(e) => Ok(Err(e)),
         }
     };
     ($r:expr) => {
-        match $r? {
-            Ok(PebbleReply::Done) => Ok(Ok(())),
-            Ok(other) => Err(wasmtime::format_err!(
-                "pebble backend answered Done with {other:?}"
-            )),
-            Err(e) => Ok(Err(e)),
-        }
+        reply!($r, Done)
     };
 }
 

@@ -127,6 +127,12 @@ pub(crate) enum Fail {
 
 pub(crate) type Res<T> = Result<T, Fail>;
 
+impl From<crate::backend::UnexpectedReply> for Fail {
+    fn from(e: crate::backend::UnexpectedReply) -> Self {
+        Fail::Fatal(e.to_string())
+    }
+}
+
 /// One tool invocation: the backend, the host, stdin and the output so far.
 pub(crate) struct Ctx<'a> {
     pub name: &'a str,
@@ -183,18 +189,12 @@ pub(crate) fn message(e: &HookError) -> &str {
     crate::backend::error::hook_error_message(e)
 }
 
-/// Unwrap the reply variant a call must produce (anything else is a
-/// backend bug and traps the guest).
+/// [`expect_variant!`](crate::expect_variant) for the raw tools: a wrong
+/// reply is a [`Fail::Fatal`].
 macro_rules! reply {
-    ($reply:expr, $variant:ident) => {
-        match $reply {
-            $crate::backend::HookReply::$variant(v) => Ok(v),
-            other => Err($crate::jujuc::Fail::Fatal(format!(
-                "backend answered {} with {:?}",
-                stringify!($variant),
-                other
-            ))),
-        }
-    };
+    ($reply:expr, $variant:ident) => {{
+        use $crate::backend::HookReply;
+        $crate::expect_variant!($reply, HookReply::$variant).map_err($crate::jujuc::Fail::from)
+    }};
 }
 pub(crate) use reply;
