@@ -149,6 +149,40 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// How to run one event beyond the State and the event: the fuel, a trace
+/// to record the dispatch into, and the unit's writable directories.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Fuel for the event (none: the runtime's default).
+    pub fuel: Option<u64>,
+    /// Record the dispatch here.
+    pub trace: Option<&'a mut TraceWriter>,
+    /// The unit's writable directories (what a WASI guest such as a Python
+    /// charm keeps on the unit's disk: ops' state, /tmp), kept across calls;
+    /// none: a scratch directory per event.
+    pub unit_dir: Option<&'a Path>,
+}
+
+impl<'a> RunOptions<'a> {
+    /// The event's fuel (none: the runtime's default).
+    pub fn fuel(mut self, fuel: Option<u64>) -> Self {
+        self.fuel = fuel;
+        self
+    }
+
+    /// Record the dispatch into `trace` when given.
+    pub fn trace(mut self, trace: Option<&'a mut TraceWriter>) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// Keep the unit's writable directories in `dir` when given.
+    pub fn unit_dir(mut self, dir: Option<&'a Path>) -> Self {
+        self.unit_dir = dir;
+        self
+    }
+}
+
 /// Run `spec` against `state`; returns the output State and a report.
 pub fn run_event(
     rt: &Runtime,
@@ -157,41 +191,25 @@ pub fn run_event(
     spec: &EventSpec,
     fuel: Option<u64>,
 ) -> Result<(State, RunReport), RunError> {
-    run_event_traced(rt, charm, state, spec, fuel, None)
+    run_event_with(rt, charm, state, spec, RunOptions::default().fuel(fuel))
 }
 
-/// [`run_event`], recording the dispatch into `trace` when given.
-pub fn run_event_traced(
-    rt: &Runtime,
-    charm: &Charm,
-    state: State,
-    spec: &EventSpec,
-    fuel: Option<u64>,
-    trace: Option<&mut TraceWriter>,
-) -> Result<(State, RunReport), RunError> {
-    run_event_in(rt, charm, state, spec, fuel, trace, None)
-}
-
-/// [`run_event_traced`], with the unit's writable directories (what a WASI
-/// guest such as a Python charm keeps on the unit's disk: ops' state, /tmp)
-/// in `unit_dir`, kept across calls; none: a scratch directory per event.
+/// [`run_event`] with [`RunOptions`]: a trace, the unit's directories.
 ///
 /// A panic in the host while the event runs becomes
 /// [`RunError::HostPanic`]: `charmbox run` reports it, the simulator fails
 /// that unit's hook and goes on.
-pub fn run_event_in(
+pub fn run_event_with(
     rt: &Runtime,
     charm: &Charm,
     state: State,
     spec: &EventSpec,
-    fuel: Option<u64>,
-    trace: Option<&mut TraceWriter>,
-    unit_dir: Option<&Path>,
+    opts: RunOptions<'_>,
 ) -> Result<(State, RunReport), RunError> {
     // Unwind safety: the State is moved in and lost with the event; the
     // runtime, the charm and the spec are only read (wasmtime drops the
     // store while unwinding); a trace writer only queues whole dispatches.
-    catching(|| run_event_unguarded(rt, charm, state, spec, fuel, trace, unit_dir))
+    catching(|| run_event_unguarded(rt, charm, state, spec, opts))
 }
 
 /// Run `f`, turning a panic into [`RunError::HostPanic`] (the caller
@@ -206,16 +224,15 @@ fn run_event_unguarded(
     charm: &Charm,
     state: State,
     spec: &EventSpec,
-    fuel: Option<u64>,
-    trace: Option<&mut TraceWriter>,
-    unit_dir: Option<&Path>,
+    run: RunOptions<'_>,
 ) -> Result<(State, RunReport), RunError> {
     let resolved = spec.resolve(&charm.meta, &state)?;
     let mut opts = DispatchOptions {
         grants: wasi_grants(&state, &resolved.event, Some(&charm.dir)),
-        fuel,
+        fuel: run.fuel,
     };
-    opts.grants.unit_dir = unit_dir.map(Path::to_path_buf);
+    opts.grants.unit_dir = run.unit_dir.map(Path::to_path_buf);
+    let trace = run.trace;
     let event = &resolved.event;
     let Some(trace) = trace else {
         let backend =

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use charmbox::build::{BuildError, BuildOptions, build_charm};
 use charmbox::engine::{Failure, Outcome};
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, RunReport, run_event_in};
+use charmbox::run::{Charm, RunOptions, RunReport, run_event_with};
 use charmbox::state::State;
 use common::*;
 use serde_json::json;
@@ -51,14 +51,12 @@ fn start_in(
     s: State,
     unit_dir: &Path,
 ) -> (State, RunReport) {
-    run_event_in(
+    run_event_with(
         rt,
         charm,
         s,
         &EventSpec::named("start"),
-        None,
-        None,
-        Some(unit_dir),
+        RunOptions::default().unit_dir(Some(unit_dir)),
     )
     .expect("event runs")
 }

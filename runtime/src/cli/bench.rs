@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event_traced, time_instantiation};
+use charmbox::run::{Charm, RunOptions, run_event, run_event_with, time_instantiation};
 use charmbox::state::State;
 use charmbox::trace::replay::replay_exact;
 use charmbox::trace::{TraceWriter, read_trace};
@@ -114,7 +114,13 @@ impl BenchArgs {
                 let input = state.clone();
                 let t = Instant::now();
                 let trace = if recording { Some(&mut sink) } else { None };
-                let (_, report) = run_event_traced(&rt, &charm, input, &spec, None, trace)?;
+                let (_, report) = run_event_with(
+                    &rt,
+                    &charm,
+                    input,
+                    &spec,
+                    RunOptions::default().trace(trace),
+                )?;
                 let took = t.elapsed();
                 if !report.outcome.is_ok() {
                     bail!("{}: {}", self.event, report.outcome.describe());
@@ -160,7 +166,7 @@ impl BenchArgs {
         let mut last = None;
         for i in 0..warmup + self.iterations {
             let t = Instant::now();
-            let (out, report) = run_event_traced(rt, charm, state.clone(), &spec, None, None)?;
+            let (out, report) = run_event(rt, charm, state.clone(), &spec, None)?;
             let took = t.elapsed();
             if !report.outcome.is_ok() {
                 bail!("{}: {}", self.event, report.outcome.describe());

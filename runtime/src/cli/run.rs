@@ -9,7 +9,7 @@ use charmbox::bindings::types::LogLevel;
 use charmbox::engine::MAX_MEMORY_MIB;
 use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, run_event_in};
+use charmbox::run::{Charm, RunOptions, run_event_with};
 use charmbox::state::{DEFAULT_MAX_STATE_BYTES, State};
 use charmbox::trace::TraceWriter;
 
@@ -145,14 +145,15 @@ impl RunArgs {
                 params: params.clone(),
                 action_id: None,
             };
-            let (out, report) = run_event_in(
+            let (out, report) = run_event_with(
                 &rt,
                 &charm,
                 state,
                 &spec,
-                self.fuel,
-                trace.as_mut(),
-                self.unit_dir.as_deref(),
+                RunOptions::default()
+                    .fuel(self.fuel)
+                    .trace(trace.as_mut())
+                    .unit_dir(self.unit_dir.as_deref()),
             )?;
             for line in &report.logs {
                 eprintln!("juju-log {}: {}", level_name(line.level), line.message);

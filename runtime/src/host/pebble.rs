@@ -86,9 +86,11 @@ impl HostContainer for HostState {
         Ok(self.table.get(&c)?.name.clone())
     }
     fn can_connect(&mut self, c: Resource<ContainerHandle>) -> wasmtime::Result<bool> {
+        // A Pebble error means it cannot be reached (ops' `can_connect` is
+        // false on any API error); a wrong reply variant is a host bug.
         match self.pebble(&c, P::CanConnect)? {
-            Ok(PebbleReply::Bool(b)) => Ok(b),
-            _ => Ok(false),
+            Ok(r) => Ok(crate::expect_variant!(r, PebbleReply::Bool)?),
+            Err(_) => Ok(false),
         }
     }
     fn system_info(&mut self, c: Resource<ContainerHandle>) -> R<String> {

@@ -5,7 +5,7 @@
 //! secrets, actions, containers. For each hook of a unit the simulator
 //! projects that unit's view into a [`State`](crate::state::State)
 //! ([`project`]), runs it through the same path as a single event
-//! ([`crate::run::run_event_traced`]: the State backend with Juju's hook
+//! ([`crate::run::run_event_with`]: the State backend with Juju's hook
 //! transactions, a fresh instance of the charm), merges the committed output
 //! back ([`merge`]) and lets the resolver ([`resolver`]) derive what Juju
 //! would run next, in Juju's order. A seeded scheduler ([`scheduler`])

@@ -1,5 +1,5 @@
 //! Running the model: one hook at a time through the single-event path
-//! (project → `run_event_in` → merge → the agent's commit), settling
+//! (project → `run_event_with` → merge → the agent's commit), settling
 //! until no unit has a hook due, and moving virtual time to the next timer.
 
 use std::collections::BTreeSet;
@@ -15,7 +15,7 @@ use super::project::{project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
-use crate::run::{RunError, run_event_in};
+use crate::run::{RunError, RunOptions, run_event_with};
 use crate::trace::TraceWriter;
 
 impl Traces {
@@ -117,7 +117,16 @@ impl Simulator {
         };
         let pod = self.model.unit(name).map_or(0, |u| u.pod);
         let disk = self.disks.of(name, pod);
-        let result = run_event_in(&self.rt, charm, state, &spec, fuel, trace, disk.as_deref());
+        let result = run_event_with(
+            &self.rt,
+            charm,
+            state,
+            &spec,
+            RunOptions::default()
+                .fuel(fuel)
+                .trace(trace)
+                .unit_dir(disk.as_deref()),
+        );
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
         let mut woken: Touched = BTreeSet::new();
@@ -234,7 +243,7 @@ impl Simulator {
             let app = self.model.app(&name.app).expect("the unit's application");
             let charm = self.charms.get(&self.rt, app)?;
             let t = std::time::Instant::now();
-            run_event_in(&self.rt, charm, state, &spec, fuel, None, None)
+            crate::run::run_event(&self.rt, charm, state, &spec, fuel)
                 .map_err(|e| SimError::Usage(e.to_string()))?;
             times.push(t.elapsed());
         }

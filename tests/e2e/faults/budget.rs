@@ -13,7 +13,7 @@ use charmbox::charm::CharmMeta;
 use charmbox::engine::{Failure, Outcome, Runtime};
 use charmbox::event::EventSpec;
 use charmbox::limits::{DEFAULT_LOG_BYTES, DEFAULT_PEBBLE_FS_BYTES, HostLimits};
-use charmbox::run::{Charm, run_event_in};
+use charmbox::run::{Charm, RunOptions, run_event_with};
 use charmbox::state::State;
 use serde_json::json;
 
@@ -231,14 +231,12 @@ fn a_python_charm_filling_tmp_gets_enospc_at_the_unit_directory_quota() {
         "relations": [{"id": 7, "endpoint": "peers", "local_unit_data": {"u": "1"}}]
     }));
     let t = Instant::now();
-    let (out, report) = run_event_in(
+    let (out, report) = run_event_with(
         &rt,
         &charm,
         input.clone(),
         &EventSpec::named("start"),
-        None,
-        None,
-        Some(&unit_dir),
+        RunOptions::default().unit_dir(Some(&unit_dir)),
     )
     .expect("event runs");
     println!("python /tmp flood: {:.2} s", t.elapsed().as_secs_f64());

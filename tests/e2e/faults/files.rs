@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use charmbox::engine::Outcome;
 use charmbox::event::EventSpec;
-use charmbox::run::run_event_in;
+use charmbox::run::{RunOptions, run_event_with};
 use charmbox::sim::history::LogFilter;
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, Simulator};
@@ -198,14 +198,12 @@ fn symlinks_out_of_a_kept_unit_dir_reach_no_host_file() {
     let _ = std::fs::remove_dir_all(&unit_dir);
     let input = input(&canary.0);
     let start = |s: State| {
-        run_event_in(
+        run_event_with(
             &rt,
             &charm,
             s,
             &EventSpec::named("start"),
-            None,
-            None,
-            Some(&unit_dir),
+            RunOptions::default().unit_dir(Some(&unit_dir)),
         )
         .expect("event runs")
     };
