@@ -342,6 +342,7 @@ fn temp_charm(name: &str, charm_py: &str, requirements: &str) -> PathBuf {
 const QUIET: BuildOptions = BuildOptions {
     release: true,
     quiet: true,
+    progress: None,
 };
 
 #[test]

@@ -200,6 +200,7 @@ fn peer_counter_by_two() -> PathBuf {
         &charmbox::build::BuildOptions {
             release: true,
             quiet: true,
+            ..Default::default()
         },
     )
     .unwrap();

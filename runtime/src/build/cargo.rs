@@ -2,7 +2,7 @@
 //! produced (from cargo's JSON messages, so `[lib] name` overrides work).
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::thread;
@@ -58,15 +58,15 @@ pub(crate) fn build(
         .spawn()
         .map_err(|source| BuildError::CargoSpawn { program, source })?;
 
-    // stderr: forwarded unless quiet, its tail kept for the error.
+    // stderr: told to the progress sink, its tail kept for the error.
     let stderr = child.stderr.take().expect("stderr is piped");
-    let quiet = opts.quiet;
+    let progress = opts.progress;
     let stderr_reader = thread::spawn(move || {
         let mut tail = VecDeque::with_capacity(TAIL_LINES);
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            if !quiet {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            if let Some(p) = progress {
+                p(&line);
             }
             if tail.len() == TAIL_LINES {
                 tail.pop_front();

@@ -28,17 +28,30 @@ pub struct BuildOptions {
     /// Build with cargo's release profile (the default). A debug build is
     /// much slower to run.
     pub release: bool,
-    /// Do not forward cargo's output to stderr (it is still kept for the
-    /// error of a failed build).
+    /// Ask cargo for less output (`--quiet`).
     pub quiet: bool,
+    /// Where progress lines go (cargo's own output, the steps of a Python
+    /// build, the component written); none: nowhere. Whatever is shown, a
+    /// failed build's error keeps the tail of cargo's output.
+    pub progress: Option<fn(&str)>,
+}
+
+impl BuildOptions {
+    /// Tell `line` to the progress sink, if any.
+    pub(crate) fn say(&self, line: &str) {
+        if let Some(p) = self.progress {
+            p(line);
+        }
+    }
 }
 
 impl Default for BuildOptions {
-    /// A release build with cargo's output shown.
+    /// A release build, its progress told nowhere.
     fn default() -> Self {
         BuildOptions {
             release: true,
             quiet: false,
+            progress: None,
         }
     }
 }
@@ -266,14 +279,12 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
         tracing::debug!(component = %component.display(), "component unchanged");
     } else {
         write_atomically(&component, &bytes)?;
-        if !opts.quiet {
-            eprintln!(
-                "{:>12} {} ({} bytes)",
-                "Component",
-                component.display(),
-                bytes.len()
-            );
-        }
+        opts.say(&format!(
+            "{:>12} {} ({} bytes)",
+            "Component",
+            component.display(),
+            bytes.len()
+        ));
     }
     Ok(BuildOutput {
         component,
@@ -643,6 +654,7 @@ mod tests {
             let opts = BuildOptions {
                 release: true,
                 quiet: true,
+                ..Default::default()
             };
             let out = build_charm(&root.join(dir), &opts).unwrap_or_else(|e| panic!("{dir}: {e}"));
             assert_eq!(out.charm_name, name);

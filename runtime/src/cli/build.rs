@@ -14,11 +14,17 @@ pub struct BuildArgs {
     pub quiet: bool,
 }
 
+/// A build's progress line, on stderr as cargo prints its own.
+pub fn progress_line(line: &str) {
+    eprintln!("{line}");
+}
+
 impl BuildArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let opts = BuildOptions {
             release: true,
             quiet: self.quiet,
+            progress: (!self.quiet).then_some(progress_line),
         };
         let out = build_charm(&self.charm_dir, &opts)?;
         let size = std::fs::metadata(&out.component)

@@ -32,6 +32,7 @@ pub fn built(rel: &str) -> PathBuf {
             &BuildOptions {
                 release: true,
                 quiet: true,
+                ..Default::default()
             },
         )
         .unwrap_or_else(|e| panic!("building {rel}: {e}"));

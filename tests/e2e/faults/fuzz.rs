@@ -574,6 +574,7 @@ fn find_component(charm: &Path) -> PathBuf {
     let opts = charmbox::build::BuildOptions {
         release: true,
         quiet: true,
+        ..Default::default()
     };
     charmbox::build::build_charm(charm, &opts)
         .expect("built")

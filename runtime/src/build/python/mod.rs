@@ -33,11 +33,7 @@ pub(crate) fn build(
     cache: &Path,
     opts: &BuildOptions,
 ) -> Result<Vec<u8>, BuildError> {
-    let say = |what: &str, detail: &str| {
-        if !opts.quiet {
-            eprintln!("{what:>12} {detail}");
-        }
-    };
+    let say = |what: &str, detail: &str| opts.say(&format!("{what:>12} {detail}"));
     let requirements = charm.requirements();
     if !requirements.is_file() {
         return Err(BuildError::NoRequirements {
