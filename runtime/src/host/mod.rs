@@ -21,17 +21,19 @@ use crate::sandbox::{DiskQuota, GuestFs, QuotaFs, UnitDirs, WasiGrants};
 
 pub use limits::MemoryLimiter;
 
-/// Everything one dispatch's store holds.
+/// Everything one dispatch's store holds. Its fields are the engine's and
+/// the adapters' business only (`pub(crate)`); outside the crate a store's
+/// data is opaque.
 pub struct HostState {
-    pub backend: Box<dyn Backend>,
-    pub table: ResourceTable,
-    pub limiter: MemoryLimiter,
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) table: ResourceTable,
+    pub(crate) limiter: MemoryLimiter,
     /// The message the guest reported before trapping (a panic).
-    pub panic_message: Option<String>,
+    pub(crate) panic_message: Option<String>,
     /// Host work of this dispatch: fuel, I/O bytes, the deadline.
-    pub meter: Arc<Meter>,
+    pub(crate) meter: Arc<Meter>,
     /// The quota of the unit's writable directories.
-    pub disk: Arc<DiskQuota>,
+    pub(crate) disk: Arc<DiskQuota>,
     /// Bytes the unit's writable directories may hold.
     unit_dir_limit: u64,
     grants: WasiGrants,
