@@ -49,6 +49,17 @@ pub fn is_secret_key(k: &str) -> bool {
     b[1..].iter().filter(|c| **c != b'-').count() >= 2
 }
 
+/// Juju's rotate policies by name, in the order Juju lists them.
+pub const ROTATE_POLICIES: &[&str] = &[
+    "never",
+    "hourly",
+    "daily",
+    "weekly",
+    "monthly",
+    "quarterly",
+    "yearly",
+];
+
 /// A rotate policy's name, as `secret-info-get` prints it and `--rotate` takes it.
 pub fn rotate_name(p: SecretRotatePolicy) -> &'static str {
     use SecretRotatePolicy::*;
@@ -71,17 +82,17 @@ pub fn rotate_policy(s: &str) -> Option<SecretRotatePolicy> {
         .find(|p| rotate_name(*p) == s)
 }
 
-/// The interval of a rotate policy.
+/// The interval of a rotate policy, in nanoseconds (`never`: none).
 pub fn rotate_interval_ns(policy: &str) -> Option<u64> {
     const H: u64 = 3_600_000_000_000;
-    Some(match policy {
-        "hourly" => H,
-        "daily" => 24 * H,
-        "weekly" => 7 * 24 * H,
-        "monthly" => 30 * 24 * H,
-        "quarterly" => 90 * 24 * H,
-        "yearly" => 365 * 24 * H,
-        _ => return None,
+    Some(match rotate_policy(policy)? {
+        SecretRotatePolicy::Never => return None,
+        SecretRotatePolicy::Hourly => H,
+        SecretRotatePolicy::Daily => 24 * H,
+        SecretRotatePolicy::Weekly => 7 * 24 * H,
+        SecretRotatePolicy::Monthly => 30 * 24 * H,
+        SecretRotatePolicy::Quarterly => 90 * 24 * H,
+        SecretRotatePolicy::Yearly => 365 * 24 * H,
     })
 }
 
@@ -126,16 +137,8 @@ mod tests {
 
     #[test]
     fn rotate_policies_round_trip() {
-        for name in [
-            "never",
-            "hourly",
-            "daily",
-            "weekly",
-            "monthly",
-            "quarterly",
-            "yearly",
-        ] {
-            assert_eq!(rotate_policy(name).map(rotate_name), Some(name));
+        for name in ROTATE_POLICIES {
+            assert_eq!(rotate_policy(name).map(rotate_name), Some(*name));
         }
         assert_eq!(rotate_policy("Daily"), None);
         assert_eq!(rotate_policy(""), None);

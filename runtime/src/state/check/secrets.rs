@@ -6,19 +6,8 @@ use std::collections::BTreeSet;
 
 use super::{Checked, Ctx, invalid};
 use crate::juju::names::parse_unit;
-use crate::juju::secrets::{is_secret_key, secret_uri_id};
+use crate::juju::secrets::{ROTATE_POLICIES, is_secret_key, rotate_policy, secret_uri_id};
 use crate::state::State;
-
-/// Juju's rotation policies.
-const ROTATE: &[&str] = &[
-    "never",
-    "hourly",
-    "daily",
-    "weekly",
-    "monthly",
-    "quarterly",
-    "yearly",
-];
 
 pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
     let mut ids = BTreeSet::new();
@@ -88,13 +77,13 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
             ));
         }
         if let Some(r) = &s.rotate
-            && !ROTATE.contains(&r.as_str())
+            && rotate_policy(r).is_none()
         {
             return Err(invalid(
                 format!("{path}.rotate"),
                 format!(
                     "unknown rotation policy {r:?} (one of {})",
-                    ROTATE.join(", ")
+                    ROTATE_POLICIES.join(", ")
                 ),
             ));
         }
