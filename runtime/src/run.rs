@@ -1,116 +1,19 @@
 //! Running events for one unit from a State: the `charmbox run` job, with or
 //! without a trace.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::backend::unit::{ActionReport, DEFAULT_NOW_NS, LogLine, UnitBackend};
-use crate::bindings::event::Event;
-use crate::charm::CharmMeta;
-use crate::engine::{CharmComponent, DispatchOptions, DispatchStats, LoadError, Outcome, Runtime};
+use crate::backend::unit::{ActionReport, LogLine, UnitBackend};
+use crate::engine::{DispatchOptions, DispatchStats, Outcome, Runtime};
 use crate::event::EventSpec;
-use crate::sandbox::{WasiGrants, parse_rfc3339_ns};
 use crate::state::State;
-use crate::trace::format::{
-    DispatchLine, EngineSettings, Header, OutcomeLine, TRACE_FORMAT, TRACE_VERSION,
-};
+use crate::trace::format::{DispatchLine, OutcomeLine};
 use crate::trace::{Recorder, TraceWriter};
 
-/// A charm: its metadata, its loaded component, and its directory.
-pub struct Charm {
-    pub meta: Arc<CharmMeta>,
-    pub component: CharmComponent,
-    pub dir: PathBuf,
-}
-
-/// Why a charm could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum CharmError {
-    #[error(transparent)]
-    Meta(#[from] crate::charm::MetaError),
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    #[error(
-        "no component for charm {name:?}: expected {path} (build it with `charmbox build {dir}`)"
-    )]
-    NotBuilt {
-        name: String,
-        path: String,
-        dir: String,
-    },
-    #[error("{0} is neither a charm directory nor a .wasm component")]
-    Unknown(String),
-}
-
-impl Charm {
-    /// Open a charm from its directory (component `<name>.wasm` beside
-    /// `charmcraft.yaml`) or from a component file with `charmcraft.yaml`
-    /// beside it.
-    pub fn open(rt: &Runtime, path: &Path) -> Result<Charm, CharmError> {
-        let (dir, component) = if path.is_dir() {
-            let meta = CharmMeta::load_dir(path)?;
-            let wasm = path.join(format!("{}.wasm", meta.name));
-            if !wasm.exists() {
-                return Err(CharmError::NotBuilt {
-                    name: meta.name,
-                    path: wasm.display().to_string(),
-                    dir: path.display().to_string(),
-                });
-            }
-            (path.to_path_buf(), wasm)
-        } else if path.is_file() {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            (dir.to_path_buf(), path.to_path_buf())
-        } else {
-            return Err(CharmError::Unknown(path.display().to_string()));
-        };
-        let meta = Arc::new(CharmMeta::load_dir(&dir)?);
-        let component = rt.load(&component)?;
-        Ok(Charm {
-            meta,
-            component,
-            dir,
-        })
-    }
-
-    /// A trace header for runs of this charm.
-    pub fn trace_header(&self, rt: &Runtime, fuel: Option<u64>, seed: u64) -> Header {
-        Header {
-            format: TRACE_FORMAT.into(),
-            version: TRACE_VERSION,
-            charmbox: env!("CARGO_PKG_VERSION").into(),
-            charm: self.meta.name.clone(),
-            component: self.component.hash.clone(),
-            engine: EngineSettings {
-                fuel_per_event: fuel.unwrap_or(rt.config().fuel_per_event),
-                max_memory: rt.config().max_memory,
-                nan_canonicalization: true,
-            },
-            seed,
-        }
-    }
-}
-
-/// What a WASI guest sees for this State and event.
-pub fn wasi_grants(state: &State, event: &Event, charm_dir: Option<&Path>) -> WasiGrants {
-    WasiGrants {
-        now_ns: state
-            .now
-            .as_deref()
-            .and_then(parse_rfc3339_ns)
-            .unwrap_or(DEFAULT_NOW_NS),
-        seed: state.seed,
-        charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
-        env: event.env.clone(),
-        tap: None,
-        unit_dir: None,
-    }
-}
+pub use crate::engine::wasi_grants;
+pub use crate::engine::{Charm, CharmError};
 
 /// What one event did.
 #[derive(Debug, Clone, Serialize)]

@@ -4,9 +4,17 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::state::RelationKind;
+/// Regular (provides/requires), peer or subordinate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    #[default]
+    Regular,
+    Peer,
+    Subordinate,
+}
 
 /// A charm's metadata.
 #[derive(Debug, Clone, Default)]

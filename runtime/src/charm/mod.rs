@@ -3,4 +3,6 @@
 
 pub mod metadata;
 
-pub use metadata::{CharmMeta, ConfigOption, ConfigType, Endpoint, MetaError, StorageCount};
+pub use metadata::{
+    CharmMeta, ConfigOption, ConfigType, Endpoint, MetaError, RelationKind, StorageCount,
+};

@@ -12,7 +12,7 @@ use charmbox::event::EventSpec;
 use charmbox::run::{Charm, RunOptions, run_event, run_event_with, time_instantiation};
 use charmbox::state::State;
 use charmbox::trace::replay::replay_exact;
-use charmbox::trace::{TraceWriter, read_trace};
+use charmbox::trace::{Header, TraceWriter, read_trace};
 
 use super::bench_scenario;
 
@@ -103,7 +103,7 @@ impl BenchArgs {
             return self.bench_vs_scenario(&rt, &charm, state);
         }
         let spec = EventSpec::named(&self.event);
-        let header = charm.trace_header(&rt, None, state.seed);
+        let header = Header::for_charm(&charm, &rt, None, state.seed);
         let mut sink = TraceWriter::new(Box::new(std::io::sink()), header)?;
         let warmup = (self.iterations / 10).max(1);
         let mut plain = Vec::with_capacity(self.iterations);

@@ -11,7 +11,7 @@ use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
 use charmbox::run::{Charm, RunOptions, run_event_with};
 use charmbox::state::{DEFAULT_MAX_STATE_BYTES, State};
-use charmbox::trace::TraceWriter;
+use charmbox::trace::{Header, TraceWriter};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -112,7 +112,7 @@ impl RunArgs {
             Some(p) => {
                 let file = std::fs::File::create(p)
                     .with_context(|| format!("cannot create {}", p.display()))?;
-                let header = charm.trace_header(&rt, self.fuel, state.seed);
+                let header = Header::for_charm(&charm, &rt, self.fuel, state.seed);
                 Some(TraceWriter::new(
                     Box::new(std::io::BufWriter::new(file)),
                     header,

@@ -3,7 +3,9 @@
 //! into a fresh instance.
 
 mod cache;
+mod charm;
 mod dispatch;
+mod grants;
 mod reason;
 mod ticker;
 mod world;
@@ -13,11 +15,13 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::{Charm, CharmPre};
+use crate::bindings::{Charm as CharmWorld, CharmPre};
 use crate::host::HostState;
 
 pub use crate::limits::meter::{Meter, Stopped, Trip, host_step};
+pub use charm::{Charm, CharmError};
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
+pub use grants::wasi_grants;
 pub use reason::{MAX_FAILURE_MESSAGE, describe};
 pub use ticker::EPOCH_TICK;
 
@@ -204,7 +208,7 @@ impl Runtime {
             QuotaFsData,
         >(&mut linker, |s| s.quota_fs())?;
         linker.allow_shadowing(false);
-        Charm::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        CharmWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let ticker = deadline.then(|| ticker::Ticker::start(&engine));
         Ok(Runtime {
             engine,

@@ -223,7 +223,7 @@ impl Pebble {
             }
             // Host work for the guest: paid from its fuel, and cut short
             // when it cannot pay or its deadline passed.
-            if crate::engine::host_step(crate::limits::PEBBLE_FIRING_FUEL) {
+            if crate::limits::meter::host_step(crate::limits::PEBBLE_FIRING_FUEL) {
                 return false;
             }
             let Some((due, timer)) = self.clock.peek() else {

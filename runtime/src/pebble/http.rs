@@ -374,7 +374,7 @@ pub fn handle(p: &mut Pebble, req: &Request) -> Response {
                 let deadline = p.now().saturating_add(t.0.max(0));
                 while list.is_empty()
                     && p.now() < deadline
-                    && !crate::engine::host_step(crate::limits::PEBBLE_FIRING_FUEL)
+                    && !crate::limits::meter::host_step(crate::limits::PEBBLE_FIRING_FUEL)
                 {
                     let next = p.clock.next_due().unwrap_or(deadline).min(deadline);
                     p.advance_to(next.max(p.now()));

@@ -16,6 +16,7 @@ use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
 use crate::run::{RunError, RunOptions, run_event_with};
+use crate::trace::Header;
 use crate::trace::TraceWriter;
 
 impl Traces {
@@ -29,7 +30,7 @@ impl Traces {
         if !self.writers.contains_key(&app) {
             let file = std::fs::File::create(self.dir.join(format!("{app}.trace.jsonl")))?;
             let out = Box::new(std::io::BufWriter::new(file));
-            let w = TraceWriter::new(out, charm.trace_header(rt, None, seed))?;
+            let w = TraceWriter::new(out, Header::for_charm(charm, rt, None, seed))?;
             self.writers.insert(app.clone(), w);
         }
         Ok(self.writers.get_mut(&app).expect("inserted"))

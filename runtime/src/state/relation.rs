@@ -6,15 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Bag, StatusState};
 
-/// Regular (provides/requires), peer or subordinate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RelationKind {
-    #[default]
-    Regular,
-    Peer,
-    Subordinate,
-}
+pub use crate::charm::RelationKind;
 
 /// One relation as this unit sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use crate::backend::{HookCall, HookReply};
 use crate::bindings::event::Event;
 use crate::bindings::pebble::PebbleError;
 use crate::bindings::types::HookError;
-use crate::engine::Outcome;
+use crate::engine::{Charm, Outcome, Runtime};
 use crate::state::State;
 
 /// The `format` field of every header.
@@ -41,6 +41,25 @@ pub struct Header {
     pub component: String,
     pub engine: EngineSettings,
     pub seed: u64,
+}
+
+impl Header {
+    /// The header of a trace of runs of `charm` in `rt`.
+    pub fn for_charm(charm: &Charm, rt: &Runtime, fuel: Option<u64>, seed: u64) -> Header {
+        Header {
+            format: TRACE_FORMAT.into(),
+            version: TRACE_VERSION,
+            charmbox: env!("CARGO_PKG_VERSION").into(),
+            charm: charm.meta.name.clone(),
+            component: charm.component.hash.clone(),
+            engine: EngineSettings {
+                fuel_per_event: fuel.unwrap_or(rt.config().fuel_per_event),
+                max_memory: rt.config().max_memory,
+                nan_canonicalization: true,
+            },
+            seed,
+        }
+    }
 }
 
 /// The sandbox settings that change what a guest can do.

@@ -9,7 +9,9 @@ pub mod recorder;
 pub mod replay;
 pub mod writer;
 
-pub use format::{CallRecord, HostCall, HostResult, TRACE_FORMAT, TRACE_VERSION, TraceLine};
+pub use format::{
+    CallRecord, Header, HostCall, HostResult, TRACE_FORMAT, TRACE_VERSION, TraceLine,
+};
 pub use reader::{DEFAULT_MAX_TRACE_BYTES, Trace, TraceError, read_trace, read_trace_bounded};
 pub use recorder::Recorder;
 pub use writer::TraceWriter;

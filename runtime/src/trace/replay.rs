@@ -13,9 +13,9 @@ use crate::backend::unit::UnitBackend;
 use crate::backend::{
     Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
 };
+use crate::engine::{Charm, wasi_grants};
 use crate::engine::{CharmComponent, DispatchOptions, Failure, Outcome, Runtime};
 use crate::event::ResolvedEvent;
-use crate::run::{Charm, wasi_grants};
 
 /// Where a replay first went its own way.
 #[derive(Debug, Clone, PartialEq, Serialize)]
