@@ -1,5 +1,6 @@
 //! charmbox: run Juju charms compiled to WebAssembly components, sandboxed and
-//! deterministic, against a simulated model, real Juju, or a recorded trace.
+//! deterministic, against a State (one unit, one event), a simulated model,
+//! or a recorded trace. The map of the modules is docs/architecture.md.
 
 pub mod backend;
 pub mod bindings;

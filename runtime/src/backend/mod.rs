@@ -1,7 +1,8 @@
 //! The backends that answer a charm's imports: one trait per WIT interface.
 //!
 //! A backend is one unit's view of a model for one event: the State backend
-//! ([`unit`]), the model simulator, real Juju, or a trace replay. The host
+//! ([`unit`], which the simulator also uses for each unit's hook), or a
+//! trace replay ([`crate::trace::replay`]). The host
 //! adapters in [`crate::host`] only convert and forward to these traits, and
 //! the trace recorder wraps them; neither knows which backend is behind.
 
