@@ -602,8 +602,8 @@ fn save_files(p: &Pebble) -> BTreeMap<String, FileState> {
         }
         let (kind, content, content_base64, target) = match &e.kind {
             Kind::File(d) => match std::str::from_utf8(d) {
-                Ok(t) => (None, Some(t.to_string()), None, None),
-                Err(_) => (
+                Ok(t) if is_plain_text(t) => (None, Some(t.to_string()), None, None),
+                _ => (
                     None,
                     None,
                     Some(base64::engine::general_purpose::STANDARD.encode(d)),
@@ -684,4 +684,28 @@ fn save_changes(p: &Pebble) -> Vec<ChangeState> {
             }
         })
         .collect()
+}
+
+/// Whether a file's text is kept as text in a State: UTF-8 without control
+/// characters other than tab, newline and carriage return. JSON writes a
+/// control character as six bytes (`\u0007`), so such a file is kept as
+/// base64 (four bytes for three) and a guest's file of control characters
+/// cannot make the written State six times its size.
+fn is_plain_text(t: &str) -> bool {
+    !t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_text;
+
+    #[test]
+    fn control_characters_make_a_file_binary() {
+        assert!(is_plain_text("key: value\n\tindented\r\n"));
+        assert!(is_plain_text("üñíçødé"));
+        assert!(!is_plain_text("\u{7}\u{7}"));
+        assert!(!is_plain_text("a\u{0}b"));
+        assert!(!is_plain_text("esc \u{1b}[0m"));
+    }
 }
