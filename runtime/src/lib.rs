@@ -8,6 +8,7 @@ pub mod build;
 pub mod charm;
 pub mod engine;
 pub mod event;
+pub mod go;
 pub mod host;
 pub mod juju;
 pub mod jujuc;

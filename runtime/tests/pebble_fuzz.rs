@@ -6,13 +6,14 @@
 //! Cases per property: `PROPTEST_CASES` (default 256 here; the long runs
 //! recorded in docs/pebble.md used more).
 
+use charmbox::go::duration::Duration;
+use charmbox::go::yaml::v3::Node;
+use charmbox::pebble::Pebble;
 use charmbox::pebble::accounts::Accounts;
 use charmbox::pebble::exec::ExecRequest;
 use charmbox::pebble::http;
 use charmbox::pebble::layer::render;
 use charmbox::pebble::plan::PlanManager;
-use charmbox::pebble::yaml::Node;
-use charmbox::pebble::{Pebble, duration::Duration};
 use proptest::prelude::*;
 
 const T0: i64 = 1_767_225_600_000_000_000;

@@ -425,7 +425,7 @@ fn exec_notices_checks_and_health() {
         Value::Null,
     );
     assert_eq!((code, &v["result"]), (200, &json!({"healthy": true})));
-    p.advance(charmbox::pebble::duration::Duration(2_000_000_000));
+    p.advance(charmbox::go::duration::Duration(2_000_000_000));
     let (_, v) = call(&mut p, "GET", "/v1/checks", &[], Value::Null);
     assert_eq!(v["result"][0]["status"], "up");
     assert_eq!(v["result"][0]["successes"], 2);
@@ -461,7 +461,7 @@ fn an_unhealthy_check_answers_502() {
     }))
     .unwrap();
     p = charmbox::pebble::snapshot::load(&c, T0).unwrap_or(p);
-    p.advance(charmbox::pebble::duration::Duration(1_000_000_000));
+    p.advance(charmbox::go::duration::Duration(1_000_000_000));
     let (code, v) = call(
         &mut p,
         "GET",

@@ -2,7 +2,7 @@
 //! directly (no wasm): okay delay, backoff, requires, replan, stop with
 //! kill-delay, checks with scripted outcomes, exec, files and notices.
 
-use charmbox::pebble::duration::{Duration, SECOND};
+use charmbox::go::duration::{Duration, SECOND};
 use charmbox::pebble::exec::ExecRequest;
 use charmbox::pebble::snapshot;
 use charmbox::pebble::{Pebble, WaitError};

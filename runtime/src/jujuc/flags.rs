@@ -4,7 +4,7 @@
 //! longer flags take two dashes and `--name=value`, `--` ends the flags,
 //! and every message calls a flag an "option".
 
-use super::go;
+use crate::go;
 
 /// Whether a flag takes a value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,7 +85,7 @@ pub fn parse(
                     Some(0) => {
                         return Err(FlagError::Msg(format!(
                             "empty option in argument {}",
-                            go::quote(a)
+                            go::quote::quote(a)
                         )));
                     }
                     Some(eq) => {
@@ -130,12 +130,12 @@ pub fn parse(
         let invalid = |e: String| {
             FlagError::Msg(format!(
                 "invalid value {} for option {}: {e}",
-                go::quote(&value),
+                go::quote::quote(&value),
                 with_minus(&name)
             ))
         };
         let val = match kind {
-            Kind::Bool => Val::Bool(go::parse_bool(&value).map_err(invalid)?),
+            Kind::Bool => Val::Bool(go::strconv::parse_bool(&value).map_err(invalid)?),
             Kind::Value => Val::Str(value.clone()),
         };
         set(idx, &name, val).map_err(invalid)?;

@@ -7,15 +7,14 @@
 //! juju/cmd's smart/yaml/json formatters. The result is the exit code,
 //! stdout and stderr that Juju's client would produce. See `docs/jujuc.md`.
 
+mod args;
 mod flags;
-pub(crate) mod go;
 mod host;
 mod input;
 mod json;
 mod output;
 mod tools;
 mod value;
-mod yaml;
 
 #[cfg(test)]
 mod fuzz;
@@ -25,6 +24,7 @@ pub use host::{FileError, FsHost, MAX_TOOL_FILE_BYTES, NoHost, ToolHost};
 use crate::backend::{HookCall, HookReply, HookTools, ToolError};
 use crate::bindings::jujuc::ToolOutput;
 use crate::bindings::types::HookError;
+use crate::go;
 
 /// Run one hook tool with no access to the charm's files (see [`ToolHost`]).
 /// `Err` only for a fatal host problem, which traps the guest.
@@ -178,7 +178,7 @@ impl Ctx<'_> {
     pub fn format_deprecated(&mut self) {
         let note = format!(
             "--format flag deprecated for command {}",
-            go::quote(self.name)
+            go::quote::quote(self.name)
         );
         self.stderr.extend_from_slice(note.as_bytes());
     }

@@ -3,8 +3,9 @@
 
 use super::flags::{self, FlagError, Kind, Spec, Val};
 use super::value::Value;
-use super::{Ctx, Fail, Res, go, json, message, yaml};
+use super::{Ctx, Fail, Res, json, message};
 use crate::backend::HookCall;
+use crate::go;
 
 /// Formatters of most tools.
 pub const SMART: &[&str] = &["json", "smart", "yaml"];
@@ -116,11 +117,11 @@ impl Flags {
                 (FKind::Str, Val::Str(s)) => FVal::Str(s),
                 (FKind::Format(allowed), Val::Str(s)) => {
                     if !allowed.contains(&s.as_str()) {
-                        return Err(format!("unknown format {}", go::quote(&s)));
+                        return Err(format!("unknown format {}", go::quote::quote(&s)));
                     }
                     FVal::Str(s)
                 }
-                (FKind::Int, Val::Str(s)) => FVal::Int(go::parse_int(&s)?),
+                (FKind::Int, Val::Str(s)) => FVal::Int(go::strconv::parse_int(&s)?),
                 (FKind::Relation, Val::Str(s)) => match relation_id(ctx, &s) {
                     Ok(id) => FVal::Relation(id),
                     Err(Fail::Fatal(m)) => {
@@ -215,7 +216,7 @@ impl Flags {
 /// relation of this unit (the endpoint before it is not checked).
 fn relation_id(ctx: &mut Ctx, value: &str) -> Res<u32> {
     let trimmed = value.rsplit(':').next().unwrap_or(value);
-    let id = go::atoi(trimmed).map_err(|_| Fail::Usage("invalid relation id".into()))?;
+    let id = go::strconv::atoi(trimmed).map_err(|_| Fail::Usage("invalid relation id".into()))?;
     let Ok(id) = u32::try_from(id) else {
         return Err(Fail::Usage("relation not found".into()));
     };
@@ -230,7 +231,7 @@ fn storage_id(ctx: &mut Ctx, value: &str) -> Res<()> {
     if !is_valid_storage(value) {
         return Err(Fail::Usage(format!(
             "invalid storage ID {}",
-            go::quote(value)
+            go::quote::quote(value)
         )));
     }
     match ctx.try_call(HookCall::StorageGet {
@@ -301,7 +302,7 @@ fn format_yaml(v: &Value) -> Vec<u8> {
     if *v == Value::Nil {
         return Vec::new();
     }
-    let mut s = yaml::marshal(v).into_bytes();
+    let mut s = go::yaml::v2::marshal(v).into_bytes();
     while s.len() > 1 && s.last() == Some(&b'\n') {
         s.pop();
     }

@@ -87,3 +87,24 @@ impl Value {
         }
     }
 }
+impl crate::go::yaml::v2::Marshal for Value {
+    fn view(&self) -> crate::go::yaml::v2::View<'_, Value> {
+        use crate::go::yaml::v2::View;
+        match self {
+            Value::Nil => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Int(i) => View::Int(*i),
+            Value::Float(f) => View::Float(*f),
+            Value::Str(s) => View::Str(s),
+            Value::Time(t) => View::Time(t),
+            Value::Strings { items, .. } => View::Strings(items),
+            Value::List(items) => View::Seq(items),
+            Value::Map {
+                entries, sorted, ..
+            } => View::Map {
+                entries,
+                sorted: *sorted,
+            },
+        }
+    }
+}

@@ -89,7 +89,7 @@ impl Accounts {
             {
                 return Err(format!(
                     "user {} UID ({n}) does not match user-id ({given})",
-                    crate::pebble::go::quote(user)
+                    crate::go::quote::quote(user)
                 ));
             }
             uid = Some(n);
@@ -108,7 +108,7 @@ impl Accounts {
             {
                 return Err(format!(
                     "group {} GID ({n}) does not match group-id ({given})",
-                    crate::pebble::go::quote(group)
+                    crate::go::quote::quote(group)
                 ));
             }
             gid = Some(n);

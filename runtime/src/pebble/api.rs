@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
 use crate::pebble::clock::Instant;
 use crate::pebble::daemon::{ApiError, Pebble};
-use crate::pebble::duration::Duration;
 use crate::pebble::fs::{Kind, Owner, PathError};
-use crate::pebble::go::quote;
 use crate::pebble::notices::{Filter, Notice, valid_custom_key};
 use crate::pebble::plan::AddLayerError;
 

@@ -6,11 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::clock::Timer;
 use crate::pebble::daemon::{ApiError, Pebble};
-use crate::pebble::duration::Duration;
-use crate::pebble::go::quote;
 use crate::pebble::layer::Check;
 
 /// The scripted results of a check's runs: `outcomes` in order, then

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::pebble::duration::Duration;
+use crate::go::duration::Duration;
 
 /// Nanoseconds since the Unix epoch, virtual.
 pub type Instant = i64;
@@ -106,45 +106,12 @@ impl Clock {
 
 /// Go's `time.RFC3339Nano` in UTC (`2026-01-01T00:00:01.5Z`).
 pub fn rfc3339_nano(t: Instant) -> String {
-    let (date, secs, nanos) = civil(t);
-    let mut frac = if nanos == 0 {
-        String::new()
-    } else {
-        format!(".{nanos:09}")
-    };
-    while frac.ends_with('0') {
-        frac.pop();
-    }
-    format!("{date}T{secs}{frac}Z")
+    crate::go::time::format_time(i128::from(t))
 }
 
 /// Go's `time.RFC3339` in UTC (whole seconds), as in task logs.
 pub fn rfc3339(t: Instant) -> String {
-    let (date, secs, _) = civil(t);
-    format!("{date}T{secs}Z")
-}
-
-fn civil(t: Instant) -> (String, String, i64) {
-    let secs = t.div_euclid(1_000_000_000);
-    let nanos = t.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (
-        format!("{y:04}-{m:02}-{d:02}"),
-        format!("{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60),
-        nanos,
-    )
+    crate::go::time::format_time(i128::from(t.div_euclid(1_000_000_000)) * crate::go::time::NS)
 }
 
 /// Parse an RFC 3339 time to an instant.

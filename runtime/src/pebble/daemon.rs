@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::go::duration::{Duration, HOUR};
 use crate::pebble::accounts::Accounts;
 use crate::pebble::changes::{Changes, Status, Work};
 use crate::pebble::checks::{CheckData, CheckScript};
 use crate::pebble::clock::{Clock, Instant, Timer, rfc3339_nano};
-use crate::pebble::duration::{Duration, HOUR};
 use crate::pebble::exec::ExecState;
 use crate::pebble::fs::Fs;
 use crate::pebble::notices::Notices;
@@ -406,7 +406,7 @@ impl Pebble {
         self.change_info(id).ok_or_else(|| {
             ApiError::not_found(format!(
                 "cannot find change with id {}",
-                crate::pebble::go::quote(id)
+                crate::go::quote::quote(id)
             ))
         })
     }
@@ -444,7 +444,7 @@ impl Pebble {
         if self.changes.change(id).is_none() {
             return Err(WaitError::Api(ApiError::not_found(format!(
                 "cannot find change with id {}",
-                crate::pebble::go::quote(id)
+                crate::go::quote::quote(id)
             ))));
         }
         let start = self.now();
@@ -477,7 +477,7 @@ impl Pebble {
         let Some(c) = self.changes.change(id) else {
             return Err(ApiError::not_found(format!(
                 "cannot find change with id {}",
-                crate::pebble::go::quote(id)
+                crate::go::quote::quote(id)
             )));
         };
         if self.changes.status(c).ready() {

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::daemon::{ApiError, Pebble};
-use crate::pebble::duration::Duration;
-use crate::pebble::go::quote;
 
 /// How a command behaves, for commands starting with `command`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
 use crate::pebble::api::FileOptions;
 use crate::pebble::daemon::{ApiError, Pebble, WaitError};
-use crate::pebble::duration::Duration;
 use crate::pebble::exec::ExecRequest;
-use crate::pebble::go::quote;
 use crate::pebble::json;
 use crate::pebble::notices::Filter;
 

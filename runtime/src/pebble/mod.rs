@@ -13,10 +13,8 @@ pub mod changes;
 pub mod checks;
 pub mod clock;
 pub mod daemon;
-pub mod duration;
 pub mod exec;
 pub mod fs;
-pub mod go;
 pub mod http;
 pub mod json;
 pub mod layer;
@@ -24,6 +22,5 @@ pub mod notices;
 pub mod plan;
 pub mod services;
 pub mod snapshot;
-pub mod yaml;
 
 pub use daemon::{ApiError, ChangeInfo, Pebble, ServiceInfo, TaskInfo, WaitError};

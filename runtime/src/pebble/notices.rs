@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::go::duration::{Duration, HOUR};
 use crate::pebble::clock::Instant;
-use crate::pebble::duration::{Duration, HOUR};
 
 /// Notices expire this long after their last occurrence unless told.
 pub const DEFAULT_EXPIRE_AFTER: Duration = Duration(7 * 24 * HOUR);

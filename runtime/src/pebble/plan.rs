@@ -2,8 +2,8 @@
 //! plan combined from them. Adding a layer recombines and revalidates the
 //! whole plan; a failing layer leaves everything as it was.
 
+use crate::go::quote::quote;
 use crate::pebble::accounts::Accounts;
-use crate::pebble::go::quote;
 use crate::pebble::layer::{self, FormatError, Layer, combine, render, validate};
 
 /// Why `POST /v1/layers` refused a layer.

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::go::duration::{Duration, SECOND};
+use crate::go::quote::quote;
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::clock::{Instant, Timer};
 use crate::pebble::daemon::{ApiError, Pebble, ServiceInfo};
-use crate::pebble::duration::{Duration, SECOND};
-use crate::pebble::go::quote;
 use crate::pebble::layer::{Service, Workload, order, shlex};
 
 /// How long a started service must survive to count as started.

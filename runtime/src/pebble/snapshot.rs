@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 
+use crate::go::duration::Duration;
+use crate::go::path::clean;
 use crate::pebble::accounts::Accounts;
 use crate::pebble::changes::{Change, Status, Task, Work};
 use crate::pebble::checks::CheckData;
 use crate::pebble::clock::{Instant, Timer, parse_rfc3339, rfc3339_nano};
 use crate::pebble::daemon::Pebble;
-use crate::pebble::duration::Duration;
-use crate::pebble::fs::{DEFAULT_DIRS, Entry, Kind, clean};
+use crate::pebble::fs::{DEFAULT_DIRS, Entry, Kind};
 use crate::pebble::layer::{self, Layer, Service, combine, render};
 use crate::pebble::notices::Notice;
 use crate::pebble::plan::PlanManager;
@@ -40,7 +41,7 @@ fn duration(s: &Option<String>, what: &str) -> Result<Option<Duration>, String> 
 /// The text of a State layer.
 fn layer_text(l: &LayerState) -> Result<String, String> {
     match (&l.layer, &l.yaml) {
-        (Some(v), None) => Ok(crate::pebble::yaml::emit::to_string(&json_node(v))),
+        (Some(v), None) => Ok(crate::go::yaml::v3::to_string(&json_node(v))),
         (None, Some(y)) => Ok(y.clone()),
         (None, None) => Ok(String::new()),
         (Some(_), Some(_)) => Err(format!(
@@ -53,8 +54,8 @@ fn layer_text(l: &LayerState) -> Result<String, String> {
 /// A JSON value as a YAML tree (JSON text itself may hold characters YAML
 /// forbids unescaped, like DEL). Recursive: as deep as the State's JSON,
 /// which serde_json caps at 128 levels.
-fn json_node(v: &serde_json::Value) -> crate::pebble::yaml::Node {
-    use crate::pebble::yaml::Node;
+fn json_node(v: &serde_json::Value) -> crate::go::yaml::v3::Node {
+    use crate::go::yaml::v3::Node;
     match v {
         serde_json::Value::Object(m) => {
             Node::Map(m.iter().map(|(k, v)| (k.clone(), json_node(v))).collect())
@@ -73,7 +74,7 @@ fn service_from_json(
     accounts: &Accounts,
 ) -> Result<Service, String> {
     let doc = serde_json::json!({ "services": { name: v } });
-    let text = crate::pebble::yaml::emit::to_string(&json_node(&doc));
+    let text = crate::go::yaml::v3::to_string(&json_node(&doc));
     let parsed = layer::parse(0, "state", &text, accounts).map_err(|e| e.0)?;
     let combined = combine::combine(&[&parsed]).map_err(|e| e.0)?;
     combined
@@ -634,7 +635,7 @@ fn save_files(p: &Pebble) -> BTreeMap<String, FileState> {
 /// current change of a check.
 fn save_changes(p: &Pebble) -> Vec<ChangeState> {
     let now = p.now();
-    let day = 24 * crate::pebble::duration::HOUR;
+    let day = 24 * crate::go::duration::HOUR;
     let live_checks: Vec<&str> = p
         .checks
         .values()

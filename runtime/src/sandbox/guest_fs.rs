@@ -21,6 +21,8 @@ use std::path::Path;
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
 
+use crate::go::path::clean;
+
 /// The largest file a hook tool reads from the guest's directories
 /// (`relation-set --file`, `state-set --file`; secret content has Juju's own,
 /// smaller limit): 16 MiB, the largest document Juju can store (MongoDB's
@@ -258,22 +260,6 @@ fn go_text(e: &io::Error) -> String {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => text.to_string(),
     }
-}
-
-/// Go's `path.Clean` of an absolute path: no `.`, no empty parts, `..`
-/// applied lexically and never above `/`. Always starts with `/`.
-pub fn clean(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 #[cfg(test)]

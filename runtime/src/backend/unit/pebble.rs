@@ -11,8 +11,8 @@ use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleReply, PebbleResul
 use crate::bindings::pebble as wit;
 use crate::bindings::pebble::{ApiError, PathError, PebbleError};
 use crate::charm::CharmMeta;
+use crate::go::duration::Duration;
 use crate::pebble::clock::rfc3339_nano;
-use crate::pebble::duration::Duration;
 use crate::pebble::{self as domain, Pebble, WaitError, snapshot};
 use crate::state::State;
 
@@ -260,7 +260,7 @@ fn answer(p: &mut Pebble, call: PebbleCall) -> Result<PebbleReply, PebbleError> 
             if !f.starts_with('/') {
                 return Err(api(domain::ApiError::bad_request(format!(
                     "paths must be absolute, got {}",
-                    crate::pebble::go::quote(&f)
+                    crate::go::quote::quote(&f)
                 ))));
             }
             R::Files(
@@ -343,7 +343,7 @@ fn answer(p: &mut Pebble, call: PebbleCall) -> Result<PebbleReply, PebbleError> 
                 Some(a) => Some(crate::pebble::clock::parse_rfc3339(a).ok_or_else(|| {
                     api(domain::ApiError::bad_request(format!(
                         "invalid after timestamp {}",
-                        crate::pebble::go::quote(a)
+                        crate::go::quote::quote(a)
                     )))
                 })?),
             };

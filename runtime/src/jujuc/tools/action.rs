@@ -2,9 +2,10 @@
 
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
+use crate::go;
 use crate::juju::actions::{RESERVED_RESULT_KEYS as RESERVED, is_result_key};
 
 /// `action-get [key[.key...]] [--format]`.
@@ -47,20 +48,20 @@ pub(crate) fn action_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         let Some((key, value)) = arg.split_once('=') else {
             return Err(usage(format!(
                 "argument {} must be of the form key...=value",
-                go::quote(arg)
+                go::quote::quote(arg)
             )));
         };
         for seg in key.split('.') {
             if !is_result_key(seg) {
                 return Err(usage(format!(
                     "key {} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods",
-                    go::quote(seg)
+                    go::quote::quote(seg)
                 )));
             }
             if RESERVED.contains(&seg) {
                 return Err(usage(format!(
                     "cannot set reserved action key {}",
-                    go::quote(seg)
+                    go::quote::quote(seg)
                 )));
             }
         }

@@ -30,7 +30,7 @@ pub(crate) fn config_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if !key.is_empty() && all {
         return Err(usage(format!(
             "cannot use argument --all together with key {}",
-            super::super::go::quote(&key)
+            crate::go::quote::quote(&key)
         )));
     }
     if !args.is_empty() {

@@ -1,10 +1,12 @@
 //! `is-leader`, `leader-get`, `leader-set`.
 
+use super::super::args::parse_key_values;
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, usage};
 use crate::backend::HookCall;
+use crate::go;
 
 /// `is-leader [--format]`.
 pub(crate) fn is_leader(ctx: &mut Ctx, args: &[String]) -> Res<()> {
@@ -27,7 +29,7 @@ pub(crate) fn leader_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if let Some(k) = args.first() {
         if k != "-" {
             if k.contains('=') {
-                return Err(usage(format!("invalid key {}", go::quote(k))));
+                return Err(usage(format!("invalid key {}", go::quote::quote(k))));
             }
             key = k.clone();
         }
@@ -48,7 +50,7 @@ pub(crate) fn leader_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
 /// `leader-set key=value ...` (immediate; an empty value deletes).
 pub(crate) fn leader_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let args = Flags::new("<key>=<value> [...]").parse(ctx, args)?;
-    let settings = go::parse_key_values(&args, true).map_err(usage)?;
+    let settings = parse_key_values(&args, true).map_err(usage)?;
     ctx.call_run(HookCall::LeaderSet { settings })?;
     Ok(())
 }

@@ -4,11 +4,13 @@
 //! declares no metrics, no payload classes and is not a podspec charm.
 //! See `docs/jujuc.md`.
 
+use super::super::args::parse_key_values;
 use super::super::input::read_file_arg;
 use super::super::output::Flags;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
+use crate::go;
 
 /// `add-metric [-l labels] key=value ...`: outside `collect-metrics`
 /// (every hook charmbox runs) Juju refuses the metric.
@@ -20,12 +22,12 @@ pub(crate) fn add_metric(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         return Err(usage("no metrics specified"));
     }
     let metrics =
-        go::parse_key_values(&args, false).map_err(|e| usage(format!("invalid metrics: {e}")))?;
+        parse_key_values(&args, false).map_err(|e| usage(format!("invalid metrics: {e}")))?;
     let label_args: Vec<String> = match flags.get_str(labels).filter(|l| !l.is_empty()) {
         Some(l) => l.split(',').map(str::to_string).collect(),
         None => Vec::new(),
     };
-    go::parse_key_values(&label_args, false).map_err(|e| usage(format!("invalid labels: {e}")))?;
+    parse_key_values(&label_args, false).map_err(|e| usage(format!("invalid labels: {e}")))?;
     for (key, _) in &metrics {
         if key.starts_with("juju") {
             return Err(run_err(format!("{key} uses a reserved prefix")));
@@ -45,7 +47,7 @@ pub(crate) fn payload_register(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     }
     Err(run_err(format!(
         "payload {} not found in metadata.yaml",
-        go::quote(&args[1])
+        go::quote::quote(&args[1])
     )))
 }
 
@@ -58,7 +60,7 @@ pub(crate) fn payload_unregister(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     check_empty(&args[2..])?;
     Err(run_err(format!(
         "payload {} not found",
-        go::quote(&format!("{}/{}", args[0], args[1]))
+        go::quote::quote(&format!("{}/{}", args[0], args[1]))
     )))
 }
 
@@ -73,12 +75,12 @@ pub(crate) fn payload_status_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if !["starting", "running", "stopping", "stopped"].contains(&status.as_str()) {
         return Err(run_err(format!(
             "status {} not supported; expected one of [\"running\", \"starting\", \"stopped\", \"stopping\"]",
-            go::quote(status)
+            go::quote::quote(status)
         )));
     }
     Err(run_err(format!(
         "payload {} not found",
-        go::quote(&format!("{}/{}", args[0], args[1]))
+        go::quote::quote(&format!("{}/{}", args[0], args[1]))
     )))
 }
 

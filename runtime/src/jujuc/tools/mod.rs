@@ -102,7 +102,7 @@ pub(crate) fn run_err(m: impl Into<String>) -> Fail {
 
 /// `CheckEmpty` as an `Init` error.
 pub(crate) fn check_empty(args: &[String]) -> Res<()> {
-    super::go::check_empty(args).map_err(Fail::Usage)
+    super::args::check_empty(args).map_err(Fail::Usage)
 }
 
 /// Juju's `Init` check that a relation id was given or the hook has one

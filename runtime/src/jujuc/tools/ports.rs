@@ -2,10 +2,11 @@
 
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::{PortProtocol, PortRange};
+use crate::go;
 
 /// Juju's `network.ParsePortRange` of the lower-cased argument, with its
 /// error texts.
@@ -16,10 +17,10 @@ fn parse_port_range(arg: &str) -> Result<PortRange, String> {
     };
     let parts: Vec<&str> = ports.split('-').collect();
     if parts.len() > 2 {
-        return Err(format!("invalid port range {}", go::quote(ports)));
+        return Err(format!("invalid port range {}", go::quote::quote(ports)));
     }
     let num = |s: &str, shown: &str| -> Result<i64, String> {
-        go::atoi(s).map_err(|e| format!("invalid port {}: {e}", go::quote(shown)))
+        go::strconv::atoi(s).map_err(|e| format!("invalid port {}: {e}", go::quote::quote(shown)))
     };
     let (from, to) = if parts.len() == 1 {
         if parts[0] == "icmp" {
@@ -41,7 +42,7 @@ fn parse_port_range(arg: &str) -> Result<PortRange, String> {
         other => {
             return Err(format!(
                 "invalid protocol {}, expected \"tcp\", \"udp\", or \"icmp\"",
-                go::quote(other)
+                go::quote::quote(other)
             ));
         }
     };

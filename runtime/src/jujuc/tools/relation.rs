@@ -1,13 +1,15 @@
 //! `relation-ids`, `relation-list`, `relation-get`, `relation-set`,
 //! `relation-model-get`.
 
+use super::super::args::parse_key_values;
 use super::super::input::{read_file_arg, yaml_string_map};
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Fail, Res, go, reply};
+use super::super::{Ctx, Fail, Res, reply};
 use super::{check_empty, require_relation, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::HookError;
+use crate::go;
 
 /// `relation-ids [<endpoint>] [--format]`: sorted `endpoint:id` strings.
 pub(crate) fn relation_ids(ctx: &mut Ctx, args: &[String]) -> Res<()> {
@@ -91,10 +93,10 @@ pub(crate) fn relation_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
             if is_valid_application(t) {
                 return Err(usage(format!(
                     "expected unit name, got application name {}",
-                    go::quote(t)
+                    go::quote::quote(t)
                 )));
             }
-            return Err(usage(format!("invalid unit name {}", go::quote(t))));
+            return Err(usage(format!("invalid unit name {}", go::quote::quote(t))));
         }
         rest = &rest[1..];
     }
@@ -135,7 +137,7 @@ pub(crate) fn relation_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let args = flags.parse(ctx, args)?;
     let relation = flags.get_relation(rel);
     require_relation(ctx, relation)?;
-    let overrides = go::parse_key_values(&args, true).map_err(usage)?;
+    let overrides = parse_key_values(&args, true).map_err(usage)?;
     if flags.get_str(format).is_some_and(|f| !f.is_empty()) {
         ctx.format_deprecated();
     }

@@ -2,6 +2,7 @@
 //! `secret-info-get`, `secret-ids`, `secret-grant`, `secret-revoke`,
 //! `secret-remove`.
 
+use crate::go;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -9,7 +10,7 @@ use super::super::host::FileError;
 use super::super::input::secret_data;
 use super::super::output::{Flags, Id, SMART, YAML_JSON};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, message, reply};
+use super::super::{Ctx, Res, message, reply};
 use super::relation::{is_valid_application, is_valid_unit};
 use super::{check_empty, hook_relation, run_err, usage};
 use crate::backend::HookCall;
@@ -34,14 +35,14 @@ struct Uri {
 /// juju's `secrets.ParseURI`: `secret:<id>`, `secret://<model-uuid>/<id>`
 /// or a bare `<id>` (20 characters, lower-case letters and digits).
 fn parse_uri(s: &str) -> Result<Uri, String> {
-    let not_valid = || format!("secret URI {} not valid", go::quote(s));
+    let not_valid = || format!("secret URI {} not valid", go::quote::quote(s));
     let scheme_end = s.find(':');
     let rest = match scheme_end {
         Some(i) if is_scheme(&s[..i]) => {
             if &s[..i] != "secret" {
                 return Err(format!(
                     "secret URI scheme {} not valid",
-                    go::quote(&s[..i])
+                    go::quote::quote(&s[..i])
                 ));
             }
             &s[i + 1..]
@@ -111,37 +112,45 @@ impl Upsert {
             rotate: None,
         };
         if let Some(spec) = flags.get_str(self.expire).filter(|s| !s.is_empty()) {
-            let ns = match go::parse_time(spec, true).or_else(|| go::parse_time(spec, false)) {
+            let ns = match go::time::parse_time(spec, true)
+                .or_else(|| go::time::parse_time(spec, false))
+            {
                 Some(t) => t,
                 None => {
-                    let d = go::parse_duration(spec).map_err(|_| {
-                        usage(format!(
-                            "expire time or duration {} not valid",
-                            go::quote(spec)
-                        ))
-                    })?;
+                    let d = go::duration::Duration::parse(spec)
+                        .map(|d| i128::from(d.nanos()))
+                        .map_err(|_| {
+                            usage(format!(
+                                "expire time or duration {} not valid",
+                                go::quote::quote(spec)
+                            ))
+                        })?;
                     if d <= 0 {
                         return Err(usage(format!(
                             "negative expire duration {} not valid",
-                            go::quote(spec)
+                            go::quote::quote(spec)
                         )));
                     }
                     i128::from(ctx.host.now_ns()) + d
                 }
             };
-            options.expire = Some(go::format_time(ns));
+            options.expire = Some(go::time::format_time(ns));
         }
         if let Some(r) = flags.get_str(self.rotate).filter(|s| !s.is_empty()) {
-            options.rotate = Some(
-                rotate_policy(r)
-                    .ok_or_else(|| usage(format!("rotate policy {} not valid", go::quote(r))))?,
-            );
+            options.rotate = Some(rotate_policy(r).ok_or_else(|| {
+                usage(format!("rotate policy {} not valid", go::quote::quote(r)))
+            })?);
         }
         let owner = flags.get_str(self.owner).unwrap_or("application");
         options.owner = Some(match owner {
             "application" => SecretOwner::Application,
             "unit" => SecretOwner::Unit,
-            o => return Err(usage(format!("secret owner {} not valid", go::quote(o)))),
+            o => {
+                return Err(usage(format!(
+                    "secret owner {} not valid",
+                    go::quote::quote(o)
+                )));
+            }
         });
         options.description = flags
             .get_str(self.description)
@@ -176,7 +185,7 @@ impl Upsert {
 fn too_large(path: &str, size: u64) -> super::super::Fail {
     usage(format!(
         "secret content in file {} too large: {size} bytes",
-        go::quote(path)
+        go::quote::quote(path)
     ))
 }
 
@@ -188,7 +197,12 @@ fn create_secret_data(ctx: &mut Ctx, args: &[String]) -> Res<Vec<(String, String
         let stripped = arg.trim_end_matches('=');
         let idx = match stripped.find('=') {
             Some(i) if i >= 1 => i,
-            _ => return Err(usage(format!("key value {} not valid", go::quote(arg)))),
+            _ => {
+                return Err(usage(format!(
+                    "key value {} not valid",
+                    go::quote::quote(arg)
+                )));
+            }
         };
         let (key, value) = (&arg[..idx], &arg[idx + 1..]);
         let (key, value) = match key.strip_suffix("#file") {
@@ -200,13 +214,13 @@ fn create_secret_data(ctx: &mut Ctx, args: &[String]) -> Res<Vec<(String, String
                         FileError::TooLarge { size, .. } => too_large(value, size),
                         e => usage(format!(
                             "reading content for secret key {}: {e}",
-                            go::quote(k)
+                            go::quote::quote(k)
                         )),
                     })?;
                 let text = String::from_utf8(content).map_err(|_| {
                     usage(format!(
                         "secret content for key {} is not UTF-8 text",
-                        go::quote(k)
+                        go::quote::quote(k)
                     ))
                 })?;
                 (k.to_string(), text)
@@ -229,12 +243,12 @@ fn encode(raw: Vec<(String, String)>) -> Res<Vec<(String, String)>> {
             None => (k.clone(), STANDARD.encode(v.as_bytes())),
         };
         if !is_secret_key(&key) {
-            return Err(usage(format!("key {} not valid", go::quote(&key))));
+            return Err(usage(format!("key {} not valid", go::quote::quote(&key))));
         }
         if encoded.len() > MAX_VALUE {
             return Err(usage(format!(
                 "base64 encoded secret content for key {} too large: {} bytes",
-                go::quote(&key),
+                go::quote::quote(&key),
                 encoded.len()
             )));
         }
@@ -257,13 +271,13 @@ fn decode(encoded: Vec<(String, String)>) -> Res<Vec<(String, String)>> {
         let bytes = STANDARD.decode(v.as_bytes()).map_err(|_| {
             run_err(format!(
                 "secret value for key {} is not valid base64",
-                go::quote(&k)
+                go::quote::quote(&k)
             ))
         })?;
         let text = String::from_utf8(bytes).map_err(|_| {
             run_err(format!(
                 "secret value for key {} is not UTF-8 text",
-                go::quote(&k)
+                go::quote::quote(&k)
             ))
         })?;
         out.push((k, text));
@@ -332,7 +346,7 @@ pub(crate) fn secret_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if let Some(first) = rest.first() {
         uri = Some(
             parse_uri(first)
-                .map_err(|_| usage(format!("secret URI {} not valid", go::quote(first))))?,
+                .map_err(|_| usage(format!("secret URI {} not valid", go::quote::quote(first))))?,
         );
         rest = &rest[1..];
     }
@@ -371,7 +385,7 @@ pub(crate) fn secret_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
             let Some((_, v)) = content.iter().find(|(x, _)| *x == name) else {
                 return Err(run_err(format!(
                     "secret key {} not found",
-                    go::quote(&name)
+                    go::quote::quote(&name)
                 )));
             };
             Value::Str(if raw {
@@ -396,7 +410,7 @@ pub(crate) fn secret_info_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if let Some(first) = rest.first() {
         uri = Some(
             parse_uri(first)
-                .map_err(|_| usage(format!("secret URI {} not valid", go::quote(first))))?,
+                .map_err(|_| usage(format!("secret URI {} not valid", go::quote::quote(first))))?,
         );
         rest = &rest[1..];
     }
@@ -419,7 +433,10 @@ pub(crate) fn secret_info_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let info = match ctx.try_call(HookCall::SecretInfoGet { id, label })? {
         Ok(r) => reply!(r, SecretInfo)?,
         Err(HookError::NotFound(_)) => {
-            return Err(run_err(format!("secret {} not found", go::quote(&wanted))));
+            return Err(run_err(format!(
+                "secret {} not found",
+                go::quote::quote(&wanted)
+            )));
         }
         Err(e) => return Err(run_err(message(&e))),
     };
@@ -515,13 +532,13 @@ pub(crate) fn secret_grant(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         .map(str::to_string);
     if let Some(u) = &unit {
         if !is_valid_unit(u) {
-            return Err(usage(format!("unit {} not valid", go::quote(u))));
+            return Err(usage(format!("unit {} not valid", go::quote::quote(u))));
         }
         if crate::juju::names::unit_app(u) != Some(app.as_str()) {
             return Err(usage(format!(
                 "cannot specify unit {} in relation to application {}",
-                go::quote(u),
-                go::quote(&app)
+                go::quote::quote(u),
+                go::quote::quote(&app)
             )));
         }
     }
@@ -554,10 +571,13 @@ pub(crate) fn secret_revoke(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         .filter(|u| !u.is_empty())
         .map(str::to_string);
     if let Some(a) = app.as_ref().filter(|a| !is_valid_application(a)) {
-        return Err(usage(format!("application {} not valid", go::quote(a))));
+        return Err(usage(format!(
+            "application {} not valid",
+            go::quote::quote(a)
+        )));
     }
     if let Some(u) = unit.as_ref().filter(|u| !is_valid_unit(u)) {
-        return Err(usage(format!("unit {} not valid", go::quote(u))));
+        return Err(usage(format!("unit {} not valid", go::quote::quote(u))));
     }
     if app.is_some() && unit.is_some() {
         return Err(usage("specify only one of application or unit"));

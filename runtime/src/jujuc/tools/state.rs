@@ -1,11 +1,13 @@
 //! Server-side unit state: `state-get`, `state-set`, `state-delete`.
 
+use super::super::args::parse_key_values;
 use super::super::input::{read_file_arg, yaml_string_map};
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Fail, Res, go, reply};
+use super::super::{Ctx, Fail, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
+use crate::go;
 
 /// `state-get [<key>|-] [--strict] [--format]`. A missing key prints an
 /// empty string (`""` in json); an empty store is a nil map (`null` in
@@ -38,7 +40,9 @@ pub(crate) fn state_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     }
     match state.into_iter().find(|(k, _)| *k == key) {
         Some((_, v)) => out.write(ctx, &Value::Str(v)),
-        None if flags.get_bool(strict) => Err(run_err(format!("{} not found", go::quote(&key)))),
+        None if flags.get_bool(strict) => {
+            Err(run_err(format!("{} not found", go::quote::quote(&key))))
+        }
         None => out.write(ctx, &Value::Str(String::new())),
     }
 }
@@ -48,7 +52,7 @@ pub(crate) fn state_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let mut flags = Flags::new("key=value [key=value ...]");
     let file = flags.string(&["file"]);
     let args = flags.parse(ctx, args)?;
-    let overrides = go::parse_key_values(&args, true).map_err(usage)?;
+    let overrides = parse_key_values(&args, true).map_err(usage)?;
     let mut settings = match flags.get_str(file).filter(|f| !f.is_empty()) {
         Some(path) => {
             let path = path.to_string();

@@ -2,10 +2,11 @@
 
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::{LogLevel, StatusInfo, StatusKind};
+use crate::go;
 
 /// loggo's `ParseLevel`; `Some(None)` is UNSPECIFIED (never logged).
 fn log_level(s: &str) -> Option<Option<LogLevel>> {
@@ -46,7 +47,7 @@ pub(crate) fn juju_log(ctx: &mut Ctx, args: &[String]) -> Res<()> {
             None => {
                 let warning = format!(
                     "Specified log level of {} is not valid",
-                    go::quote(&level_text)
+                    go::quote::quote(&level_text)
                 );
                 ctx.call_run(HookCall::JujuLog {
                     level: LogLevel::Warning,
@@ -127,7 +128,7 @@ pub(crate) fn status_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let Some(&(_, status)) = VALID_STATUS.iter().find(|(n, _)| n == name) else {
         return Err(usage(format!(
             "invalid status {}, expected one of [maintenance blocked waiting active]",
-            go::quote(name)
+            go::quote::quote(name)
         )));
     };
     let message = args.get(1).cloned().unwrap_or_default();

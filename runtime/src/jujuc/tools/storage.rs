@@ -2,10 +2,11 @@
 
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Fail, Res, go, reply};
+use super::super::{Ctx, Fail, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::{HookError, StorageKind};
+use crate::go;
 
 /// `storage-get [-s <name>/<n>] [<key>] [--format]`.
 pub(crate) fn storage_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
@@ -41,7 +42,7 @@ pub(crate) fn storage_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         Some((_, v)) => out.write(ctx, &v),
         None => Err(run_err(format!(
             "invalid storage attribute {}",
-            go::quote(&key)
+            go::quote::quote(&key)
         ))),
     }
 }
@@ -88,7 +89,7 @@ fn parse_directive(s: &str) -> Result<(bool, u64), String> {
                 _ => {
                     return Err(format!(
                         "cannot parse count: count must be greater than zero, got {}",
-                        go::quote(field)
+                        go::quote::quote(field)
                     ));
                 }
             }
@@ -141,26 +142,26 @@ pub(crate) fn storage_add(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         if parts.len() > 2 || name.is_empty() {
             return Err(usage(format!(
                 "expected \"name=constraints\" or \"name\", got {}",
-                go::quote(kv)
+                go::quote::quote(kv)
             )));
         }
         if directives.iter().any(|(n, _)| n == name) {
             return Err(usage(format!(
                 "storage {} specified more than once",
-                go::quote(name)
+                go::quote::quote(name)
             )));
         }
         let (other, count) =
             parse_directive(parts.get(1).copied().unwrap_or("1")).map_err(|e| {
                 usage(format!(
                     "cannot parse constraints for storage {}: {e}",
-                    go::quote(name)
+                    go::quote::quote(name)
                 ))
             })?;
         if other {
             return Err(usage(format!(
                 "only count can be specified for {}",
-                go::quote(name)
+                go::quote::quote(name)
             )));
         }
         let count = u32::try_from(count).unwrap_or(u32::MAX);

@@ -4,10 +4,11 @@
 
 use super::super::output::{Flags, SMART, YAML_JSON};
 use super::super::value::Value;
-use super::super::{Ctx, Res, go, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
 use crate::bindings::types::{CloudSpec, GoalStatus, NetworkInfo};
+use crate::go;
 
 /// `unit-get private-address|public-address`.
 pub(crate) fn unit_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
@@ -19,7 +20,10 @@ pub(crate) fn unit_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
         return Err(usage("no setting specified"));
     };
     if setting != "private-address" && setting != "public-address" {
-        return Err(usage(format!("unknown setting {}", go::quote(setting))));
+        return Err(usage(format!(
+            "unknown setting {}",
+            go::quote::quote(setting)
+        )));
     }
     check_empty(&args[1..])?;
     let value = reply!(
@@ -139,7 +143,7 @@ pub(crate) fn network_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if info.bind_addresses.is_empty() {
         return Err(run_err(format!(
             "no network config found for binding {}",
-            go::quote(&binding)
+            go::quote::quote(&binding)
         )));
     }
     if !primary && keys.is_empty() {
@@ -152,7 +156,7 @@ pub(crate) fn network_get(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let no_addrs = || {
         run_err(format!(
             "no addresses attached to space for binding {}",
-            go::quote(&binding)
+            go::quote::quote(&binding)
         ))
     };
     if primary {
@@ -197,10 +201,10 @@ fn goal_status(s: &GoalStatus) -> Value {
 /// seconds, a space for the `T` (`2026-01-01 07:00:00Z`). Text that is not
 /// RFC 3339 is shown as it is.
 fn format_since(rfc3339: &str) -> String {
-    match go::parse_time(rfc3339, true) {
+    match go::time::parse_time(rfc3339, true) {
         Some(ns) => {
             let whole = ns - ns.rem_euclid(1_000_000_000);
-            go::format_time(whole).replacen('T', " ", 1)
+            go::time::format_time(whole).replacen('T', " ", 1)
         }
         None => rfc3339.to_string(),
     }

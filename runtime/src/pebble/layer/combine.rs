@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
-use crate::pebble::go::quote;
+use crate::go::quote::quote;
 
 fn merge_str(into: &mut String, from: &str) {
     if !from.is_empty() {

@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use serde_norway::Value;
 
 use super::model::*;
-use crate::pebble::duration::Duration;
-use crate::pebble::go::{parse_float, quote};
-use crate::pebble::yaml::{Node, Seg, emit};
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
+use crate::go::strconv::parse_float;
+use crate::go::yaml::v3::{self, Node, Seg};
 
 /// A decoded layer before `Layer.Validate`: null entries are kept so that
 /// validation can reject them with Pebble's message.
@@ -329,7 +330,7 @@ type Custom = Result<(), String>;
 
 impl Dec {
     fn new(section: &Value) -> Dec {
-        let lines = emit::placements(&to_node(section))
+        let lines = v3::placements(&to_node(section))
             .into_iter()
             .map(|p| (p.path, (p.key_line, p.value_line)))
             .collect();

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::pebble::duration::Duration;
+use crate::go::duration::Duration;
 
 /// A string map that remembers whether it was given at all (`{}` and an
 /// absent map differ when Pebble compares service definitions).

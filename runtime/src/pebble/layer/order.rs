@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::model::{FormatError, Service};
-use crate::pebble::go::quote;
+use crate::go::quote::quote;
 
 fn missing(name: &str) -> FormatError {
     FormatError(format!("service {} does not exist", quote(name)))

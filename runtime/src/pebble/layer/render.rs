@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
-use crate::pebble::yaml::emit::go_float;
-use crate::pebble::yaml::sort::sort_keys;
-use crate::pebble::yaml::{Node, emit};
+use crate::go::yaml::Version;
+use crate::go::yaml::scalar;
+use crate::go::yaml::sort::sort_keys;
+use crate::go::yaml::v3::{self, Node};
 
 struct Fields(Vec<(String, Node)>);
 
@@ -51,13 +52,13 @@ fn string_map(m: &BTreeMap<String, String>) -> Node {
         .iter()
         .map(|(k, v)| (k.clone(), Node::Str(v.clone())))
         .collect();
-    sort_keys(&mut entries);
+    sort_keys(&mut entries, Version::V3);
     Node::Map(entries)
 }
 
 fn named<T>(m: &BTreeMap<String, T>, f: impl Fn(&T) -> Node) -> Node {
     let mut entries: Vec<(String, Node)> = m.iter().map(|(k, v)| (k.clone(), f(v))).collect();
-    sort_keys(&mut entries);
+    sort_keys(&mut entries, Version::V3);
     Node::Map(entries)
 }
 
@@ -85,7 +86,7 @@ pub fn service_node(s: &Service) -> Node {
     if s.backoff_factor.is_set {
         f.0.push((
             "backoff-factor".into(),
-            Node::Raw(go_float(s.backoff_factor.value)),
+            Node::Raw(scalar::float(s.backoff_factor.value)),
         ));
     }
     f.dur("backoff-limit", &s.backoff_limit);
@@ -179,7 +180,7 @@ pub fn plan_node(combined: &Layer) -> Node {
 
 /// `GET /v1/plan?format=yaml`.
 pub fn plan_yaml(combined: &Layer) -> String {
-    emit::to_string(&plan_node(combined))
+    v3::to_string(&plan_node(combined))
 }
 
 /// A layer, as Pebble would marshal it.

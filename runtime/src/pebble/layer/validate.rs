@@ -9,8 +9,9 @@ use super::decode::Decoded;
 use super::model::*;
 use super::order;
 use super::shlex;
+use crate::go::quote::quote;
+use crate::go::strconv::format_float;
 use crate::pebble::accounts::Accounts;
-use crate::pebble::go::{fmt_g, quote};
 
 fn err<T>(m: String) -> Result<T, FormatError> {
     Err(FormatError(m))
@@ -91,7 +92,7 @@ pub fn validate_layer(
         if s.backoff_factor.is_set && s.backoff_factor.value < 1.0 {
             return err(format!(
                 "plan service {q} backoff-factor must be 1.0 or greater, not {}",
-                fmt_g(s.backoff_factor.value)
+                format_float(s.backoff_factor.value)
             ));
         }
         layer.services.insert(name, s);

@@ -150,7 +150,7 @@ const STATUSES: &[&str] = &[
 
 fn status(path: &str, s: &StatusState) -> Checked {
     if let Some(since) = &s.since
-        && crate::jujuc::go::parse_time(since, true).is_none()
+        && crate::go::time::parse_time(since, true).is_none()
     {
         return Err(invalid(
             format!("{path}.since"),

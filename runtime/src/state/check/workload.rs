@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Checked, Ctx, invalid};
-use crate::pebble::duration::Duration;
-use crate::pebble::fs::clean;
+use crate::go::duration::Duration;
+use crate::go::path::clean;
 use crate::pebble::services::ProcessScript;
 use crate::state::State;
 use crate::state::container::ContainerState;

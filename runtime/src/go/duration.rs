@@ -212,6 +212,9 @@ mod tests {
         assert_eq!(p("1us"), Some(1000));
         assert_eq!(p("9223372036854775807ns"), Some(i64::MAX));
         assert_eq!(p("-9223372036854775808ns"), Some(i64::MIN));
+        assert_eq!(p("1h30m"), Some(5_400 * SECOND));
+        assert_eq!(p("1.5s"), Some(1_500_000_000));
+        assert_eq!(p("-2m"), Some(-120 * SECOND));
         for bad in [
             "",
             "5",

@@ -1,9 +1,10 @@
-//! A block-style YAML writer producing what yaml.v3's `Marshal` produces
-//! for Pebble's plan shapes: 4-space indentation, sequences indented under
-//! their key, `{}`/`[]` for empty collections, yaml.v3's scalar styles.
+//! gopkg.in/yaml.v3 `Marshal` for Pebble's plan shapes, block style:
+//! 4-space indentation, sequences indented under their key, `{}`/`[]` for
+//! empty collections, yaml.v3's scalar styles.
 //! It can also report the line each node lands on, which is how Pebble's
 //! section-relative line numbers in decode errors are reproduced.
 
+use super::Version;
 use super::scalar::{self, Style};
 
 /// A YAML tree in the order it is to be written.
@@ -112,7 +113,7 @@ impl Emitter<'_> {
             }
             self.path.push(Seg::Key(key.clone()));
             let key_line = self.line;
-            let simple = key.len() <= 128 && !scalar::is_multiline(key);
+            let simple = key.len() <= 128 && !scalar::analyze(key, Version::V3).multiline;
             if simple {
                 let k = scalar_text(key, true);
                 self.push(&k);
@@ -193,7 +194,7 @@ impl Emitter<'_> {
                 self.push("\n");
             }
             Node::Str(s) => {
-                if scalar::string_style(s, false) == Style::Literal {
+                if scalar::string_style(s, Version::V3, false) == Style::Literal {
                     self.literal(s, indent + INDENT);
                 } else {
                     let text = scalar_text(s, false);
@@ -209,19 +210,12 @@ impl Emitter<'_> {
     /// when the text starts with a space or a line break).
     fn literal(&mut self, s: &str, indent: usize) {
         let mut header = String::from(" |");
-        let first = s.chars().next();
-        if matches!(first, Some(' ') | Some('\n') | Some('\r')) {
+        let (indent_hint, chomp) = scalar::block_hints(s);
+        if indent_hint {
             header.push_str(&INDENT.to_string());
         }
+        header.extend(chomp);
         let chars: Vec<char> = s.chars().collect();
-        let is_break = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
-        match chars.last() {
-            None => header.push('-'),
-            Some(&c) if !is_break(c) => header.push('-'),
-            Some(_) if chars.len() == 1 => header.push('+'),
-            Some(_) if is_break(chars[chars.len() - 2]) => header.push('+'),
-            Some(_) => {}
-        }
         header.push('\n');
         self.push(&header);
         let mut at_line_start = true;
@@ -249,55 +243,11 @@ impl Emitter<'_> {
 
 /// A string written as a one-line scalar in its yaml.v3 style.
 fn scalar_text(s: &str, key: bool) -> String {
-    match scalar::string_style(s, key) {
+    match scalar::string_style(s, Version::V3, key) {
         Style::Plain => s.to_string(),
         Style::Single => scalar::single_quoted(s),
         Style::Double | Style::Literal => scalar::double_quoted(s),
     }
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, with yaml.v3's spellings of
-/// the infinities and NaN.
-pub fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Shortest round-trip digits and decimal exponent.
-    let e = format!("{:e}", f.abs());
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let sign = if f < 0.0 { "-" } else { "" };
-    // Shortest formatting decides between %e and %f with precision 6.
-    if !(-4..6).contains(&exp) {
-        let mut m = digits[..1].to_string();
-        if digits.len() > 1 {
-            m.push('.');
-            m.push_str(&digits[1..]);
-        }
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{m}e{esign}{:02}", exp.unsigned_abs());
-    }
-    // %f with just the needed digits.
-    let point = exp + 1; // digits before the decimal point
-    let s = if point <= 0 {
-        format!("0.{}{}", "0".repeat((-point) as usize), digits)
-    } else if point as usize >= digits.len() {
-        format!("{}{}", digits, "0".repeat(point as usize - digits.len()))
-    } else {
-        format!(
-            "{}.{}",
-            &digits[..point as usize],
-            &digits[point as usize..]
-        )
-    };
-    format!("{sign}{s}")
 }
 
 #[cfg(test)]
@@ -377,14 +327,14 @@ mod tests {
 
     #[test]
     fn floats_like_go() {
-        assert_eq!(go_float(2.0), "2");
-        assert_eq!(go_float(1.5), "1.5");
-        assert_eq!(go_float(0.0001), "0.0001");
-        assert_eq!(go_float(0.00001), "1e-05");
-        assert_eq!(go_float(123456.0), "123456");
-        assert_eq!(go_float(1e6), "1e+06");
-        assert_eq!(go_float(1234567.0), "1.234567e+06");
-        assert_eq!(go_float(-2.5), "-2.5");
-        assert_eq!(go_float(f64::INFINITY), ".inf");
+        assert_eq!(scalar::float(2.0), "2");
+        assert_eq!(scalar::float(1.5), "1.5");
+        assert_eq!(scalar::float(0.0001), "0.0001");
+        assert_eq!(scalar::float(0.00001), "1e-05");
+        assert_eq!(scalar::float(123456.0), "123456");
+        assert_eq!(scalar::float(1e6), "1e+06");
+        assert_eq!(scalar::float(1234567.0), "1.234567e+06");
+        assert_eq!(scalar::float(-2.5), "-2.5");
+        assert_eq!(scalar::float(f64::INFINITY), ".inf");
     }
 }
