@@ -49,6 +49,28 @@ impl<'de> de::Deserialize<'de> for Text {
     }
 }
 
+/// The settings `relation-set` and `state-set` apply: the map in `--file`
+/// (if given), then each `key=value` argument over it, sorted by key.
+pub fn settings_from(
+    ctx: &mut Ctx,
+    file: Option<&str>,
+    overrides: Vec<(String, String)>,
+) -> Res<Vec<(String, String)>> {
+    let mut settings = match file.filter(|f| !f.is_empty()) {
+        Some(path) => {
+            let data = read_file_arg(ctx, path)?;
+            yaml_string_map(&data).map_err(Fail::Run)?
+        }
+        None => Vec::new(),
+    };
+    for (k, v) in overrides {
+        settings.retain(|(x, _)| *x != k);
+        settings.push((k, v));
+    }
+    settings.sort();
+    Ok(settings)
+}
+
 /// yaml.v2 `Unmarshal(data, &map[string]string{})`, entries sorted by key.
 pub fn yaml_string_map(data: &[u8]) -> Result<Vec<(String, String)>, String> {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -2,7 +2,7 @@
 //! `relation-model-get`.
 
 use super::super::args::parse_key_values;
-use super::super::input::{read_file_arg, yaml_string_map};
+use super::super::input::settings_from;
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
 use super::super::{Ctx, Fail, Res, reply};
@@ -141,19 +141,8 @@ pub(crate) fn relation_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     if flags.get_str(format).is_some_and(|f| !f.is_empty()) {
         ctx.format_deprecated();
     }
-    let mut settings = match flags.get_str(file).filter(|f| !f.is_empty()) {
-        Some(path) => {
-            let path = path.to_string();
-            let data = read_file_arg(ctx, &path)?;
-            yaml_string_map(&data).map_err(Fail::Run)?
-        }
-        None => Vec::new(),
-    };
-    for (k, v) in overrides {
-        settings.retain(|(x, _)| *x != k);
-        settings.push((k, v));
-    }
-    settings.sort();
+    let file = flags.get_str(file).map(str::to_string);
+    let settings = settings_from(ctx, file.as_deref(), overrides)?;
     ctx.call_run(HookCall::RelationSet {
         relation,
         app: flags.get_bool(app),

@@ -1,10 +1,10 @@
 //! Server-side unit state: `state-get`, `state-set`, `state-delete`.
 
 use super::super::args::parse_key_values;
-use super::super::input::{read_file_arg, yaml_string_map};
+use super::super::input::settings_from;
 use super::super::output::{Flags, SMART};
 use super::super::value::Value;
-use super::super::{Ctx, Fail, Res, reply};
+use super::super::{Ctx, Res, reply};
 use super::{check_empty, run_err, usage};
 use crate::backend::HookCall;
 use crate::go;
@@ -53,19 +53,8 @@ pub(crate) fn state_set(ctx: &mut Ctx, args: &[String]) -> Res<()> {
     let file = flags.string(&["file"]);
     let args = flags.parse(ctx, args)?;
     let overrides = parse_key_values(&args, true).map_err(usage)?;
-    let mut settings = match flags.get_str(file).filter(|f| !f.is_empty()) {
-        Some(path) => {
-            let path = path.to_string();
-            let data = read_file_arg(ctx, &path)?;
-            yaml_string_map(&data).map_err(Fail::Run)?
-        }
-        None => Vec::new(),
-    };
-    for (k, v) in overrides {
-        settings.retain(|(x, _)| *x != k);
-        settings.push((k, v));
-    }
-    settings.sort();
+    let file = flags.get_str(file).map(str::to_string);
+    let settings = settings_from(ctx, file.as_deref(), overrides)?;
     if settings.is_empty() {
         return Ok(());
     }
