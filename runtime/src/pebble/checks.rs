@@ -4,27 +4,13 @@
 //! `recover-check` change takes over until a run succeeds. Outcomes are
 //! scripted by the State, so a test decides when a check fails.
 
-use serde::{Deserialize, Serialize};
-
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::clock::Timer;
 use crate::pebble::daemon::{ApiError, Pebble};
 use crate::pebble::duration::Duration;
 use crate::pebble::go::quote;
 use crate::pebble::layer::Check;
-
-/// The scripted results of a check's runs: `outcomes` in order, then
-/// `then` for every later run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CheckScript {
-    /// `"ok"` or `"fail"` (optionally `"fail: <error message>"`), per run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub outcomes: Vec<String>,
-    /// The outcome once `outcomes` is used up (default `"ok"`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub then: Option<String>,
-}
+pub use crate::state::container::CheckScript;
 
 /// The runtime record of a check.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,52 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::daemon::{ApiError, Pebble};
 use crate::pebble::duration::Duration;
 use crate::pebble::go::quote;
-
-/// How a command behaves, for commands starting with `command`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ExecHandler {
-    /// The command prefix this handler answers (empty: every command).
-    pub command: Vec<String>,
-    #[serde(skip_serializing_if = "is_zero")]
-    pub exit_code: i32,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub stdout: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub stderr: String,
-    /// How long it runs (a Go duration; default instant).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<String>,
-}
-
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-
-/// One command that ran, as the State records it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ExecRecord {
-    pub command: Vec<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub environment: BTreeMap<String, String>,
-    pub working_dir: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<i64>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub stdin: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    pub exit_code: i32,
-}
+pub use crate::state::container::{ExecHandler, ExecRecord};
 
 /// Handlers and history.
 #[derive(Debug, Clone, Default, PartialEq)]

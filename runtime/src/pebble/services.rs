@@ -18,6 +18,7 @@ use crate::pebble::daemon::{ApiError, Pebble, ServiceInfo};
 use crate::pebble::duration::{Duration, SECOND};
 use crate::pebble::go::quote;
 use crate::pebble::layer::{Service, Workload, order, shlex};
+pub use crate::state::container::{ProcessRun, ProcessScript};
 
 /// How long a started service must survive to count as started.
 pub const OKAY_DELAY: Duration = Duration(SECOND);
@@ -61,54 +62,6 @@ impl SvcState {
             SvcState::Stopped => "stopped",
             SvcState::Backoff => "backoff",
             SvcState::Exited => "exited",
-        }
-    }
-}
-
-/// What one start of a service's process does.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ProcessRun {
-    /// Exit by itself after this long (a Go duration); absent: run until
-    /// signalled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_after: Option<String>,
-    /// The code it exits with.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub exit_code: i32,
-    /// SIGTERM does not stop it (only SIGKILL does, after `kill-delay`).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub ignore_sigterm: bool,
-    /// Not even SIGKILL stops it.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub ignore_sigkill: bool,
-    /// Lines it writes (shown as "Most recent service output").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub output: Vec<String>,
-    /// The process cannot be started (`cannot start service: <this>`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_error: Option<String>,
-}
-
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-
-/// The scripted process of one service: one behaviour for every start, or
-/// one per start with the last repeating.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ProcessScript {
-    Each(Vec<ProcessRun>),
-    All(ProcessRun),
-}
-
-impl ProcessScript {
-    fn run(&self, start: u32) -> ProcessRun {
-        match self {
-            ProcessScript::All(r) => r.clone(),
-            ProcessScript::Each(v) if v.is_empty() => ProcessRun::default(),
-            ProcessScript::Each(v) => v[(start as usize).min(v.len() - 1)].clone(),
         }
     }
 }

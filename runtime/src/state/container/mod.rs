@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pebble::accounts::User;
-use crate::pebble::checks::CheckScript;
-use crate::pebble::clock::Timer;
-use crate::pebble::exec::{ExecHandler, ExecRecord};
-use crate::pebble::services::ProcessScript;
+mod scripts;
+
+pub use scripts::{CheckScript, ExecHandler, ExecRecord, ProcessRun, ProcessScript};
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -137,7 +135,7 @@ pub struct ServiceState {
     pub stop_task: Option<String>,
     /// The scripted run of the current process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<crate::pebble::services::ProcessRun>,
+    pub run: Option<ProcessRun>,
 }
 
 /// A check's runtime record.
@@ -257,6 +255,16 @@ pub struct TaskState {
     pub target: Option<String>,
 }
 
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+}
+
 /// Pending timers and id counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -281,4 +289,28 @@ pub struct TimerState {
     pub at: String,
     #[serde(flatten)]
     pub timer: Timer,
+}
+
+/// Something scheduled to happen at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "timer", rename_all = "kebab-case")]
+pub enum Timer {
+    /// A started service survived the okay delay.
+    OkayDelay { service: String, epoch: u64 },
+    /// A service's process exits by itself.
+    ProcessExit {
+        service: String,
+        epoch: u64,
+        code: i32,
+    },
+    /// A backing-off service restarts.
+    BackoffElapsed { service: String, epoch: u64 },
+    /// A service ran for `backoff-limit`: its backoff resets.
+    BackoffReset { service: String, epoch: u64 },
+    /// SIGTERM was not enough after `kill-delay`: SIGKILL.
+    TerminateElapsed { service: String, epoch: u64 },
+    /// Still running after SIGKILL: give up.
+    KillElapsed { service: String, epoch: u64 },
+    /// A running check's period elapsed.
+    CheckTick { check: String, epoch: u64 },
 }
