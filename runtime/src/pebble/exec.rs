@@ -5,15 +5,20 @@
 
 use std::collections::BTreeMap;
 
+use crate::pebble::accounts::Accounts;
 use crate::pebble::changes::{Status, Work};
-use crate::pebble::daemon::{ApiError, Pebble};
 use crate::pebble::duration::Duration;
+use crate::pebble::error::ApiError;
+use crate::pebble::fs::{Fs, Kind};
 use crate::pebble::go::quote;
+use crate::pebble::layer::Layer;
+use crate::pebble::overlord::{ChangeStatusHandler, Overlord};
 pub use crate::state::container::{ExecHandler, ExecRecord};
 
-/// Handlers and history.
+/// The exec manager (`cmdstate`): the handlers commands run against and
+/// the commands that ran.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExecState {
+pub struct ExecManager {
     pub handlers: Vec<ExecHandler>,
     pub history: Vec<ExecRecord>,
 }
@@ -48,10 +53,34 @@ pub struct ExecResult {
     pub timed_out: Option<String>,
 }
 
-impl Pebble {
-    /// Run a command to completion (the change and its task included).
-    pub fn exec(&mut self, req: &ExecRequest) -> Result<ExecResult, ApiError> {
-        self.settle();
+/// A command started: what [`ExecManager::finish`] needs once virtual
+/// time has moved on by `elapsed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecStarted {
+    pub change_id: String,
+    pub task_id: String,
+    pub environment: BTreeMap<String, String>,
+    pub working_dir: String,
+    /// The user and group ids it runs as.
+    pub ids: Option<(i64, i64)>,
+    pub handler: ExecHandler,
+    /// How long it runs before it exits or the timeout kills it.
+    pub elapsed: Duration,
+    pub timed_out: Option<Duration>,
+}
+
+impl ExecManager {
+    /// Check a command, find its handler and make its `exec` change with
+    /// a running task.
+    pub(crate) fn start(
+        &self,
+        req: &ExecRequest,
+        plan: &Layer,
+        accounts: &Accounts,
+        fs: &Fs,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+    ) -> Result<ExecStarted, ApiError> {
         let Some(program) = req.command.first() else {
             return Err(ApiError::bad_request("must specify command"));
         };
@@ -64,7 +93,7 @@ impl Pebble {
         );
         let mut working_dir = req.working_dir.clone().unwrap_or_default();
         if let Some(ctx) = req.service_context.as_deref().filter(|c| !c.is_empty()) {
-            let Some(s) = self.plan.plan().services.get(ctx) else {
+            let Some(s) = plan.services.get(ctx) else {
                 return Err(ApiError::bad_request(format!(
                     "context service {} not found",
                     quote(ctx)
@@ -88,12 +117,11 @@ impl Pebble {
             }
         }
         env.extend(req.environment.iter().cloned());
-        let ids = self
-            .accounts
+        let ids = accounts
             .normalize(uid, gid, &user, &group)
             .map_err(ApiError::bad_request)?;
         let (home, username) = match ids {
-            Some((u, _)) => match self.accounts.user_by_id(u as u32) {
+            Some((u, _)) => match accounts.user_by_id(u as u32) {
                 Some((name, acct)) => (
                     acct.home.clone().unwrap_or_else(|| "/".into()),
                     name.to_string(),
@@ -114,7 +142,6 @@ impl Pebble {
             working_dir = home;
         }
         let handler = self
-            .exec
             .handlers
             .iter()
             .filter(|h| req.command.starts_with(&h.command))
@@ -126,19 +153,16 @@ impl Pebble {
                 quote(program)
             )));
         };
-        if !matches!(
-            self.fs.get(&working_dir).map(|e| &e.kind),
-            Some(crate::pebble::fs::Kind::Dir)
-        ) {
+        if !matches!(fs.get(&working_dir).map(|e| &e.kind), Some(Kind::Dir)) {
             return Err(ApiError::server(format!(
                 "cannot call exec: working directory {} does not exist",
                 quote(&working_dir)
             )));
         }
-        let now = self.now();
+        let now = ov.now();
         let summary = format!("Execute command {}", quote(program));
-        let change = self.changes.new_change(now, "exec", &summary);
-        let task = self.changes.add_task(
+        let change = ov.changes.new_change(now, "exec", &summary);
+        let task = ov.changes.add_task(
             now,
             &change,
             "exec",
@@ -147,8 +171,8 @@ impl Pebble {
             Vec::new(),
             Vec::new(),
         );
-        self.changes.set_status(&task, now, Status::Doing);
-        self.announce_changes();
+        ov.changes.set_status(&task, now, Status::Doing);
+        ov.announce_changes(on_status);
         let runs_for = handler
             .duration
             .as_deref()
@@ -156,20 +180,50 @@ impl Pebble {
             .unwrap_or_default();
         let timed_out = req.timeout.filter(|t| *t < runs_for);
         let elapsed = timed_out.unwrap_or(runs_for);
-        self.advance(elapsed);
+        Ok(ExecStarted {
+            change_id: change,
+            task_id: task,
+            environment: env,
+            working_dir,
+            ids,
+            handler,
+            elapsed,
+            timed_out,
+        })
+    }
+
+    /// The command ran for `started.elapsed`: record its exit code, finish
+    /// its task, add it to the history and give back its output.
+    pub(crate) fn finish(
+        &mut self,
+        req: &ExecRequest,
+        started: ExecStarted,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+    ) -> ExecResult {
+        let ExecStarted {
+            change_id: change,
+            task_id: task,
+            environment: env,
+            working_dir,
+            ids,
+            handler,
+            timed_out,
+            ..
+        } = started;
         let exit_code = if timed_out.is_some() {
             -1
         } else {
             handler.exit_code
         };
-        if let Some(t) = self.changes.task_mut(&task) {
+        if let Some(t) = ov.changes.task_mut(&task) {
             t.data
                 .insert("exit-code".into(), serde_json::Value::from(exit_code));
         }
         let timeout_msg =
             timed_out.map(|t| format!("timed out after {t}: context deadline exceeded"));
-        self.finish_task(&task, timeout_msg.clone());
-        self.exec.history.push(ExecRecord {
+        ov.finish_task(&task, timeout_msg.clone(), on_status);
+        self.history.push(ExecRecord {
             command: req.command.clone(),
             environment: req.environment.iter().cloned().collect(),
             working_dir: working_dir.clone(),
@@ -188,7 +242,7 @@ impl Pebble {
             out.extend(handler.stderr.into_bytes());
             (out, Vec::new())
         };
-        Ok(ExecResult {
+        ExecResult {
             change_id: change,
             task_id: task,
             environment: env,
@@ -197,6 +251,6 @@ impl Pebble {
             stdout,
             stderr,
             timed_out: timeout_msg,
-        })
+        }
     }
 }

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::pebble::api::FileOptions;
-use crate::pebble::daemon::{ApiError, Pebble, WaitError};
+use crate::pebble::daemon::Pebble;
 use crate::pebble::duration::Duration;
+use crate::pebble::error::{ApiError, WaitError};
 use crate::pebble::exec::ExecRequest;
 use crate::pebble::go::quote;
 use crate::pebble::json;
@@ -280,7 +281,7 @@ pub fn handle(p: &mut Pebble, req: &Request) -> Response {
         ("POST", ["v1", "files"]) => files_post(p, req),
         ("POST", ["v1", "exec"]) => exec(p, req),
         ("GET", ["v1", "tasks", task, "websocket", _]) => {
-            if p.changes.task(task).is_none() {
+            if p.overlord.changes.task(task).is_none() {
                 return error(&ApiError::not_found(format!(
                     "cannot find task with id {}",
                     quote(task)
@@ -376,10 +377,15 @@ pub fn handle(p: &mut Pebble, req: &Request) -> Response {
                     && p.now() < deadline
                     && !crate::limits::meter::host_step(crate::limits::PEBBLE_FIRING_FUEL)
                 {
-                    let next = p.clock.next_due().unwrap_or(deadline).min(deadline);
+                    let next = p
+                        .overlord
+                        .clock
+                        .next_due()
+                        .unwrap_or(deadline)
+                        .min(deadline);
                     p.advance_to(next.max(p.now()));
                     list = p.notices_list(&filter);
-                    if p.clock.next_due().is_none() {
+                    if p.overlord.clock.next_due().is_none() {
                         p.advance_to(deadline);
                         list = p.notices_list(&filter);
                         break;

@@ -12,12 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::pebble::accounts::Accounts;
 use crate::pebble::changes::{Status, Work};
 use crate::pebble::clock::{Instant, Timer};
-use crate::pebble::daemon::{ApiError, Pebble, ServiceInfo};
 use crate::pebble::duration::{Duration, SECOND};
+use crate::pebble::error::ApiError;
 use crate::pebble::go::quote;
-use crate::pebble::layer::{Service, Workload, order, shlex};
+use crate::pebble::layer::{FormatError, Layer, Service, Workload, order, shlex};
+use crate::pebble::overlord::{ChangeStatusHandler, CheckFailureHandler, Overlord};
 pub use crate::state::container::{ProcessRun, ProcessScript};
 
 /// How long a started service must survive to count as started.
@@ -188,9 +190,38 @@ const SIGNALS: &[&str] = &[
     "SIGXFSZ",
 ];
 
-impl Pebble {
-    fn transition(&mut self, name: &str, state: SvcState) {
-        let now = self.now();
+/// A service as `GET /v1/services` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub startup: String,
+    pub current: String,
+    pub current_since: Option<Instant>,
+}
+
+/// The service manager (`servstate.ServiceManager`): the records of the
+/// services Pebble has started and their scripted processes.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceManager {
+    /// Started services by name.
+    pub(crate) services: BTreeMap<String, ServiceData>,
+    /// How each service's process behaves, by name.
+    pub(crate) scripts: BTreeMap<String, ProcessScript>,
+}
+
+/// What a services action does: the lanes of stop tasks, then of start
+/// tasks, the services counted in its summary and those named in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionLanes {
+    pub stop: Lanes,
+    pub start: Lanes,
+    pub counted: Vec<String>,
+    pub requested: Vec<String>,
+}
+
+impl ServiceManager {
+    fn transition(&mut self, ov: &Overlord, name: &str, state: SvcState) {
+        let now = ov.now();
         if let Some(s) = self.services.get_mut(name) {
             if s.state.status() != state.status() {
                 s.current_since = now;
@@ -200,19 +231,22 @@ impl Pebble {
         }
     }
 
-    fn transition_restarting(&mut self, name: &str, state: SvcState, restarting: bool) {
-        self.transition(name, state);
+    fn transition_restarting(
+        &mut self,
+        ov: &Overlord,
+        name: &str,
+        state: SvcState,
+        restarting: bool,
+    ) {
+        self.transition(ov, name, state);
         if let Some(s) = self.services.get_mut(name) {
             s.restarting = restarting;
         }
     }
 
     /// `GET /v1/services`: plan services (all, or those named), by name.
-    pub fn service_infos(&mut self, names: &[String]) -> Vec<ServiceInfo> {
-        self.settle();
-        self.plan
-            .plan()
-            .services
+    pub fn infos(&self, plan: &Layer, names: &[String]) -> Vec<ServiceInfo> {
+        plan.services
             .iter()
             .filter(|(n, _)| names.is_empty() || names.contains(n))
             .map(|(name, config)| {
@@ -232,9 +266,15 @@ impl Pebble {
             .collect()
     }
 
-    /// `POST /v1/services`: start a change for `action`; its id.
-    pub fn services_action(&mut self, action: &str, names: &[String]) -> Result<String, ApiError> {
-        self.settle();
+    /// `POST /v1/services`, first half: the lanes of stop and start tasks
+    /// `action` makes (a replan also updates the records whose definition
+    /// changed).
+    pub fn action_lanes(
+        &mut self,
+        plan: &Layer,
+        action: &str,
+        names: &[String],
+    ) -> Result<ActionLanes, ApiError> {
         let mut requested: Vec<String> = names.to_vec();
         match action {
             "replan" | "autostart" if !names.is_empty() => {
@@ -244,7 +284,7 @@ impl Pebble {
             }
             "replan" => {}
             "autostart" => {
-                let defaults = self.default_service_names().map_err(ApiError::server)?;
+                let defaults = default_service_names(plan).map_err(ApiError::server)?;
                 if defaults.is_empty() {
                     return Err(
                         ApiError::bad_request("no default services").kind("no-default-services")
@@ -259,12 +299,8 @@ impl Pebble {
             }
             _ => {}
         }
-        let services = self.plan.plan().services.clone();
-        let fail = |e: crate::pebble::layer::FormatError| {
-            ApiError::bad_request(format!("cannot {action} services: {e}"))
-        };
-        let now = self.now();
-        let change_kind = action.to_string();
+        let services = plan.services.clone();
+        let fail = |e: FormatError| ApiError::bad_request(format!("cannot {action} services: {e}"));
         // (stop lanes, start lanes, lanes counted for the summary)
         let (stop_lanes, start_lanes, counted): (Vec<Vec<String>>, Vec<Vec<String>>, Vec<String>) =
             match action {
@@ -294,12 +330,11 @@ impl Pebble {
                     (stop, start, counted)
                 }
                 "replan" => {
-                    let (stop, start) = self.replan_lanes().map_err(fail)?;
+                    let (stop, start) = self.replan_lanes(plan).map_err(fail)?;
                     let mut replanned: BTreeSet<String> = BTreeSet::new();
                     replanned.extend(stop.iter().flatten().cloned());
                     replanned.extend(start.iter().flatten().cloned());
                     requested = replanned.into_iter().collect();
-                    self.replan_checks();
                     (stop, start, requested.clone())
                 }
                 other => {
@@ -309,90 +344,17 @@ impl Pebble {
                     )));
                 }
             };
-        let change = self.changes.new_change(now, &change_kind, "");
-        let mut stop_ids = Vec::new();
-        for lane in &stop_lanes {
-            let lane_id = self.changes.new_lane();
-            let mut prev: Option<String> = None;
-            for name in lane {
-                let id = self.changes.add_task(
-                    now,
-                    &change,
-                    "stop",
-                    &format!("Stop service {}", quote(name)),
-                    Work::Stop(name.clone()),
-                    vec![lane_id],
-                    prev.iter().cloned().collect(),
-                );
-                prev = Some(id.clone());
-                stop_ids.push(id);
-            }
-        }
-        let mut start_count = 0;
-        for lane in &start_lanes {
-            let lane_id = self.changes.new_lane();
-            let mut prev: Option<String> = None;
-            for name in lane {
-                let mut wait: Vec<String> = stop_ids.clone();
-                wait.extend(prev.iter().cloned());
-                let id = self.changes.add_task(
-                    now,
-                    &change,
-                    "start",
-                    &format!("Start service {}", quote(name)),
-                    Work::Start(name.clone()),
-                    vec![lane_id],
-                    wait,
-                );
-                prev = Some(id);
-                start_count += 1;
-            }
-        }
-        let total = stop_ids.len() + start_count;
-        let summary = if total == 0 {
-            format!("{} - no services", title(action))
-        } else if counted.len() == 1 {
-            format!("{} service {}", title(action), quote(&requested[0]))
-        } else {
-            format!(
-                "{} service {} and {} more",
-                title(action),
-                quote(requested.first().map(String::as_str).unwrap_or("")),
-                counted.len().saturating_sub(1)
-            )
-        };
-        let c = self.changes.change_mut(&change).expect("just made");
-        c.summary = summary;
-        if total == 0 {
-            c.explicit = Some(Status::Done);
-        }
-        if !requested.is_empty() {
-            c.data.insert(
-                "service-names".into(),
-                serde_json::Value::from(requested.clone()),
-            );
-        }
-        self.announce_changes();
-        self.settle();
-        Ok(change)
-    }
-
-    /// Services with `startup: enabled`, in start order.
-    fn default_service_names(&self) -> Result<Vec<String>, String> {
-        let services = &self.plan.plan().services;
-        let names: Vec<String> = services
-            .iter()
-            .filter(|(_, s)| s.enabled())
-            .map(|(n, _)| n.clone())
-            .collect();
-        let lanes = order::start_order(services, &names).map_err(|e| e.to_string())?;
-        Ok(lanes.concat())
+        Ok(ActionLanes {
+            stop: stop_lanes,
+            start: start_lanes,
+            counted,
+            requested,
+        })
     }
 
     /// `ServiceManager.Replan`: stop (then start) services whose definition
     /// changed since they started; start every enabled service.
-    fn replan_lanes(&mut self) -> Result<(Lanes, Lanes), crate::pebble::layer::FormatError> {
-        let plan = self.plan.plan().clone();
+    fn replan_lanes(&mut self, plan: &Layer) -> Result<(Lanes, Lanes), FormatError> {
         let mut needs_restart = BTreeSet::new();
         let mut stop = Vec::new();
         for (name, record) in self.services.iter_mut() {
@@ -423,13 +385,22 @@ impl Pebble {
 
     // -- task handlers ---------------------------------------------------
 
-    pub(crate) fn do_start(&mut self, task: &str, name: &str) {
-        let now = self.now();
-        let plan = self.plan.plan();
+    pub(crate) fn do_start(
+        &mut self,
+        ov: &mut Overlord,
+        plan: &Layer,
+        accounts: &Accounts,
+        on_status: &mut dyn ChangeStatusHandler,
+        task: &str,
+        name: &str,
+    ) {
+        let now = ov.now();
+        let plan = plan;
         let Some(config) = plan.services.get(name).cloned() else {
-            self.finish_task(
+            ov.finish_task(
                 task,
                 Some(format!("cannot find service {} in plan", quote(name))),
+                on_status,
             );
             return;
         };
@@ -439,13 +410,14 @@ impl Pebble {
             match plan.workloads.get(&config.workload) {
                 Some(w) => Some(w.clone()),
                 None => {
-                    self.finish_task(
+                    ov.finish_task(
                         task,
                         Some(format!(
                             "internal error: cannot find workload {} for service {} in plan",
                             quote(&config.workload),
                             quote(name)
                         )),
+                        on_status,
                     );
                     return;
                 }
@@ -463,19 +435,19 @@ impl Pebble {
                 }
                 match record.state {
                     SvcState::Initial | SvcState::Starting | SvcState::Running => {
-                        self.changes.log(
+                        ov.changes.log(
                             task,
                             now,
                             "INFO",
                             &format!("Service {} already started.", quote(name)),
                         );
-                        self.finish_task(task, None);
+                        ov.finish_task(task, None, on_status);
                         return;
                     }
                     SvcState::Backoff | SvcState::Stopped | SvcState::Exited => {
                         record.backoff_num = 0;
                         record.backoff_time = Duration(0);
-                        self.transition(name, SvcState::Initial);
+                        self.transition(ov, name, SvcState::Initial);
                     }
                     SvcState::Terminating | SvcState::Killing => {}
                 }
@@ -483,20 +455,21 @@ impl Pebble {
         }
         let state = self.services[name].state;
         if state != SvcState::Initial {
-            self.finish_task(
+            ov.finish_task(
                 task,
                 Some(format!("cannot start service while {}", state.as_str())),
+                on_status,
             );
             return;
         }
-        if let Err(e) = self.start_process(name) {
-            self.transition(name, SvcState::Stopped);
-            self.finish_task(task, Some(e));
+        if let Err(e) = self.start_process(ov, accounts, name) {
+            self.transition(ov, name, SvcState::Stopped);
+            ov.finish_task(task, Some(e), on_status);
             return;
         }
-        self.transition(name, SvcState::Starting);
+        self.transition(ov, name, SvcState::Starting);
         let epoch = self.services[name].epoch;
-        self.clock.after(
+        ov.clock.after(
             OKAY_DELAY,
             Timer::OkayDelay {
                 service: name.to_string(),
@@ -510,7 +483,12 @@ impl Pebble {
 
     /// `startInternal`: check the command and identity, start the scripted
     /// process, and arm its exit and the backoff reset.
-    fn start_process(&mut self, name: &str) -> Result<(), String> {
+    fn start_process(
+        &mut self,
+        ov: &mut Overlord,
+        accounts: &Accounts,
+        name: &str,
+    ) -> Result<(), String> {
         let record = &self.services[name];
         let config = record.config.clone();
         let (base, extra) = shlex::parse_command(&config.command)
@@ -538,7 +516,7 @@ impl Pebble {
         if !config.group.is_empty() {
             group = config.group.clone();
         }
-        self.accounts.normalize(uid, gid, &user, &group)?;
+        accounts.normalize(uid, gid, &user, &group)?;
         let starts = record.starts;
         let run = self
             .scripts
@@ -548,7 +526,7 @@ impl Pebble {
         if let Some(e) = &run.start_error {
             return Err(format!("cannot start service: {e}"));
         }
-        let epoch = self.next_epoch();
+        let epoch = ov.next_epoch();
         let limit = config.backoff_limit.value;
         let exit = run
             .exit_after
@@ -561,7 +539,7 @@ impl Pebble {
             s.run = run;
         }
         if let Some(d) = exit {
-            self.clock.after(
+            ov.clock.after(
                 d,
                 Timer::ProcessExit {
                     service: name.to_string(),
@@ -570,7 +548,7 @@ impl Pebble {
                 },
             );
         }
-        self.clock.after(
+        ov.clock.after(
             limit,
             Timer::BackoffReset {
                 service: name.to_string(),
@@ -580,7 +558,13 @@ impl Pebble {
         Ok(())
     }
 
-    pub(crate) fn okay_elapsed(&mut self, name: &str, epoch: u64) {
+    pub(crate) fn okay_elapsed(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        name: &str,
+        epoch: u64,
+    ) {
         let Some(s) = self.services.get_mut(name) else {
             return;
         };
@@ -588,14 +572,21 @@ impl Pebble {
             return;
         }
         let task = s.start_task.take();
-        self.transition(name, SvcState::Running);
+        self.transition(ov, name, SvcState::Running);
         if let Some(t) = task {
-            self.finish_task(&t, None);
+            ov.finish_task(&t, None, on_status);
         }
     }
 
     /// The process of `name` exited with `code` (`serviceData.exited`).
-    pub(crate) fn process_exited(&mut self, name: &str, epoch: u64, code: i32) {
+    pub(crate) fn process_exited(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        name: &str,
+        epoch: u64,
+        code: i32,
+    ) {
         let Some(s) = self.services.get(name) else {
             return;
         };
@@ -603,7 +594,7 @@ impl Pebble {
             return;
         }
         let service = name.to_string();
-        self.clock.cancel(|t| {
+        ov.clock.cancel(|t| {
             matches!(t, Timer::BackoffReset { service: n, epoch: e } if *n == service && *e == epoch)
         });
         let state = s.state;
@@ -621,19 +612,20 @@ impl Pebble {
                         if !output.is_empty() {
                             let lines: Vec<String> =
                                 output.iter().map(|l| format!("    {l}")).collect();
-                            let now = self.now();
-                            self.changes.log(
+                            let now = ov.now();
+                            ov.changes.log(
                                 &t,
                                 now,
                                 "INFO",
                                 &format!("Most recent service output:\n{}", lines.join("\n")),
                             );
                         }
-                        self.finish_task(
+                        ov.finish_task(
                             &t,
                             Some(format!(
                                 "service start attempt: exited quickly with code {code}, will {action}"
                             )),
+on_status,
                         );
                     }
                 }
@@ -644,31 +636,31 @@ impl Pebble {
                         } else {
                             SvcState::Exited
                         };
-                        self.transition(name, next);
+                        self.transition(ov, name, next);
                     }
                     "shutdown" => {
-                        self.shutdown(if code == 0 { 0 } else { 10 });
-                        self.transition(name, SvcState::Exited);
+                        ov.shutdown(if code == 0 { 0 } else { 10 });
+                        self.transition(ov, name, SvcState::Exited);
                     }
                     "success-shutdown" => {
-                        self.shutdown(0);
-                        self.transition(name, SvcState::Exited);
+                        ov.shutdown(0);
+                        self.transition(ov, name, SvcState::Exited);
                     }
                     "failure-shutdown" => {
-                        self.shutdown(10);
-                        self.transition(name, SvcState::Exited);
+                        ov.shutdown(10);
+                        self.transition(ov, name, SvcState::Exited);
                     }
-                    _ => self.do_backoff(name, on_type),
+                    _ => self.do_backoff(ov, name, on_type),
                 }
             }
             SvcState::Terminating | SvcState::Killing => {
                 if restarting {
-                    self.do_backoff(name, "on-check-failure");
+                    self.do_backoff(ov, name, "on-check-failure");
                 } else {
                     let task = self.services.get_mut(name).and_then(|s| s.stop_task.take());
-                    self.transition(name, SvcState::Stopped);
+                    self.transition(ov, name, SvcState::Stopped);
                     if let Some(t) = task {
-                        self.finish_task(&t, None);
+                        ov.finish_task(&t, None, on_status);
                     }
                 }
             }
@@ -676,7 +668,7 @@ impl Pebble {
         }
     }
 
-    fn do_backoff(&mut self, name: &str, _on_type: &str) {
+    fn do_backoff(&mut self, ov: &mut Overlord, name: &str, _on_type: &str) {
         let Some(s) = self.services.get_mut(name) else {
             return;
         };
@@ -684,8 +676,8 @@ impl Pebble {
         s.backoff_time = next_backoff(&s.config, s.backoff_time);
         let delay = s.backoff_time;
         let epoch = s.epoch;
-        self.transition(name, SvcState::Backoff);
-        self.clock.after(
+        self.transition(ov, name, SvcState::Backoff);
+        ov.clock.after(
             delay,
             Timer::BackoffElapsed {
                 service: name.to_string(),
@@ -694,15 +686,21 @@ impl Pebble {
         );
     }
 
-    pub(crate) fn backoff_elapsed(&mut self, name: &str, epoch: u64) {
+    pub(crate) fn backoff_elapsed(
+        &mut self,
+        ov: &mut Overlord,
+        accounts: &Accounts,
+        name: &str,
+        epoch: u64,
+    ) {
         let Some(s) = self.services.get(name) else {
             return;
         };
         if s.epoch != epoch || s.state != SvcState::Backoff {
             return;
         }
-        if self.start_process(name).is_ok() {
-            self.transition(name, SvcState::Running);
+        if self.start_process(ov, accounts, name).is_ok() {
+            self.transition(ov, name, SvcState::Running);
         }
     }
 
@@ -716,8 +714,14 @@ impl Pebble {
         }
     }
 
-    pub(crate) fn do_stop(&mut self, task: &str, name: &str) {
-        let now = self.now();
+    pub(crate) fn do_stop(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        task: &str,
+        name: &str,
+    ) {
+        let now = ov.now();
         let log = match self.services.get(name).map(|s| s.state) {
             None => Some(format!("Service {} has never been started.", quote(name))),
             Some(SvcState::Terminating | SvcState::Killing) => {
@@ -725,29 +729,34 @@ impl Pebble {
             }
             Some(SvcState::Stopped) => Some(format!("Service {} already stopped.", quote(name))),
             Some(SvcState::Exited) => {
-                self.transition(name, SvcState::Stopped);
+                self.transition(ov, name, SvcState::Stopped);
                 Some(format!("Service {} had already exited.", quote(name)))
             }
             Some(_) => None,
         };
         if let Some(m) = log {
-            self.changes.log(task, now, "INFO", &m);
-            self.finish_task(task, None);
+            ov.changes.log(task, now, "INFO", &m);
+            ov.finish_task(task, None, on_status);
             return;
         }
-        match self.stop_service(name) {
-            Ok(true) => self.finish_task(task, None),
+        match self.stop_service(ov, on_status, name) {
+            Ok(true) => ov.finish_task(task, None, on_status),
             Ok(false) => {
                 if let Some(s) = self.services.get_mut(name) {
                     s.stop_task = Some(task.to_string());
                 }
             }
-            Err(e) => self.finish_task(task, Some(e)),
+            Err(e) => ov.finish_task(task, Some(e), on_status),
         }
     }
 
     /// `serviceData.stop`; `Ok(true)` when already stopped by it.
-    fn stop_service(&mut self, name: &str) -> Result<bool, String> {
+    fn stop_service(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        name: &str,
+    ) -> Result<bool, String> {
         let state = self.services[name].state;
         match state {
             SvcState::Starting | SvcState::Running => {
@@ -757,19 +766,20 @@ impl Pebble {
                         .get_mut(name)
                         .and_then(|s| s.start_task.take());
                     if let Some(t) = task {
-                        self.finish_task(
+                        ov.finish_task(
                             &t,
                             Some(format!(
                                 "service start attempt: stopped before the {OKAY_DELAY} okay delay"
                             )),
+                            on_status,
                         );
                     }
                 }
-                self.send_term(name, false);
+                self.send_term(ov, name, false);
                 Ok(false)
             }
             SvcState::Backoff => {
-                self.transition(name, SvcState::Stopped);
+                self.transition(ov, name, SvcState::Stopped);
                 Ok(true)
             }
             other => Err(format!("cannot stop service while {}", other.as_str())),
@@ -777,13 +787,13 @@ impl Pebble {
     }
 
     /// SIGTERM the process group and arm the kill delay.
-    fn send_term(&mut self, name: &str, restarting: bool) {
+    fn send_term(&mut self, ov: &mut Overlord, name: &str, restarting: bool) {
         let s = &self.services[name];
         let epoch = s.epoch;
         let kill_delay = s.kill_delay();
         let dies = !s.run.ignore_sigterm;
-        self.transition_restarting(name, SvcState::Terminating, restarting);
-        self.clock.after(
+        self.transition_restarting(ov, name, SvcState::Terminating, restarting);
+        ov.clock.after(
             kill_delay,
             Timer::TerminateElapsed {
                 service: name.to_string(),
@@ -791,7 +801,7 @@ impl Pebble {
             },
         );
         if dies {
-            self.clock.after(
+            ov.clock.after(
                 Duration(0),
                 Timer::ProcessExit {
                     service: name.to_string(),
@@ -802,7 +812,7 @@ impl Pebble {
         }
     }
 
-    pub(crate) fn terminate_elapsed(&mut self, name: &str, epoch: u64) {
+    pub(crate) fn terminate_elapsed(&mut self, ov: &mut Overlord, name: &str, epoch: u64) {
         let Some(s) = self.services.get(name) else {
             return;
         };
@@ -811,8 +821,8 @@ impl Pebble {
         }
         let restarting = s.restarting;
         let dies = !s.run.ignore_sigkill;
-        self.transition_restarting(name, SvcState::Killing, restarting);
-        self.clock.after(
+        self.transition_restarting(ov, name, SvcState::Killing, restarting);
+        ov.clock.after(
             FAIL_DELAY,
             Timer::KillElapsed {
                 service: name.to_string(),
@@ -820,7 +830,7 @@ impl Pebble {
             },
         );
         if dies {
-            self.clock.after(
+            ov.clock.after(
                 Duration(0),
                 Timer::ProcessExit {
                     service: name.to_string(),
@@ -831,7 +841,13 @@ impl Pebble {
         }
     }
 
-    pub(crate) fn kill_elapsed(&mut self, name: &str, epoch: u64) {
+    pub(crate) fn kill_elapsed(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        name: &str,
+        epoch: u64,
+    ) {
         let Some(s) = self.services.get(name) else {
             return;
         };
@@ -840,71 +856,45 @@ impl Pebble {
         }
         let restarting = s.restarting;
         let task = self.services.get_mut(name).and_then(|s| s.stop_task.take());
-        self.transition(name, SvcState::Stopped);
+        self.transition(ov, name, SvcState::Stopped);
         if !restarting && let Some(t) = task {
-            self.finish_task(
+            ov.finish_task(
                 &t,
                 Some("cannot stop service: process still running after SIGTERM and SIGKILL".into()),
+                on_status,
             );
         }
     }
 
     /// A start task aborted while waiting for the okay delay.
-    pub(crate) fn abort_start(&mut self, task: &str, name: &str) {
+    pub(crate) fn abort_start(
+        &mut self,
+        ov: &mut Overlord,
+        on_status: &mut dyn ChangeStatusHandler,
+        task: &str,
+        name: &str,
+    ) {
         if let Some(s) = self.services.get_mut(name)
             && s.start_task.as_deref() == Some(task)
         {
             s.start_task = None;
             s.epoch = 0;
         }
-        self.transition(name, SvcState::Stopped);
-        self.finish_task(task, Some("start aborted, sent SIGKILL to process".into()));
-    }
-
-    /// A check hit its threshold: apply each service's `on-check-failure`.
-    pub(crate) fn check_failed(&mut self, check: &str) {
-        let names: Vec<(String, String)> = self
-            .services
-            .iter()
-            .filter_map(|(n, s)| {
-                s.config
-                    .on_check_failure
-                    .as_ref()
-                    .and_then(|m| m.get(check))
-                    .map(|a| (n.clone(), a.clone()))
-            })
-            .collect();
-        for (name, action) in names {
-            let state = self.services[&name].state;
-            if !matches!(
-                state,
-                SvcState::Running | SvcState::Backoff | SvcState::Exited
-            ) {
-                continue;
-            }
-            match action.as_str() {
-                "shutdown" => self.shutdown(11),
-                "success-shutdown" => self.shutdown(0),
-                "restart" => match state {
-                    SvcState::Running => self.send_term(&name, true),
-                    SvcState::Exited => self.do_backoff(&name, "on-check-failure"),
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-    }
-
-    /// A shutdown action: Pebble stops its services and exits.
-    fn shutdown(&mut self, code: i32) {
-        if self.exited.is_none() {
-            self.exited = Some(code);
-        }
+        self.transition(ov, name, SvcState::Stopped);
+        ov.finish_task(
+            task,
+            Some("start aborted, sent SIGKILL to process".into()),
+            on_status,
+        );
     }
 
     /// `POST /v1/signals`.
-    pub fn send_signal(&mut self, signal: &str, names: &[String]) -> Result<(), ApiError> {
-        self.settle();
+    pub fn send_signal(
+        &mut self,
+        ov: &mut Overlord,
+        signal: &str,
+        names: &[String],
+    ) -> Result<(), ApiError> {
         let mut errors = Vec::new();
         for name in names {
             let Some(s) = self.services.get(name) else {
@@ -940,7 +930,7 @@ impl Pebble {
                         s.signals.push(signal.to_string());
                     }
                     if dies {
-                        self.clock.after(
+                        ov.clock.after(
                             Duration(0),
                             Timer::ProcessExit {
                                 service: name.clone(),
@@ -960,7 +950,6 @@ impl Pebble {
                 )),
             }
         }
-        self.settle();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -969,9 +958,130 @@ impl Pebble {
     }
 
     /// Records for the State: name → record.
-    pub fn service_records(&self) -> &BTreeMap<String, ServiceData> {
+    pub fn records(&self) -> &BTreeMap<String, ServiceData> {
         &self.services
     }
+}
+
+impl CheckFailureHandler for ServiceManager {
+    /// A check hit its threshold: apply each service's `on-check-failure`.
+    fn check_failed(&mut self, ov: &mut Overlord, check: &str) {
+        let names: Vec<(String, String)> = self
+            .services
+            .iter()
+            .filter_map(|(n, s)| {
+                s.config
+                    .on_check_failure
+                    .as_ref()
+                    .and_then(|m| m.get(check))
+                    .map(|a| (n.clone(), a.clone()))
+            })
+            .collect();
+        for (name, action) in names {
+            let state = self.services[&name].state;
+            if !matches!(
+                state,
+                SvcState::Running | SvcState::Backoff | SvcState::Exited
+            ) {
+                continue;
+            }
+            match action.as_str() {
+                "shutdown" => ov.shutdown(11),
+                "success-shutdown" => ov.shutdown(0),
+                "restart" => match state {
+                    SvcState::Running => self.send_term(ov, &name, true),
+                    SvcState::Exited => self.do_backoff(ov, &name, "on-check-failure"),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `POST /v1/services`, second half: the change for `action` with its stop
+/// and start tasks (each lane waits in order, starts after every stop);
+/// its id.
+pub fn action_change(ov: &mut Overlord, action: &str, lanes: &ActionLanes) -> String {
+    let now = ov.now();
+    let (stop_lanes, start_lanes) = (&lanes.stop, &lanes.start);
+    let (counted, requested) = (&lanes.counted, &lanes.requested);
+    let change = ov.changes.new_change(now, action, "");
+    let mut stop_ids = Vec::new();
+    for lane in stop_lanes {
+        let lane_id = ov.changes.new_lane();
+        let mut prev: Option<String> = None;
+        for name in lane {
+            let id = ov.changes.add_task(
+                now,
+                &change,
+                "stop",
+                &format!("Stop service {}", quote(name)),
+                Work::Stop(name.clone()),
+                vec![lane_id],
+                prev.iter().cloned().collect(),
+            );
+            prev = Some(id.clone());
+            stop_ids.push(id);
+        }
+    }
+    let mut start_count = 0;
+    for lane in start_lanes {
+        let lane_id = ov.changes.new_lane();
+        let mut prev: Option<String> = None;
+        for name in lane {
+            let mut wait: Vec<String> = stop_ids.clone();
+            wait.extend(prev.iter().cloned());
+            let id = ov.changes.add_task(
+                now,
+                &change,
+                "start",
+                &format!("Start service {}", quote(name)),
+                Work::Start(name.clone()),
+                vec![lane_id],
+                wait,
+            );
+            prev = Some(id);
+            start_count += 1;
+        }
+    }
+    let total = stop_ids.len() + start_count;
+    let summary = if total == 0 {
+        format!("{} - no services", title(action))
+    } else if counted.len() == 1 {
+        format!("{} service {}", title(action), quote(&requested[0]))
+    } else {
+        format!(
+            "{} service {} and {} more",
+            title(action),
+            quote(requested.first().map(String::as_str).unwrap_or("")),
+            counted.len().saturating_sub(1)
+        )
+    };
+    let c = ov.changes.change_mut(&change).expect("just made");
+    c.summary = summary;
+    if total == 0 {
+        c.explicit = Some(Status::Done);
+    }
+    if !requested.is_empty() {
+        c.data.insert(
+            "service-names".into(),
+            serde_json::Value::from(requested.clone()),
+        );
+    }
+    change
+}
+
+/// Services with `startup: enabled`, in start order.
+fn default_service_names(plan: &Layer) -> Result<Vec<String>, String> {
+    let services = &plan.services;
+    let names: Vec<String> = services
+        .iter()
+        .filter(|(_, s)| s.enabled())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let lanes = order::start_order(services, &names).map_err(|e| e.to_string())?;
+    Ok(lanes.concat())
 }
 
 /// The action for an exit (`getAction`): unset means restart.
