@@ -84,63 +84,7 @@ impl ExecManager {
         let Some(program) = req.command.first() else {
             return Err(ApiError::bad_request("must specify command"));
         };
-        // Service context, then the request's own settings.
-        let mut env: BTreeMap<String, String> = BTreeMap::new();
-        let (mut uid, mut gid) = (req.user_id, req.group_id);
-        let (mut user, mut group) = (
-            req.user.clone().unwrap_or_default(),
-            req.group.clone().unwrap_or_default(),
-        );
-        let mut working_dir = req.working_dir.clone().unwrap_or_default();
-        if let Some(ctx) = req.service_context.as_deref().filter(|c| !c.is_empty()) {
-            let Some(s) = plan.services.get(ctx) else {
-                return Err(ApiError::bad_request(format!(
-                    "context service {} not found",
-                    quote(ctx)
-                )));
-            };
-            env.extend(s.environment.clone().unwrap_or_default());
-            if uid.is_none() {
-                uid = s.user_id;
-            }
-            if gid.is_none() {
-                gid = s.group_id;
-            }
-            if user.is_empty() {
-                user = s.user.clone();
-            }
-            if group.is_empty() {
-                group = s.group.clone();
-            }
-            if working_dir.is_empty() {
-                working_dir = s.working_dir.clone();
-            }
-        }
-        env.extend(req.environment.iter().cloned());
-        let ids = accounts
-            .normalize(uid, gid, &user, &group)
-            .map_err(ApiError::bad_request)?;
-        let (home, username) = match ids {
-            Some((u, _)) => match accounts.user_by_id(u as u32) {
-                Some((name, acct)) => (
-                    acct.home.clone().unwrap_or_else(|| "/".into()),
-                    name.to_string(),
-                ),
-                None => ("/".to_string(), String::new()),
-            },
-            None => ("/root".to_string(), "root".to_string()),
-        };
-        env.entry("HOME".into()).or_insert_with(|| home.clone());
-        if !username.is_empty() {
-            env.entry("USER".into()).or_insert(username);
-        }
-        env.entry("LANG".into()).or_insert_with(|| "C.UTF-8".into());
-        env.entry("PATH".into()).or_insert_with(|| {
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-        });
-        if working_dir.is_empty() {
-            working_dir = home;
-        }
+        let (env, ids, working_dir) = resolve_context(req, plan, accounts)?;
         let handler = self
             .handlers
             .iter()
@@ -253,4 +197,72 @@ impl ExecManager {
             timed_out: timeout_msg,
         }
     }
+}
+
+/// What a command runs with: the environment, the user and group ids and
+/// the working directory, from its service context (if any), then the
+/// request's own settings, then Pebble's defaults (`HOME`, `USER`, `LANG`,
+/// `PATH`, the user's home).
+fn resolve_context(
+    req: &ExecRequest,
+    plan: &Layer,
+    accounts: &Accounts,
+) -> Result<(BTreeMap<String, String>, Option<(i64, i64)>, String), ApiError> {
+    // Service context, then the request's own settings.
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    let (mut uid, mut gid) = (req.user_id, req.group_id);
+    let (mut user, mut group) = (
+        req.user.clone().unwrap_or_default(),
+        req.group.clone().unwrap_or_default(),
+    );
+    let mut working_dir = req.working_dir.clone().unwrap_or_default();
+    if let Some(ctx) = req.service_context.as_deref().filter(|c| !c.is_empty()) {
+        let Some(s) = plan.services.get(ctx) else {
+            return Err(ApiError::bad_request(format!(
+                "context service {} not found",
+                quote(ctx)
+            )));
+        };
+        env.extend(s.environment.clone().unwrap_or_default());
+        if uid.is_none() {
+            uid = s.user_id;
+        }
+        if gid.is_none() {
+            gid = s.group_id;
+        }
+        if user.is_empty() {
+            user = s.user.clone();
+        }
+        if group.is_empty() {
+            group = s.group.clone();
+        }
+        if working_dir.is_empty() {
+            working_dir = s.working_dir.clone();
+        }
+    }
+    env.extend(req.environment.iter().cloned());
+    let ids = accounts
+        .normalize(uid, gid, &user, &group)
+        .map_err(ApiError::bad_request)?;
+    let (home, username) = match ids {
+        Some((u, _)) => match accounts.user_by_id(u as u32) {
+            Some((name, acct)) => (
+                acct.home.clone().unwrap_or_else(|| "/".into()),
+                name.to_string(),
+            ),
+            None => ("/".to_string(), String::new()),
+        },
+        None => ("/root".to_string(), "root".to_string()),
+    };
+    env.entry("HOME".into()).or_insert_with(|| home.clone());
+    if !username.is_empty() {
+        env.entry("USER".into()).or_insert(username);
+    }
+    env.entry("LANG".into()).or_insert_with(|| "C.UTF-8".into());
+    env.entry("PATH".into())
+        .or_insert_with(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    if working_dir.is_empty() {
+        working_dir = home;
+    }
+    Ok((env, ids, working_dir))
 }
