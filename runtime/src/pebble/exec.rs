@@ -84,7 +84,11 @@ impl ExecManager {
         let Some(program) = req.command.first() else {
             return Err(ApiError::bad_request("must specify command"));
         };
-        let (env, ids, working_dir) = resolve_context(req, plan, accounts)?;
+        let ExecContext {
+            env,
+            ids,
+            working_dir,
+        } = resolve_context(req, plan, accounts)?;
         let handler = self
             .handlers
             .iter()
@@ -199,6 +203,14 @@ impl ExecManager {
     }
 }
 
+/// What a command runs with.
+struct ExecContext {
+    env: BTreeMap<String, String>,
+    /// The user and group ids, when any were given or implied.
+    ids: Option<(i64, i64)>,
+    working_dir: String,
+}
+
 /// What a command runs with: the environment, the user and group ids and
 /// the working directory, from its service context (if any), then the
 /// request's own settings, then Pebble's defaults (`HOME`, `USER`, `LANG`,
@@ -207,7 +219,7 @@ fn resolve_context(
     req: &ExecRequest,
     plan: &Layer,
     accounts: &Accounts,
-) -> Result<(BTreeMap<String, String>, Option<(i64, i64)>, String), ApiError> {
+) -> Result<ExecContext, ApiError> {
     // Service context, then the request's own settings.
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let (mut uid, mut gid) = (req.user_id, req.group_id);
@@ -264,5 +276,9 @@ fn resolve_context(
     if working_dir.is_empty() {
         working_dir = home;
     }
-    Ok((env, ids, working_dir))
+    Ok(ExecContext {
+        env,
+        ids,
+        working_dir,
+    })
 }

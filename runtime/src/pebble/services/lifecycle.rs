@@ -21,7 +21,6 @@ impl ServiceManager {
         name: &str,
     ) {
         let now = ov.now();
-        let plan = plan;
         let Some(config) = plan.services.get(name).cloned() else {
             ov.finish_task(
                 task,

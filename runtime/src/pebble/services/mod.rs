@@ -148,6 +148,8 @@ pub struct ServiceManager {
 }
 
 impl ServiceManager {
+    /// Move `name` to `state`, no longer restarting; `current_since` moves
+    /// when the status the API reports changes.
     fn transition(&mut self, ov: &Overlord, name: &str, state: SvcState) {
         let now = ov.now();
         if let Some(s) = self.services.get_mut(name) {
@@ -159,6 +161,7 @@ impl ServiceManager {
         }
     }
 
+    /// [`Self::transition`], then mark whether the stop is a restart.
     fn transition_restarting(
         &mut self,
         ov: &Overlord,
