@@ -157,23 +157,16 @@ impl CheckManager {
     /// Start a check's perform-check change (used when loading a State).
     /// Start a check's perform-check change.
     pub(crate) fn start(&mut self, ov: &mut Overlord, name: &str) {
-        let now = ov.now();
         let Some(c) = self.checks.get(name) else {
             return;
         };
         let summary = format!("Perform {} check {}", c.config.kind(), quote(name));
         let period = c.config.period.value;
-        let change = ov.changes.new_change(now, "perform-check", &summary);
-        let task = ov.changes.add_task(
-            now,
-            &change,
+        let (change, _) = ov.new_running_change(
             "perform-check",
             &summary,
             Work::PerformCheck(name.to_string()),
-            Vec::new(),
-            Vec::new(),
         );
-        ov.changes.set_status(&task, now, Status::Doing);
         if let Some(ch) = ov.changes.change_mut(&change) {
             ch.data
                 .insert("check-name".into(), serde_json::Value::from(name));
@@ -484,7 +477,6 @@ impl ChangeStatusHandler for CheckManager {
         if !c.running || c.change_id.as_deref() != Some(change) {
             return;
         }
-        let now = ov.now();
         let (next_kind, verb) = match (kind.as_str(), status) {
             ("perform-check", Status::Error) => ("recover-check", "Recover"),
             ("recover-check", Status::Done) => ("perform-check", "Perform"),
@@ -493,21 +485,12 @@ impl ChangeStatusHandler for CheckManager {
         let summary = format!("{verb} {} check {}", c.config.kind(), quote(&name));
         let period = c.config.period.value;
         let failures = c.task_failures;
-        let new = ov.changes.new_change(now, next_kind, &summary);
-        let task = ov.changes.add_task(
-            now,
-            &new,
-            next_kind,
-            &summary,
-            if next_kind == "recover-check" {
-                Work::RecoverCheck(name.clone())
-            } else {
-                Work::PerformCheck(name.clone())
-            },
-            Vec::new(),
-            Vec::new(),
-        );
-        ov.changes.set_status(&task, now, Status::Doing);
+        let work = if next_kind == "recover-check" {
+            Work::RecoverCheck(name.clone())
+        } else {
+            Work::PerformCheck(name.clone())
+        };
+        let (new, _) = ov.new_running_change(next_kind, &summary, work);
         if let Some(ch) = ov.changes.change_mut(&new) {
             ch.data
                 .insert("check-name".into(), serde_json::Value::from(name.as_str()));

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::pebble::accounts::Accounts;
-use crate::pebble::changes::{Status, Work};
+use crate::pebble::changes::Work;
 use crate::pebble::duration::Duration;
 use crate::pebble::error::ApiError;
 use crate::pebble::fs::{Fs, Kind};
@@ -107,19 +107,8 @@ impl ExecManager {
                 quote(&working_dir)
             )));
         }
-        let now = ov.now();
         let summary = format!("Execute command {}", quote(program));
-        let change = ov.changes.new_change(now, "exec", &summary);
-        let task = ov.changes.add_task(
-            now,
-            &change,
-            "exec",
-            &summary,
-            Work::Exec,
-            Vec::new(),
-            Vec::new(),
-        );
-        ov.changes.set_status(&task, now, Status::Doing);
+        let (change, task) = ov.new_running_change("exec", &summary, Work::Exec);
         ov.announce_changes(on_status);
         let runs_for = handler
             .duration
@@ -149,52 +138,46 @@ impl ExecManager {
         ov: &mut Overlord,
         on_status: &mut dyn ChangeStatusHandler,
     ) -> ExecResult {
-        let ExecStarted {
-            change_id: change,
-            task_id: task,
-            environment: env,
-            working_dir,
-            ids,
-            handler,
-            timed_out,
-            ..
-        } = started;
-        let exit_code = if timed_out.is_some() {
+        let exit_code = if started.timed_out.is_some() {
             -1
         } else {
-            handler.exit_code
+            started.handler.exit_code
         };
-        if let Some(t) = ov.changes.task_mut(&task) {
+        if let Some(t) = ov.changes.task_mut(&started.task_id) {
             t.data
                 .insert("exit-code".into(), serde_json::Value::from(exit_code));
         }
-        let timeout_msg =
-            timed_out.map(|t| format!("timed out after {t}: context deadline exceeded"));
-        ov.finish_task(&task, timeout_msg.clone(), on_status);
+        let timeout_msg = started
+            .timed_out
+            .map(|t| format!("timed out after {t}: context deadline exceeded"));
+        ov.finish_task(&started.task_id, timeout_msg.clone(), on_status);
         self.history.push(ExecRecord {
             command: req.command.clone(),
             environment: req.environment.iter().cloned().collect(),
-            working_dir: working_dir.clone(),
-            user_id: ids.map(|i| i.0),
-            group_id: ids.map(|i| i.1),
+            working_dir: started.working_dir.clone(),
+            user_id: started.ids.map(|i| i.0),
+            group_id: started.ids.map(|i| i.1),
             stdin: String::from_utf8_lossy(&req.stdin).into_owned(),
             timeout: req.timeout.map(|t| t.to_string()),
             exit_code,
         });
-        let (stdout, stderr) = if timed_out.is_some() {
+        let (stdout, stderr) = if started.timed_out.is_some() {
             (Vec::new(), Vec::new())
         } else if req.split_stderr {
-            (handler.stdout.into_bytes(), handler.stderr.into_bytes())
+            (
+                started.handler.stdout.into_bytes(),
+                started.handler.stderr.into_bytes(),
+            )
         } else {
-            let mut out = handler.stdout.into_bytes();
-            out.extend(handler.stderr.into_bytes());
+            let mut out = started.handler.stdout.into_bytes();
+            out.extend(started.handler.stderr.into_bytes());
             (out, Vec::new())
         };
         ExecResult {
-            change_id: change,
-            task_id: task,
-            environment: env,
-            working_dir,
+            change_id: started.change_id,
+            task_id: started.task_id,
+            environment: started.environment,
+            working_dir: started.working_dir,
             exit_code,
             stdout,
             stderr,

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::pebble::changes::{Changes, Status};
+use crate::pebble::changes::{Changes, Status, Work};
 use crate::pebble::clock::{Clock, Instant};
 use crate::pebble::notices::Notices;
 
@@ -60,6 +60,24 @@ impl Overlord {
     pub(crate) fn next_epoch(&mut self) -> u64 {
         self.last_epoch += 1;
         self.last_epoch
+    }
+
+    /// A change of `kind` with one task of the same kind doing `work`,
+    /// already Doing (exec and check tasks are driven by their managers,
+    /// not run by the daemon); its id and the task's.
+    pub(crate) fn new_running_change(
+        &mut self,
+        kind: &str,
+        summary: &str,
+        work: Work,
+    ) -> (String, String) {
+        let now = self.now();
+        let change = self.changes.new_change(now, kind, summary);
+        let task = self
+            .changes
+            .add_task(now, &change, kind, summary, work, Vec::new(), Vec::new());
+        self.changes.set_status(&task, now, Status::Doing);
+        (change, task)
     }
 
     /// A shutdown action: Pebble stops its services and exits with `code`

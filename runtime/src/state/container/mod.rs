@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod scripts;
 
-pub use scripts::{CheckScript, ExecHandler, ExecRecord, ProcessRun, ProcessScript};
+pub use scripts::{CheckScript, ExecHandler, ExecRecord, ProcessRun, ProcessScript, Timer, User};
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -255,16 +255,6 @@ pub struct TaskState {
     pub target: Option<String>,
 }
 
-/// A user account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct User {
-    pub uid: u32,
-    pub gid: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home: Option<String>,
-}
-
 /// Pending timers and id counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -289,28 +279,4 @@ pub struct TimerState {
     pub at: String,
     #[serde(flatten)]
     pub timer: Timer,
-}
-
-/// Something scheduled to happen at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "timer", rename_all = "kebab-case")]
-pub enum Timer {
-    /// A started service survived the okay delay.
-    OkayDelay { service: String, epoch: u64 },
-    /// A service's process exits by itself.
-    ProcessExit {
-        service: String,
-        epoch: u64,
-        code: i32,
-    },
-    /// A backing-off service restarts.
-    BackoffElapsed { service: String, epoch: u64 },
-    /// A service ran for `backoff-limit`: its backoff resets.
-    BackoffReset { service: String, epoch: u64 },
-    /// SIGTERM was not enough after `kill-delay`: SIGKILL.
-    TerminateElapsed { service: String, epoch: u64 },
-    /// Still running after SIGKILL: give up.
-    KillElapsed { service: String, epoch: u64 },
-    /// A running check's period elapsed.
-    CheckTick { check: String, epoch: u64 },
 }

@@ -1,7 +1,7 @@
 //! The scripted behaviour a State gives a container's Pebble (how each
-//! service's process, check and command behaves) and the commands it
-//! recorded. Plain data: the simulated Pebble reads and writes these, the
-//! State schema owns them.
+//! service's process, check and command behaves), the commands it
+//! recorded, its users and its pending timers. Plain data: the simulated
+//! Pebble reads and writes these, the State schema owns them.
 
 use std::collections::BTreeMap;
 
@@ -103,4 +103,38 @@ pub struct ExecRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     pub exit_code: i32,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+}
+
+/// Something scheduled to happen at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "timer", rename_all = "kebab-case")]
+pub enum Timer {
+    /// A started service survived the okay delay.
+    OkayDelay { service: String, epoch: u64 },
+    /// A service's process exits by itself.
+    ProcessExit {
+        service: String,
+        epoch: u64,
+        code: i32,
+    },
+    /// A backing-off service restarts.
+    BackoffElapsed { service: String, epoch: u64 },
+    /// A service ran for `backoff-limit`: its backoff resets.
+    BackoffReset { service: String, epoch: u64 },
+    /// SIGTERM was not enough after `kill-delay`: SIGKILL.
+    TerminateElapsed { service: String, epoch: u64 },
+    /// Still running after SIGKILL: give up.
+    KillElapsed { service: String, epoch: u64 },
+    /// A running check's period elapsed.
+    CheckTick { check: String, epoch: u64 },
 }
