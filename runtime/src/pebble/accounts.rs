@@ -4,17 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-/// A user account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct User {
-    pub uid: u32,
-    pub gid: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home: Option<String>,
-}
+pub use crate::state::container::User;
 
 /// Users and groups by name.
 #[derive(Debug, Clone, PartialEq)]

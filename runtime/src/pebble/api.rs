@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use crate::go::duration::Duration;
 use crate::go::quote::quote;
 use crate::pebble::clock::Instant;
-use crate::pebble::daemon::{ApiError, Pebble};
+use crate::pebble::daemon::Pebble;
+use crate::pebble::error::ApiError;
 use crate::pebble::fs::{Kind, Owner, PathError};
 use crate::pebble::notices::{Filter, Notice, valid_custom_key};
 use crate::pebble::plan::AddLayerError;
@@ -68,7 +69,8 @@ impl Pebble {
         let accounts = self.accounts.clone();
         match self.plan.add_layer(label, yaml, combine, inner, &accounts) {
             Ok(()) => {
-                self.checks_plan_changed();
+                self.checks
+                    .plan_changed(&mut self.overlord, &self.plan.plan().checks);
                 self.settle();
                 Ok(())
             }
@@ -212,15 +214,18 @@ impl Pebble {
             ));
         }
         let now = self.now();
-        Ok(self.notices.add(now, Some(0), "custom", key, data, repeat))
+        Ok(self
+            .overlord
+            .notices
+            .add(now, Some(0), "custom", key, data, repeat))
     }
 
     /// `GET /v1/notices/{id}`.
     pub fn notice(&mut self, id: &str) -> Result<Notice, ApiError> {
         self.settle();
         let now = self.now();
-        self.notices.prune(now);
-        match self.notices.get(id) {
+        self.overlord.notices.prune(now);
+        match self.overlord.notices.get(id) {
             Some(n) if n.user_id.is_none() || n.user_id == Some(0) => Ok(n.clone()),
             Some(_) => Err(ApiError {
                 status: 403,
@@ -238,8 +243,8 @@ impl Pebble {
     pub fn notices_list(&mut self, filter: &Filter) -> Vec<Notice> {
         self.settle();
         let now = self.now();
-        self.notices.prune(now);
-        self.notices.select(filter, 0)
+        self.overlord.notices.prune(now);
+        self.overlord.notices.select(filter, 0)
     }
 
     /// `GET /v1/identities`, secrets redacted.

@@ -4,27 +4,16 @@
 //! `recover-check` change takes over until a run succeeds. Outcomes are
 //! scripted by the State, so a test decides when a check fails.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::go::duration::Duration;
 use crate::go::quote::quote;
 use crate::pebble::changes::{Status, Work};
-use crate::pebble::clock::Timer;
-use crate::pebble::daemon::{ApiError, Pebble};
+use crate::pebble::clock::{Instant, Timer};
+use crate::pebble::error::ApiError;
 use crate::pebble::layer::Check;
-
-/// The scripted results of a check's runs: `outcomes` in order, then
-/// `then` for every later run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CheckScript {
-    /// `"ok"` or `"fail"` (optionally `"fail: <error message>"`), per run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub outcomes: Vec<String>,
-    /// The outcome once `outcomes` is used up (default `"ok"`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub then: Option<String>,
-}
+use crate::pebble::overlord::{ChangeStatusHandler, CheckFailureHandler, Overlord};
+pub use crate::state::container::CheckScript;
 
 /// The runtime record of a check.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,16 +106,26 @@ fn failure_message(check: &Check, scripted: Option<&str>) -> String {
     }
 }
 
-impl Pebble {
+/// The check manager (`checkstate.CheckManager`): the records of the
+/// plan's checks and their scripted outcomes.
+#[derive(Debug, Clone, Default)]
+pub struct CheckManager {
+    /// Checks by name.
+    pub(crate) checks: BTreeMap<String, CheckData>,
+    /// Scripted outcomes of their runs, by name.
+    pub(crate) scripts: BTreeMap<String, CheckScript>,
+}
+
+impl CheckManager {
     /// Start checks that should run after a plan change, stop removed or
     /// changed ones (`CheckManager.PlanChanged`).
-    pub(crate) fn checks_plan_changed(&mut self) {
-        let plan = self.plan.plan().checks.clone();
+    pub(crate) fn plan_changed(&mut self, ov: &mut Overlord, plan: &BTreeMap<String, Check>) {
+        let plan = plan.clone();
         let names: Vec<String> = self.checks.keys().cloned().collect();
         for name in names {
             let keep = plan.get(&name) == Some(&self.checks[&name].config);
             if !keep {
-                self.stop_check(&name);
+                self.stop(ov, &name);
                 self.checks.remove(&name);
             }
         }
@@ -137,13 +136,13 @@ impl Pebble {
             let enabled = config.enabled();
             self.checks.insert(name.clone(), CheckData::new(config));
             if enabled {
-                self.start_check(&name);
+                self.start(ov, &name);
             }
         }
     }
 
     /// Start stopped startup-enabled checks (`CheckManager.Replan`).
-    pub(crate) fn replan_checks(&mut self) {
+    pub(crate) fn replan(&mut self, ov: &mut Overlord) {
         let names: Vec<String> = self
             .checks
             .iter()
@@ -151,55 +150,46 @@ impl Pebble {
             .map(|(n, _)| n.clone())
             .collect();
         for n in names {
-            self.start_check(&n);
+            self.start(ov, &n);
         }
     }
 
     /// Start a check's perform-check change (used when loading a State).
-    pub(crate) fn start_check_named(&mut self, name: &str) {
-        self.start_check(name);
-    }
-
-    fn start_check(&mut self, name: &str) {
-        let now = self.now();
+    /// Start a check's perform-check change.
+    pub(crate) fn start(&mut self, ov: &mut Overlord, name: &str) {
         let Some(c) = self.checks.get(name) else {
             return;
         };
         let summary = format!("Perform {} check {}", c.config.kind(), quote(name));
         let period = c.config.period.value;
-        let change = self.changes.new_change(now, "perform-check", &summary);
-        let task = self.changes.add_task(
-            now,
-            &change,
+        let (change, _) = ov.new_running_change(
             "perform-check",
             &summary,
             Work::PerformCheck(name.to_string()),
-            Vec::new(),
-            Vec::new(),
         );
-        self.changes.set_status(&task, now, Status::Doing);
-        if let Some(ch) = self.changes.change_mut(&change) {
+        if let Some(ch) = ov.changes.change_mut(&change) {
             ch.data
                 .insert("check-name".into(), serde_json::Value::from(name));
         }
-        let epoch = self.next_epoch();
+        let epoch = ov.next_epoch();
         let c = self.checks.get_mut(name).expect("exists");
         c.running = true;
         c.change_id = Some(change);
         c.task_failures = 0;
         c.epoch = epoch;
-        self.clock.after(
+        ov.clock.after(
             positive(period),
             Timer::CheckTick {
                 check: name.to_string(),
                 epoch,
             },
         );
-        self.announce_changes();
+        ov.announce_changes(self);
     }
 
-    fn stop_check(&mut self, name: &str) {
-        let now = self.now();
+    /// Stop a running check: its change's tasks are undone.
+    fn stop(&mut self, ov: &mut Overlord, name: &str) {
+        let now = ov.now();
         let Some(c) = self.checks.get_mut(name) else {
             return;
         };
@@ -209,18 +199,24 @@ impl Pebble {
         c.running = false;
         c.epoch = 0;
         let change = c.change_id.clone();
-        if let Some(ch) = change.and_then(|id| self.changes.change(&id).cloned()) {
+        if let Some(ch) = change.and_then(|id| ov.changes.change(&id).cloned()) {
             for t in ch.tasks {
-                if self.changes.task(&t).is_some_and(|t| !t.status.ready()) {
-                    self.changes.set_status(&t, now, Status::Undone);
+                if ov.changes.task(&t).is_some_and(|t| !t.status.ready()) {
+                    ov.changes.set_status(&t, now, Status::Undone);
                 }
             }
         }
-        self.announce_changes();
+        ov.announce_changes(self);
     }
 
     /// One run of a check.
-    pub(crate) fn check_tick(&mut self, name: &str, epoch: u64) {
+    pub(crate) fn tick(
+        &mut self,
+        ov: &mut Overlord,
+        failed: &mut dyn CheckFailureHandler,
+        name: &str,
+        epoch: u64,
+    ) {
         let Some(c) = self.checks.get(name) else {
             return;
         };
@@ -230,19 +226,19 @@ impl Pebble {
         let Some(change) = c.change_id.clone() else {
             return;
         };
-        let Some(task) = self
+        let Some(task) = ov
             .changes
             .change(&change)
             .and_then(|ch| ch.tasks.first().cloned())
         else {
             return;
         };
-        let recovering = self
+        let recovering = ov
             .changes
             .change(&change)
             .is_some_and(|ch| ch.kind == "recover-check");
         let outcome = self.next_outcome(name);
-        let now = self.now();
+        let now = ov.now();
         let c = self.checks.get_mut(name).expect("exists");
         let threshold = c.config.threshold.max(1) as u64;
         let period = c.config.period.value;
@@ -252,7 +248,7 @@ impl Pebble {
                 if recovering {
                     c.failures = 0;
                     c.task_failures = 0;
-                    self.finish_task(&task, None);
+                    ov.finish_task(&task, None, self);
                     return;
                 }
                 if c.task_failures > 0 {
@@ -263,21 +259,21 @@ impl Pebble {
                         "succeeded after {n} {}",
                         if n == 1 { "failure" } else { "failures" }
                     );
-                    self.changes.log(&task, now, "INFO", &msg);
+                    ov.changes.log(&task, now, "INFO", &msg);
                 }
             }
             Err(message) => {
                 c.failures += 1;
                 c.task_failures += 1;
                 if !recovering && c.task_failures >= threshold {
-                    self.finish_task(&task, Some(message));
-                    self.check_failed(name);
+                    ov.finish_task(&task, Some(message), self);
+                    failed.check_failed(ov, name);
                     return;
                 }
-                self.changes.log(&task, now, "ERROR", &message);
+                ov.changes.log(&task, now, "ERROR", &message);
             }
         }
-        self.clock.after(
+        ov.clock.after(
             positive(period),
             Timer::CheckTick {
                 check: name.to_string(),
@@ -289,14 +285,14 @@ impl Pebble {
     /// Whether the check's next runs can only bump its counters: its script
     /// is used up and the constant outcome keeps it where it is (passing
     /// while up with no failures, or failing while recovering).
-    pub(crate) fn check_is_steady(&self, name: &str, epoch: u64) -> bool {
+    pub(crate) fn is_steady(&self, ov: &Overlord, name: &str, epoch: u64) -> bool {
         let Some(c) = self.checks.get(name) else {
             return false;
         };
         if !c.running || c.epoch != epoch {
             return false;
         }
-        let script = self.check_scripts.get(name);
+        let script = self.scripts.get(name);
         if script.is_some_and(|s| !s.outcomes.is_empty()) {
             return false;
         }
@@ -307,19 +303,14 @@ impl Pebble {
         let recovering = c
             .change_id
             .as_deref()
-            .and_then(|id| self.changes.change(id))
+            .and_then(|id| ov.changes.change(id))
             .is_some_and(|ch| ch.kind == "recover-check");
         (ok && !recovering && c.task_failures == 0) || (!ok && recovering)
     }
 
     /// Apply every run of a steady check due up to `limit` at once.
-    pub(crate) fn jump_check(
-        &mut self,
-        name: &str,
-        epoch: u64,
-        limit: crate::pebble::clock::Instant,
-    ) {
-        let Some((due, _)) = self.clock.peek() else {
+    pub(crate) fn jump(&mut self, ov: &mut Overlord, name: &str, epoch: u64, limit: Instant) {
+        let Some((due, _)) = ov.clock.peek() else {
             return;
         };
         let Some(c) = self.checks.get(name) else {
@@ -335,14 +326,14 @@ impl Pebble {
             return;
         }
         let check = name.to_string();
-        self.clock.cancel(
+        ov.clock.cancel(
             |t| matches!(t, Timer::CheckTick { check: n, epoch: e } if *n == check && *e == epoch),
         );
         let next = due.saturating_add(runs.saturating_mul(period));
         let task = c
             .change_id
             .as_deref()
-            .and_then(|id| self.changes.change(id))
+            .and_then(|id| ov.changes.change(id))
             .and_then(|ch| ch.tasks.first().cloned());
         let outcome = self.next_outcome(name);
         let c = self.checks.get_mut(name).expect("exists");
@@ -356,14 +347,14 @@ impl Pebble {
                     let logged = runs.min(crate::pebble::changes::MAX_LOG as i64);
                     for k in (runs - logged)..runs {
                         let at = due.saturating_add(k.saturating_mul(period));
-                        self.changes.log(&t, at, "ERROR", &message);
+                        ov.changes.log(&t, at, "ERROR", &message);
                     }
                 }
             }
         }
-        let now = self.clock.now();
+        let now = ov.clock.now();
         let delay = next.saturating_sub(now);
-        self.clock.after(
+        ov.clock.after(
             Duration(delay),
             Timer::CheckTick {
                 check: name.to_string(),
@@ -374,7 +365,7 @@ impl Pebble {
 
     fn next_outcome(&mut self, name: &str) -> Result<(), String> {
         let config = self.checks[name].config.clone();
-        let script = self.check_scripts.entry(name.to_string()).or_default();
+        let script = self.scripts.entry(name.to_string()).or_default();
         let raw = if script.outcomes.is_empty() {
             script.then.clone().unwrap_or_else(|| "ok".into())
         } else {
@@ -392,71 +383,8 @@ impl Pebble {
         }
     }
 
-    /// A check change's status moved: a perform-check that errored hands
-    /// over to recover-check; a recover-check that finished hands back.
-    pub(crate) fn check_change_status(&mut self, change: &str, status: Status) {
-        let Some(ch) = self.changes.change(change) else {
-            return;
-        };
-        let kind = ch.kind.clone();
-        let Some(name) = ch
-            .data
-            .get("check-name")
-            .and_then(|v| v.as_str())
-            .map(String::from)
-        else {
-            return;
-        };
-        let Some(c) = self.checks.get(&name) else {
-            return;
-        };
-        if !c.running || c.change_id.as_deref() != Some(change) {
-            return;
-        }
-        let now = self.now();
-        let (next_kind, verb) = match (kind.as_str(), status) {
-            ("perform-check", Status::Error) => ("recover-check", "Recover"),
-            ("recover-check", Status::Done) => ("perform-check", "Perform"),
-            _ => return,
-        };
-        let summary = format!("{verb} {} check {}", c.config.kind(), quote(&name));
-        let period = c.config.period.value;
-        let failures = c.task_failures;
-        let new = self.changes.new_change(now, next_kind, &summary);
-        let task = self.changes.add_task(
-            now,
-            &new,
-            next_kind,
-            &summary,
-            if next_kind == "recover-check" {
-                Work::RecoverCheck(name.clone())
-            } else {
-                Work::PerformCheck(name.clone())
-            },
-            Vec::new(),
-            Vec::new(),
-        );
-        self.changes.set_status(&task, now, Status::Doing);
-        if let Some(ch) = self.changes.change_mut(&new) {
-            ch.data
-                .insert("check-name".into(), serde_json::Value::from(name.as_str()));
-        }
-        let epoch = self.next_epoch();
-        let c = self.checks.get_mut(&name).expect("exists");
-        c.prev_change_id = c.change_id.replace(new);
-        c.epoch = epoch;
-        c.task_failures = if next_kind == "recover-check" {
-            failures
-        } else {
-            0
-        };
-        self.clock
-            .after(positive(period), Timer::CheckTick { check: name, epoch });
-    }
-
     /// `GET /v1/checks`.
-    pub fn check_infos(&mut self, level: &str, names: &[String]) -> Vec<CheckInfo> {
-        self.settle();
+    pub fn infos(&self, level: &str, names: &[String]) -> Vec<CheckInfo> {
         self.checks
             .iter()
             .filter(|(n, _)| names.is_empty() || names.contains(n))
@@ -466,12 +394,12 @@ impl Pebble {
     }
 
     /// `POST /v1/checks` start/stop: the names whose state changed.
-    pub fn checks_action(
+    pub fn action(
         &mut self,
+        ov: &mut Overlord,
         action: &str,
         names: &[String],
     ) -> Result<Vec<String>, ApiError> {
-        self.settle();
         if action != "start" && action != "stop" {
             return Err(ApiError::bad_request(format!(
                 "invalid action {}",
@@ -498,23 +426,21 @@ impl Pebble {
         for n in names {
             let running = self.checks[n].running;
             if action == "start" && !running {
-                self.start_check(n);
+                self.start(ov, n);
                 changed.push(n.clone());
             } else if action == "stop" && running {
-                self.stop_check(n);
+                self.stop(ov, n);
                 changed.push(n.clone());
             }
         }
         changed.sort();
         changed.dedup();
-        self.settle();
         Ok(changed)
     }
 
     /// `GET /v1/health`: false when a matching running check is down.
     /// `ready` counts `alive` checks too.
-    pub fn healthy(&mut self, level: &str, names: &[String]) -> bool {
-        self.settle();
+    pub fn healthy(&self, level: &str, names: &[String]) -> bool {
         !self.checks.iter().any(|(n, c)| {
             let level_ok = match level {
                 "" => true,
@@ -523,6 +449,63 @@ impl Pebble {
             };
             level_ok && (names.is_empty() || names.contains(n)) && c.status() == "down"
         })
+    }
+}
+
+impl ChangeStatusHandler for CheckManager {
+    /// A check change's status moved: a perform-check that errored hands
+    /// over to recover-check; a recover-check that finished hands back.
+    fn change_status_changed(&mut self, ov: &mut Overlord, change: &str, status: Status) {
+        let Some(ch) = ov.changes.change(change) else {
+            return;
+        };
+        let kind = ch.kind.clone();
+        if kind != "perform-check" && kind != "recover-check" {
+            return;
+        }
+        let Some(name) = ch
+            .data
+            .get("check-name")
+            .and_then(|v| v.as_str())
+            .map(String::from)
+        else {
+            return;
+        };
+        let Some(c) = self.checks.get(&name) else {
+            return;
+        };
+        if !c.running || c.change_id.as_deref() != Some(change) {
+            return;
+        }
+        let (next_kind, verb) = match (kind.as_str(), status) {
+            ("perform-check", Status::Error) => ("recover-check", "Recover"),
+            ("recover-check", Status::Done) => ("perform-check", "Perform"),
+            _ => return,
+        };
+        let summary = format!("{verb} {} check {}", c.config.kind(), quote(&name));
+        let period = c.config.period.value;
+        let failures = c.task_failures;
+        let work = if next_kind == "recover-check" {
+            Work::RecoverCheck(name.clone())
+        } else {
+            Work::PerformCheck(name.clone())
+        };
+        let (new, _) = ov.new_running_change(next_kind, &summary, work);
+        if let Some(ch) = ov.changes.change_mut(&new) {
+            ch.data
+                .insert("check-name".into(), serde_json::Value::from(name.as_str()));
+        }
+        let epoch = ov.next_epoch();
+        let c = self.checks.get_mut(&name).expect("exists");
+        c.prev_change_id = c.change_id.replace(new);
+        c.epoch = epoch;
+        c.task_failures = if next_kind == "recover-check" {
+            failures
+        } else {
+            0
+        };
+        ov.clock
+            .after(positive(period), Timer::CheckTick { check: name, epoch });
     }
 }
 

@@ -5,33 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::go::duration::Duration;
+pub use crate::state::container::Timer;
 
 /// Nanoseconds since the Unix epoch, virtual.
 pub type Instant = i64;
-
-/// Something scheduled to happen at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "timer", rename_all = "kebab-case")]
-pub enum Timer {
-    /// A started service survived the okay delay.
-    OkayDelay { service: String, epoch: u64 },
-    /// A service's process exits by itself.
-    ProcessExit {
-        service: String,
-        epoch: u64,
-        code: i32,
-    },
-    /// A backing-off service restarts.
-    BackoffElapsed { service: String, epoch: u64 },
-    /// A service ran for `backoff-limit`: its backoff resets.
-    BackoffReset { service: String, epoch: u64 },
-    /// SIGTERM was not enough after `kill-delay`: SIGKILL.
-    TerminateElapsed { service: String, epoch: u64 },
-    /// Still running after SIGKILL: give up.
-    KillElapsed { service: String, epoch: u64 },
-    /// A running check's period elapsed.
-    CheckTick { check: String, epoch: u64 },
-}
 
 /// The clock and its pending timers.
 #[derive(Debug, Clone, Default)]

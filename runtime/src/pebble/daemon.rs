@@ -5,19 +5,29 @@
 //! now fire, until nothing is left to do at this instant. Time moves only in
 //! [`Pebble::advance_to`] (a wait, an exec that takes time, or the next
 //! event's later `now`), firing timers in order on the way.
+//!
+//! The daemon composes managers as Pebble's overlord does: the
+//! [`ServiceManager`] (`services.rs`), the [`CheckManager`] (`checks.rs`)
+//! and the [`ExecManager`] (`exec.rs`) each own their records and work on
+//! the shared [`Overlord`] (clock, changes, notices), which the daemon
+//! passes them with the plan, accounts or filesystem they need. They call
+//! one another only through the hooks in `overlord.rs`, so none of them
+//! imports the daemon.
 
 use std::collections::BTreeMap;
 
 use crate::go::duration::{Duration, HOUR};
 use crate::pebble::accounts::Accounts;
-use crate::pebble::changes::{Changes, Status, Work};
-use crate::pebble::checks::{CheckData, CheckScript};
-use crate::pebble::clock::{Clock, Instant, Timer, rfc3339_nano};
-use crate::pebble::exec::ExecState;
+use crate::pebble::changes::{Status, Work};
+use crate::pebble::checks::{CheckInfo, CheckManager};
+use crate::pebble::clock::{Instant, Timer, rfc3339_nano};
+pub use crate::pebble::error::{ApiError, WaitError};
+use crate::pebble::exec::{ExecManager, ExecRequest, ExecResult};
 use crate::pebble::fs::Fs;
-use crate::pebble::notices::Notices;
+use crate::pebble::overlord::Overlord;
 use crate::pebble::plan::PlanManager;
-use crate::pebble::services::{ProcessScript, ServiceData};
+pub use crate::pebble::services::ServiceInfo;
+use crate::pebble::services::{self, ServiceData, ServiceManager};
 
 /// The version `GET /v1/system-info` reports.
 pub const VERSION: &str = "1.32.1";
@@ -30,62 +40,7 @@ pub const MAX_WAIT: Duration = Duration(24 * HOUR);
 /// and restart every nanosecond would otherwise never let a wait end).
 pub const MAX_FIRINGS: usize = 1_000_000;
 
-/// A Pebble API error: HTTP status, optional kind, message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    pub status: u16,
-    pub kind: Option<String>,
-    pub message: String,
-}
-
-impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: 400,
-            kind: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: 404,
-            kind: Some("not-found".into()),
-            message: message.into(),
-        }
-    }
-
-    pub fn server(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: 500,
-            kind: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn kind(mut self, kind: &str) -> ApiError {
-        self.kind = Some(kind.into());
-        self
-    }
-}
-
-/// Why a wait ended without the change being ready.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WaitError {
-    Api(ApiError),
-    Timeout(String),
-}
-
-/// A service as `GET /v1/services` reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceInfo {
-    pub name: String,
-    pub startup: String,
-    pub current: String,
-    pub current_since: Option<Instant>,
-}
-
+/// A task as `GET /v1/changes/{id}` reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskInfo {
     pub id: String,
@@ -99,6 +54,7 @@ pub struct TaskInfo {
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A change as `GET /v1/changes/{id}` reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeInfo {
     pub id: String,
@@ -113,57 +69,44 @@ pub struct ChangeInfo {
     pub tasks: Vec<TaskInfo>,
 }
 
-/// One container's simulated Pebble.
+/// One container's simulated Pebble: the plan, the accounts and the
+/// filesystem, and the managers (services, checks, exec) working on the
+/// shared [`Overlord`] state. The daemon composes them: it runs tasks,
+/// fires timers and passes each manager what it needs.
 #[derive(Debug, Clone)]
 pub struct Pebble {
-    pub(crate) clock: Clock,
+    pub(crate) overlord: Overlord,
     pub(crate) plan: PlanManager,
     pub(crate) accounts: Accounts,
-    pub(crate) services: BTreeMap<String, ServiceData>,
-    pub(crate) scripts: BTreeMap<String, ProcessScript>,
-    pub(crate) changes: Changes,
-    pub(crate) checks: BTreeMap<String, CheckData>,
-    pub(crate) check_scripts: BTreeMap<String, CheckScript>,
-    pub(crate) notices: Notices,
+    pub(crate) services: ServiceManager,
+    pub(crate) checks: CheckManager,
     pub(crate) fs: Fs,
-    pub(crate) exec: ExecState,
+    pub(crate) exec: ExecManager,
     pub(crate) identities: serde_json::Map<String, serde_json::Value>,
-    /// Set when a service action shut the daemon down (its exit code).
-    pub(crate) exited: Option<i32>,
     pub(crate) boot_id: String,
-    pub(crate) last_epoch: u64,
     /// The change generation at which no task was runnable.
     pub(crate) idle_generation: Option<u64>,
-    /// The change generation last announced with notices.
-    pub(crate) announced_generation: Option<u64>,
 }
 
 impl Pebble {
     /// A fresh Pebble at `now` with no layers.
     pub fn new(now: Instant) -> Pebble {
         Pebble {
-            clock: Clock::new(now),
+            overlord: Overlord::new(now),
             plan: PlanManager::default(),
             accounts: Accounts::default(),
-            services: BTreeMap::new(),
-            scripts: BTreeMap::new(),
-            changes: Changes::default(),
-            checks: BTreeMap::new(),
-            check_scripts: BTreeMap::new(),
-            notices: Notices::default(),
+            services: ServiceManager::default(),
+            checks: CheckManager::default(),
             fs: Fs::with_defaults(now),
-            exec: ExecState::default(),
+            exec: ExecManager::default(),
             identities: serde_json::Map::new(),
-            exited: None,
             boot_id: "00000000-0000-4000-8000-000000000001".into(),
-            last_epoch: 0,
             idle_generation: None,
-            announced_generation: None,
         }
     }
 
     pub fn now(&self) -> Instant {
-        self.clock.now()
+        self.overlord.now()
     }
 
     pub fn plan(&self) -> &PlanManager {
@@ -176,26 +119,21 @@ impl Pebble {
 
     /// The exit code if a shutdown action stopped the daemon.
     pub fn exited(&self) -> Option<i32> {
-        self.exited
-    }
-
-    pub(crate) fn next_epoch(&mut self) -> u64 {
-        self.last_epoch += 1;
-        self.last_epoch
+        self.overlord.exited
     }
 
     /// Run everything that can happen at the current instant.
     pub fn settle(&mut self) {
-        let now = self.clock.now();
+        let now = self.overlord.clock.now();
         for _ in 0..100_000 {
-            if self.idle_generation != Some(self.changes.generation) {
-                if let Some(task) = self.changes.runnable().into_iter().next() {
+            if self.idle_generation != Some(self.overlord.changes.generation) {
+                if let Some(task) = self.overlord.changes.runnable().into_iter().next() {
                     self.run_task(&task);
                     continue;
                 }
-                self.idle_generation = Some(self.changes.generation);
+                self.idle_generation = Some(self.overlord.changes.generation);
             }
-            if let Some(timer) = self.clock.pop_due(now) {
+            if let Some(timer) = self.overlord.clock.pop_due(now) {
                 self.fire(timer);
                 continue;
             }
@@ -207,7 +145,7 @@ impl Pebble {
     /// Move virtual time to `t`, firing every timer due on the way.
     pub fn advance_to(&mut self, t: Instant) {
         self.run_until(t, |_| false);
-        self.clock.set_now(t);
+        self.overlord.clock.set_now(t);
         self.settle();
     }
 
@@ -226,7 +164,7 @@ impl Pebble {
             if crate::limits::meter::host_step(crate::limits::PEBBLE_FIRING_FUEL) {
                 return false;
             }
-            let Some((due, timer)) = self.clock.peek() else {
+            let Some((due, timer)) = self.overlord.clock.peek() else {
                 return false;
             };
             if due > limit {
@@ -234,13 +172,13 @@ impl Pebble {
             }
             if let Timer::CheckTick { check, epoch } = timer {
                 let (check, epoch) = (check.clone(), *epoch);
-                if self.check_is_steady(&check, epoch) {
+                if self.checks.is_steady(&self.overlord, &check, epoch) {
                     let horizon = self.next_unsteady_due().unwrap_or(limit).min(limit);
-                    self.jump_check(&check, epoch, horizon);
+                    self.checks.jump(&mut self.overlord, &check, epoch, horizon);
                     continue;
                 }
             }
-            self.clock.set_now(due);
+            self.overlord.clock.set_now(due);
             self.settle();
         }
         done(self)
@@ -248,10 +186,13 @@ impl Pebble {
 
     /// When the next timer that is not a steady check's run fires.
     fn next_unsteady_due(&self) -> Option<Instant> {
-        self.clock
+        self.overlord
+            .clock
             .pending()
             .find(|(_, t)| match t {
-                Timer::CheckTick { check, epoch } => !self.check_is_steady(check, *epoch),
+                Timer::CheckTick { check, epoch } => {
+                    !self.checks.is_steady(&self.overlord, check, *epoch)
+                }
                 _ => true,
             })
             .map(|(at, _)| at)
@@ -259,117 +200,75 @@ impl Pebble {
 
     /// Move virtual time forward by `d`.
     pub fn advance(&mut self, d: Duration) {
-        let t = self.clock.now().saturating_add(d.0.max(0));
+        let t = self.overlord.clock.now().saturating_add(d.0.max(0));
         self.advance_to(t);
     }
 
+    /// Hand a due timer to the manager it belongs to.
     fn fire(&mut self, timer: Timer) {
+        let ov = &mut self.overlord;
+        let (services, checks) = (&mut self.services, &mut self.checks);
         match timer {
-            Timer::OkayDelay { service, epoch } => self.okay_elapsed(&service, epoch),
+            Timer::OkayDelay { service, epoch } => {
+                services.okay_elapsed(ov, checks, &service, epoch)
+            }
             Timer::ProcessExit {
                 service,
                 epoch,
                 code,
-            } => self.process_exited(&service, epoch, code),
-            Timer::BackoffElapsed { service, epoch } => self.backoff_elapsed(&service, epoch),
-            Timer::BackoffReset { service, epoch } => self.backoff_reset(&service, epoch),
-            Timer::TerminateElapsed { service, epoch } => self.terminate_elapsed(&service, epoch),
-            Timer::KillElapsed { service, epoch } => self.kill_elapsed(&service, epoch),
-            Timer::CheckTick { check, epoch } => self.check_tick(&check, epoch),
+            } => services.process_exited(ov, checks, &service, epoch, code),
+            Timer::BackoffElapsed { service, epoch } => {
+                services.backoff_elapsed(ov, &self.accounts, &service, epoch)
+            }
+            Timer::BackoffReset { service, epoch } => services.backoff_reset(&service, epoch),
+            Timer::TerminateElapsed { service, epoch } => {
+                services.terminate_elapsed(ov, &service, epoch)
+            }
+            Timer::KillElapsed { service, epoch } => {
+                services.kill_elapsed(ov, checks, &service, epoch)
+            }
+            Timer::CheckTick { check, epoch } => checks.tick(ov, services, &check, epoch),
         }
     }
 
+    /// Start a runnable task: service starts and stops go to the service
+    /// manager; exec and check tasks are driven by their own managers.
     fn run_task(&mut self, id: &str) {
-        let Some(task) = self.changes.task(id) else {
+        let Some(task) = self.overlord.changes.task(id) else {
             return;
         };
         let work = task.work.clone();
         let now = self.now();
-        self.changes.set_status(id, now, Status::Doing);
+        self.overlord.changes.set_status(id, now, Status::Doing);
+        let ov = &mut self.overlord;
         match work {
-            Work::Start(name) => self.do_start(id, &name),
-            Work::Stop(name) => self.do_stop(id, &name),
+            Work::Start(name) => self.services.do_start(
+                ov,
+                self.plan.plan(),
+                &self.accounts,
+                &mut self.checks,
+                id,
+                &name,
+            ),
+            Work::Stop(name) => self.services.do_stop(ov, &mut self.checks, id, &name),
             // Exec and check tasks are driven by their own code.
             Work::Exec | Work::PerformCheck(_) | Work::RecoverCheck(_) => {}
         }
     }
 
-    /// Finish a task: Done, or Error with `err` logged; a failure aborts
-    /// its lanes.
-    pub(crate) fn finish_task(&mut self, id: &str, err: Option<String>) {
-        let now = self.now();
-        match err {
-            None => self.changes.set_status(id, now, Status::Done),
-            Some(e) => {
-                self.changes.log(id, now, "ERROR", &e);
-                self.changes.set_status(id, now, Status::Error);
-                self.changes.abort_lanes_of(id, now);
-            }
-        }
-        self.announce_changes();
-    }
-
     /// Record change-update notices for changes whose status moved.
     pub(crate) fn announce_changes(&mut self) {
-        loop {
-            if self.announced_generation == Some(self.changes.generation) {
-                return;
-            }
-            let before = self.changes.generation;
-            if !self.announce_once() {
-                self.announced_generation = Some(before.max(self.changes.generation));
-                return;
-            }
-        }
-    }
-
-    /// One pass of [`Self::announce_changes`]; whether anything moved.
-    fn announce_once(&mut self) -> bool {
-        let now = self.now();
-        let mut updates = Vec::new();
-        for change in self.changes.all() {
-            let status = self.changes.status(change);
-            let flapping = matches!(
-                (change.announced, status),
-                (Some(Status::Do), Status::Doing) | (Some(Status::Doing), Status::Do)
-            );
-            if change.announced != Some(status) && !flapping {
-                updates.push((change.id.clone(), change.kind.clone(), status));
-            }
-        }
-        let moved = !updates.is_empty();
-        for (id, kind, status) in updates {
-            let mut data = BTreeMap::new();
-            data.insert("kind".to_string(), kind.clone());
-            if let Some(c) = self.changes.change(&id)
-                && let Some(name) = c.data.get("check-name").and_then(|v| v.as_str())
-            {
-                data.insert("check-name".into(), name.to_string());
-            }
-            self.notices
-                .add(now, None, "change-update", &id, data, None);
-            let ready_before = self.changes.change(&id).and_then(|c| c.ready_time);
-            if let Some(c) = self.changes.change_mut(&id) {
-                c.announced = Some(status);
-                if status.ready() && ready_before.is_none() {
-                    c.ready_time = Some(now);
-                }
-            }
-            if kind == "perform-check" || kind == "recover-check" {
-                self.check_change_status(&id, status);
-            }
-        }
-        moved
+        self.overlord.announce_changes(&mut self.checks);
     }
 
     /// A change as the API shows it.
     pub fn change_info(&self, id: &str) -> Option<ChangeInfo> {
-        let c = self.changes.change(id)?;
-        let status = self.changes.status(c);
+        let c = self.overlord.changes.change(id)?;
+        let status = self.overlord.changes.status(c);
         let tasks = c
             .tasks
             .iter()
-            .filter_map(|t| self.changes.task(t))
+            .filter_map(|t| self.overlord.changes.task(t))
             .map(|t| TaskInfo {
                 id: t.id.clone(),
                 kind: t.kind.clone(),
@@ -388,7 +287,7 @@ impl Pebble {
             summary: c.summary.clone(),
             status: status.as_str().into(),
             ready: status.ready(),
-            err: self.changes.err(c),
+            err: self.overlord.changes.err(c),
             spawn_time: c.spawn_time,
             ready_time: if status.ready() {
                 c.ready_time.or(Some(self.now()))
@@ -414,7 +313,7 @@ impl Pebble {
     /// `GET /v1/changes?select=&for=`.
     pub fn changes_list(&mut self, select: &str, for_service: Option<&str>) -> Vec<ChangeInfo> {
         self.settle();
-        let ids: Vec<String> = self.changes.all().map(|c| c.id.clone()).collect();
+        let ids: Vec<String> = self.overlord.changes.all().map(|c| c.id.clone()).collect();
         ids.iter()
             .filter_map(|id| self.change_info(id))
             .filter(|c| match select {
@@ -441,7 +340,7 @@ impl Pebble {
         timeout: Option<Duration>,
     ) -> Result<ChangeInfo, WaitError> {
         self.settle();
-        if self.changes.change(id).is_none() {
+        if self.overlord.changes.change(id).is_none() {
             return Err(WaitError::Api(ApiError::not_found(format!(
                 "cannot find change with id {}",
                 crate::go::quote::quote(id)
@@ -450,14 +349,20 @@ impl Pebble {
         let start = self.now();
         let deadline = start.saturating_add(timeout.unwrap_or(MAX_WAIT).0.max(0));
         let ready = |p: &Pebble| {
-            p.changes
+            p.overlord
+                .changes
                 .change(id)
-                .is_some_and(|c| p.changes.status(c).ready())
+                .is_some_and(|c| p.overlord.changes.status(c).ready())
         };
         if self.run_until(deadline, ready) {
             return Ok(self.change_info(id).expect("exists"));
         }
-        if self.clock.next_due().is_some_and(|d| d <= deadline) {
+        if self
+            .overlord
+            .clock
+            .next_due()
+            .is_some_and(|d| d <= deadline)
+        {
             // The firing cap was hit: a pathological restart loop.
             return Err(WaitError::Timeout(format!(
                 "timed out waiting for change after {}",
@@ -474,13 +379,13 @@ impl Pebble {
     /// `POST /v1/changes/{id}` with `abort`.
     pub fn abort_change(&mut self, id: &str) -> Result<ChangeInfo, ApiError> {
         self.settle();
-        let Some(c) = self.changes.change(id) else {
+        let Some(c) = self.overlord.changes.change(id) else {
             return Err(ApiError::not_found(format!(
                 "cannot find change with id {}",
                 crate::go::quote::quote(id)
             )));
         };
-        if self.changes.status(c).ready() {
+        if self.overlord.changes.status(c).ready() {
             return Err(ApiError::bad_request(format!(
                 "cannot abort change {id} with nothing pending"
             )));
@@ -488,20 +393,101 @@ impl Pebble {
         let tasks = c.tasks.clone();
         let now = self.now();
         for t in tasks {
-            let Some(task) = self.changes.task(&t) else {
+            let Some(task) = self.overlord.changes.task(&t) else {
                 continue;
             };
             match (task.status, task.work.clone()) {
-                (Status::Do, _) => self.changes.set_status(&t, now, Status::Hold),
-                (Status::Doing, Work::Start(name)) => self.abort_start(&t, &name),
+                (Status::Do, _) => self.overlord.changes.set_status(&t, now, Status::Hold),
+                (Status::Doing, Work::Start(name)) => {
+                    self.services
+                        .abort_start(&mut self.overlord, &mut self.checks, &t, &name)
+                }
                 (Status::Doing, Work::PerformCheck(_) | Work::RecoverCheck(_)) => {
-                    self.changes.set_status(&t, now, Status::Undone)
+                    self.overlord.changes.set_status(&t, now, Status::Undone)
                 }
                 _ => {}
             }
         }
         self.announce_changes();
         self.change(id)
+    }
+
+    /// `GET /v1/services`: plan services (all, or those named), by name.
+    pub fn service_infos(&mut self, names: &[String]) -> Vec<ServiceInfo> {
+        self.settle();
+        self.services.infos(self.plan.plan(), names)
+    }
+
+    /// `POST /v1/services`: start a change for `action`; its id. A replan
+    /// also starts the stopped startup-enabled checks, before the change.
+    pub fn services_action(&mut self, action: &str, names: &[String]) -> Result<String, ApiError> {
+        self.settle();
+        let lanes = self
+            .services
+            .action_lanes(self.plan.plan(), action, names)?;
+        if action == "replan" {
+            self.checks.replan(&mut self.overlord);
+        }
+        let change = services::action_change(&mut self.overlord, action, &lanes);
+        self.announce_changes();
+        self.settle();
+        Ok(change)
+    }
+
+    /// `POST /v1/signals`.
+    pub fn send_signal(&mut self, signal: &str, names: &[String]) -> Result<(), ApiError> {
+        self.settle();
+        let sent = self.services.send_signal(&mut self.overlord, signal, names);
+        self.settle();
+        sent
+    }
+
+    /// Service records for the State: name → record.
+    pub fn service_records(&self) -> &BTreeMap<String, ServiceData> {
+        self.services.records()
+    }
+
+    /// `GET /v1/checks`.
+    pub fn check_infos(&mut self, level: &str, names: &[String]) -> Vec<CheckInfo> {
+        self.settle();
+        self.checks.infos(level, names)
+    }
+
+    /// `POST /v1/checks` start/stop: the names whose state changed.
+    pub fn checks_action(
+        &mut self,
+        action: &str,
+        names: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        self.settle();
+        let changed = self.checks.action(&mut self.overlord, action, names)?;
+        self.settle();
+        Ok(changed)
+    }
+
+    /// `GET /v1/health`: false when a matching running check is down.
+    /// `ready` counts `alive` checks too.
+    pub fn healthy(&mut self, level: &str, names: &[String]) -> bool {
+        self.settle();
+        self.checks.healthy(level, names)
+    }
+
+    /// Run a command to completion (the change and its task included),
+    /// virtual time moving on while it runs.
+    pub fn exec(&mut self, req: &ExecRequest) -> Result<ExecResult, ApiError> {
+        self.settle();
+        let started = self.exec.start(
+            req,
+            self.plan.plan(),
+            &self.accounts,
+            &self.fs,
+            &mut self.overlord,
+            &mut self.checks,
+        )?;
+        self.advance(started.elapsed);
+        Ok(self
+            .exec
+            .finish(req, started, &mut self.overlord, &mut self.checks))
     }
 
     /// `GET /v1/system-info`.

@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 use crate::pebble::api::FileInfo;
 use crate::pebble::checks::CheckInfo;
 use crate::pebble::clock::rfc3339_nano;
-use crate::pebble::daemon::{ChangeInfo, ServiceInfo};
+use crate::pebble::daemon::ChangeInfo;
 use crate::pebble::notices::Notice;
+use crate::pebble::services::ServiceInfo;
 
 pub fn change(c: &ChangeInfo) -> Value {
     let mut m = Map::new();

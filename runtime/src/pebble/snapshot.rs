@@ -139,18 +139,18 @@ pub fn load(c: &ContainerState, state_now: Instant) -> Result<Pebble, String> {
         layers.push(parsed);
     }
     p.plan = PlanManager::from_layers(layers).map_err(|e| ctx(format!("plan: {e}")))?;
-    p.scripts = c.processes.clone();
-    p.check_scripts = c.check_outcomes.clone();
+    p.services.scripts = c.processes.clone();
+    p.checks.scripts = c.check_outcomes.clone();
     p.exec.handlers = c.exec.clone();
     p.exec.history = c.exec_history.clone();
     p.identities = c.identities.clone();
-    p.exited = c.exited;
+    p.overlord.exited = c.exited;
     if let Some(r) = &c.runtime {
-        p.changes.last_change = r.last_change;
-        p.changes.last_task = r.last_task;
-        p.changes.last_lane = r.last_lane;
-        p.last_epoch = r.last_epoch;
-        p.notices.last_id = r.last_notice;
+        p.overlord.changes.last_change = r.last_change;
+        p.overlord.changes.last_task = r.last_task;
+        p.overlord.changes.last_lane = r.last_lane;
+        p.overlord.last_epoch = r.last_epoch;
+        p.overlord.notices.last_id = r.last_notice;
     }
     load_files(&mut p, c).map_err(ctx)?;
     load_notices(&mut p, c).map_err(ctx)?;
@@ -160,7 +160,7 @@ pub fn load(c: &ContainerState, state_now: Instant) -> Result<Pebble, String> {
     if let Some(r) = &c.runtime {
         for t in &r.timers {
             let at = parse_rfc3339(&t.at).ok_or_else(|| ctx(format!("timer at {:?}", t.at)))?;
-            p.clock.restore(at, t.timer.clone());
+            p.overlord.clock.restore(at, t.timer.clone());
         }
     }
     p.settle();
@@ -247,17 +247,17 @@ fn load_notices(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
     let now = p.now();
     for n in &c.notices {
         let id = if n.id.is_empty() {
-            p.notices.last_id += 1;
-            p.notices.last_id.to_string()
+            p.overlord.notices.last_id += 1;
+            p.overlord.notices.last_id.to_string()
         } else {
             if let Ok(i) = n.id.parse::<u64>() {
-                p.notices.last_id = p.notices.last_id.max(i);
+                p.overlord.notices.last_id = p.overlord.notices.last_id.max(i);
             }
             n.id.clone()
         };
         let first = time(&n.first_occurred, now, "notice first_occurred")?;
         let last = time(&n.last_occurred, first, "notice last_occurred")?;
-        p.notices.list.push(Notice {
+        p.overlord.notices.list.push(Notice {
             id,
             user_id: n.user_id,
             type_: if n.kind.is_empty() {
@@ -313,7 +313,7 @@ fn load_changes(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
                 _ => Work::Exec,
             };
             let tspawn = time(&Some(t.spawn_time.clone()), spawn, "task spawn_time")?;
-            p.changes.tasks.insert(
+            p.overlord.changes.tasks.insert(
                 tid,
                 Task {
                     id: t.id.clone(),
@@ -334,11 +334,11 @@ fn load_changes(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
                     work,
                 },
             );
-            p.changes.last_task = p.changes.last_task.max(tid);
+            p.overlord.changes.last_task = p.overlord.changes.last_task.max(tid);
             change.tasks.push(t.id.clone());
         }
-        p.changes.last_change = p.changes.last_change.max(cid);
-        p.changes.changes.insert(cid, change);
+        p.overlord.changes.last_change = p.overlord.changes.last_change.max(cid);
+        p.overlord.changes.changes.insert(cid, change);
     }
     Ok(())
 }
@@ -383,7 +383,7 @@ fn load_services(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
         d.epoch = if s.epoch != 0 {
             s.epoch
         } else if live {
-            p.next_epoch()
+            p.overlord.next_epoch()
         } else {
             0
         };
@@ -394,7 +394,7 @@ fn load_services(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
         let service = name.clone();
         let (delay, kill) = (d.backoff_time, d.kill_delay());
         let first_delay = d.config.backoff_delay.value;
-        p.services.insert(name.clone(), d);
+        p.services.services.insert(name.clone(), d);
         if fresh {
             // Re-arm what a live state waits for.
             let t = match state {
@@ -414,7 +414,7 @@ fn load_services(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
                 _ => None,
             };
             if let Some((after, timer)) = t {
-                p.clock.after(after, timer);
+                p.overlord.clock.after(after, timer);
             }
         }
     }
@@ -445,26 +445,26 @@ fn load_checks(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
                 d.running
                     && d.change_id
                         .as_ref()
-                        .is_none_or(|id| p.changes.change(id).is_none())
+                        .is_none_or(|id| p.overlord.changes.change(id).is_none())
             }
         };
-        p.checks.insert(name.clone(), d);
+        p.checks.checks.insert(name.clone(), d);
         if start {
-            if let Some(d) = p.checks.get_mut(&name) {
+            if let Some(d) = p.checks.checks.get_mut(&name) {
                 d.running = false;
             }
-            p.start_check_named(&name);
-            if let (Some(s), Some(d)) = (given, p.checks.get_mut(&name)) {
+            p.checks.start(&mut p.overlord, &name);
+            if let (Some(s), Some(d)) = (given, p.checks.checks.get_mut(&name)) {
                 d.failures = s.failures;
                 d.task_failures = s.failures;
             }
-        } else if fresh && p.checks[&name].running {
-            let epoch = p.next_epoch();
+        } else if fresh && p.checks.checks[&name].running {
+            let epoch = p.overlord.next_epoch();
             let period = config.period.value;
-            if let Some(d) = p.checks.get_mut(&name) {
+            if let Some(d) = p.checks.checks.get_mut(&name) {
                 d.epoch = epoch;
             }
-            p.clock.after(
+            p.overlord.clock.after(
                 if period.0 <= 0 { Duration(1) } else { period },
                 Timer::CheckTick {
                     check: name.clone(),
@@ -474,7 +474,7 @@ fn load_checks(p: &mut Pebble, c: &ContainerState) -> Result<(), String> {
         }
     }
     for name in c.checks.keys() {
-        if !p.checks.contains_key(name) {
+        if !p.checks.checks.contains_key(name) {
             return Err(format!("check {name:?} is not in the plan"));
         }
     }
@@ -499,6 +499,7 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
     let plan = p.plan.plan();
     c.services = p
         .services
+        .services
         .iter()
         .map(|(name, d)| {
             let differs = plan.services.get(name) != Some(&d.config);
@@ -522,8 +523,9 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
             )
         })
         .collect();
-    c.processes = p.scripts.clone();
+    c.processes = p.services.scripts.clone();
     c.checks = p
+        .checks
         .checks
         .iter()
         .map(|(name, d)| {
@@ -541,7 +543,8 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
         })
         .collect();
     c.check_outcomes = p
-        .check_scripts
+        .checks
+        .scripts
         .iter()
         .filter(|(_, s)| !s.outcomes.is_empty() || s.then.is_some())
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -550,6 +553,7 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
     c.exec = p.exec.handlers.clone();
     c.exec_history = p.exec.history.clone();
     c.notices = p
+        .overlord
         .notices
         .list
         .iter()
@@ -569,12 +573,13 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
         .collect();
     c.changes = save_changes(p);
     c.identities = p.identities.clone();
-    c.exited = p.exited;
-    if p.exited.is_some() {
+    c.exited = p.overlord.exited;
+    if p.overlord.exited.is_some() {
         c.can_connect = false;
     }
     c.runtime = Some(RuntimeState {
         timers: p
+            .overlord
             .clock
             .pending()
             .map(|(at, t)| TimerState {
@@ -582,11 +587,11 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
                 timer: t.clone(),
             })
             .collect(),
-        last_change: p.changes.last_change,
-        last_task: p.changes.last_task,
-        last_lane: p.changes.last_lane,
-        last_epoch: p.last_epoch,
-        last_notice: p.notices.last_id,
+        last_change: p.overlord.changes.last_change,
+        last_task: p.overlord.changes.last_task,
+        last_lane: p.overlord.changes.last_lane,
+        last_epoch: p.overlord.last_epoch,
+        last_notice: p.overlord.notices.last_id,
     });
 }
 
@@ -638,19 +643,21 @@ fn save_changes(p: &Pebble) -> Vec<ChangeState> {
     let day = 24 * crate::go::duration::HOUR;
     let live_checks: Vec<&str> = p
         .checks
+        .checks
         .values()
         .filter_map(|c| c.change_id.as_deref())
         .collect();
-    p.changes
+    p.overlord
+        .changes
         .all()
         .filter(|ch| {
-            let status = p.changes.status(ch);
+            let status = p.overlord.changes.status(ch);
             !status.ready()
                 || live_checks.contains(&ch.id.as_str())
                 || ch.ready_time.is_none_or(|t| t.saturating_add(day) >= now)
         })
         .map(|ch| {
-            let status = p.changes.status(ch);
+            let status = p.overlord.changes.status(ch);
             ChangeState {
                 id: ch.id.clone(),
                 kind: ch.kind.clone(),
@@ -663,7 +670,7 @@ fn save_changes(p: &Pebble) -> Vec<ChangeState> {
                 tasks: ch
                     .tasks
                     .iter()
-                    .filter_map(|t| p.changes.task(t))
+                    .filter_map(|t| p.overlord.changes.task(t))
                     .map(|t| TaskState {
                         id: t.id.clone(),
                         kind: t.kind.clone(),

@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Checked, Ctx, invalid};
 use crate::go::duration::Duration;
 use crate::go::path::clean;
-use crate::pebble::services::ProcessScript;
 use crate::state::State;
-use crate::state::container::ContainerState;
+use crate::state::container::{ContainerState, ProcessScript};
 
 pub(super) fn ports(state: &State, cx: &Ctx) -> Checked {
     let mut seen = BTreeSet::new();

@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pebble::accounts::User;
-use crate::pebble::checks::CheckScript;
-use crate::pebble::clock::Timer;
-use crate::pebble::exec::{ExecHandler, ExecRecord};
-use crate::pebble::services::ProcessScript;
+mod scripts;
+
+pub use scripts::{CheckScript, ExecHandler, ExecRecord, ProcessRun, ProcessScript, Timer, User};
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -137,7 +135,7 @@ pub struct ServiceState {
     pub stop_task: Option<String>,
     /// The scripted run of the current process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<crate::pebble::services::ProcessRun>,
+    pub run: Option<ProcessRun>,
 }
 
 /// A check's runtime record.

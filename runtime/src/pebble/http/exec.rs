@@ -1,0 +1,89 @@
+//! Exec endpoints: run a command to completion; its websockets are refused.
+
+use serde_json::{Value, json};
+
+use super::{Request, Response, async_, bad, body_json, error};
+use crate::go::duration::Duration;
+use crate::go::quote::quote;
+use crate::pebble::daemon::Pebble;
+use crate::pebble::error::ApiError;
+use crate::pebble::exec::ExecRequest;
+
+/// `POST /v1/exec`: run the command to completion.
+pub(super) fn exec(p: &mut Pebble, req: &Request) -> Response {
+    let body = match body_json(req, "cannot decode request body") {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let s = |k: &str| body.get(k).and_then(Value::as_str).map(String::from);
+    let command: Vec<String> = body
+        .get("command")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if body.get("interactive").and_then(Value::as_bool) == Some(true)
+        && body.get("terminal").and_then(Value::as_bool) != Some(true)
+    {
+        return error(&ApiError::server(
+            "cannot call exec: cannot use interactive mode without a terminal",
+        ));
+    }
+    let timeout = match s("timeout").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match Duration::parse(&t) {
+            Ok(d) => Some(d),
+            Err(_) => return bad(format!("invalid timeout {}", quote(&t))),
+        },
+    };
+    let environment: Vec<(String, String)> = body
+        .get("environment")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let r = ExecRequest {
+        command,
+        service_context: s("service-context"),
+        environment,
+        working_dir: s("working-dir"),
+        timeout,
+        user_id: body.get("user-id").and_then(Value::as_i64),
+        user: s("user"),
+        group_id: body.get("group-id").and_then(Value::as_i64),
+        group: s("group"),
+        stdin: Vec::new(),
+        split_stderr: body
+            .get("split-stderr")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    };
+    match p.exec(&r) {
+        Ok(res) => async_(
+            &res.change_id,
+            json!({
+                "task-id": res.task_id,
+                "environment": res.environment,
+                "working-dir": res.working_dir,
+            }),
+        ),
+        Err(e) => error(&e),
+    }
+}
+
+/// `GET /v1/tasks/{id}/websocket/{name}`: refused (no websockets).
+pub(super) fn task_websocket(p: &mut Pebble, task: &str) -> Response {
+    if p.overlord.changes.task(task).is_none() {
+        return error(&ApiError::not_found(format!(
+            "cannot find task with id {}",
+            quote(task)
+        )));
+    }
+    bad("charmbox cannot serve exec websockets over a single request; use the exec import")
+}
