@@ -27,6 +27,8 @@ pub mod names;
 pub mod ops;
 pub mod project;
 pub mod resolver;
+#[cfg(test)]
+mod resolver_tests;
 mod runner;
 pub mod scenario;
 pub mod scheduler;

@@ -24,15 +24,12 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     if a.pod_exit.is_some() {
         return Some(Hook::Stop);
     }
-    // In error, only actions and leadership go before the retry (§5.3).
+    // In error, only actions go before the retry (§5.3). Leadership waits
+    // too: Juju accepts it and runs leader-settings-changed only when the
+    // operation state is Continue (`leadership/resolver.go`).
     if let Some(e) = &a.error {
         if let Some(&id) = a.actions.front() {
             return Some(Hook::Action { id });
-        }
-        if a.installed
-            && let Some(h) = leadership(unit, app)
-        {
-            return Some(h);
         }
         return match e.retry_at {
             Some(t) if t <= now => Some(e.hook.clone()),

@@ -1,0 +1,152 @@
+//! The resolver's orderings against Juju 3.x's uniter resolvers, on small
+//! models built by hand (no charm runs). Each test names the Juju source
+//! it follows.
+
+use std::collections::BTreeMap;
+
+use super::agent::{Agent, HookError};
+use super::hook::Hook;
+use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit};
+use super::names::UnitName;
+use super::resolver::next_hook;
+use crate::state::{Bag, StatusState};
+
+/// A model with application `app` of `units` installed, started units,
+/// unit 0 the leader (and knowing it), every agent up to date.
+pub fn model(app: &str, units: u32) -> Model {
+    let mut m = Model::new(Meta {
+        name: "m".into(),
+        uuid: "u".into(),
+        kind: Substrate::Kubernetes,
+        juju_version: "3.6.0".into(),
+        seed: 0,
+        now: 0,
+        draws: 0,
+        next_relation_id: 0,
+        next_action_id: 0,
+        next_seq: 0,
+        next_app_index: 1,
+        settings: Settings::default(),
+        scenario_step: 0,
+    });
+    m.insert_app(Application {
+        name: app.into(),
+        charm: "c".into(),
+        charm_rev: 1,
+        charm_hash: String::new(),
+        charm_name: app.into(),
+        subordinate: false,
+        stateless: false,
+        pod_local_state: false,
+        config: BTreeMap::new(),
+        config_version: 1,
+        leader: Some(0),
+        leader_settings: Bag::new(),
+        leader_settings_version: 0,
+        status: StatusState::default(),
+        trusted: false,
+        next_unit: units,
+        life: Life::Alive,
+        index: 0,
+        containers: Vec::new(),
+    });
+    for n in 0..units {
+        m.insert_unit(Unit {
+            name: UnitName::new(app, n),
+            life: Life::Alive,
+            principal: None,
+            status: StatusState::default(),
+            status_set: false,
+            workload_version: String::new(),
+            unit_state: Bag::new(),
+            ports: Vec::new(),
+            storages: Vec::new(),
+            containers: Vec::new(),
+            address: String::new(),
+            pod: 0,
+            agent: Agent {
+                installed: true,
+                started: true,
+                leader: n == 0,
+                lsc_seen: Some(0),
+                config_seen: Some(1),
+                charm_rev: 1,
+                ..Agent::default()
+            },
+        });
+    }
+    m
+}
+
+pub fn unit(app: &str, n: u32) -> UnitName {
+    UnitName::new(app, n)
+}
+
+/// Put `name` in error on `hook`, its retry due at `retry_at`.
+pub fn fail(m: &mut Model, name: &UnitName, hook: Hook, retry_at: Option<u64>) {
+    m.unit_mut(name).unwrap().agent.error = Some(HookError {
+        hook,
+        attempts: 1,
+        retry_at,
+        message: "boom".into(),
+    });
+}
+
+/// The leader goes (as after its removal) and `new` is elected.
+fn hand_leadership_to(m: &mut Model, app: &str, new: u32) {
+    let a = m.app_mut(app).unwrap();
+    a.leader = Some(new);
+    a.leader_settings_version += 1;
+}
+
+/// Juju 3.x `internal/worker/uniter/leadership/resolver.go` `NextOp`:
+/// leadership is accepted (leader-elected) and leader-settings-changed
+/// runs only when `localState.Kind == operation.Continue`; a unit in error
+/// is not (its hook is pending), so both wait for the retry or resolve.
+#[test]
+fn a_unit_in_error_runs_no_leadership_hook_until_resolved() {
+    let mut m = model("a", 3);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    fail(&mut m, &unit("a", 1), Hook::ConfigChanged, Some(100));
+    fail(&mut m, &unit("a", 2), Hook::ConfigChanged, None);
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None, "retry not due");
+    assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), None, "not resolved");
+    // The retry comes first, then leader-elected.
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 100, 0),
+        Some(Hook::ConfigChanged)
+    );
+    m.unit_mut(&unit("a", 1)).unwrap().agent.error = None;
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 100, 0),
+        Some(Hook::LeaderElected)
+    );
+    // Resolved without a retry: leader-settings-changed follows.
+    m.unit_mut(&unit("a", 2)).unwrap().agent.error = None;
+    assert_eq!(
+        next_hook(&m, &unit("a", 2), 0, 0),
+        Some(Hook::LeaderSettingsChanged)
+    );
+}
+
+/// Actions still run in error (`resolver.go` `NextOp` runs actions before
+/// the error check); leadership does not jump them either.
+#[test]
+fn an_action_runs_in_error_but_leadership_does_not() {
+    let mut m = model("a", 2);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    fail(&mut m, &unit("a", 1), Hook::Start, None);
+    m.unit_mut(&unit("a", 1))
+        .unwrap()
+        .agent
+        .actions
+        .push_back(7);
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 0, 0),
+        Some(Hook::Action { id: 7 })
+    );
+    m.unit_mut(&unit("a", 1)).unwrap().agent.actions.clear();
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None);
+}
