@@ -106,8 +106,13 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     }
 }
 
+/// `leadership/resolver.go`: a dying unit accepts no leadership and runs
+/// no leader-settings-changed (it resigns, which runs no hook).
 fn leadership(unit: &Unit, app: &Application) -> Option<Hook> {
     let a = &unit.agent;
+    if unit.life == Life::Dying {
+        return None;
+    }
     let is_leader = app.leader == Some(unit.name.n);
     if is_leader && !a.leader {
         return Some(Hook::LeaderElected);

@@ -150,3 +150,20 @@ fn an_action_runs_in_error_but_leadership_does_not() {
     m.unit_mut(&unit("a", 1)).unwrap().agent.actions.clear();
     assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None);
 }
+
+/// `leadership/resolver.go` `NextOp`: `canAcceptLeader` is false when
+/// `remoteState.Life == life.Dying`, and leader-settings-changed needs
+/// `remoteState.Life != life.Dying` (as in remove-application, where the
+/// leader goes while the others are dying).
+#[test]
+fn a_dying_unit_runs_no_leadership_hook() {
+    let mut m = model("a", 3);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    for n in [1, 2] {
+        m.unit_mut(&unit("a", n)).unwrap().life = Life::Dying;
+    }
+    // Teardown goes straight on: stop, then remove.
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), Some(Hook::Stop));
+    assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), Some(Hook::Stop));
+}
