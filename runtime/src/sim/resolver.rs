@@ -152,8 +152,12 @@ fn created(m: &Model, unit: &Unit) -> Option<Hook> {
         .map(|r| Hook::RelationCreated { relation: r.id })
 }
 
+/// `secrets/resolver.go`: nothing for a dying or not-installed unit.
 fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
     let a = &unit.agent;
+    if unit.life == Life::Dying || !a.installed {
+        return None;
+    }
     if let Some(s) = a.secret_changed.first() {
         return Some(Hook::SecretChanged { secret: s.clone() });
     }

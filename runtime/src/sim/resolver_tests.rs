@@ -167,3 +167,21 @@ fn a_dying_unit_runs_no_leadership_hook() {
     assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), Some(Hook::Stop));
     assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), Some(Hook::Stop));
 }
+
+/// Juju 3.x `internal/worker/uniter/secrets/resolver.go` `NextOp`: "Nothing
+/// to do if not yet installed, the unit is dying" — no secret-changed (nor
+/// any other secret hook) for a dying consumer.
+#[test]
+fn a_dying_unit_runs_no_secret_hook() {
+    let mut m = model("a", 1);
+    let u = m.unit_mut(&unit("a", 0)).unwrap();
+    u.agent.secret_changed.insert("s1".into());
+    assert_eq!(
+        next_hook(&m, &unit("a", 0), 0, 0),
+        Some(Hook::SecretChanged {
+            secret: "s1".into()
+        })
+    );
+    m.unit_mut(&unit("a", 0)).unwrap().life = Life::Dying;
+    assert_eq!(next_hook(&m, &unit("a", 0), 0, 0), Some(Hook::Stop));
+}
