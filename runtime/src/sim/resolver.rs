@@ -158,9 +158,6 @@ fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
     if unit.life == Life::Dying || !a.installed {
         return None;
     }
-    if let Some(s) = a.secret_changed.first() {
-        return Some(Hook::SecretChanged { secret: s.clone() });
-    }
     // Owner hooks for application secrets are skipped once the unit is no
     // longer the leader (§5.4): they stay queued but never run here.
     let owns = |id: &str| match m.secrets.get(id).map(|s| &s.owner) {
@@ -168,14 +165,18 @@ fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
         Some(_) => true,
         None => false,
     };
-    if let Some(s) = a.secret_rotate.iter().find(|s| owns(s)) {
-        return Some(Hook::SecretRotate { secret: s.clone() });
-    }
+    // Juju's order: expired, rotate, changed, then remove.
     if let Some((s, r)) = a.secret_expired.iter().find(|(s, _)| owns(s)) {
         return Some(Hook::SecretExpired {
             secret: s.clone(),
             revision: *r,
         });
+    }
+    if let Some(s) = a.secret_rotate.iter().find(|s| owns(s)) {
+        return Some(Hook::SecretRotate { secret: s.clone() });
+    }
+    if let Some(s) = a.secret_changed.first() {
+        return Some(Hook::SecretChanged { secret: s.clone() });
     }
     if let Some((s, r)) = a.secret_remove.iter().find(|(s, _)| owns(s)) {
         return Some(Hook::SecretRemove {

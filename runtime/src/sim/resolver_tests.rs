@@ -185,3 +185,46 @@ fn a_dying_unit_runs_no_secret_hook() {
     m.unit_mut(&unit("a", 0)).unwrap().life = Life::Dying;
     assert_eq!(next_hook(&m, &unit("a", 0), 0, 0), Some(Hook::Stop));
 }
+
+/// `secrets/resolver.go` `NextOp` tries `expireOp` before `rotateOp`, and
+/// both before consumed secret-changed: with all due, secret-expired runs
+/// first, then secret-rotate, then secret-changed.
+#[test]
+fn expiry_goes_before_rotation_and_changes() {
+    use super::model::{Secret, SecretOwner};
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    m.insert_secret(Secret {
+        id: "s1".into(),
+        owner: SecretOwner::Unit(me.clone()),
+        revisions: Vec::new(),
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+        grants: BTreeMap::new(),
+        granted_apps: Default::default(),
+        consumers: BTreeMap::new(),
+        rotate_at: None,
+        expire_at: None,
+    });
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.secret_changed.insert("s0".into());
+    a.secret_rotate.insert("s1".into());
+    a.secret_expired.insert(("s1".into(), 2));
+    let expired = Hook::SecretExpired {
+        secret: "s1".into(),
+        revision: 2,
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(expired));
+    m.unit_mut(&me).unwrap().agent.secret_expired.clear();
+    let rotate = Hook::SecretRotate {
+        secret: "s1".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(rotate));
+    m.unit_mut(&me).unwrap().agent.secret_rotate.clear();
+    let changed = Hook::SecretChanged {
+        secret: "s0".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(changed));
+}
