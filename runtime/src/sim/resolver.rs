@@ -211,7 +211,7 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     let teardown = dying || rel.is_none_or(|r| r.life == Life::Dying);
     if teardown {
         // Every member departs, then the relation is broken (never for peers).
-        if let Some(x) = view.members.keys().next() {
+        if let Some(x) = view.members.keys().min_by(|a, b| a.cmp_text(b)) {
             let departing = if dying { unit.name.clone() } else { x.clone() };
             return Some(Hook::RelationDeparted {
                 relation: id,
@@ -234,7 +234,8 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     if let Some(x) = view
         .leaving
         .iter()
-        .find(|x| view.members.contains_key(*x) && !in_scope(x))
+        .filter(|x| view.members.contains_key(*x) && !in_scope(x))
+        .min_by(|a, b| a.cmp_text(b))
     {
         return Some(Hook::RelationDeparted {
             relation: id,
@@ -251,11 +252,12 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
             unit: None,
         });
     }
-    // 5. joins, in order.
+    // 5. joins, in Juju's order: unit names sorted as strings.
     if let Some(x) = view
         .dirty
         .iter()
-        .find(|x| !view.members.contains_key(*x) && in_scope(x))
+        .filter(|x| !view.members.contains_key(*x) && in_scope(x))
+        .min_by(|a, b| a.cmp_text(b))
     {
         return Some(Hook::RelationJoined {
             relation: id,
@@ -265,10 +267,11 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     // 6. changed settings.
     view.dirty
         .iter()
-        .find(|x| match view.members.get(*x) {
+        .filter(|x| match view.members.get(*x) {
             Some(seen) => *seen != Some(m.unit_bag(id, x).map_or(0, |b| b.version)),
             None => false,
         })
+        .min_by(|a, b| a.cmp_text(b))
         .map(|x| Hook::RelationChanged {
             relation: id,
             unit: Some(x.clone()),

@@ -228,3 +228,58 @@ fn expiry_goes_before_rotation_and_changes() {
     };
     assert_eq!(next_hook(&m, &me, 0, 0), Some(changed));
 }
+
+/// A peer relation of `app` (id 0) with every unit in scope and each
+/// unit's view fresh (nothing joined, every other unit a candidate).
+fn peer_relation(m: &mut Model, app: &str) {
+    use super::agent::RelView;
+    use super::model::{End, Relation};
+    let units = m.app_units(app);
+    m.insert_relation(Relation {
+        id: 0,
+        kind: crate::state::RelationKind::Peer,
+        ends: vec![End {
+            app: app.into(),
+            endpoint: "peers".into(),
+            role: "peer".into(),
+            interface: "p".into(),
+        }],
+        life: Life::Alive,
+        scope: units.iter().cloned().collect(),
+    });
+    for u in &units {
+        let view = RelView {
+            created: true,
+            dirty: units.iter().filter(|x| *x != u).cloned().collect(),
+            ..RelView::default()
+        };
+        m.insert_view(u, 0, view);
+    }
+}
+
+/// Juju 3.x `internal/worker/uniter/relation/resolver.go`
+/// `nextHookForRelation` walks `allUnitNames.SortedValues()`: unit names
+/// sorted as strings, so `many/10` joins and departs before `many/2`.
+#[test]
+fn joins_and_departures_follow_unit_names_sorted_as_strings() {
+    let mut m = model("many", 11);
+    peer_relation(&mut m, "many");
+    let me = unit("many", 0);
+    let mut joined = Vec::new();
+    while let Some(Hook::RelationJoined { unit: x, .. }) = next_hook(&m, &me, 0, 0) {
+        let view = m.view_mut(&me, 0).unwrap();
+        view.members.insert(x.clone(), Some(0));
+        view.dirty.remove(&x);
+        joined.push(x.to_string());
+    }
+    assert_eq!(joined[..4], ["many/1", "many/10", "many/2", "many/3"]);
+    assert_eq!(joined.len(), 10);
+    // The unit dies: every member departs, in the same order.
+    m.unit_mut(&me).unwrap().life = Life::Dying;
+    let mut departed = Vec::new();
+    while let Some(Hook::RelationDeparted { unit: x, .. }) = next_hook(&m, &me, 0, 0) {
+        m.view_mut(&me, 0).unwrap().members.remove(&x);
+        departed.push(x.to_string());
+    }
+    assert_eq!(departed, joined);
+}
