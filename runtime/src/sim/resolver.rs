@@ -91,7 +91,8 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     if a.upgrade_pending {
         return Some(Hook::UpgradeCharm);
     }
-    if a.config_seen != Some(app.config_version) {
+    // Juju compares the config's hash with the one last seen.
+    if a.config_seen != Some(app.config_hash) {
         return Some(Hook::ConfigChanged);
     }
     if !a.started {

@@ -39,7 +39,7 @@ pub fn model(app: &str, units: u32) -> Model {
         stateless: false,
         pod_local_state: false,
         config: BTreeMap::new(),
-        config_version: 1,
+        config_hash: super::model::config_hash(&BTreeMap::new()),
         leader: Some(0),
         leader_settings: Bag::new(),
         leader_settings_version: 0,
@@ -69,7 +69,7 @@ pub fn model(app: &str, units: u32) -> Model {
                 started: true,
                 leader: n == 0,
                 lsc_seen: Some(0),
-                config_seen: Some(1),
+                config_seen: Some(super::model::config_hash(&BTreeMap::new())),
                 charm_rev: 1,
                 ..Agent::default()
             },
@@ -282,4 +282,40 @@ fn joins_and_departures_follow_unit_names_sorted_as_strings() {
         departed.push(x.to_string());
     }
     assert_eq!(departed, joined);
+}
+
+/// Juju 3.x `internal/worker/uniter/resolver.go` runs config-changed when
+/// `remoteState.ConfigHash != localState.ConfigHash`: config set to y and
+/// back to x before the unit looks runs nothing.
+#[test]
+fn config_changed_follows_the_config_hash_not_a_counter() {
+    use super::model::config_hash;
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    let set = |m: &mut Model, v: &str| {
+        let a = m.app_mut("a").unwrap();
+        a.config.insert("k".into(), serde_json::json!(v));
+        a.config_hash = config_hash(&a.config);
+    };
+    set(&mut m, "x");
+    let seen = m.app("a").unwrap().config_hash;
+    m.unit_mut(&me).unwrap().agent.config_seen = Some(seen);
+    assert_eq!(next_hook(&m, &me, 0, 0), None);
+    set(&mut m, "y");
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    set(&mut m, "x");
+    assert_eq!(next_hook(&m, &me, 0, 0), None, "back to what it saw");
+}
+
+/// A model file written before the hash kept a counter under the old
+/// name: it still loads, and the unit that saw it runs nothing new.
+#[test]
+fn an_old_config_version_field_still_loads() {
+    let m = model("a", 1);
+    let mut json = serde_json::to_value(m.app("a").unwrap()).unwrap();
+    let o = json.as_object_mut().unwrap();
+    o.remove("config_hash");
+    o.insert("config_version".into(), serde_json::json!(3));
+    let app: Application = serde_json::from_value(json).unwrap();
+    assert_eq!(app.config_hash, 3);
 }

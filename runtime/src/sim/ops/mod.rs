@@ -148,7 +148,7 @@ impl Simulator {
             stateless: opts.stateless,
             pod_local_state: opts.pod_local_state,
             config: opts.config.clone(),
-            config_version: 1,
+            config_hash: super::model::config_hash(&opts.config),
             leader: None,
             leader_settings: Bag::new(),
             leader_settings_version: 0,
