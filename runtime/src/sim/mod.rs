@@ -209,6 +209,7 @@ impl Simulator {
             next_app_index: 0,
             settings: opts.settings.clone(),
             scenario_step: 0,
+            next_storage: 0,
         })
     }
 

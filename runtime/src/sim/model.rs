@@ -86,6 +86,10 @@ pub struct Meta {
     /// Steps of a `charmbox sim` scenario already committed.
     #[serde(default)]
     pub scenario_step: u64,
+    /// The next storage instance number: Juju numbers storage ids
+    /// (`data/3`) from one model-wide sequence, whatever the name.
+    #[serde(default)]
+    pub next_storage: u32,
 }
 
 /// One application.
@@ -367,6 +371,22 @@ impl Model {
     pub fn meta_mut(&mut self) -> &mut Meta {
         self.dirty.meta = true;
         &mut self.meta
+    }
+
+    /// A new model-unique storage instance number (past every number in
+    /// use, for files from before the counter).
+    pub fn next_storage_id(&mut self) -> u32 {
+        let used = self
+            .units
+            .values()
+            .flat_map(|u| &u.storages)
+            .map(|s| s.index + 1)
+            .max()
+            .unwrap_or(0);
+        let meta = self.meta_mut();
+        let id = meta.next_storage.max(used);
+        meta.next_storage = id + 1;
+        id
     }
 
     pub fn app(&self, name: &str) -> Option<&Application> {

@@ -1,6 +1,6 @@
 //! The resolver's orderings against Juju 3.x's uniter resolvers, on small
 //! models built by hand (no charm runs). Each test names the Juju source
-//! it follows.
+//! it follows (and the model-unique storage ids).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +28,7 @@ pub fn model(app: &str, units: u32) -> Model {
         next_app_index: 1,
         settings: Settings::default(),
         scenario_step: 0,
+        next_storage: 0,
     });
     m.insert_app(Application {
         name: app.into(),
@@ -318,4 +319,31 @@ fn an_old_config_version_field_still_loads() {
     o.insert("config_version".into(), serde_json::json!(3));
     let app: Application = serde_json::from_value(json).unwrap();
     assert_eq!(app.config_hash, 3);
+}
+
+/// Juju's storage instance ids are model-wide (`state/storage.go`
+/// `newStorageInstanceId` takes the next value of the one "stores"
+/// sequence): two units with `data` storage get `data/0` and `data/1`, the
+/// next storage of any name `/2`, and a file from before the counter
+/// continues past the numbers in use.
+#[test]
+fn storage_ids_are_unique_in_the_model() {
+    use crate::state::StorageState;
+    let mut m = model("a", 2);
+    for n in [0, 1] {
+        let index = m.next_storage_id();
+        m.unit_mut(&unit("a", n))
+            .unwrap()
+            .storages
+            .push(StorageState {
+                name: "data".into(),
+                index,
+                location: None,
+            });
+    }
+    let ids: Vec<u32> = m.units.values().map(|u| u.storages[0].index).collect();
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(m.next_storage_id(), 2);
+    m.meta_mut().next_storage = 0;
+    assert_eq!(m.next_storage_id(), 2, "past the numbers in use");
 }

@@ -196,10 +196,10 @@ impl Simulator {
         };
         let mut storages = Vec::new();
         for (s, count) in &meta.storage_counts {
-            for i in 0..count.min {
+            for _ in 0..count.min {
                 storages.push(StorageState {
                     name: s.clone(),
-                    index: i as u32,
+                    index: self.model.next_storage_id(),
                     location: None,
                 });
             }
