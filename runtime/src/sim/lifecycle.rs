@@ -111,7 +111,8 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.charm_rev = charm_rev;
             a.upgrade_pending = false;
             a.config_seen = None;
-            a.started = false;
+            // No `start` follows on a machine: Juju queues start only for a
+            // unit that never started (a new k8s pod is one, `new_pod`).
             a.after_upgrade = true;
         }
         Hook::LeaderElected => {

@@ -43,6 +43,11 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
         }
         return Some(Hook::Install);
     }
+    // A config-changed on a unit not started queues start at once
+    // (`operation/runhook.go` Commit): nothing runs in between.
+    if !dying && !a.started && !a.upgrade_pending && a.config_seen == Some(app.config_hash) {
+        return Some(Hook::Start);
+    }
     // 3. relation-created for relations not yet joined.
     if !dying && let Some(h) = created(m, unit) {
         return Some(h);

@@ -347,3 +347,26 @@ fn storage_ids_are_unique_in_the_model() {
     m.meta_mut().next_storage = 0;
     assert_eq!(m.next_storage_id(), 2, "past the numbers in use");
 }
+
+/// Juju 3.x `internal/worker/uniter/operation/runhook.go` `Commit`:
+/// config-changed on a unit not started queues `start` at once, so a new
+/// k8s pod runs start before leader-settings-changed; a machine refresh
+/// leaves the unit started, so no start follows its config-changed.
+#[test]
+fn start_is_queued_by_config_changed_only_when_not_started() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let hash = m.app("a").unwrap().config_hash;
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.lsc_seen = None;
+    a.started = false;
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Start), "new pod");
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.started = true;
+    a.config_seen = None;
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::LeaderSettingsChanged));
+    m.unit_mut(&me).unwrap().agent.lsc_seen = Some(0);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    m.unit_mut(&me).unwrap().agent.config_seen = Some(hash);
+    assert_eq!(next_hook(&m, &me, 0, 0), None, "machine refresh: no start");
+}
