@@ -41,7 +41,7 @@ pub struct Agent {
     pub leader: bool,
     /// Leader-settings version last seen (none: leader-settings-changed due).
     pub lsc_seen: Option<u64>,
-    /// Config version last seen (none: config-changed due).
+    /// Config hash last seen (none: config-changed due).
     pub config_seen: Option<u64>,
     /// Charm revision installed.
     pub charm_rev: u32,

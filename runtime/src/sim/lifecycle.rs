@@ -70,7 +70,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
     let now = m.meta.now;
     let interval = m.meta.settings.update_status_interval_s * 1_000_000_000;
     let Some(app) = m.app(&name.app) else { return };
-    let config_version = app.config_version;
+    let config_hash = app.config_hash;
     let lsc_version = app.leader_settings_version;
     let charm_rev = app.charm_rev;
     let leader = app.leader == Some(name.n);
@@ -99,7 +99,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.update_status_at = Some(now + (interval as f64 * (0.8 + 0.4 * r)) as u64);
         }
         Hook::ConfigChanged => {
-            a.config_seen = Some(config_version);
+            a.config_seen = Some(config_hash);
             if a.after_upgrade {
                 a.after_upgrade = false;
                 if !leader {
@@ -111,7 +111,8 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.charm_rev = charm_rev;
             a.upgrade_pending = false;
             a.config_seen = None;
-            a.started = false;
+            // No `start` follows on a machine: Juju queues start only for a
+            // unit that never started (a new k8s pod is one, `new_pod`).
             a.after_upgrade = true;
         }
         Hook::LeaderElected => {

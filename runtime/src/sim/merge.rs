@@ -46,21 +46,22 @@ pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> Merged {
 fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     let now = m.meta.now;
     let Some(u) = m.unit(name) else { return };
-    let new_storage: Vec<String> = out
-        .storages
-        .iter()
-        .filter(|s| {
-            !u.storages
-                .iter()
-                .any(|o| o.name == s.name && o.index == s.index)
-        })
-        .map(|s| format!("{}/{}", s.name, s.index))
-        .collect();
+    let old = u.storages.clone();
+    // Storage the charm added (`storage-add`) gets a model-unique number.
+    let mut storages = out.storages.clone();
+    let mut new_storage = Vec::new();
+    for s in &mut storages {
+        if !old.iter().any(|o| o.name == s.name && o.index == s.index) {
+            s.index = m.next_storage_id();
+            new_storage.push(format!("{}/{}", s.name, s.index));
+        }
+    }
+    let Some(u) = m.unit(name) else { return };
     let same = u.status.says_same(&out.unit_status)
         && u.workload_version == out.workload_version
         && u.unit_state == out.unit_state
         && u.ports == out.opened_ports
-        && u.storages == out.storages
+        && u.storages == storages
         && u.containers == out.containers;
     if same {
         return;
@@ -74,7 +75,7 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     u.workload_version.clone_from(&out.workload_version);
     u.unit_state.clone_from(&out.unit_state);
     u.ports.clone_from(&out.opened_ports);
-    u.storages.clone_from(&out.storages);
+    u.storages = storages;
     u.containers.clone_from(&out.containers);
     u.agent.storage_attaching.extend(new_storage);
 }

@@ -27,6 +27,8 @@ pub mod names;
 pub mod ops;
 pub mod project;
 pub mod resolver;
+#[cfg(test)]
+mod resolver_tests;
 mod runner;
 pub mod scenario;
 pub mod scheduler;
@@ -207,6 +209,7 @@ impl Simulator {
             next_app_index: 0,
             settings: opts.settings.clone(),
             scenario_step: 0,
+            next_storage: 0,
         })
     }
 

@@ -86,6 +86,10 @@ pub struct Meta {
     /// Steps of a `charmbox sim` scenario already committed.
     #[serde(default)]
     pub scenario_step: u64,
+    /// The next storage instance number: Juju numbers storage ids
+    /// (`data/3`) from one model-wide sequence, whatever the name.
+    #[serde(default)]
+    pub next_storage: u32,
 }
 
 /// One application.
@@ -106,7 +110,11 @@ pub struct Application {
     /// StoredState does, and is lost with it.
     pub pod_local_state: bool,
     pub config: BTreeMap<String, serde_json::Value>,
-    pub config_version: u64,
+    /// [`config_hash`] of `config`: Juju compares a hash, so a change and
+    /// its undoing before a unit looks run no config-changed. (Files from
+    /// before held a change counter here, replaced at the next change.)
+    #[serde(alias = "config_version")]
+    pub config_hash: u64,
     pub leader: Option<u32>,
     pub leader_settings: Bag,
     pub leader_settings_version: u64,
@@ -118,6 +126,15 @@ pub struct Application {
     pub index: u32,
     /// Each container as the image provides it (what a new pod starts from).
     pub containers: Vec<ContainerState>,
+}
+
+/// A hash of an application's set config options (the first 8 bytes of
+/// the SHA-256 of their JSON), as the agent compares it.
+pub fn config_hash(config: &BTreeMap<String, serde_json::Value>) -> u64 {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(config).unwrap_or_default();
+    let d = Sha256::digest(json);
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
 /// One unit and what the controller holds for it.
@@ -354,6 +371,22 @@ impl Model {
     pub fn meta_mut(&mut self) -> &mut Meta {
         self.dirty.meta = true;
         &mut self.meta
+    }
+
+    /// A new model-unique storage instance number (past every number in
+    /// use, for files from before the counter).
+    pub fn next_storage_id(&mut self) -> u32 {
+        let used = self
+            .units
+            .values()
+            .flat_map(|u| &u.storages)
+            .map(|s| s.index + 1)
+            .max()
+            .unwrap_or(0);
+        let meta = self.meta_mut();
+        let id = meta.next_storage.max(used);
+        meta.next_storage = id + 1;
+        id
     }
 
     pub fn app(&self, name: &str) -> Option<&Application> {

@@ -124,6 +124,37 @@ impl UnitName {
     }
 }
 
+impl UnitName {
+    /// Order as the text `app/N`, as Juju sorts unit names (Go's
+    /// `sort.Strings`): `app/10` before `app/2`, `a-b/1` before `a/1`.
+    pub fn cmp_text(&self, other: &UnitName) -> Ordering {
+        fn digits(n: u32, buf: &mut [u8; 10]) -> &[u8] {
+            let mut i = buf.len();
+            let mut n = n;
+            loop {
+                i -= 1;
+                buf[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    return &buf[i..];
+                }
+            }
+        }
+        let (mut x, mut y) = ([0u8; 10], [0u8; 10]);
+        let a = self
+            .app
+            .bytes()
+            .chain([b'/'])
+            .chain(digits(self.n, &mut x).iter().copied());
+        let b = other
+            .app
+            .bytes()
+            .chain([b'/'])
+            .chain(digits(other.n, &mut y).iter().copied());
+        a.cmp(b)
+    }
+}
+
 impl fmt::Display for UnitName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.app, self.n)
@@ -166,6 +197,29 @@ mod tests {
         assert_eq!(j, "\"app/2\"");
         assert_eq!(serde_json::from_str::<UnitName>(&j).unwrap(), a);
         assert!("app".parse::<UnitName>().is_err());
+    }
+
+    /// Juju sorts unit names as strings (`relation/resolver.go`
+    /// `nextHookForRelation`: `allUnitNames.SortedValues()`).
+    #[test]
+    fn text_order_is_go_string_order() {
+        let mut v = [
+            UnitName::new("many", 2),
+            UnitName::new("many", 10),
+            UnitName::new("a", 1),
+            UnitName::new("a-b", 1),
+            UnitName::new("many", 1),
+            UnitName::new("many", 0),
+        ];
+        v.sort_by(UnitName::cmp_text);
+        let shown: Vec<String> = v.iter().map(|u| u.to_string()).collect();
+        let mut want = shown.clone();
+        want.sort();
+        assert_eq!(shown, want);
+        assert_eq!(
+            shown,
+            ["a-b/1", "a/1", "many/0", "many/1", "many/10", "many/2"]
+        );
     }
 
     #[test]

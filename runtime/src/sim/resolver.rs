@@ -24,15 +24,12 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     if a.pod_exit.is_some() {
         return Some(Hook::Stop);
     }
-    // In error, only actions and leadership go before the retry (§5.3).
+    // In error, only actions go before the retry (§5.3). Leadership waits
+    // too: Juju accepts it and runs leader-settings-changed only when the
+    // operation state is Continue (`leadership/resolver.go`).
     if let Some(e) = &a.error {
         if let Some(&id) = a.actions.front() {
             return Some(Hook::Action { id });
-        }
-        if a.installed
-            && let Some(h) = leadership(unit, app)
-        {
-            return Some(h);
         }
         return match e.retry_at {
             Some(t) if t <= now => Some(e.hook.clone()),
@@ -45,6 +42,11 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
             return Some(Hook::StorageAttached { storage: s.clone() });
         }
         return Some(Hook::Install);
+    }
+    // A config-changed on a unit not started queues start at once
+    // (`operation/runhook.go` Commit): nothing runs in between.
+    if !dying && !a.started && !a.upgrade_pending && a.config_seen == Some(app.config_hash) {
+        return Some(Hook::Start);
     }
     // 3. relation-created for relations not yet joined.
     if !dying && let Some(h) = created(m, unit) {
@@ -94,7 +96,8 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     if a.upgrade_pending {
         return Some(Hook::UpgradeCharm);
     }
-    if a.config_seen != Some(app.config_version) {
+    // Juju compares the config's hash with the one last seen.
+    if a.config_seen != Some(app.config_hash) {
         return Some(Hook::ConfigChanged);
     }
     if !a.started {
@@ -109,8 +112,13 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     }
 }
 
+/// `leadership/resolver.go`: a dying unit accepts no leadership and runs
+/// no leader-settings-changed (it resigns, which runs no hook).
 fn leadership(unit: &Unit, app: &Application) -> Option<Hook> {
     let a = &unit.agent;
+    if unit.life == Life::Dying {
+        return None;
+    }
     let is_leader = app.leader == Some(unit.name.n);
     if is_leader && !a.leader {
         return Some(Hook::LeaderElected);
@@ -150,10 +158,11 @@ fn created(m: &Model, unit: &Unit) -> Option<Hook> {
         .map(|r| Hook::RelationCreated { relation: r.id })
 }
 
+/// `secrets/resolver.go`: nothing for a dying or not-installed unit.
 fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
     let a = &unit.agent;
-    if let Some(s) = a.secret_changed.first() {
-        return Some(Hook::SecretChanged { secret: s.clone() });
+    if unit.life == Life::Dying || !a.installed {
+        return None;
     }
     // Owner hooks for application secrets are skipped once the unit is no
     // longer the leader (§5.4): they stay queued but never run here.
@@ -162,14 +171,18 @@ fn secrets(m: &Model, unit: &Unit) -> Option<Hook> {
         Some(_) => true,
         None => false,
     };
-    if let Some(s) = a.secret_rotate.iter().find(|s| owns(s)) {
-        return Some(Hook::SecretRotate { secret: s.clone() });
-    }
+    // Juju's order: expired, rotate, changed, then remove.
     if let Some((s, r)) = a.secret_expired.iter().find(|(s, _)| owns(s)) {
         return Some(Hook::SecretExpired {
             secret: s.clone(),
             revision: *r,
         });
+    }
+    if let Some(s) = a.secret_rotate.iter().find(|s| owns(s)) {
+        return Some(Hook::SecretRotate { secret: s.clone() });
+    }
+    if let Some(s) = a.secret_changed.first() {
+        return Some(Hook::SecretChanged { secret: s.clone() });
     }
     if let Some((s, r)) = a.secret_remove.iter().find(|(s, _)| owns(s)) {
         return Some(Hook::SecretRemove {
@@ -204,7 +217,7 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     let teardown = dying || rel.is_none_or(|r| r.life == Life::Dying);
     if teardown {
         // Every member departs, then the relation is broken (never for peers).
-        if let Some(x) = view.members.keys().next() {
+        if let Some(x) = view.members.keys().min_by(|a, b| a.cmp_text(b)) {
             let departing = if dying { unit.name.clone() } else { x.clone() };
             return Some(Hook::RelationDeparted {
                 relation: id,
@@ -227,7 +240,8 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     if let Some(x) = view
         .leaving
         .iter()
-        .find(|x| view.members.contains_key(*x) && !in_scope(x))
+        .filter(|x| view.members.contains_key(*x) && !in_scope(x))
+        .min_by(|a, b| a.cmp_text(b))
     {
         return Some(Hook::RelationDeparted {
             relation: id,
@@ -244,11 +258,12 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
             unit: None,
         });
     }
-    // 5. joins, in order.
+    // 5. joins, in Juju's order: unit names sorted as strings.
     if let Some(x) = view
         .dirty
         .iter()
-        .find(|x| !view.members.contains_key(*x) && in_scope(x))
+        .filter(|x| !view.members.contains_key(*x) && in_scope(x))
+        .min_by(|a, b| a.cmp_text(b))
     {
         return Some(Hook::RelationJoined {
             relation: id,
@@ -258,10 +273,11 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     // 6. changed settings.
     view.dirty
         .iter()
-        .find(|x| match view.members.get(*x) {
+        .filter(|x| match view.members.get(*x) {
             Some(seen) => *seen != Some(m.unit_bag(id, x).map_or(0, |b| b.version)),
             None => false,
         })
+        .min_by(|a, b| a.cmp_text(b))
         .map(|x| Hook::RelationChanged {
             relation: id,
             unit: Some(x.clone()),

@@ -37,8 +37,8 @@ impl Simulator {
             return Ok(());
         }
         let a = self.model.app_mut(app).expect("app exists");
+        a.config_hash = super::super::model::config_hash(&config);
         a.config = config;
-        a.config_version += 1;
         let touched = self.model.app_units(app).into_iter().collect();
         self.finish_op(touched)
     }

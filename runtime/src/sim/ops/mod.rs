@@ -148,7 +148,7 @@ impl Simulator {
             stateless: opts.stateless,
             pod_local_state: opts.pod_local_state,
             config: opts.config.clone(),
-            config_version: 1,
+            config_hash: super::model::config_hash(&opts.config),
             leader: None,
             leader_settings: Bag::new(),
             leader_settings_version: 0,
@@ -196,10 +196,10 @@ impl Simulator {
         };
         let mut storages = Vec::new();
         for (s, count) in &meta.storage_counts {
-            for i in 0..count.min {
+            for _ in 0..count.min {
                 storages.push(StorageState {
                     name: s.clone(),
-                    index: i as u32,
+                    index: self.model.next_storage_id(),
                     location: None,
                 });
             }

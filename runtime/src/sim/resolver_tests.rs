@@ -1,0 +1,372 @@
+//! The resolver's orderings against Juju 3.x's uniter resolvers, on small
+//! models built by hand (no charm runs). Each test names the Juju source
+//! it follows (and the model-unique storage ids).
+
+use std::collections::BTreeMap;
+
+use super::agent::{Agent, HookError};
+use super::hook::Hook;
+use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit};
+use super::names::UnitName;
+use super::resolver::next_hook;
+use crate::state::{Bag, StatusState};
+
+/// A model with application `app` of `units` installed, started units,
+/// unit 0 the leader (and knowing it), every agent up to date.
+pub fn model(app: &str, units: u32) -> Model {
+    let mut m = Model::new(Meta {
+        name: "m".into(),
+        uuid: "u".into(),
+        kind: Substrate::Kubernetes,
+        juju_version: "3.6.0".into(),
+        seed: 0,
+        now: 0,
+        draws: 0,
+        next_relation_id: 0,
+        next_action_id: 0,
+        next_seq: 0,
+        next_app_index: 1,
+        settings: Settings::default(),
+        scenario_step: 0,
+        next_storage: 0,
+    });
+    m.insert_app(Application {
+        name: app.into(),
+        charm: "c".into(),
+        charm_rev: 1,
+        charm_hash: String::new(),
+        charm_name: app.into(),
+        subordinate: false,
+        stateless: false,
+        pod_local_state: false,
+        config: BTreeMap::new(),
+        config_hash: super::model::config_hash(&BTreeMap::new()),
+        leader: Some(0),
+        leader_settings: Bag::new(),
+        leader_settings_version: 0,
+        status: StatusState::default(),
+        trusted: false,
+        next_unit: units,
+        life: Life::Alive,
+        index: 0,
+        containers: Vec::new(),
+    });
+    for n in 0..units {
+        m.insert_unit(Unit {
+            name: UnitName::new(app, n),
+            life: Life::Alive,
+            principal: None,
+            status: StatusState::default(),
+            status_set: false,
+            workload_version: String::new(),
+            unit_state: Bag::new(),
+            ports: Vec::new(),
+            storages: Vec::new(),
+            containers: Vec::new(),
+            address: String::new(),
+            pod: 0,
+            agent: Agent {
+                installed: true,
+                started: true,
+                leader: n == 0,
+                lsc_seen: Some(0),
+                config_seen: Some(super::model::config_hash(&BTreeMap::new())),
+                charm_rev: 1,
+                ..Agent::default()
+            },
+        });
+    }
+    m
+}
+
+pub fn unit(app: &str, n: u32) -> UnitName {
+    UnitName::new(app, n)
+}
+
+/// Put `name` in error on `hook`, its retry due at `retry_at`.
+pub fn fail(m: &mut Model, name: &UnitName, hook: Hook, retry_at: Option<u64>) {
+    m.unit_mut(name).unwrap().agent.error = Some(HookError {
+        hook,
+        attempts: 1,
+        retry_at,
+        message: "boom".into(),
+    });
+}
+
+/// The leader goes (as after its removal) and `new` is elected.
+fn hand_leadership_to(m: &mut Model, app: &str, new: u32) {
+    let a = m.app_mut(app).unwrap();
+    a.leader = Some(new);
+    a.leader_settings_version += 1;
+}
+
+/// Juju 3.x `internal/worker/uniter/leadership/resolver.go` `NextOp`:
+/// leadership is accepted (leader-elected) and leader-settings-changed
+/// runs only when `localState.Kind == operation.Continue`; a unit in error
+/// is not (its hook is pending), so both wait for the retry or resolve.
+#[test]
+fn a_unit_in_error_runs_no_leadership_hook_until_resolved() {
+    let mut m = model("a", 3);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    fail(&mut m, &unit("a", 1), Hook::ConfigChanged, Some(100));
+    fail(&mut m, &unit("a", 2), Hook::ConfigChanged, None);
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None, "retry not due");
+    assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), None, "not resolved");
+    // The retry comes first, then leader-elected.
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 100, 0),
+        Some(Hook::ConfigChanged)
+    );
+    m.unit_mut(&unit("a", 1)).unwrap().agent.error = None;
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 100, 0),
+        Some(Hook::LeaderElected)
+    );
+    // Resolved without a retry: leader-settings-changed follows.
+    m.unit_mut(&unit("a", 2)).unwrap().agent.error = None;
+    assert_eq!(
+        next_hook(&m, &unit("a", 2), 0, 0),
+        Some(Hook::LeaderSettingsChanged)
+    );
+}
+
+/// Actions still run in error (`resolver.go` `NextOp` runs actions before
+/// the error check); leadership does not jump them either.
+#[test]
+fn an_action_runs_in_error_but_leadership_does_not() {
+    let mut m = model("a", 2);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    fail(&mut m, &unit("a", 1), Hook::Start, None);
+    m.unit_mut(&unit("a", 1))
+        .unwrap()
+        .agent
+        .actions
+        .push_back(7);
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 0, 0),
+        Some(Hook::Action { id: 7 })
+    );
+    m.unit_mut(&unit("a", 1)).unwrap().agent.actions.clear();
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None);
+}
+
+/// `leadership/resolver.go` `NextOp`: `canAcceptLeader` is false when
+/// `remoteState.Life == life.Dying`, and leader-settings-changed needs
+/// `remoteState.Life != life.Dying` (as in remove-application, where the
+/// leader goes while the others are dying).
+#[test]
+fn a_dying_unit_runs_no_leadership_hook() {
+    let mut m = model("a", 3);
+    m.remove_unit(&unit("a", 0));
+    hand_leadership_to(&mut m, "a", 1);
+    for n in [1, 2] {
+        m.unit_mut(&unit("a", n)).unwrap().life = Life::Dying;
+    }
+    // Teardown goes straight on: stop, then remove.
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), Some(Hook::Stop));
+    assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), Some(Hook::Stop));
+}
+
+/// Juju 3.x `internal/worker/uniter/secrets/resolver.go` `NextOp`: "Nothing
+/// to do if not yet installed, the unit is dying" — no secret-changed (nor
+/// any other secret hook) for a dying consumer.
+#[test]
+fn a_dying_unit_runs_no_secret_hook() {
+    let mut m = model("a", 1);
+    let u = m.unit_mut(&unit("a", 0)).unwrap();
+    u.agent.secret_changed.insert("s1".into());
+    assert_eq!(
+        next_hook(&m, &unit("a", 0), 0, 0),
+        Some(Hook::SecretChanged {
+            secret: "s1".into()
+        })
+    );
+    m.unit_mut(&unit("a", 0)).unwrap().life = Life::Dying;
+    assert_eq!(next_hook(&m, &unit("a", 0), 0, 0), Some(Hook::Stop));
+}
+
+/// `secrets/resolver.go` `NextOp` tries `expireOp` before `rotateOp`, and
+/// both before consumed secret-changed: with all due, secret-expired runs
+/// first, then secret-rotate, then secret-changed.
+#[test]
+fn expiry_goes_before_rotation_and_changes() {
+    use super::model::{Secret, SecretOwner};
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    m.insert_secret(Secret {
+        id: "s1".into(),
+        owner: SecretOwner::Unit(me.clone()),
+        revisions: Vec::new(),
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+        grants: BTreeMap::new(),
+        granted_apps: Default::default(),
+        consumers: BTreeMap::new(),
+        rotate_at: None,
+        expire_at: None,
+    });
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.secret_changed.insert("s0".into());
+    a.secret_rotate.insert("s1".into());
+    a.secret_expired.insert(("s1".into(), 2));
+    let expired = Hook::SecretExpired {
+        secret: "s1".into(),
+        revision: 2,
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(expired));
+    m.unit_mut(&me).unwrap().agent.secret_expired.clear();
+    let rotate = Hook::SecretRotate {
+        secret: "s1".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(rotate));
+    m.unit_mut(&me).unwrap().agent.secret_rotate.clear();
+    let changed = Hook::SecretChanged {
+        secret: "s0".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(changed));
+}
+
+/// A peer relation of `app` (id 0) with every unit in scope and each
+/// unit's view fresh (nothing joined, every other unit a candidate).
+fn peer_relation(m: &mut Model, app: &str) {
+    use super::agent::RelView;
+    use super::model::{End, Relation};
+    let units = m.app_units(app);
+    m.insert_relation(Relation {
+        id: 0,
+        kind: crate::state::RelationKind::Peer,
+        ends: vec![End {
+            app: app.into(),
+            endpoint: "peers".into(),
+            role: "peer".into(),
+            interface: "p".into(),
+        }],
+        life: Life::Alive,
+        scope: units.iter().cloned().collect(),
+    });
+    for u in &units {
+        let view = RelView {
+            created: true,
+            dirty: units.iter().filter(|x| *x != u).cloned().collect(),
+            ..RelView::default()
+        };
+        m.insert_view(u, 0, view);
+    }
+}
+
+/// Juju 3.x `internal/worker/uniter/relation/resolver.go`
+/// `nextHookForRelation` walks `allUnitNames.SortedValues()`: unit names
+/// sorted as strings, so `many/10` joins and departs before `many/2`.
+#[test]
+fn joins_and_departures_follow_unit_names_sorted_as_strings() {
+    let mut m = model("many", 11);
+    peer_relation(&mut m, "many");
+    let me = unit("many", 0);
+    let mut joined = Vec::new();
+    while let Some(Hook::RelationJoined { unit: x, .. }) = next_hook(&m, &me, 0, 0) {
+        let view = m.view_mut(&me, 0).unwrap();
+        view.members.insert(x.clone(), Some(0));
+        view.dirty.remove(&x);
+        joined.push(x.to_string());
+    }
+    assert_eq!(joined[..4], ["many/1", "many/10", "many/2", "many/3"]);
+    assert_eq!(joined.len(), 10);
+    // The unit dies: every member departs, in the same order.
+    m.unit_mut(&me).unwrap().life = Life::Dying;
+    let mut departed = Vec::new();
+    while let Some(Hook::RelationDeparted { unit: x, .. }) = next_hook(&m, &me, 0, 0) {
+        m.view_mut(&me, 0).unwrap().members.remove(&x);
+        departed.push(x.to_string());
+    }
+    assert_eq!(departed, joined);
+}
+
+/// Juju 3.x `internal/worker/uniter/resolver.go` runs config-changed when
+/// `remoteState.ConfigHash != localState.ConfigHash`: config set to y and
+/// back to x before the unit looks runs nothing.
+#[test]
+fn config_changed_follows_the_config_hash_not_a_counter() {
+    use super::model::config_hash;
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    let set = |m: &mut Model, v: &str| {
+        let a = m.app_mut("a").unwrap();
+        a.config.insert("k".into(), serde_json::json!(v));
+        a.config_hash = config_hash(&a.config);
+    };
+    set(&mut m, "x");
+    let seen = m.app("a").unwrap().config_hash;
+    m.unit_mut(&me).unwrap().agent.config_seen = Some(seen);
+    assert_eq!(next_hook(&m, &me, 0, 0), None);
+    set(&mut m, "y");
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    set(&mut m, "x");
+    assert_eq!(next_hook(&m, &me, 0, 0), None, "back to what it saw");
+}
+
+/// A model file written before the hash kept a counter under the old
+/// name: it still loads, and the unit that saw it runs nothing new.
+#[test]
+fn an_old_config_version_field_still_loads() {
+    let m = model("a", 1);
+    let mut json = serde_json::to_value(m.app("a").unwrap()).unwrap();
+    let o = json.as_object_mut().unwrap();
+    o.remove("config_hash");
+    o.insert("config_version".into(), serde_json::json!(3));
+    let app: Application = serde_json::from_value(json).unwrap();
+    assert_eq!(app.config_hash, 3);
+}
+
+/// Juju's storage instance ids are model-wide (`state/storage.go`
+/// `newStorageInstanceId` takes the next value of the one "stores"
+/// sequence): two units with `data` storage get `data/0` and `data/1`, the
+/// next storage of any name `/2`, and a file from before the counter
+/// continues past the numbers in use.
+#[test]
+fn storage_ids_are_unique_in_the_model() {
+    use crate::state::StorageState;
+    let mut m = model("a", 2);
+    for n in [0, 1] {
+        let index = m.next_storage_id();
+        m.unit_mut(&unit("a", n))
+            .unwrap()
+            .storages
+            .push(StorageState {
+                name: "data".into(),
+                index,
+                location: None,
+            });
+    }
+    let ids: Vec<u32> = m.units.values().map(|u| u.storages[0].index).collect();
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(m.next_storage_id(), 2);
+    m.meta_mut().next_storage = 0;
+    assert_eq!(m.next_storage_id(), 2, "past the numbers in use");
+}
+
+/// Juju 3.x `internal/worker/uniter/operation/runhook.go` `Commit`:
+/// config-changed on a unit not started queues `start` at once, so a new
+/// k8s pod runs start before leader-settings-changed; a machine refresh
+/// leaves the unit started, so no start follows its config-changed.
+#[test]
+fn start_is_queued_by_config_changed_only_when_not_started() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let hash = m.app("a").unwrap().config_hash;
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.lsc_seen = None;
+    a.started = false;
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Start), "new pod");
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.started = true;
+    a.config_seen = None;
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::LeaderSettingsChanged));
+    m.unit_mut(&me).unwrap().agent.lsc_seen = Some(0);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    m.unit_mut(&me).unwrap().agent.config_seen = Some(hash);
+    assert_eq!(next_hook(&m, &me, 0, 0), None, "machine refresh: no start");
+}
