@@ -11,11 +11,12 @@ use super::lifecycle::{self, Touched};
 use super::merge::{merge, owner_unit};
 use super::model::ActionStatus;
 use super::names::UnitName;
-use super::project::{project, project_from};
+use super::project::{BagVersions, project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
-use crate::run::{RunError, RunOptions, run_event_with};
+use crate::run::{RunError, RunOptions, RunReport, run_event_with};
+use crate::state::State;
 use crate::trace::Header;
 use crate::trace::TraceWriter;
 
@@ -94,50 +95,17 @@ impl Simulator {
         let event = hook.name(&self.model, name);
         lifecycle::before_hook(&mut self.model, name, &hook);
         let seed = draw(&mut self.model);
-        let kept = self.views.take(name);
-        let stale = self.model.take_stale(name);
-        let (state, versions) = project_from(&self.model, name, &hook, seed, kept, &stale)
-            .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
-        if self.paranoid {
-            let full = project(&self.model, name, &hook, seed);
-            if full.as_ref() != Some(&state) {
-                return Err(SimError::Corrupt(format!(
-                    "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
-                    serde_json::to_string(&state.relations).unwrap_or_default(),
-                    serde_json::to_string(&full.map(|s| s.relations)).unwrap_or_default(),
-                )));
-            }
-        }
-        let spec = hook.spec(&self.model, name);
-        let fuel = self.model.meta.settings.fuel;
-        let app = self.model.app(&name.app).expect("checked above");
-        let charm = self.charms.get(&self.rt, app)?;
-        let trace = match &mut self.traces {
-            Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
-            None => None,
-        };
-        let pod = self.model.unit(name).map_or(0, |u| u.pod);
-        let disk = self.disks.of(name, pod);
-        let result = run_event_with(
-            &self.rt,
-            charm,
-            state,
-            &spec,
-            RunOptions::default()
-                .fuel(fuel)
-                .trace(trace)
-                .unit_dir(disk.as_deref()),
-        );
+        let (state, versions) = self.project_for(name, &hook, seed)?;
+        let result = self.dispatch(name, &hook, state)?;
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
-        let mut woken: Touched = BTreeSet::new();
         touched.insert(name.clone());
         let r = draw_unit(&mut self.model);
         let action_id = match &hook {
             Hook::Action { id } => Some(*id),
             _ => None,
         };
-        let outcome = match result {
+        let (outcome, woken) = match result {
             Err(RunError::Trace(e)) => return Err(SimError::Io(e)),
             Err(e) => {
                 // The model could not be given to the charm: a host-side
@@ -149,69 +117,23 @@ impl Simulator {
                 } else {
                     lifecycle::failed(&mut self.model, name, &hook, message.clone(), r);
                 }
-                format!("error: {message}")
+                (format!("error: {message}"), Touched::new())
             }
             Ok((out, report)) => {
                 let merged = merge(&mut self.model, name, &out);
                 touched.extend(merged.touched);
-                woken = merged.woken;
                 // What a committed hook saw (and wrote) is kept for the
                 // unit's next projection; a failed one's may hold a member
                 // that never joined.
                 if report.outcome.is_ok() && self.model.unit(name).is_some() {
                     self.views.keep(name, out.relations, &versions);
                 }
-                for l in &report.logs {
-                    let seq = self.next_seq();
-                    self.pending_logs.push(LogEntry {
-                        seq,
-                        time: self.model.meta.now,
-                        unit: name.to_string(),
-                        event: event.clone(),
-                        level: level_name(l.level).into(),
-                        source: format!("unit.{name}.juju-log"),
-                        message: l.message.clone(),
-                    });
-                }
-                let ok = report.outcome.is_ok();
-                if let Some(id) = action_id {
-                    let failed = report.action.as_ref().and_then(|a| a.failed.clone());
-                    let (status, message) = match (ok, failed) {
-                        (false, _) => (ActionStatus::Failed, report.outcome.describe()),
-                        (true, Some(m)) => (ActionStatus::Failed, m),
-                        (true, None) => (ActionStatus::Completed, String::new()),
-                    };
-                    self.finish_action(id, status, message, report.action);
-                    // Actions never put the unit in error (§5.1).
-                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
-                } else if ok {
-                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
-                } else {
-                    let message = report.outcome.describe();
-                    lifecycle::failed(&mut self.model, name, &hook, message, r);
-                }
-                report.outcome.describe()
+                self.queue_logs(name, &event, &report);
+                let outcome = self.conclude(name, &hook, report, r, &mut touched);
+                (outcome, merged.woken)
             }
         };
-        let seq = self.next_seq();
-        let record = EventRecord {
-            seq,
-            time: self.model.meta.now,
-            unit: name.to_string(),
-            event: event.clone(),
-            detail: hook.detail(),
-            outcome: outcome.clone(),
-        };
-        self.pending_events.push(record);
-        if outcome == "ok" {
-            self.agent_log(name, &event, "INFO", format!("ran \"{event}\" hook"));
-        } else {
-            let msg = match &action_id {
-                Some(id) => format!("action {id} \"{event}\" failed: {outcome}"),
-                None => format!("hook \"{event}\" failed: {outcome}"),
-            };
-            self.agent_log(name, &event, "ERROR", msg);
-        }
+        self.record_event(name, &event, &hook, action_id, outcome);
         self.reschedule(&touched);
         for u in woken.difference(&touched) {
             self.ready.wake(&self.model, u);
@@ -221,6 +143,137 @@ impl Simulator {
             self.check_ready()?;
         }
         Ok(())
+    }
+
+    /// The State `name` sees for `hook`: its kept relation views brought up
+    /// to date (checked against a full projection when paranoid).
+    fn project_for(
+        &mut self,
+        name: &UnitName,
+        hook: &Hook,
+        seed: u64,
+    ) -> Result<(State, Vec<(u32, BagVersions)>), SimError> {
+        let kept = self.views.take(name);
+        let stale = self.model.take_stale(name);
+        let (state, versions) = project_from(&self.model, name, hook, seed, kept, &stale)
+            .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
+        if self.paranoid {
+            let full = project(&self.model, name, hook, seed);
+            if full.as_ref() != Some(&state) {
+                return Err(SimError::Corrupt(format!(
+                    "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
+                    serde_json::to_string(&state.relations).unwrap_or_default(),
+                    serde_json::to_string(&full.map(|s| s.relations)).unwrap_or_default(),
+                )));
+            }
+        }
+        Ok((state, versions))
+    }
+
+    /// Run `hook` on `name` through the single-event path, with the unit's
+    /// charm, trace writer and disk.
+    fn dispatch(
+        &mut self,
+        name: &UnitName,
+        hook: &Hook,
+        state: State,
+    ) -> Result<Result<(State, RunReport), RunError>, SimError> {
+        let spec = hook.spec(&self.model, name);
+        let fuel = self.model.meta.settings.fuel;
+        let app = self.model.app(&name.app).expect("checked by run_hook");
+        let charm = self.charms.get(&self.rt, app)?;
+        let trace = match &mut self.traces {
+            Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
+            None => None,
+        };
+        let pod = self.model.unit(name).map_or(0, |u| u.pod);
+        let disk = self.disks.of(name, pod);
+        Ok(run_event_with(
+            &self.rt,
+            charm,
+            state,
+            &spec,
+            RunOptions::default()
+                .fuel(fuel)
+                .trace(trace)
+                .unit_dir(disk.as_deref()),
+        ))
+    }
+
+    /// The hook's juju-log lines, queued for the model's log.
+    fn queue_logs(&mut self, name: &UnitName, event: &str, report: &RunReport) {
+        for l in &report.logs {
+            let seq = self.next_seq();
+            self.pending_logs.push(LogEntry {
+                seq,
+                time: self.model.meta.now,
+                unit: name.to_string(),
+                event: event.to_string(),
+                level: level_name(l.level).into(),
+                source: format!("unit.{name}.juju-log"),
+                message: l.message.clone(),
+            });
+        }
+    }
+
+    /// The agent's side of a hook that ran: an action's record, a committed
+    /// hook, or a failed one that puts the unit in error. Returns the
+    /// outcome's one-line description.
+    fn conclude(
+        &mut self,
+        name: &UnitName,
+        hook: &Hook,
+        report: RunReport,
+        r: f64,
+        touched: &mut Touched,
+    ) -> String {
+        let ok = report.outcome.is_ok();
+        let described = report.outcome.describe();
+        if let Hook::Action { id } = hook {
+            let failed = report.action.as_ref().and_then(|a| a.failed.clone());
+            let (status, message) = match (ok, failed) {
+                (false, _) => (ActionStatus::Failed, described.clone()),
+                (true, Some(m)) => (ActionStatus::Failed, m),
+                (true, None) => (ActionStatus::Completed, String::new()),
+            };
+            self.finish_action(*id, status, message, report.action);
+            // Actions never put the unit in error (§5.1).
+            lifecycle::committed(&mut self.model, name, hook, r, touched);
+        } else if ok {
+            lifecycle::committed(&mut self.model, name, hook, r, touched);
+        } else {
+            lifecycle::failed(&mut self.model, name, hook, described.clone(), r);
+        }
+        described
+    }
+
+    /// The hook in the model's event history and the agent's log.
+    fn record_event(
+        &mut self,
+        name: &UnitName,
+        event: &str,
+        hook: &Hook,
+        action_id: Option<u64>,
+        outcome: String,
+    ) {
+        let seq = self.next_seq();
+        self.pending_events.push(EventRecord {
+            seq,
+            time: self.model.meta.now,
+            unit: name.to_string(),
+            event: event.to_string(),
+            detail: hook.detail(),
+            outcome: outcome.clone(),
+        });
+        if outcome == "ok" {
+            self.agent_log(name, event, "INFO", format!("ran \"{event}\" hook"));
+        } else {
+            let msg = match &action_id {
+                Some(id) => format!("action {id} \"{event}\" failed: {outcome}"),
+                None => format!("hook \"{event}\" failed: {outcome}"),
+            };
+            self.agent_log(name, event, "ERROR", msg);
+        }
     }
 
     /// Time the single-event part of a hook alone: `runs` dispatches of
