@@ -33,7 +33,7 @@ pub struct ModelArgs {
 #[derive(clap::Args)]
 pub struct SettleFlag {
     /// Run the hooks this operation made due before returning.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub settle: bool,
 }
 
@@ -141,6 +141,13 @@ pub enum Verb {
         unit: String,
         #[arg(long)]
         no_retry: bool,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// User secrets and owner hooks: add, set, rotate, expire, remove.
+    Secret {
+        #[command(subcommand)]
+        op: super::model_secret::SecretVerb,
         #[command(flatten)]
         settle: SettleFlag,
     },
@@ -350,6 +357,10 @@ impl ModelArgs {
                 settle,
             } => {
                 sim.resolve(&unit, !no_retry)?;
+                settled(&mut sim, &settle)?;
+            }
+            Verb::Secret { op, settle } => {
+                op.run(&mut sim)?;
                 settled(&mut sim, &settle)?;
             }
             Verb::Settle => {

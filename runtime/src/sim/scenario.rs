@@ -154,6 +154,17 @@ pub struct SecretStep {
     pub grant: Vec<String>,
 }
 
+/// `secret-remove:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRemoveStep {
+    /// The secret (id or label).
+    pub secret: String,
+    /// The revision no longer used (default: the latest).
+    #[serde(default)]
+    pub revision: Option<u32>,
+}
+
 /// One step.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -175,6 +186,9 @@ pub enum Step {
     SecretSet(SecretStep),
     SecretRotate(String),
     SecretExpire(String),
+    /// `secret-remove: {secret: ID, revision: N}` (revision: the latest when
+    /// absent).
+    SecretRemove(SecretRemoveStep),
     /// Run hooks until none is due.
     Settle(Option<serde_json::Value>),
     /// Move virtual time (`30s`, `10m`), firing timers.
@@ -435,7 +449,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             format!("resolve {u}")
         }
         Step::SecretAdd(s) => {
-            let id = sim.secret_add(s.content.clone(), &s.grant)?;
+            let id = sim.secret_add_named(s.secret.as_deref(), s.content.clone(), &s.grant)?;
             format!("secret-add {id}")
         }
         Step::SecretSet(s) => {
@@ -453,6 +467,10 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
         Step::SecretExpire(id) => {
             sim.secret_expire(id)?;
             format!("secret-expire {id}")
+        }
+        Step::SecretRemove(s) => {
+            sim.secret_remove(&s.secret, s.revision)?;
+            format!("secret-remove {}", s.secret)
         }
         Step::Settle(_) => {
             let n = sim.settle()?;

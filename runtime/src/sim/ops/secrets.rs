@@ -8,13 +8,48 @@ use super::super::merge::{notify_new_revision, owner_unit};
 use super::super::model::{Secret, SecretOwner, Unit};
 use super::super::{SimError, Simulator};
 use super::{not_found, usage};
-use crate::juju::secrets::rotate_interval_ns;
+use crate::juju::secrets::{is_secret_key, rotate_interval_ns};
 use crate::state::{Bag, SecretRevision};
+
+/// Content as Juju takes it: at least one key, each by core/secrets' rule.
+fn check_content(content: &Bag) -> Result<(), SimError> {
+    if content.is_empty() {
+        return usage("a secret needs at least one key=value");
+    }
+    match content.keys().find(|k| !is_secret_key(k)) {
+        Some(k) => usage(format!(
+            "secret key {k:?} not valid: lower-case letters, digits and single hyphens, \
+             starting with a letter, at least 3 characters"
+        )),
+        None => Ok(()),
+    }
+}
 
 impl Simulator {
     /// `juju add-secret` + `juju grant-secret`: a user secret readable by
     /// the given applications. Returns its id.
     pub fn secret_add(&mut self, content: Bag, apps: &[String]) -> Result<String, SimError> {
+        self.secret_add_named(None, content, apps)
+    }
+
+    /// [`Self::secret_add`] with a name (`juju add-secret NAME …`): later
+    /// operations may refer to the secret by it. Names are unique.
+    pub fn secret_add_named(
+        &mut self,
+        name: Option<&str>,
+        content: Bag,
+        apps: &[String],
+    ) -> Result<String, SimError> {
+        check_content(&content)?;
+        if let Some(n) = name
+            && self
+                .model
+                .secrets
+                .values()
+                .any(|s| s.label.as_deref() == Some(n))
+        {
+            return usage(format!("secret with name {n:?} already exists"));
+        }
         for a in apps {
             if self.model.app(a).is_none() {
                 return Err(not_found("application", a));
@@ -39,7 +74,7 @@ impl Simulator {
                 revision: 1,
                 content,
             }],
-            label: None,
+            label: name.map(str::to_string),
             description: None,
             expire: None,
             rotate: None,
@@ -78,6 +113,7 @@ impl Simulator {
     /// `juju update-secret`: a new revision; consumers tracking an older
     /// one get secret-changed.
     pub fn secret_set(&mut self, id: &str, content: Bag) -> Result<u32, SimError> {
+        check_content(&content)?;
         let id = self.secret_id(id)?;
         let s = self.model.secret_mut(&id).expect("secret");
         let rev = s.latest() + 1;
