@@ -548,24 +548,29 @@ fn resolve_without_retry_skips_the_hook() {
     );
 }
 
+/// `charmbox model --model DB ARGS…`: whether it succeeded, stdout, stderr.
+fn model_cli(db: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(charmbox_bin())
+        .arg("model")
+        .arg("--model")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 #[test]
 fn cli_model_verbs() {
     let db = tmp("cli.db");
     let charm = built(PEER);
     let run = |args: &[&str]| {
-        let out = Command::new(charmbox_bin())
-            .arg("model")
-            .arg("--model")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "{args:?}: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (ok, text, err) = model_cli(&db, args);
+        assert!(ok, "{args:?}: {text}{err}");
         text
     };
     let new = run(&["new", "--seed", "3"]);
@@ -679,20 +684,7 @@ fn goal_state_sees_peers_statuses_since_and_dying_units() {
 fn cli_model_secret_verbs() {
     let db = tmp("secrets.db");
     let charm = built(PEER);
-    let run = |args: &[&str]| {
-        let out = Command::new(charmbox_bin())
-            .arg("model")
-            .arg("--model")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        );
-        (out.status.success(), stdout, stderr)
-    };
+    let run = |args: &[&str]| model_cli(&db, args);
     assert!(run(&["new", "--seed", "1"]).0);
     assert!(run(&["deploy", charm.to_str().unwrap(), "-n", "2"]).0);
     let (ok, id, err) = run(&[
