@@ -13,6 +13,7 @@ pub mod host;
 pub mod juju;
 pub mod jujuc;
 pub mod limits;
+pub mod native;
 pub mod pebble;
 pub mod run;
 pub mod sandbox;

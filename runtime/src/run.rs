@@ -13,7 +13,7 @@ use crate::trace::format::{DispatchLine, OutcomeLine};
 use crate::trace::{Recorder, TraceWriter};
 
 pub use crate::engine::wasi_grants;
-pub use crate::engine::{Charm, CharmError};
+pub use crate::engine::{Charm, CharmError, Dispatched, Dispatcher, HookOutput, InRuntime};
 
 /// What one event did.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +23,9 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionReport>,
     pub stats: DispatchStats,
+    /// A native hook's stdout and stderr.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<HookOutput>,
 }
 
 /// Why an event could not run at all (as opposed to a failed hook).
@@ -109,10 +112,20 @@ pub fn run_event_with(
     spec: &EventSpec,
     opts: RunOptions<'_>,
 ) -> Result<(State, RunReport), RunError> {
+    run_on(&InRuntime { rt, charm }, state, spec, opts)
+}
+
+/// [`run_event_with`] for any [`Dispatcher`]: a component or a native charm.
+pub fn run_on<D: Dispatcher>(
+    d: &D,
+    state: State,
+    spec: &EventSpec,
+    opts: RunOptions<'_>,
+) -> Result<(State, RunReport), RunError> {
     // Unwind safety: the State is moved in and lost with the event; the
     // runtime, the charm and the spec are only read (wasmtime drops the
     // store while unwinding); a trace writer only queues whole dispatches.
-    catching(|| run_event_unguarded(rt, charm, state, spec, opts))
+    catching(|| run_event_unguarded(d, state, spec, opts))
 }
 
 /// Run `f`, turning a panic into [`RunError::HostPanic`] (the caller
@@ -122,36 +135,36 @@ fn catching<T>(f: impl FnOnce() -> Result<T, RunError>) -> Result<T, RunError> {
         .unwrap_or_else(|payload| Err(RunError::HostPanic(panic_message(&*payload))))
 }
 
-fn run_event_unguarded(
-    rt: &Runtime,
-    charm: &Charm,
+fn run_event_unguarded<D: Dispatcher>(
+    d: &D,
     state: State,
     spec: &EventSpec,
     run: RunOptions<'_>,
 ) -> Result<(State, RunReport), RunError> {
-    let resolved = spec.resolve(&charm.meta, &state)?;
-    let mut opts = DispatchOptions {
-        grants: wasi_grants(&state, &resolved.event, Some(&charm.dir)),
-        fuel: run.fuel,
-    };
-    opts.grants.unit_dir = run.unit_dir.map(Path::to_path_buf);
-    let trace = run.trace;
+    let meta = d.meta();
+    let resolved = spec.resolve(meta, &state)?;
+    let mut grants = wasi_grants(&state, &resolved.event, Some(d.dir()));
+    grants.unit_dir = run.unit_dir.map(Path::to_path_buf);
     let event = &resolved.event;
-    let Some(trace) = trace else {
-        let backend =
-            UnitBackend::new(charm.meta.clone(), state, &resolved).map_err(RunError::State)?;
-        let (backend, outcome, stats) = charm.component.dispatch(rt, backend, event, &opts);
-        return Ok(finish(backend, outcome, stats, resolved.params.is_some()));
+    let action = resolved.params.is_some();
+    let Some(trace) = run.trace else {
+        let backend = UnitBackend::new(meta.clone(), state, &resolved).map_err(RunError::State)?;
+        let done = d.dispatch(backend, event, grants, run.fuel);
+        return Ok(finish(done, action));
     };
     let snapshot = state.clone();
-    let backend =
-        UnitBackend::new(charm.meta.clone(), state, &resolved).map_err(RunError::State)?;
+    let backend = UnitBackend::new(meta.clone(), state, &resolved).map_err(RunError::State)?;
     let recorder = Recorder::new(backend);
-    opts.grants.tap = Some(recorder.tap());
-    let (rec, outcome, stats) = charm.component.dispatch(rt, recorder, event, &opts);
-    let (backend, calls) = rec.into_parts();
-    let action = resolved.params.is_some();
-    let (state, report) = finish(backend, outcome, stats, action);
+    grants.tap = Some(recorder.tap());
+    let done = d.dispatch(recorder, event, grants, run.fuel);
+    let (backend, calls) = done.backend.into_parts();
+    let done = Dispatched {
+        backend,
+        outcome: done.outcome,
+        stats: done.stats,
+        output: done.output,
+    };
+    let (state, report) = finish(done, action);
     let start = DispatchLine {
         n: 0,
         unit: resolved.event.context.unit_name.clone(),
@@ -203,18 +216,15 @@ pub fn time_instantiation(
     Ok(times)
 }
 
-fn finish(
-    backend: UnitBackend,
-    outcome: Outcome,
-    stats: DispatchStats,
-    action: bool,
-) -> (State, RunReport) {
+fn finish(done: Dispatched<UnitBackend>, action: bool) -> (State, RunReport) {
+    let backend = done.backend;
     let action = action.then(|| backend.action_report().clone());
     let report = RunReport {
-        outcome,
+        outcome: done.outcome,
         logs: backend.logs().to_vec(),
         action,
-        stats,
+        stats: done.stats,
+        output: done.output,
     };
     (backend.into_state(), report)
 }

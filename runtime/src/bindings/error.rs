@@ -7,7 +7,7 @@ use super::types::HookError;
 
 /// A hook tool's failure: either Juju's error, handed to the guest, or a
 /// fatal host problem (e.g. a replay diverged) that traps the guest.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ToolError {
     #[error("{}", hook_error_message(.0))]
     Hook(HookError),

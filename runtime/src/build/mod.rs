@@ -10,6 +10,7 @@
 mod cargo;
 mod component;
 mod python;
+pub(crate) use python::install_for_host;
 mod toolchain;
 
 pub use python::COMPONENTIZE_PY;

@@ -49,7 +49,7 @@ fn micros(d: Duration) -> f64 {
 }
 
 /// Median, p10, p90, mean of sorted samples, in µs.
-fn summary(samples: &mut [Duration]) -> (f64, String) {
+pub(super) fn summary(samples: &mut [Duration]) -> (f64, String) {
     samples.sort();
     let pct = |p: f64| micros(samples[((samples.len() - 1) as f64 * p) as usize]);
     let mean = micros(samples.iter().sum::<Duration>()) / samples.len() as f64;

@@ -1,6 +1,7 @@
 //! Subcommands of `charmbox`, one file each.
 
 mod bench;
+mod bench_native;
 mod bench_scenario;
 mod bench_sim;
 mod build;
@@ -42,6 +43,9 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Measure the model simulator: a 3x3 model settled, and sustained hooks per second.
     BenchSim(bench_sim::BenchSimArgs),
+    /// Measure the process boundary: a hook-tool round trip over the agent
+    /// socket, and a native event beside the same event as a component.
+    BenchNative(bench_native::BenchNativeArgs),
 }
 
 impl Command {
@@ -54,6 +58,7 @@ impl Command {
             Command::Model(a) => a.run(),
             Command::Sim(a) => a.run(),
             Command::BenchSim(a) => a.run(),
+            Command::BenchNative(a) => a.run(),
         }
     }
 }

@@ -9,7 +9,8 @@ use charmbox::bindings::types::LogLevel;
 use charmbox::engine::MAX_MEMORY_MIB;
 use charmbox::engine::Runtime;
 use charmbox::event::EventSpec;
-use charmbox::run::{Charm, RunOptions, run_event_with};
+use charmbox::native::NativeCharm;
+use charmbox::run::{Charm, InRuntime, RunOptions, run_on};
 use charmbox::state::{DEFAULT_MAX_STATE_BYTES, State};
 use charmbox::trace::{Header, TraceWriter};
 
@@ -76,6 +77,11 @@ pub struct RunArgs {
     /// kept across events and runs; default: an empty one for every event.
     #[arg(long)]
     pub unit_dir: Option<PathBuf>,
+    /// Run the charm directory as a process, as Juju's uniter runs it
+    /// (its `dispatch`, or `src/charm.py` with the host's python3), with
+    /// the hook tools and Pebble served on unix sockets (docs/native.md).
+    #[arg(long)]
+    pub native: bool,
     #[command(flatten)]
     pub limits: super::limits::LimitArgs,
 }
@@ -106,13 +112,20 @@ impl RunArgs {
         if let Some(m) = self.max_memory_mib {
             config.max_memory = (m as usize) << 20;
         }
-        let rt = Runtime::new(config)?;
-        let charm = Charm::open(&rt, &self.charm)?;
+        let (charm, header) = if self.native {
+            let native = NativeCharm::open(&self.charm)?.with_limits(config.limits.clone());
+            let header = Header::for_native(&native.meta.name, state.seed);
+            (Program::Native(native), header)
+        } else {
+            let rt = Runtime::new(config)?;
+            let charm = Charm::open(&rt, &self.charm)?;
+            let header = Header::for_charm(&charm, &rt, self.fuel, state.seed);
+            (Program::Component(rt, charm), header)
+        };
         let mut trace = match &self.trace {
             Some(p) => {
                 let file = std::fs::File::create(p)
                     .with_context(|| format!("cannot create {}", p.display()))?;
-                let header = Header::for_charm(&charm, &rt, self.fuel, state.seed);
                 Some(TraceWriter::new(
                     Box::new(std::io::BufWriter::new(file)),
                     header,
@@ -145,18 +158,23 @@ impl RunArgs {
                 params: params.clone(),
                 action_id: None,
             };
-            let (out, report) = run_event_with(
-                &rt,
-                &charm,
-                state,
-                &spec,
-                RunOptions::default()
-                    .fuel(self.fuel)
-                    .trace(trace.as_mut())
-                    .unit_dir(self.unit_dir.as_deref()),
-            )?;
+            let opts = RunOptions::default()
+                .fuel(self.fuel)
+                .trace(trace.as_mut())
+                .unit_dir(self.unit_dir.as_deref());
+            let (out, report) = match &charm {
+                Program::Component(rt, charm) => {
+                    run_on(&InRuntime { rt, charm }, state, &spec, opts)
+                }
+                Program::Native(native) => run_on(native, state, &spec, opts),
+            }?;
             for line in &report.logs {
                 eprintln!("juju-log {}: {}", level_name(line.level), line.message);
+            }
+            if let Some(o) = &report.output {
+                for line in o.stdout.lines().chain(o.stderr.lines()) {
+                    eprintln!("{name}: {line}");
+                }
             }
             eprintln!("{name}: {}", report.outcome.describe());
             state = out;
@@ -186,6 +204,12 @@ impl RunArgs {
             ExitCode::from(1)
         })
     }
+}
+
+/// The charm as `charmbox run` runs it.
+enum Program {
+    Component(Runtime, Charm),
+    Native(NativeCharm),
 }
 
 /// Juju's name of a log level.

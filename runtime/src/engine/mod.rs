@@ -5,6 +5,7 @@
 mod cache;
 mod charm;
 mod dispatch;
+mod dispatcher;
 mod grants;
 mod reason;
 mod ticker;
@@ -21,6 +22,7 @@ use crate::host::HostState;
 pub use crate::limits::meter::{Meter, Stopped, Trip, host_step};
 pub use charm::{Charm, CharmError};
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
+pub use dispatcher::{Dispatched, Dispatcher, HookOutput, InRuntime};
 pub use grants::wasi_grants;
 pub use reason::{MAX_FAILURE_MESSAGE, describe};
 pub use ticker::EPOCH_TICK;

@@ -16,7 +16,7 @@ use super::{Ctx, Fail, Res};
 /// (at most [`MAX_TOOL_FILE_BYTES`](super::MAX_TOOL_FILE_BYTES)).
 pub fn read_file_arg(ctx: &mut Ctx, path: &str) -> Res<Vec<u8>> {
     if path == "-" {
-        return Ok(ctx.stdin.to_vec());
+        return ctx.stdin.map(<[u8]>::to_vec).ok_or(Fail::NeedStdin);
     }
     ctx.host
         .read_file(path, super::MAX_TOOL_FILE_BYTES)

@@ -19,6 +19,11 @@ mod value;
 #[cfg(test)]
 mod fuzz;
 
+/// Every hook tool's name, as Juju puts them on a hook's PATH.
+pub fn tool_names() -> Vec<&'static str> {
+    tools::names()
+}
+
 pub use host::{FileError, FsHost, MAX_TOOL_FILE_BYTES, NoHost, ToolHost};
 
 use crate::backend::{HookCall, HookReply, HookTools, ToolError};
@@ -41,31 +46,46 @@ pub fn run_with(
     argv: &[String],
     stdin: &[u8],
 ) -> Result<ToolOutput, String> {
+    run_stdin_on_demand(tools, host, argv, Some(stdin))?
+        .ok_or_else(|| "a hook tool given stdin asked for it again".to_string())
+}
+
+/// [`run_with`] as Juju's agent runs a tool for its client: without stdin
+/// (`None`) until the tool reads it. `Ok(None)`: the tool wanted stdin —
+/// Juju's `hook tool requires stdin, none supplied`, after which the client
+/// sends it and asks again. What the tool asked the backend before it
+/// reached stdin was asked (the caller answers it again the same way).
+pub fn run_stdin_on_demand(
+    tools: &mut dyn HookTools,
+    host: &mut dyn ToolHost,
+    argv: &[String],
+    stdin: Option<&[u8]>,
+) -> Result<Option<ToolOutput>, String> {
     let Some(first) = argv.first() else {
-        return Ok(fail_output(
+        return Ok(Some(fail_output(
             1,
             Vec::new(),
             Vec::new(),
             "bad request: command not specified",
-        ));
+        )));
     };
     // The client takes the tool's name from basename(argv[0]).
     let name = first.rsplit('/').next().unwrap_or(first);
     if name.is_empty() {
-        return Ok(fail_output(
+        return Ok(Some(fail_output(
             1,
             Vec::new(),
             Vec::new(),
             "bad request: command not specified",
-        ));
+        )));
     }
     let Some(tool) = tools::lookup(name) else {
-        return Ok(fail_output(
+        return Ok(Some(fail_output(
             1,
             Vec::new(),
             Vec::new(),
             &format!("bad request: unknown command: {name}"),
-        ));
+        )));
     };
     let mut ctx = Ctx {
         name,
@@ -77,21 +97,22 @@ pub fn run_with(
     };
     let result = tool(&mut ctx, &argv[1..]);
     let Ctx { stdout, stderr, .. } = ctx;
-    match result {
-        Ok(()) => Ok(ToolOutput {
+    Ok(Some(match result {
+        Ok(()) => ToolOutput {
             code: 0,
             stdout,
             stderr,
-        }),
-        Err(Fail::Help(text)) => Ok(ToolOutput {
+        },
+        Err(Fail::Help(text)) => ToolOutput {
             code: 0,
             stdout: text.into_bytes(),
             stderr: Vec::new(),
-        }),
-        Err(Fail::Usage(m)) => Ok(fail_output(2, stdout, stderr, &m)),
-        Err(Fail::Run(m)) => Ok(fail_output(1, stdout, stderr, &m)),
-        Err(Fail::Fatal(m)) => Err(m),
-    }
+        },
+        Err(Fail::Usage(m)) => fail_output(2, stdout, stderr, &m),
+        Err(Fail::Run(m)) => fail_output(1, stdout, stderr, &m),
+        Err(Fail::NeedStdin) => return Ok(None),
+        Err(Fail::Fatal(m)) => return Err(m),
+    }))
 }
 
 /// A tool that failed before it ran (a host limit): `ERROR <message>`,
@@ -123,6 +144,8 @@ pub(crate) enum Fail {
     Run(String),
     /// A host problem: trap the guest.
     Fatal(String),
+    /// The tool reads stdin and was run without it.
+    NeedStdin,
 }
 
 pub(crate) type Res<T> = Result<T, Fail>;
@@ -138,7 +161,8 @@ pub(crate) struct Ctx<'a> {
     pub name: &'a str,
     tools: &'a mut dyn HookTools,
     pub host: &'a mut dyn ToolHost,
-    pub stdin: &'a [u8],
+    /// None: not sent yet (see [`run_stdin_on_demand`]).
+    pub stdin: Option<&'a [u8]>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }

@@ -129,6 +129,8 @@ impl Flags {
                         return Err(String::new());
                     }
                     Err(Fail::Help(m) | Fail::Usage(m) | Fail::Run(m)) => return Err(m),
+                    // A flag's value never reads stdin.
+                    Err(Fail::NeedStdin) => return Err("stdin".into()),
                 },
                 (FKind::Storage, Val::Str(s)) => match storage_id(ctx, &s) {
                     Ok(()) => FVal::Str(s),
@@ -137,6 +139,8 @@ impl Flags {
                         return Err(String::new());
                     }
                     Err(Fail::Help(m) | Fail::Usage(m) | Fail::Run(m)) => return Err(m),
+                    // A flag's value never reads stdin.
+                    Err(Fail::NeedStdin) => return Err("stdin".into()),
                 },
                 (_, other) => return Err(format!("unexpected value {other:?}")),
             };

@@ -62,6 +62,34 @@ impl Header {
     }
 }
 
+/// What a native trace names as its component: the charm ran as a process.
+pub const NATIVE_COMPONENT: &str = "native";
+
+impl Header {
+    /// The header of a trace of native runs of the charm `name`.
+    pub fn for_native(name: &str, seed: u64) -> Header {
+        let defaults = crate::engine::RuntimeConfig::default();
+        Header {
+            format: TRACE_FORMAT.into(),
+            version: TRACE_VERSION,
+            charmbox: env!("CARGO_PKG_VERSION").into(),
+            charm: name.into(),
+            component: NATIVE_COMPONENT.into(),
+            engine: EngineSettings {
+                fuel_per_event: defaults.fuel_per_event,
+                max_memory: defaults.max_memory,
+                nan_canonicalization: true,
+            },
+            seed,
+        }
+    }
+
+    /// Whether the trace was recorded from a native charm.
+    pub fn is_native(&self) -> bool {
+        self.component == NATIVE_COMPONENT
+    }
+}
+
 /// The sandbox settings that change what a guest can do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,7 +13,7 @@ use crate::backend::unit::UnitBackend;
 use crate::backend::{
     Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
 };
-use crate::engine::{Charm, wasi_grants};
+use crate::engine::{Charm, Dispatcher, InRuntime, wasi_grants};
 use crate::engine::{CharmComponent, DispatchOptions, Failure, Outcome, Runtime};
 use crate::event::ResolvedEvent;
 
@@ -306,14 +306,30 @@ fn first_call_difference(recorded: &[CallRecord], replayed: &[CallRecord]) -> Op
 /// Re-run every dispatch of `trace` from its snapshot with `charm` against
 /// the State backend, and compare calls, outcome and committed delta.
 pub fn replay_against(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<Comparison> {
+    replay_on(&InRuntime { rt, charm }, trace)
+}
+
+/// [`replay_against`] for any [`Dispatcher`]: a component, or a native
+/// charm. When either side ran natively, WASI clock and random reads are
+/// left out of the comparison (a process's are not recorded).
+pub fn replay_on<D: Dispatcher>(d: &D, trace: &Trace) -> Vec<Comparison> {
+    let wasi = d.records_wasi() && !trace.header.is_native();
     trace
         .dispatches
         .iter()
-        .map(|d| compare_one(rt, charm, d))
+        .map(|r| compare_one(d, r, wasi))
         .collect()
 }
 
-fn compare_one(rt: &Runtime, charm: &Charm, d: &RecordedDispatch) -> Comparison {
+fn without_wasi(calls: &[CallRecord]) -> Vec<CallRecord> {
+    calls
+        .iter()
+        .filter(|c| !matches!(c.call, HostCall::Wasi { .. }))
+        .cloned()
+        .collect()
+}
+
+fn compare_one<D: Dispatcher>(charm: &D, d: &RecordedDispatch, wasi: bool) -> Comparison {
     let mut cmp = Comparison {
         n: d.start.n,
         name: d.start.name.clone(),
@@ -327,7 +343,8 @@ fn compare_one(rt: &Runtime, charm: &Charm, d: &RecordedDispatch) -> Comparison 
         event: d.start.event.clone(),
         params: d.start.params.clone(),
     };
-    let backend = match UnitBackend::new(charm.meta.clone(), d.start.snapshot.clone(), &resolved) {
+    let backend = match UnitBackend::new(charm.meta().clone(), d.start.snapshot.clone(), &resolved)
+    {
         Ok(b) => b,
         Err(e) => {
             cmp.error = Some(format!(
@@ -336,17 +353,17 @@ fn compare_one(rt: &Runtime, charm: &Charm, d: &RecordedDispatch) -> Comparison 
             return cmp;
         }
     };
-    let mut opts = DispatchOptions {
-        grants: wasi_grants(&d.start.snapshot, &d.start.event, Some(&charm.dir)),
-        fuel: None,
-    };
+    let mut grants = wasi_grants(&d.start.snapshot, &d.start.event, Some(charm.dir()));
     let recorder = Recorder::new(backend);
-    opts.grants.tap = Some(recorder.tap());
-    let (rec, outcome, _) = charm
-        .component
-        .dispatch(rt, recorder, &d.start.event, &opts);
-    let (backend, calls) = rec.into_parts();
-    cmp.calls = first_call_difference(&d.calls, &calls);
+    grants.tap = Some(recorder.tap());
+    let done = charm.dispatch(recorder, &d.start.event, grants, None);
+    let outcome = done.outcome;
+    let (backend, calls) = done.backend.into_parts();
+    cmp.calls = if wasi {
+        first_call_difference(&d.calls, &calls)
+    } else {
+        first_call_difference(&without_wasi(&d.calls), &without_wasi(&calls))
+    };
     if outcome != d.end.outcome {
         cmp.outcome = Some(Divergence {
             seq: 0,

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 pub(crate) use layout::PythonCharm;
 pub use pip::COMPONENTIZE_PY;
+pub(crate) use pip::install_for_host;
 pub(crate) use pip::python as host_python;
 
 use super::{BuildError, BuildOptions};

@@ -194,6 +194,49 @@ pub(crate) fn install_requirements(
     Ok(dir)
 }
 
+/// Install `requirements` for the host's own interpreter (a native charm's
+/// dependencies, as charmcraft puts them in the charm's `venv/`) into
+/// `<site_root>/<key>`, unless already there; the directory.
+pub(crate) fn install_for_host(
+    requirements: &Path,
+    site_root: &Path,
+) -> Result<PathBuf, BuildError> {
+    let text = fs::read(requirements).map_err(|source| BuildError::ReadMetadata {
+        path: requirements.to_path_buf(),
+        source,
+    })?;
+    let interpreter = python();
+    let version = run(
+        Command::new(&interpreter).args(["-c", "import sys; print(sys.version)"]),
+        "asking the host's python3 for its version",
+    )?;
+    let mut h = Sha256::new();
+    h.update(&text);
+    h.update(b"host\0");
+    h.update(&version.stdout);
+    let key: String = h.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = site_root.join(key);
+    if dir.join(".complete").is_file() {
+        return Ok(dir);
+    }
+    let _ = fs::create_dir_all(site_root);
+    let tmp = staging(&dir);
+    let _ = fs::remove_dir_all(&tmp);
+    let mut cmd = pip(&interpreter);
+    cmd.arg("--target").arg(&tmp).arg("-r").arg(requirements);
+    let out = run(&mut cmd, "installing the native charm's requirements")?;
+    if !out.status.success() {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(pip_failure(&out.stderr));
+    }
+    fs::write(tmp.join(".complete"), b"").map_err(|e| BuildError::PythonSetup(e.to_string()))?;
+    publish(&tmp, &dir)?;
+    Ok(dir)
+}
+
 /// The error of a failed pip run: a named requirement when pip says which.
 fn pip_failure(stderr: &[u8]) -> BuildError {
     let text = String::from_utf8_lossy(stderr);

@@ -86,8 +86,7 @@ pub(crate) fn lookup(name: &str) -> Option<Tool> {
     TOOLS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Every tool name (for tests and docs).
-#[cfg(test)]
+/// Every tool name (a native hook's PATH holds one link per name).
 pub(crate) fn names() -> Vec<&'static str> {
     TOOLS.iter().map(|(n, _)| *n).collect()
 }

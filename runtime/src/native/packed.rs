@@ -1,0 +1,59 @@
+//! The files `charmcraft pack` writes that a source tree lacks: ops reads
+//! `metadata.yaml`, `actions.yaml` and `config.yaml` from the charm
+//! directory, and charmcraft writes them from `charmcraft.yaml`. For a
+//! source tree without them, charmbox splits `charmcraft.yaml` the same way
+//! (read with the guarded YAML loader) into a directory laid over the charm
+//! directory in the hook's view. The files are JSON, which YAML readers
+//! read as YAML.
+
+use std::path::{Path, PathBuf};
+
+use sha2::Digest;
+
+use super::NativeError;
+
+/// The charmcraft.yaml keys that go to their own files.
+const SPLIT: [(&str, &str); 2] = [("actions", "actions.yaml"), ("config", "config.yaml")];
+
+/// A directory with the charm's metadata files, or none when the charm
+/// directory has its own `metadata.yaml` (a packed charm).
+pub fn metadata_layer(dir: &Path, cache: &Path) -> Result<Option<PathBuf>, NativeError> {
+    if dir.join("metadata.yaml").is_file() {
+        return Ok(None);
+    }
+    let path = dir.join("charmcraft.yaml");
+    let bad = |m: String| NativeError::Metadata(format!("{}: {m}", path.display()));
+    let text = crate::yaml::read_file(&path).map_err(|e| bad(e.to_string()))?;
+    let all: serde_json::Value = crate::yaml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let Some(all) = all.as_object() else {
+        return Err(bad("not a map".into()));
+    };
+    let key: String = sha2::Sha256::digest(text.as_bytes())[..10]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let out = cache.join(key);
+    if out.join("metadata.yaml").is_file() {
+        return Ok(Some(out));
+    }
+    let failed = |e: std::io::Error| NativeError::Metadata(format!("{}: {e}", out.display()));
+    let staging = out.with_extension(super::unique());
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(failed)?;
+    let mut meta = all.clone();
+    for (k, file) in SPLIT {
+        if let Some(v) = meta.remove(k) {
+            std::fs::write(staging.join(file), v.to_string()).map_err(failed)?;
+        }
+    }
+    let json = serde_json::Value::Object(meta).to_string();
+    std::fs::write(staging.join("metadata.yaml"), json).map_err(failed)?;
+    match std::fs::rename(&staging, &out) {
+        Ok(()) => Ok(Some(out)),
+        Err(_) if out.join("metadata.yaml").is_file() => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Ok(Some(out))
+        }
+        Err(e) => Err(failed(e)),
+    }
+}

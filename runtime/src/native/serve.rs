@@ -1,0 +1,361 @@
+//! The sockets of a native hook, served on a thread of their own: the
+//! agent socket its hook tools call, and one Pebble socket per workload
+//! container (HTTP/1.1 with hyper). Nothing here answers a request: each
+//! becomes a [`Job`] for the thread that owns the unit's backend
+//! ([`super::agent`]), which answers them one at a time in the order they
+//! came, as Juju's agent runs one tool at a time.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::oneshot;
+
+use super::wire::{self, ToolRequest, ToolResponse};
+use crate::bindings::pebble::HttpResponse;
+
+/// One request for the backend's thread.
+pub enum Job {
+    /// A hook tool: the request and the caller's pid (for its files).
+    Tool {
+        request: ToolRequest,
+        pid: Option<i32>,
+        reply: oneshot::Sender<ToolResponse>,
+    },
+    /// A Pebble request on `container`'s socket; `None` back closes the
+    /// connection unanswered (Pebble is not reachable).
+    Pebble {
+        container: String,
+        request: crate::pebble::http::Request,
+        reply: oneshot::Sender<Option<HttpResponse>>,
+    },
+    /// The hook's process ended (sent by the waiter, not by a socket).
+    Exited(std::process::ExitStatus),
+}
+
+/// The largest Pebble request body read (a pushed file, multipart).
+pub const MAX_PEBBLE_BODY: usize = 64 << 20;
+
+/// How long one connection may take to send its request.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The sockets, served until dropped.
+pub struct Sockets {
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Bind `path` for the owner only (0600).
+fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+impl Sockets {
+    /// Serve the agent socket at `agent` and each `(container, path)`
+    /// Pebble socket, sending [`Job`]s to `jobs`.
+    pub fn start(
+        agent: &Path,
+        pebbles: &[(String, PathBuf)],
+        jobs: mpsc::Sender<Job>,
+    ) -> std::io::Result<Sockets> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel::<std::io::Result<()>>();
+        let agent = agent.to_path_buf();
+        let pebbles = pebbles.to_vec();
+        let thread = std::thread::Builder::new()
+            .name("charmbox-native-sockets".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let listeners = (|| {
+                        let tools = bind(&agent)?;
+                        let mut ps = Vec::new();
+                        for (c, p) in &pebbles {
+                            ps.push((c.clone(), bind(p)?));
+                        }
+                        Ok::<_, std::io::Error>((tools, ps))
+                    })();
+                    let (tools, ps) = match listeners {
+                        Ok(l) => {
+                            let _ = ready_tx.send(Ok(()));
+                            l
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let local = tokio::task::LocalSet::new();
+                    local.spawn_local(accept_tools(tools, jobs.clone()));
+                    for (c, l) in ps {
+                        local.spawn_local(accept_pebble(l, c, jobs.clone()));
+                    }
+                    local.run_until(async { stop.await.ok() }).await;
+                });
+            })?;
+        ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the socket thread ended before serving"))??;
+        Ok(Sockets {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Sockets {
+    fn drop(&mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+async fn accept_tools(listener: UnixListener, jobs: mpsc::Sender<Job>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::task::spawn_local(tool_connection(stream, jobs.clone()));
+    }
+}
+
+/// Read one framed request (bounded by [`wire`]'s limits), pass it on,
+/// write the answer.
+async fn tool_connection(mut stream: UnixStream, jobs: mpsc::Sender<Job>) {
+    let pid = stream.peer_cred().ok().and_then(|c| c.pid());
+    let read = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await;
+    let response = match read {
+        Err(_) => ToolResponse::Refused("bad request: the request did not arrive in time".into()),
+        Ok(Err(e)) => ToolResponse::Refused(format!("bad request: {e}")),
+        Ok(Ok(request)) => {
+            let (tx, rx) = oneshot::channel();
+            let job = Job::Tool {
+                request,
+                pid,
+                reply: tx,
+            };
+            if jobs.send(job).is_err() {
+                return;
+            }
+            match rx.await {
+                Ok(r) => r,
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = stream.write_all(&response.encode()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// The request's frame, read whole (up to the protocol's bounds) and then
+/// decoded by the same code the client uses.
+async fn read_request(stream: &mut UnixStream) -> Result<ToolRequest, wire::WireError> {
+    let limit = 4 + wire::MAX_ARG_BYTES + 4 * (u64::from(wire::MAX_ARGS) + 3) + 1 + wire::MAX_STDIN;
+    let mut buf = Vec::new();
+    // The client half-closes nothing: read until a frame decodes.
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return ToolRequest::decode(&mut buf.as_slice());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() as u64 > limit {
+            return Err(wire::WireError::TooLong {
+                what: "the request",
+                len: buf.len() as u64,
+                max: limit,
+            });
+        }
+        match ToolRequest::decode(&mut buf.as_slice()) {
+            Ok(r) => return Ok(r),
+            Err(wire::WireError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn accept_pebble(listener: UnixListener, container: String, jobs: mpsc::Sender<Job>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let (c, j) = (container.clone(), jobs.clone());
+        tokio::task::spawn_local(async move {
+            let service = service_fn(move |req| pebble_request(req, c.clone(), j.clone()));
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .auto_date_header(false)
+                .header_read_timeout(READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Pebble cannot be reached: the connection closes unanswered.
+#[derive(Debug)]
+struct Unreachable;
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pebble is not reachable")
+    }
+}
+
+impl std::error::Error for Unreachable {}
+
+/// Headers the HTTP client library adds on its own, dropped so that a
+/// request reads as the charm made it (what the component path records).
+const TRANSPORT_HEADERS: [&str; 6] = [
+    "host",
+    "content-length",
+    "user-agent",
+    "connection",
+    "accept-encoding",
+    "transfer-encoding",
+];
+
+/// Python's `str.capitalize`, the form urllib gives header names.
+fn capitalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, ch) in name.chars().enumerate() {
+        if i == 0 {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+    }
+    out
+}
+
+async fn pebble_request(
+    req: hyper::Request<Incoming>,
+    container: String,
+    jobs: mpsc::Sender<Job>,
+) -> Result<hyper::Response<Full<Bytes>>, Unreachable> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_PEBBLE_BODY).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) => return Ok(plain(413, &format!("cannot read the request body: {e}"))),
+    };
+    let headers = parts
+        .headers
+        .iter()
+        .filter(|(k, _)| !TRANSPORT_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| {
+            (
+                capitalize(k.as_str()),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let request = crate::pebble::http::Request {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parse_qsl(parts.uri.query().unwrap_or("")),
+        headers,
+        body,
+    };
+    let (tx, rx) = oneshot::channel();
+    let job = Job::Pebble {
+        container,
+        request,
+        reply: tx,
+    };
+    if jobs.send(job).is_err() {
+        return Err(Unreachable);
+    }
+    let Ok(Some(resp)) = rx.await else {
+        return Err(Unreachable);
+    };
+    let mut out = hyper::Response::builder().status(resp.status);
+    for (k, v) in &resp.headers {
+        out = out.header(k, v);
+    }
+    Ok(out
+        .body(Full::new(Bytes::from(resp.body)))
+        .unwrap_or_else(|e| plain(500, &format!("charmbox: bad response: {e}"))))
+}
+
+fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
+    let mut r = hyper::Response::new(Full::new(Bytes::from(message.to_string())));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    r
+}
+
+/// Python's `urllib.parse.parse_qsl(q, keep_blank_values=True)`: what the
+/// component path's client does with the same URL.
+pub fn parse_qsl(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (unquote_plus(k), unquote_plus(v))
+        })
+        .collect()
+}
+
+/// `urllib.parse.unquote_plus`: `+` is a space, `%XX` a byte, UTF-8 with
+/// replacement characters.
+fn unquote_plus(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_parse_as_pythons_parse_qsl() {
+        assert_eq!(
+            parse_qsl("select=all&names=a%2Cb&x&&y=1+2&bad=%zz&tail=%4"),
+            [
+                ("select".into(), "all".into()),
+                ("names".into(), "a,b".into()),
+                ("x".into(), String::new()),
+                ("y".into(), "1 2".into()),
+                ("bad".into(), "%zz".into()),
+                ("tail".into(), "%4".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_names_read_as_urllib_writes_them() {
+        assert_eq!(capitalize("content-type"), "Content-type");
+        assert_eq!(capitalize("accept"), "Accept");
+    }
+}
