@@ -198,6 +198,53 @@ impl Simulator {
         self.finish_op(touched)
     }
 
+    /// `juju trust APP` (`trusted`) or `juju trust APP --remove`: every
+    /// unit runs config-changed, as Juju compares the trust setting's hash
+    /// with the one seen at the last config-changed (Juju 3.x
+    /// `internal/worker/uniter/resolver.go`, `TrustHash`). The same trust
+    /// again changes nothing.
+    pub fn trust(&mut self, app: &str, trusted: bool) -> Result<(), SimError> {
+        let a = self
+            .model
+            .app(app)
+            .ok_or_else(|| not_found("application", app))?;
+        if a.trusted == trusted {
+            return Ok(());
+        }
+        self.model.app_mut(app).expect("app exists").trusted = trusted;
+        let touched = self.model.app_units(app).into_iter().collect();
+        self.finish_op(touched)
+    }
+
+    /// The unit's machine or pod gets a new address: the unit runs
+    /// config-changed (`resolver.go` compares `AddressesHash`), and the
+    /// charm sees the new address from then on. Relation data the unit
+    /// published is left to the charm to update.
+    pub fn set_address(&mut self, unit: &str, address: &str) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        if address.parse::<std::net::IpAddr>().is_err() {
+            return usage(format!("{address:?} is not an IP address"));
+        }
+        let u = self.model.unit_mut(&name).expect("unit_name checked it");
+        if u.address == address {
+            return Ok(());
+        }
+        u.address = address.to_string();
+        self.finish_op([name].into_iter().collect())
+    }
+
+    /// The unit's agent restarts (`systemctl restart` of a machine unit's
+    /// agent, or the container agent in the pod): the uniter starts from a
+    /// fresh local state, so a non-leader runs leader-settings-changed
+    /// again; nothing else runs (see [`lifecycle::restart_agent`]).
+    pub fn restart_agent(&mut self, unit: &str) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        let mut touched = Touched::new();
+        let r = draw_unit(&mut self.model);
+        lifecycle::restart_agent(&mut self.model, &name, r, &mut touched);
+        self.finish_op(touched)
+    }
+
     /// Change model settings (e.g. `automatically-retry-hooks`).
     pub fn set_settings(
         &mut self,
