@@ -659,7 +659,12 @@ fn scenario_pebble_checks_and_notices() {
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}{err}");
-    assert!(text.contains("(notice 1)"), "{text}");
+    // Pebble numbers notices of every type in one sequence (its own
+    // change-update notices come first here).
+    assert!(
+        text.contains("pebble-notify ping-pong/1 table example.com/x (notice "),
+        "{text}"
+    );
     // A check fails only when up and recovers only when down.
     use charmbox::sim::ops::CheckChange::{Failed, Recovered};
     let table: charmbox::state::ContainerState = serde_json::from_value(serde_json::json!({
@@ -692,4 +697,127 @@ fn scenario_pebble_checks_and_notices() {
         .pebble_check("ping-pong/0", "table", "ready", Failed)
         .unwrap_err();
     assert!(err.to_string().contains("no check \"ready\""), "{err}");
+}
+
+/// A resource's new revision moves the charm-modified version: Juju 3.x
+/// `internal/worker/uniter/resolver.go` `charmModified` upgrades; a k8s
+/// sidecar unit first gets a new pod (`remotestate/watcher.go`
+/// `applicationChanged`), as on a refresh.
+#[test]
+fn attach_resource_upgrades_every_unit_in_a_new_pod() {
+    let db = tmp("resource.db");
+    let charm = built("examples/pause");
+    ok(&db, &["new", "--seed", "12"]);
+    ok(&db, &["deploy", charm.to_str().unwrap(), "--settle"]);
+    let n = hooks(&db).len();
+    ok(
+        &db,
+        &[
+            "attach-resource",
+            "pause",
+            "pause-image=./image.tar",
+            "--settle",
+        ],
+    );
+    assert_eq!(
+        since(&db, n),
+        [
+            "pause/0 stop",
+            "pause/0 upgrade-charm",
+            "pause/0 config-changed",
+            "pause/0 start",
+            "pause/0 pause-pebble-ready"
+        ]
+    );
+    let err = refused(&db, &["attach-resource", "pause", "nope=x"]);
+    assert!(err.contains("has no resource \"nope\""), "{err}");
+    let file = tmp("resource.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "steps:\n  - deploy: {{charm: {}}}\n  - settle:\n  \
+             - attach-resource: {{app: pause, resource: pause-image}}\n  - settle:\n  \
+             - expect:\n      \
+                 events: [{{unit: pause/0, last: [stop, upgrade-charm, config-changed, start, pause-pebble-ready]}}]\n",
+            charm.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(charmbox_bin())
+        .arg("sim")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("attach-resource pause pause-image"), "{text}");
+}
+
+/// Juju 3.x `internal/worker/uniter/storage/resolver.go`: an attachment not
+/// yet attached runs storage-attached, a dying one storage-detaching.
+#[test]
+fn cli_add_and_detach_storage_on_a_machine() {
+    let db = tmp("storage.db");
+    let charm = built(PING);
+    ok(&db, &["new", "--machine", "--seed", "13"]);
+    ok(&db, &["deploy", charm.to_str().unwrap(), "--settle"]);
+    let n = hooks(&db).len();
+    let out = ok(&db, &["add-storage", "ping-pong/0", "logs=2", "--settle"]);
+    assert!(out.starts_with("logs/0\nlogs/1\n"), "{out}");
+    assert_eq!(
+        since(&db, n),
+        [
+            "ping-pong/0 logs-storage-attached",
+            "ping-pong/0 logs-storage-attached"
+        ]
+    );
+    let err = refused(&db, &["add-storage", "ping-pong/0", "logs"]);
+    assert!(
+        err.contains("would exceed the charm's maximum of 2"),
+        "{err}"
+    );
+    let err = refused(&db, &["add-storage", "ping-pong/0", "data"]);
+    assert!(err.contains("charm has no storage \"data\""), "{err}");
+    let n = hooks(&db).len();
+    ok(&db, &["detach-storage", "logs/0", "--settle"]);
+    assert_eq!(since(&db, n), ["ping-pong/0 logs-storage-detaching"]);
+    let err = refused(&db, &["detach-storage", "logs/0"]);
+    assert!(err.contains("storage \"logs/0\" not found"), "{err}");
+    // Room again: the next instance takes the next model-wide number.
+    let out = ok(&db, &["add-storage", "ping-pong/0", "logs"]);
+    assert_eq!(out.trim(), "logs/2");
+    let k8s = tmp("storage-k8s.db");
+    ok(&k8s, &["new"]);
+    ok(&k8s, &["deploy", charm.to_str().unwrap()]);
+    let err = refused(&k8s, &["add-storage", "ping-pong/0", "logs"]);
+    assert!(err.contains("machine models only"), "{err}");
+    let file = tmp("storage.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "model: {{type: machine}}\nsteps:\n  - deploy: {{charm: {}}}\n  - settle:\n  \
+             - add-storage: {{unit: ping-pong/0, storage: logs}}\n  - settle:\n  \
+             - detach-storage: logs/0\n  - settle:\n  \
+             - expect:\n      \
+                 events: [{{unit: ping-pong/0, last: [logs-storage-attached, logs-storage-detaching]}}]\n",
+            charm.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(charmbox_bin())
+        .arg("sim")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("add-storage ping-pong/0 logs/0"), "{text}");
 }

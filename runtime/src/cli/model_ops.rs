@@ -1,10 +1,10 @@
-//! `charmbox model leader|model-config|trust|address|suspend-relation|
-//! resume-relation|restart-container|pebble-notify|pebble-check|
-//! restart-agent`: operations that change what a unit's
-//! agent sees without adding or removing anything — a leader's lease
-//! moving, model config, trust, a new address, a relation suspended or
-//! resumed, a workload container restarting or telling the charm
-//! something, an agent restarting.
+//! `charmbox model leader|model-config|trust|attach-resource|add-storage|
+//! detach-storage|address|suspend-relation|resume-relation|
+//! restart-container|pebble-notify|pebble-check|restart-agent`: operations
+//! on what a unit's agent sees after deploy — a leader's lease moving,
+//! model config, trust, a resource, storage, a new address, a relation
+//! suspended or resumed, a workload container restarting or telling the
+//! charm something, an agent restarting.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +38,31 @@ pub enum OpVerb {
         /// Take the trust away again.
         #[arg(long)]
         remove: bool,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// Attach a new revision of a resource (`juju attach-resource APP
+    /// NAME=FILE`; the file is not read): every unit upgrades.
+    AttachResource {
+        app: String,
+        /// `NAME` or `NAME=FILE`.
+        resource: String,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// Add storage to a unit (`juju add-storage UNIT NAME[=COUNT]`;
+    /// machine models): storage-attached for each new instance.
+    AddStorage {
+        unit: String,
+        /// `NAME` or `NAME=COUNT`.
+        storage: String,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// Detach a storage instance (`juju detach-storage NAME/N`; machine
+    /// models): storage-detaching.
+    DetachStorage {
+        storage: String,
         #[command(flatten)]
         settle: SettleFlag,
     },
@@ -146,6 +171,38 @@ impl OpVerb {
                 settle,
             } => {
                 sim.trust(&app, !remove)?;
+                settle
+            }
+            OpVerb::AttachResource {
+                app,
+                resource,
+                settle,
+            } => {
+                let name = resource
+                    .split_once('=')
+                    .map_or(resource.as_str(), |(n, _)| n);
+                sim.attach_resource(&app, name)?;
+                settle
+            }
+            OpVerb::AddStorage {
+                unit,
+                storage,
+                settle,
+            } => {
+                let (name, count) = match storage.split_once('=') {
+                    None => (storage.as_str(), 1),
+                    Some((n, c)) => match c.parse::<u32>() {
+                        Ok(c) => (n, c),
+                        Err(_) => bail!("storage count {c:?} is not a number"),
+                    },
+                };
+                for id in sim.add_storage(&unit, name, count)? {
+                    println!("{id}");
+                }
+                settle
+            }
+            OpVerb::DetachStorage { storage, settle } => {
+                sim.detach_storage(&storage)?;
                 settle
             }
             OpVerb::Address {

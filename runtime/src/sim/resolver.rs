@@ -94,7 +94,9 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     {
         return Some(Hook::StorageAttached { storage: s.clone() });
     }
-    if dying && let Some(s) = a.storage_detaching.first() {
+    // Detaching: in teardown, or when `detach-storage` made the
+    // attachment dying (`storage/resolver.go`).
+    if let Some(s) = a.storage_detaching.first() {
         return Some(Hook::StorageDetaching { storage: s.clone() });
     }
     // 10. the main state machine.

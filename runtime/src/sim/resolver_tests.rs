@@ -573,3 +573,24 @@ fn pebble_events_run_in_the_order_they_came() {
     super::lifecycle::committed(&mut m, &me, &notice, 0.5, &mut touched);
     assert_eq!(next_hook(&m, &me, 0, 0), None);
 }
+
+/// Juju 3.x `internal/worker/uniter/storage/resolver.go`: a dying
+/// attachment of an alive unit (`juju detach-storage`) runs
+/// storage-detaching, after actions (the storage resolver comes after the
+/// actions resolver in `resolver.go` `NextOp`).
+#[test]
+fn a_detached_storage_runs_storage_detaching_on_an_alive_unit() {
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.storage_detaching.insert("logs/3".into());
+    a.actions.push_back(1);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Action { id: 1 }));
+    m.unit_mut(&me).unwrap().agent.actions.clear();
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::StorageDetaching {
+            storage: "logs/3".into()
+        })
+    );
+}

@@ -180,6 +180,28 @@ pub struct CheckStep {
     pub change: String,
 }
 
+/// `attach-resource:` a new revision of an application's resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceStep {
+    pub app: String,
+    pub resource: String,
+}
+
+/// `add-storage:` instances of a charm's storage for a unit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageStep {
+    pub unit: String,
+    pub storage: String,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
 /// `address:` a unit's new address.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -260,6 +282,10 @@ pub enum Step {
     /// `juju model-config`: `{update-status-hook-interval: 10m, …}`.
     ModelConfig(BTreeMap<String, serde_json::Value>),
     Trust(TrustStep),
+    AttachResource(ResourceStep),
+    AddStorage(StorageStep),
+    /// A storage instance (`data/3`).
+    DetachStorage(String),
     Address(AddressStep),
     /// The unit's agent restarts.
     RestartAgent(String),
@@ -530,6 +556,18 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             };
             sim.trust(app, trusted)?;
             format!("trust {app}{}", if trusted { "" } else { " --remove" })
+        }
+        Step::AttachResource(r) => {
+            sim.attach_resource(&r.app, &r.resource)?;
+            format!("attach-resource {} {}", r.app, r.resource)
+        }
+        Step::AddStorage(st) => {
+            let ids = sim.add_storage(&st.unit, &st.storage, st.count)?;
+            format!("add-storage {} {}", st.unit, ids.join(" "))
+        }
+        Step::DetachStorage(id) => {
+            sim.detach_storage(id)?;
+            format!("detach-storage {id}")
         }
         Step::Address(a) => {
             sim.set_address(&a.unit, &a.address)?;

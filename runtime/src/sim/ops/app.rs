@@ -106,11 +106,17 @@ impl Simulator {
         let a = a.clone();
         self.charms.insert(&a, loaded);
         self.add_peer_relations(app, &meta);
+        self.upgrade_units(app, a.subordinate)
+    }
+
+    /// Every alive unit of `app` upgrades: in place on machines (and for
+    /// subordinates), in a new pod on k8s.
+    fn upgrade_units(&mut self, app: &str, subordinate: bool) -> Result<(), SimError> {
         let mut touched = Touched::new();
         let k8s = self.model.meta.kind == Substrate::Kubernetes;
         // The StatefulSet replaces pods from the highest ordinal down.
         for u in self.model.alive_units(app).into_iter().rev() {
-            if k8s && !a.subordinate {
+            if k8s && !subordinate {
                 lifecycle::exit_pod(&mut self.model, &u, PodExit::Refresh, &mut touched);
             } else if let Some(unit) = self.model.unit_mut(&u) {
                 unit.agent.upgrade_pending = true;
@@ -118,6 +124,22 @@ impl Simulator {
             }
         }
         self.finish_op(touched)
+    }
+
+    /// `juju attach-resource APP NAME=FILE`: a new revision of one of the
+    /// charm's resources moves the application's charm-modified version, so
+    /// every unit upgrades as on a refresh: upgrade-charm then
+    /// config-changed on machines (Juju 3.x `internal/worker/uniter/resolver.go`
+    /// `charmModified` compares `CharmModifiedVersion`); on k8s the pods are
+    /// replaced first (`remotestate/watcher.go` `applicationChanged`: a
+    /// sidecar unit waits for its pod to be recreated). The charm stays.
+    pub fn attach_resource(&mut self, app: &str, resource: &str) -> Result<(), SimError> {
+        let meta = self.meta_of(app)?;
+        if !meta.resources.contains(resource) {
+            return usage(format!("charm of {app:?} has no resource {resource:?}"));
+        }
+        let subordinate = self.model.app(app).is_some_and(|a| a.subordinate);
+        self.upgrade_units(app, subordinate)
     }
 
     /// Queue an action on a unit; returns its id. `settle` runs it.

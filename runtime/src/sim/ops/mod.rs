@@ -23,6 +23,7 @@ mod leader;
 mod relations;
 mod secrets;
 mod settings;
+mod storage;
 mod workload;
 use crate::charm::CharmMeta;
 use crate::state::{Bag, ContainerState, RelationKind, StatusState, StorageState};
