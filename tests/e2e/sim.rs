@@ -4,6 +4,7 @@
 
 mod common;
 mod sim_ops;
+mod sim_workload;
 
 use charmbox::sim::model::Substrate;
 use charmbox::sim::ops::DeployOptions;

@@ -1,10 +1,10 @@
 //! `charmbox model leader|model-config|trust|attach-resource|add-storage|
 //! detach-storage|address|suspend-relation|resume-relation|
-//! restart-container|pebble-notify|pebble-check|restart-agent`: operations
-//! on what a unit's agent sees after deploy — a leader's lease moving,
-//! model config, trust, a resource, storage, a new address, a relation
-//! suspended or resumed, a workload container restarting or telling the
-//! charm something, an agent restarting.
+//! restart-container|pebble-notify|pebble-check|reboot|restart-agent`:
+//! operations on what a unit's agent sees after deploy — a leader's lease
+//! moving, model config, trust, a resource, storage, a new address, a
+//! relation suspended or resumed, a workload container restarting or
+//! telling the charm something, a machine rebooting, an agent restarting.
 
 use std::collections::BTreeMap;
 
@@ -114,6 +114,13 @@ pub enum OpVerb {
         container: String,
         check: String,
         change: CheckArg,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// Reboot a unit's machine (machine models): `start` again, on every
+    /// unit of the machine.
+    Reboot {
+        unit: String,
         #[command(flatten)]
         settle: SettleFlag,
     },
@@ -261,6 +268,10 @@ impl OpVerb {
                     CheckArg::Recovered => CheckChange::Recovered,
                 };
                 sim.pebble_check(&unit, &container, &check, change)?;
+                settle
+            }
+            OpVerb::Reboot { unit, settle } => {
+                println!("rebooted {}", sim.reboot(&unit)?.join(" "));
                 settle
             }
             OpVerb::RestartAgent { unit, settle } => {

@@ -74,6 +74,8 @@ pub struct Agent {
     pub update_status_at: Option<u64>,
     /// Teardown: the unit has left every relation scope and stopped.
     pub teardown_started: bool,
+    /// The machine rebooted under a started unit: `start` runs first.
+    pub reboot_start: bool,
 }
 
 impl Agent {

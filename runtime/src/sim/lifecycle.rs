@@ -87,6 +87,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
     match hook {
         Hook::Install => a.installed = true,
         Hook::Start => {
+            a.reboot_start = false;
             a.started = true;
             a.stopped = false;
             a.update_status_at = Some(now + (interval as f64 * (0.8 + 0.4 * r)) as u64);
@@ -130,10 +131,10 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
         }
         Hook::PebbleCustomNotice { .. }
         | Hook::PebbleCheckFailed { .. }
-        | Hook::PebbleCheckRecovered { .. } => {
-            if a.workload_events.front() == Some(hook) {
-                a.workload_events.pop_front();
-            }
+        | Hook::PebbleCheckRecovered { .. }
+            if a.workload_events.front() == Some(hook) =>
+        {
+            a.workload_events.pop_front();
         }
         Hook::StorageAttached { storage } => {
             a.storage_attaching.remove(storage);

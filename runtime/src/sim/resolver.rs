@@ -43,6 +43,11 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
         }
         return Some(Hook::Install);
     }
+    // After a machine reboot the uniter runs `start` before anything else
+    // (`reboot/resolver.go`; not while a hook is pending, above).
+    if a.reboot_start && a.started && !dying {
+        return Some(Hook::Start);
+    }
     // upgrade-charm queues config-changed (`operation/runhook.go` Commit):
     // a queued hook runs next, as the resolvers before it (leadership,
     // secrets, relations) wait for the operation state `Continue` and

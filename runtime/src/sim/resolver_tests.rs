@@ -594,3 +594,27 @@ fn a_detached_storage_runs_storage_detaching_on_an_alive_unit() {
         })
     );
 }
+
+/// Juju 3.x `internal/worker/uniter/reboot/resolver.go`: a detected reboot
+/// runs `start` on a started unit before the other resolvers (an action
+/// waits), not while a hook is pending (in error).
+#[test]
+fn after_a_reboot_start_runs_first() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.reboot_start = true;
+    a.lsc_seen = None;
+    a.actions.push_back(2);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Start));
+    fail(&mut m, &me, Hook::ConfigChanged, None);
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::Action { id: 2 }),
+        "in error: only actions"
+    );
+    m.unit_mut(&me).unwrap().agent.error = None;
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::committed(&mut m, &me, &Hook::Start, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::LeaderSettingsChanged));
+}

@@ -290,6 +290,8 @@ pub enum Step {
     /// The unit's agent restarts.
     RestartAgent(String),
     RestartContainer(ContainerStep),
+    /// The unit's machine reboots.
+    Reboot(String),
     PebbleNotify(NotifyStep),
     PebbleCheck(CheckStep),
     /// `[a, b]` (ends) or `[id]`.
@@ -617,6 +619,10 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                 "pebble-check {} {} {} {}",
                 c.unit, c.container, c.check, c.change
             )
+        }
+        Step::Reboot(u) => {
+            let on = sim.reboot(u)?;
+            format!("reboot {}", on.join(" "))
         }
         Step::RestartAgent(u) => {
             sim.restart_agent(u)?;

@@ -267,6 +267,38 @@ impl Simulator {
         self.finish_op(touched)
     }
 
+    /// The machine of `unit` reboots (machine models): every unit on it —
+    /// the principal and its subordinates — restarts its agent (see
+    /// [`Simulator::restart_agent`]) and, if it had started, runs `start`
+    /// before anything else (Juju 3.x `internal/worker/uniter/reboot/resolver.go`
+    /// runs start once a reboot is detected, waiting for a pending hook).
+    /// Returns the units rebooted.
+    pub fn reboot(&mut self, unit: &str) -> Result<Vec<String>, SimError> {
+        let name = self.unit_name(unit)?;
+        if self.model.meta.kind != Substrate::Machine {
+            return usage("reboot is for machine models (a pod is churned instead)");
+        }
+        let machine = (self.model.unit(&name))
+            .and_then(|u| u.principal.clone())
+            .unwrap_or(name);
+        let mut on: Vec<_> = vec![machine.clone()];
+        on.extend(
+            (self.model.units.values())
+                .filter(|u| u.principal.as_ref() == Some(&machine))
+                .map(|u| u.name.clone()),
+        );
+        let mut touched = Touched::new();
+        for u in &on {
+            let r = draw_unit(&mut self.model);
+            lifecycle::restart_agent(&mut self.model, u, r, &mut touched);
+            if let Some(unit) = self.model.unit_mut(u) {
+                unit.agent.reboot_start = unit.agent.started;
+            }
+        }
+        self.finish_op(touched)?;
+        Ok(on.iter().map(|u| u.to_string()).collect())
+    }
+
     /// Change model settings (e.g. `automatically-retry-hooks`).
     pub fn set_settings(
         &mut self,
