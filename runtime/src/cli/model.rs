@@ -15,6 +15,8 @@ use charmbox::sim::model::{ActionStatus, Substrate};
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, OpenMode, Simulator};
 
+use super::model_flag::SettleFlag;
+
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// The model file (SQLite); `$CHARMBOX_MODEL`, else `charmbox-model.db`.
@@ -28,13 +30,6 @@ pub struct ModelArgs {
     pub verb: Verb,
     #[command(flatten)]
     pub limits: super::limits::LimitArgs,
-}
-
-#[derive(clap::Args)]
-pub struct SettleFlag {
-    /// Run the hooks this operation made due before returning.
-    #[arg(long, global = true)]
-    pub settle: bool,
 }
 
 #[derive(clap::Subcommand)]

@@ -12,7 +12,7 @@ use anyhow::bail;
 use charmbox::sim::Simulator;
 use charmbox::sim::ops::{CheckChange, model_config};
 
-use super::model::SettleFlag;
+use super::model_flag::SettleFlag;
 
 /// The operations of this file.
 #[derive(clap::Subcommand)]
