@@ -3,6 +3,8 @@
 //! failures and retries, and determinism.
 
 mod common;
+mod sim_ops;
+mod sim_workload;
 
 use charmbox::sim::model::Substrate;
 use charmbox::sim::ops::DeployOptions;
@@ -142,6 +144,7 @@ fn leadership_moves_when_the_leader_is_removed() {
         s.status().applications[0].leader.as_deref(),
         Some("peer-counter/0")
     );
+    let before = s.events().unwrap().len();
     s.remove_unit("peer-counter/0").unwrap();
     s.settle().unwrap();
     let st = s.status();
@@ -175,7 +178,20 @@ fn leadership_moves_when_the_leader_is_removed() {
     };
     let ev = s.unit_events(other).unwrap();
     assert!(ev.contains(&"fastapi-peer-relation-departed".to_string()));
-    assert_eq!(ev.last().unwrap(), "leader-settings-changed", "{ev:?}");
+    // The lease moving changes no leader settings, so the other non-leader
+    // is not told (Juju 3.x internal/worker/uniter/leadership/resolver.go
+    // compares the leader-settings version, which remotestate/watcher.go
+    // moves only when the settings change); before issue 21 this test
+    // expected a leader-settings-changed here.
+    let after: Vec<_> = s.events().unwrap()[before..]
+        .iter()
+        .filter(|e| e.unit == other)
+        .map(|e| e.event.clone())
+        .collect();
+    assert!(
+        !after.contains(&"leader-settings-changed".to_string()),
+        "{after:?}"
+    );
 }
 
 #[test]

@@ -79,6 +79,10 @@ impl PingPong {
         let app = model.app().name().to_string();
         r.local_app_data()
             .set("greeting", &format!("hello from {app}"))?;
+        // A resumed relation keeps its data, and the token with it.
+        if r.local_app_data().get("token-id")?.is_some() {
+            return Ok(());
+        }
         let secret = model.app().add_secret(
             [("token", format!("{app}-1"))],
             &SecretOptions::label(format!("token-{}", r.id())),

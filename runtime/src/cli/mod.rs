@@ -7,6 +7,8 @@ mod bench_sim;
 mod build;
 mod limits;
 mod model;
+mod model_flag;
+mod model_ops;
 mod model_secret;
 mod replay;
 mod run;

@@ -15,6 +15,8 @@ use charmbox::sim::model::{ActionStatus, Substrate};
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, OpenMode, Simulator};
 
+use super::model_flag::SettleFlag;
+
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// The model file (SQLite); `$CHARMBOX_MODEL`, else `charmbox-model.db`.
@@ -28,13 +30,6 @@ pub struct ModelArgs {
     pub verb: Verb,
     #[command(flatten)]
     pub limits: super::limits::LimitArgs,
-}
-
-#[derive(clap::Args)]
-pub struct SettleFlag {
-    /// Run the hooks this operation made due before returning.
-    #[arg(long, global = true)]
-    pub settle: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -135,6 +130,10 @@ pub enum Verb {
         action: String,
         /// `key=value` parameters.
         params: Vec<String>,
+        /// Only queue it (`juju run --background`): prints its id; a later
+        /// settle runs it.
+        #[arg(long)]
+        background: bool,
     },
     /// Retry a unit's failed hook now (or skip it with --no-retry).
     Resolve {
@@ -151,8 +150,15 @@ pub enum Verb {
         #[command(flatten)]
         settle: SettleFlag,
     },
-    /// Run hooks until none is due.
-    Settle,
+    #[command(flatten)]
+    Op(super::model_ops::OpVerb),
+    /// Run hooks until none is due (or only the next N).
+    Settle {
+        /// Run only the next N hooks and list them, and the hook each unit
+        /// has due next; the rest stay queued.
+        #[arg(long, value_name = "N")]
+        steps: Option<u64>,
+    },
     /// Move virtual time forward (`30s`, `10m`), firing timers.
     Advance { duration: String },
     /// The model as `juju status` shows it.
@@ -344,6 +350,16 @@ impl ModelArgs {
                 unit,
                 action,
                 params,
+                background: true,
+            } => {
+                let id = sim.queue_action(&unit, &action, parse_pairs(&params)?)?;
+                println!("action {id} queued on {unit}");
+            }
+            Verb::RunAction {
+                unit,
+                action,
+                params,
+                background: false,
             } => {
                 let rec = sim.run_action(&unit, &action, parse_pairs(&params)?)?;
                 println!("{}", serde_json::to_string_pretty(&rec)?);
@@ -363,9 +379,23 @@ impl ModelArgs {
                 op.run(&mut sim)?;
                 settled(&mut sim, &settle)?;
             }
-            Verb::Settle => {
+            Verb::Op(op) => {
+                if op.run(&mut sim)? {
+                    let n = sim.settle()?;
+                    println!("settled: {n} hooks");
+                }
+            }
+            Verb::Settle { steps: None } => {
                 let n = sim.settle()?;
                 println!("settled: {n} hooks");
+            }
+            Verb::Settle { steps: Some(n) } => {
+                for e in sim.settle_steps(n)? {
+                    println!("ran #{} {} {}: {}", e.seq, e.unit, e.event, e.outcome);
+                }
+                for (unit, hook) in sim.due() {
+                    println!("due {unit} {hook}");
+                }
             }
             Verb::Advance { duration } => {
                 let d: Duration = humantime::parse_duration(&duration)

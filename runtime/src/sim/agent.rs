@@ -43,6 +43,11 @@ pub struct Agent {
     pub lsc_seen: Option<u64>,
     /// Config hash last seen (none: config-changed due).
     pub config_seen: Option<u64>,
+    /// The application's trust when config-changed last ran (none: not
+    /// recorded, as in files from before; compared only once recorded).
+    pub trust_seen: Option<bool>,
+    /// The unit's address when config-changed last ran (as `trust_seen`).
+    pub address_seen: Option<String>,
     /// Charm revision installed.
     pub charm_rev: u32,
     pub upgrade_pending: bool,
@@ -51,6 +56,9 @@ pub struct Agent {
     /// The pod is being terminated: `stop` runs in the old pod first.
     pub pod_exit: Option<PodExit>,
     pub pebble_ready: BTreeSet<String>,
+    /// Pebble's other events for the charm (custom notices, checks failed
+    /// and recovered), in the order Pebble reported them.
+    pub workload_events: VecDeque<Hook>,
     /// Storage ids (`name/index`) waiting for storage-attached.
     pub storage_attaching: BTreeSet<String>,
     /// Storage ids waiting for storage-detaching (teardown).
@@ -66,6 +74,8 @@ pub struct Agent {
     pub update_status_at: Option<u64>,
     /// Teardown: the unit has left every relation scope and stopped.
     pub teardown_started: bool,
+    /// The machine rebooted under a started unit: `start` runs first.
+    pub reboot_start: bool,
 }
 
 impl Agent {

@@ -42,6 +42,21 @@ pub enum Hook {
     PebbleReady {
         container: String,
     },
+    /// A custom notice (`pebble notify`) in a workload container, by id.
+    PebbleCustomNotice {
+        container: String,
+        notice: String,
+    },
+    /// A check reached its failure threshold.
+    PebbleCheckFailed {
+        container: String,
+        check: String,
+    },
+    /// A failed check succeeds again.
+    PebbleCheckRecovered {
+        container: String,
+        check: String,
+    },
     StorageAttached {
         storage: String,
     },
@@ -100,6 +115,8 @@ impl Hook {
             }
             Action { id } => format!("action {id}"),
             StorageAttached { storage } | StorageDetaching { storage } => storage.clone(),
+            PebbleCustomNotice { notice, .. } => format!("notice {notice}"),
+            PebbleCheckFailed { check, .. } | PebbleCheckRecovered { check, .. } => check.clone(),
             _ => String::new(),
         }
     }

@@ -39,6 +39,11 @@ impl Hook {
             }
             RelationBroken { relation } => format!("{}-relation-broken", endpoint(relation)),
             PebbleReady { container } => format!("{container}-pebble-ready"),
+            PebbleCustomNotice { container, .. } => format!("{container}-pebble-custom-notice"),
+            PebbleCheckFailed { container, .. } => format!("{container}-pebble-check-failed"),
+            PebbleCheckRecovered { container, .. } => {
+                format!("{container}-pebble-check-recovered")
+            }
             StorageAttached { storage } => format!("{}-storage-attached", storage_name(storage)),
             StorageDetaching { storage } => {
                 format!("{}-storage-detaching", storage_name(storage))
@@ -82,6 +87,10 @@ impl Hook {
             }
             StorageAttached { storage } | StorageDetaching { storage } => {
                 spec.storage_id = Some(storage.clone());
+            }
+            PebbleCustomNotice { notice, .. } => spec.notice_id = Some(notice.clone()),
+            PebbleCheckFailed { check, .. } | PebbleCheckRecovered { check, .. } => {
+                spec.check_name = Some(check.clone());
             }
             SecretChanged { secret } | SecretRotate { secret } => {
                 spec.secret_id = Some(secret.clone());

@@ -71,9 +71,9 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
     let interval = m.meta.settings.update_status_interval_s * 1_000_000_000;
     let Some(app) = m.app(&name.app) else { return };
     let config_hash = app.config_hash;
+    let trusted = app.trusted;
     let lsc_version = app.leader_settings_version;
     let charm_rev = app.charm_rev;
-    let leader = app.leader == Some(name.n);
     if m.unit(name).is_none() {
         return;
     }
@@ -87,6 +87,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
     match hook {
         Hook::Install => a.installed = true,
         Hook::Start => {
+            a.reboot_start = false;
             a.started = true;
             a.stopped = false;
             a.update_status_at = Some(now + (interval as f64 * (0.8 + 0.4 * r)) as u64);
@@ -100,11 +101,13 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
         }
         Hook::ConfigChanged => {
             a.config_seen = Some(config_hash);
+            a.trust_seen = Some(trusted);
+            a.address_seen = Some(u.address.clone());
             if a.after_upgrade {
                 a.after_upgrade = false;
-                if !leader {
-                    a.lsc_seen = None;
-                }
+                // A new agent starts from version 0 (`uniter.go` makes a
+                // fresh `LocalState`): non-leaders run leader-settings-changed.
+                a.lsc_seen = None;
             }
         }
         Hook::UpgradeCharm => {
@@ -115,16 +118,23 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             // unit that never started (a new k8s pod is one, `new_pod`).
             a.after_upgrade = true;
         }
-        Hook::LeaderElected => {
-            a.leader = true;
-            a.lsc_seen = Some(lsc_version);
-        }
+        // Accepting leadership leaves the leader-settings version seen
+        // alone (`resolver/opfactory.go` records it only for
+        // leader-settings-changed).
+        Hook::LeaderElected => a.leader = true,
         Hook::LeaderSettingsChanged => {
             a.leader = false;
             a.lsc_seen = Some(lsc_version);
         }
         Hook::PebbleReady { container } => {
             a.pebble_ready.remove(container);
+        }
+        Hook::PebbleCustomNotice { .. }
+        | Hook::PebbleCheckFailed { .. }
+        | Hook::PebbleCheckRecovered { .. }
+            if a.workload_events.front() == Some(hook) =>
+        {
+            a.workload_events.pop_front();
         }
         Hook::StorageAttached { storage } => {
             a.storage_attaching.remove(storage);
@@ -438,8 +448,7 @@ pub fn remove_unit(m: &mut Model, name: &UnitName, r: f64, touched: &mut Touched
 }
 
 /// A new leader for `app` among its alive units, chosen by the draw `r`
-/// (Juju gives the lease to whichever agent claims first). Non-leaders get
-/// leader-settings-changed after a leadership change (§6.6).
+/// (Juju gives the lease to whichever agent claims first).
 pub fn elect(m: &mut Model, app: &str, r: f64, touched: &mut Touched) {
     let candidates = m.alive_units(app);
     let leader = if candidates.is_empty() {
@@ -448,10 +457,51 @@ pub fn elect(m: &mut Model, app: &str, r: f64, touched: &mut Touched) {
         let i = ((r * candidates.len() as f64) as usize).min(candidates.len() - 1);
         Some(candidates[i].n)
     };
+    hand_leadership(m, app, leader, touched);
+}
+
+/// The lease of `app` goes to unit number `leader`. The old leader's agent
+/// resigns, which runs no hook (`operation/leader.go`); the new one will
+/// run leader-elected. The leader settings do not change, so no other
+/// unit is told (`remotestate/watcher.go` bumps the version only when the
+/// settings change).
+pub fn hand_leadership(m: &mut Model, app: &str, leader: Option<u32>, touched: &mut Touched) {
     let Some(a) = m.app_mut(app) else { return };
-    a.leader = leader;
-    a.leader_settings_version += 1;
+    let old = std::mem::replace(&mut a.leader, leader);
+    if let Some(n) = old.filter(|n| Some(*n) != leader)
+        && let Some(u) = m.unit_mut(&UnitName::new(app, n))
+    {
+        u.agent.leader = false;
+    }
     touched.extend(m.app_units(app));
+}
+
+/// The next update-status of a unit, `interval_s` from `now` randomised to
+/// 80–120 % (`NewUpdateStatusTimer`); `r` is a draw in [0, 1).
+pub fn update_status_due(now: u64, interval_s: u64, r: f64) -> u64 {
+    now + (interval_s as f64 * 1e9 * (0.8 + 0.4 * r)) as u64
+}
+
+/// The unit's uniter restarts (its agent, or a worker it depends on,
+/// bounced): a fresh `LocalState` (`uniter.go`), so a non-leader runs
+/// leader-settings-changed again; a new update-status timer; a hook in
+/// error waits for a retry timer started afresh (or for `resolve`, when
+/// hooks are not retried). What the agent keeps in its state file
+/// (installed, started, config hash, relations) stays. `r` is a draw.
+pub fn restart_agent(m: &mut Model, name: &UnitName, r: f64, touched: &mut Touched) {
+    let now = m.meta.now;
+    let settings = m.meta.settings.clone();
+    let Some(u) = m.unit_mut(name) else { return };
+    let a = &mut u.agent;
+    a.lsc_seen = None;
+    if a.update_status_at.is_some() {
+        a.update_status_at = Some(update_status_due(now, settings.update_status_interval_s, r));
+    }
+    if let Some(e) = &mut a.error {
+        e.attempts = 1;
+        e.retry_at = settings.retry_hooks.then(|| now + retry_delay_ns(1, r));
+    }
+    touched.insert(name.clone());
 }
 
 /// The pod of a k8s unit was recreated (after churn or refresh): the same
@@ -473,6 +523,7 @@ pub fn new_pod(m: &mut Model, name: &UnitName, touched: &mut Touched) {
     a.error = None;
     a.update_status_at = None;
     a.pebble_ready = u.containers.iter().map(|c| c.name.clone()).collect();
+    a.workload_events.clear();
     touched.insert(name.clone());
 }
 

@@ -95,12 +95,10 @@ fn merge_app(m: &mut Model, name: &UnitName, out: &State, touched: &mut BTreeSet
     }
     if settings_changed {
         app.leader_settings = out.leader_settings.clone();
+        // Every agent's watcher sees the change, the writer's too: the
+        // leader runs no leader-settings-changed, but once it resigns it
+        // has a version to catch up with (`remotestate/watcher.go`).
         app.leader_settings_version += 1;
-        let v = app.leader_settings_version;
-        // The writer is never told of its own write.
-        if let Some(u) = m.unit_mut(name) {
-            u.agent.lsc_seen = Some(v);
-        }
         touched.extend(m.app_units(&name.app));
     }
 }

@@ -15,6 +15,7 @@
 pub mod agent;
 pub mod charms;
 mod disks;
+pub mod expect;
 pub mod history;
 pub mod hook;
 mod hook_event;
@@ -155,6 +156,8 @@ pub struct Simulator {
     views: project::Views,
     /// Each unit's disk (WASI guests' state and /tmp), per pod.
     disks: disks::UnitDisks,
+    /// The hooks run, while [`Simulator::settle_steps`] collects them.
+    captured: Option<Vec<EventRecord>>,
 }
 
 fn uuid_from_seed(seed: u64, name: &str) -> String {
@@ -191,6 +194,7 @@ impl Simulator {
             hooks_run: 0,
             views: project::Views::default(),
             disks,
+            captured: None,
         }
     }
 

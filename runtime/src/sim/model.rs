@@ -177,6 +177,9 @@ pub struct Relation {
     pub life: Life,
     /// Units that have entered scope (ran relation-created, not yet left).
     pub scope: BTreeSet<UnitName>,
+    /// Suspended (`juju suspend-relation`): units leave it as if it were dying.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 impl Relation {

@@ -43,9 +43,21 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
         }
         return Some(Hook::Install);
     }
+    // After a machine reboot the uniter runs `start` before anything else
+    // (`reboot/resolver.go`; not while a hook is pending, above).
+    if a.reboot_start && a.started && !dying {
+        return Some(Hook::Start);
+    }
+    // upgrade-charm queues config-changed (`operation/runhook.go` Commit):
+    // a queued hook runs next, as the resolvers before it (leadership,
+    // secrets, relations) wait for the operation state `Continue` and
+    // actions for it or a hook in error (`resolver.go` `NextOp`).
+    if a.after_upgrade {
+        return Some(Hook::ConfigChanged);
+    }
     // A config-changed on a unit not started queues start at once
     // (`operation/runhook.go` Commit): nothing runs in between.
-    if !dying && !a.started && !a.upgrade_pending && a.config_seen == Some(app.config_hash) {
+    if !dying && !a.started && !a.upgrade_pending && !config_due(unit, app) {
         return Some(Hook::Start);
     }
     // 3. relation-created for relations not yet joined.
@@ -65,6 +77,14 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
             container: c.clone(),
         });
     }
+    // Pebble's notices and check changes, one at a time in the order they
+    // came (`pebblenotices.go` waits for each event to be handled).
+    if a.started
+        && !dying
+        && let Some(h) = a.workload_events.front()
+    {
+        return Some(h.clone());
+    }
     // 6. secrets.
     if let Some(h) = secrets(m, unit) {
         return Some(h);
@@ -79,7 +99,9 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     {
         return Some(Hook::StorageAttached { storage: s.clone() });
     }
-    if dying && let Some(s) = a.storage_detaching.first() {
+    // Detaching: in teardown, or when `detach-storage` made the
+    // attachment dying (`storage/resolver.go`).
+    if let Some(s) = a.storage_detaching.first() {
         return Some(Hook::StorageDetaching { storage: s.clone() });
     }
     // 10. the main state machine.
@@ -96,8 +118,7 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     if a.upgrade_pending {
         return Some(Hook::UpgradeCharm);
     }
-    // Juju compares the config's hash with the one last seen.
-    if a.config_seen != Some(app.config_hash) {
+    if config_due(unit, app) {
         return Some(Hook::ConfigChanged);
     }
     if !a.started {
@@ -112,8 +133,21 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     }
 }
 
+/// Juju compares the config's hash, the trust setting's and the unit's
+/// addresses' with those seen at the last config-changed (`resolver.go`:
+/// `ConfigHash`, `TrustHash`, `AddressesHash`).
+fn config_due(unit: &Unit, app: &Application) -> bool {
+    let a = &unit.agent;
+    a.config_seen != Some(app.config_hash)
+        || a.trust_seen.is_some_and(|t| t != app.trusted)
+        || a.address_seen.as_ref().is_some_and(|x| *x != unit.address)
+}
+
 /// `leadership/resolver.go`: a dying unit accepts no leadership and runs
-/// no leader-settings-changed (it resigns, which runs no hook).
+/// no leader-settings-changed. A unit that loses leadership resigns, which
+/// runs no hook (`operation/leader.go`); like every non-leader it then runs
+/// leader-settings-changed only when the leader settings moved since it
+/// last ran that hook (never, for a unit leader since its agent started).
 fn leadership(unit: &Unit, app: &Application) -> Option<Hook> {
     let a = &unit.agent;
     if unit.life == Life::Dying {
@@ -123,7 +157,7 @@ fn leadership(unit: &Unit, app: &Application) -> Option<Hook> {
     if is_leader && !a.leader {
         return Some(Hook::LeaderElected);
     }
-    if !is_leader && (a.leader || a.lsc_seen != Some(app.leader_settings_version)) {
+    if !is_leader && a.lsc_seen != Some(app.leader_settings_version) {
         return Some(Hook::LeaderSettingsChanged);
     }
     None
@@ -151,6 +185,7 @@ fn created(m: &Model, unit: &Unit) -> Option<Hook> {
         .values()
         .find(|r| {
             r.life == Life::Alive
+                && !r.suspended
                 && r.involves(&unit.name.app)
                 && m.view(&unit.name, r.id).is_none()
                 && participates(m, r, &unit.name)
@@ -214,7 +249,9 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     }
     let rel = m.relations.get(&id);
     let peer = rel.is_some_and(|r| r.kind == RelationKind::Peer);
-    let teardown = dying || rel.is_none_or(|r| r.life == Life::Dying);
+    // A suspended relation is broken as a dying one is (`relation/resolver.go`
+    // `processRelationSnapshot`).
+    let teardown = dying || rel.is_none_or(|r| r.life == Life::Dying || r.suspended);
     if teardown {
         // Every member departs, then the relation is broken (never for peers).
         if let Some(x) = view.members.keys().min_by(|a, b| a.cmp_text(b)) {

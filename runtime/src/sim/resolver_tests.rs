@@ -93,11 +93,15 @@ pub fn fail(m: &mut Model, name: &UnitName, hook: Hook, retry_at: Option<u64>) {
     });
 }
 
-/// The leader goes (as after its removal) and `new` is elected.
+/// The lease of `app` goes to unit `new` (the old leader resigns).
 fn hand_leadership_to(m: &mut Model, app: &str, new: u32) {
-    let a = m.app_mut(app).unwrap();
-    a.leader = Some(new);
-    a.leader_settings_version += 1;
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::hand_leadership(m, app, Some(new), &mut touched);
+}
+
+/// The leader of `app` changed its leader settings (`leader-set`).
+fn leader_set(m: &mut Model, app: &str) {
+    m.app_mut(app).unwrap().leader_settings_version += 1;
 }
 
 /// Juju 3.x `internal/worker/uniter/leadership/resolver.go` `NextOp`:
@@ -109,6 +113,7 @@ fn a_unit_in_error_runs_no_leadership_hook_until_resolved() {
     let mut m = model("a", 3);
     m.remove_unit(&unit("a", 0));
     hand_leadership_to(&mut m, "a", 1);
+    leader_set(&mut m, "a");
     fail(&mut m, &unit("a", 1), Hook::ConfigChanged, Some(100));
     fail(&mut m, &unit("a", 2), Hook::ConfigChanged, None);
     assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None, "retry not due");
@@ -161,6 +166,7 @@ fn a_dying_unit_runs_no_leadership_hook() {
     let mut m = model("a", 3);
     m.remove_unit(&unit("a", 0));
     hand_leadership_to(&mut m, "a", 1);
+    leader_set(&mut m, "a");
     for n in [1, 2] {
         m.unit_mut(&unit("a", n)).unwrap().life = Life::Dying;
     }
@@ -247,6 +253,7 @@ fn peer_relation(m: &mut Model, app: &str) {
         }],
         life: Life::Alive,
         scope: units.iter().cloned().collect(),
+        suspended: false,
     });
     for u in &units {
         let view = RelView {
@@ -369,4 +376,245 @@ fn start_is_queued_by_config_changed_only_when_not_started() {
     assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
     m.unit_mut(&me).unwrap().agent.config_seen = Some(hash);
     assert_eq!(next_hook(&m, &me, 0, 0), None, "machine refresh: no start");
+}
+
+/// Juju 3.x `internal/worker/uniter/operation/leader.go`: resigning
+/// leadership runs no hook (it only records `Leader = false`), and
+/// `leadership/resolver.go` then runs leader-settings-changed on a
+/// non-leader only when `LeaderSettingsVersion` differs from the one it
+/// last ran it at; a change of leader alone does not move that version
+/// (`remotestate/watcher.go` bumps it on leader-settings changes only).
+#[test]
+fn a_lease_moving_runs_leader_elected_and_nothing_else_until_the_settings_move() {
+    let mut m = model("a", 3);
+    hand_leadership_to(&mut m, "a", 1);
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 0, 0),
+        Some(Hook::LeaderElected)
+    );
+    assert_eq!(
+        next_hook(&m, &unit("a", 0), 0, 0),
+        None,
+        "resigned silently"
+    );
+    assert!(!m.unit(&unit("a", 0)).unwrap().agent.leader);
+    assert_eq!(next_hook(&m, &unit("a", 2), 0, 0), None);
+    // The new leader writes leader settings: both non-leaders are told.
+    m.unit_mut(&unit("a", 1)).unwrap().agent.leader = true;
+    leader_set(&mut m, "a");
+    for n in [0, 2] {
+        assert_eq!(
+            next_hook(&m, &unit("a", n), 0, 0),
+            Some(Hook::LeaderSettingsChanged)
+        );
+    }
+    assert_eq!(next_hook(&m, &unit("a", 1), 0, 0), None);
+}
+
+/// `uniter.go` starts each agent with a fresh `LocalState`, its leader
+/// settings version 0 while the watcher's first event makes the remote one
+/// 1: a unit leader since its agent started never ran
+/// leader-settings-changed, so it runs it once it resigns.
+#[test]
+fn a_unit_leader_since_its_agent_started_catches_up_when_it_resigns() {
+    let mut m = model("a", 2);
+    m.unit_mut(&unit("a", 0)).unwrap().agent.lsc_seen = None;
+    assert_eq!(next_hook(&m, &unit("a", 0), 0, 0), None, "the leader");
+    hand_leadership_to(&mut m, "a", 1);
+    assert_eq!(
+        next_hook(&m, &unit("a", 0), 0, 0),
+        Some(Hook::LeaderSettingsChanged)
+    );
+    // Leadership back to unit 0: it accepts it again (its agent resigned).
+    hand_leadership_to(&mut m, "a", 0);
+    assert_eq!(
+        next_hook(&m, &unit("a", 0), 0, 0),
+        Some(Hook::LeaderElected)
+    );
+}
+
+/// Juju 3.x `internal/worker/uniter/operation/runhook.go` `Commit` queues
+/// config-changed when upgrade-charm commits, and `resolver.go` `NextOp`
+/// runs a queued hook before the resolvers that wait for `Continue`
+/// (leadership, secrets, relations) and actions (which run only in
+/// `Continue` or beside a hook in error): nothing runs between
+/// upgrade-charm and config-changed.
+#[test]
+fn nothing_runs_between_upgrade_charm_and_its_config_changed() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.upgrade_pending = true;
+    a.actions.push_back(3);
+    a.secret_changed.insert("s1".into());
+    // Before the upgrade: secret-changed goes first (secrets and actions
+    // come before the main state machine).
+    let changed = Hook::SecretChanged {
+        secret: "s1".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(changed));
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::committed(&mut m, &me, &Hook::UpgradeCharm, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    super::lifecycle::committed(&mut m, &me, &Hook::ConfigChanged, 0.5, &mut touched);
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::LeaderSettingsChanged),
+        "then the rest, in the resolver's order"
+    );
+}
+
+/// Juju 3.x `internal/worker/uniter/relation/resolver.go`
+/// `processRelationSnapshot`: a suspended relation is broken as a dying
+/// one is — every member departs (the departing unit is the remote one),
+/// then relation-broken; `createdRelationsResolver` and
+/// `statetracker.go` `SynchronizeScopes` skip it, so a unit not in it does
+/// not join until it is resumed.
+#[test]
+fn a_suspended_relation_departs_and_breaks_and_is_not_joined() {
+    use super::agent::RelView;
+    use super::model::{End, Relation};
+    let mut m = model("a", 2);
+    let mut b = m.app("a").unwrap().clone();
+    b.name = "b".into();
+    m.insert_app(b);
+    let mut b0 = m.unit(&unit("a", 0)).unwrap().clone();
+    b0.name = unit("b", 0);
+    m.insert_unit(b0);
+    let end = |app: &str, role: &str| End {
+        app: app.into(),
+        endpoint: "db".into(),
+        role: role.into(),
+        interface: "i".into(),
+    };
+    m.insert_relation(Relation {
+        id: 0,
+        kind: crate::state::RelationKind::Regular,
+        ends: vec![end("a", "provides"), end("b", "requires")],
+        life: Life::Alive,
+        scope: [unit("a", 0), unit("b", 0)].into_iter().collect(),
+        suspended: false,
+    });
+    for (me, other) in [(unit("a", 0), unit("b", 0)), (unit("b", 0), unit("a", 0))] {
+        let mut view = RelView {
+            created: true,
+            ..RelView::default()
+        };
+        view.members.insert(other, Some(0));
+        m.insert_view(&me, 0, view);
+    }
+    let me = unit("a", 0);
+    assert_eq!(next_hook(&m, &me, 0, 0), None);
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 0, 0),
+        Some(Hook::RelationCreated { relation: 0 }),
+        "alive: a/1 enters it"
+    );
+    m.relation_mut(0).unwrap().suspended = true;
+    assert_eq!(
+        next_hook(&m, &unit("a", 1), 0, 0),
+        None,
+        "suspended: not joined"
+    );
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::RelationDeparted {
+            relation: 0,
+            unit: unit("b", 0),
+            departing: unit("b", 0),
+        })
+    );
+    m.view_mut(&me, 0).unwrap().members.clear();
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::RelationBroken { relation: 0 })
+    );
+}
+
+/// Juju 3.x `internal/worker/uniter/pebblenotices.go` hands the uniter one
+/// Pebble event at a time, in the order Pebble reports them; the workload
+/// resolver runs them after start (with pebble-ready) and, like every hook
+/// but actions, not while a hook is in error.
+#[test]
+fn pebble_events_run_in_the_order_they_came() {
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    let notice = Hook::PebbleCustomNotice {
+        container: "w".into(),
+        notice: "1".into(),
+    };
+    let failed = Hook::PebbleCheckFailed {
+        container: "w".into(),
+        check: "alive".into(),
+    };
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.workload_events.push_back(failed.clone());
+    a.workload_events.push_back(notice.clone());
+    a.pebble_ready.insert("w".into());
+    a.started = false;
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::Start),
+        "not before start"
+    );
+    m.unit_mut(&me).unwrap().agent.started = true;
+    let ready = Hook::PebbleReady {
+        container: "w".into(),
+    };
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(ready.clone()));
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::committed(&mut m, &me, &ready, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(failed.clone()));
+    fail(&mut m, &me, failed.clone(), None);
+    assert_eq!(next_hook(&m, &me, 0, 0), None, "in error");
+    m.unit_mut(&me).unwrap().agent.error = None;
+    super::lifecycle::committed(&mut m, &me, &failed, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(notice.clone()));
+    super::lifecycle::committed(&mut m, &me, &notice, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), None);
+}
+
+/// Juju 3.x `internal/worker/uniter/storage/resolver.go`: a dying
+/// attachment of an alive unit (`juju detach-storage`) runs
+/// storage-detaching, after actions (the storage resolver comes after the
+/// actions resolver in `resolver.go` `NextOp`).
+#[test]
+fn a_detached_storage_runs_storage_detaching_on_an_alive_unit() {
+    let mut m = model("a", 1);
+    let me = unit("a", 0);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.storage_detaching.insert("logs/3".into());
+    a.actions.push_back(1);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Action { id: 1 }));
+    m.unit_mut(&me).unwrap().agent.actions.clear();
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::StorageDetaching {
+            storage: "logs/3".into()
+        })
+    );
+}
+
+/// Juju 3.x `internal/worker/uniter/reboot/resolver.go`: a detected reboot
+/// runs `start` on a started unit before the other resolvers (an action
+/// waits), not while a hook is pending (in error).
+#[test]
+fn after_a_reboot_start_runs_first() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.reboot_start = true;
+    a.lsc_seen = None;
+    a.actions.push_back(2);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Start));
+    fail(&mut m, &me, Hook::ConfigChanged, None);
+    assert_eq!(
+        next_hook(&m, &me, 0, 0),
+        Some(Hook::Action { id: 2 }),
+        "in error: only actions"
+    );
+    m.unit_mut(&me).unwrap().agent.error = None;
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::committed(&mut m, &me, &Hook::Start, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::LeaderSettingsChanged));
 }

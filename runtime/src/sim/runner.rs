@@ -257,14 +257,18 @@ impl Simulator {
         outcome: String,
     ) {
         let seq = self.next_seq();
-        self.pending_events.push(EventRecord {
+        let record = EventRecord {
             seq,
             time: self.model.meta.now,
             unit: name.to_string(),
             event: event.to_string(),
             detail: hook.detail(),
             outcome: outcome.clone(),
-        });
+        };
+        if let Some(c) = &mut self.captured {
+            c.push(record.clone());
+        }
+        self.pending_events.push(record);
         if outcome == "ok" {
             self.agent_log(name, event, "INFO", format!("ran \"{event}\" hook"));
         } else {
@@ -395,6 +399,51 @@ impl Simulator {
             }
             self.ready = rebuilt;
         }
+    }
+
+    /// Run at most `n` of the hooks due now (timers due now fire first, as
+    /// in [`Simulator::settle`]) and leave the rest queued: each unit's
+    /// next hook is still its resolver's, so what runs between two hooks of
+    /// a unit can be checked (and operations added) before the rest.
+    /// Returns the hooks run, in order.
+    pub fn settle_steps(&mut self, n: u64) -> Result<Vec<EventRecord>, SimError> {
+        self.fire_timers()?;
+        self.captured = Some(Vec::new());
+        let mut result = Ok(());
+        for _ in 0..n {
+            match self.step() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let ran = self.captured.take().unwrap_or_default();
+        result.map(|()| ran)
+    }
+
+    /// Each unit with a hook due now and the hook it runs next (for a unit
+    /// with hooks due in several relations, the first relation's: the
+    /// relation it starts at is drawn when it runs).
+    pub fn due(&self) -> Vec<(String, String)> {
+        let now = self.model.meta.now;
+        self.ready
+            .units()
+            .iter()
+            .filter_map(|u| {
+                let hook = next_hook(&self.model, u, now, 0)?;
+                Some((u.to_string(), hook.name(&self.model, u)))
+            })
+            .collect()
+    }
+
+    /// The hook `unit` runs next, if one is due now.
+    pub fn next_hook_of(&self, unit: &str) -> Result<Option<String>, SimError> {
+        let name = self.unit_name(unit)?;
+        let hook = next_hook(&self.model, &name, self.model.meta.now, 0);
+        Ok(hook.map(|h| h.name(&self.model, &name)))
     }
 
     /// Move virtual time forward by `d`, firing each timer on the way

@@ -26,7 +26,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::model::{BagOwner, Settings, Substrate};
+pub use super::expect::{DataExpect, EventsExpect, Expect, LogExpect, check};
+use super::model::{Settings, Substrate};
 use super::ops::DeployOptions;
 use super::{ModelOptions, SimError, Simulator};
 use crate::state::Bag;
@@ -71,6 +72,9 @@ pub struct DeployStep {
     pub pod_local_state: bool,
     #[serde(default)]
     pub trust: bool,
+    /// Containers as the image provides them (Pebble layers, files…).
+    #[serde(default)]
+    pub containers: Vec<crate::state::ContainerState>,
 }
 
 /// `config:`.
@@ -122,6 +126,88 @@ pub struct ActionStep {
     /// Results that must be present, with these values.
     #[serde(default)]
     pub results: BTreeMap<String, serde_json::Value>,
+    /// Only queue the action (`juju run --background`): a later settle
+    /// runs it; `status` and `results` cannot be checked.
+    #[serde(default)]
+    pub background: bool,
+}
+
+/// `settle:` with `{steps: n}`: run only the next n hooks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettleStep {
+    #[serde(default)]
+    pub steps: Option<u64>,
+}
+
+/// `trust:` an application, or `{app, remove: true}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TrustStep {
+    App(String),
+    With {
+        app: String,
+        #[serde(default)]
+        remove: bool,
+    },
+}
+
+/// `restart-container:` a unit's workload container.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerStep {
+    pub unit: String,
+    pub container: String,
+}
+
+/// `pebble-notify:` a custom notice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyStep {
+    pub unit: String,
+    pub container: String,
+    pub key: String,
+}
+
+/// `pebble-check:` a check failing or recovering.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckStep {
+    pub unit: String,
+    pub container: String,
+    pub check: String,
+    /// `failed` or `recovered`.
+    pub change: String,
+}
+
+/// `attach-resource:` a new revision of an application's resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceStep {
+    pub app: String,
+    pub resource: String,
+}
+
+/// `add-storage:` instances of a charm's storage for a unit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageStep {
+    pub unit: String,
+    pub storage: String,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `address:` a unit's new address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressStep {
+    pub unit: String,
+    pub address: String,
 }
 
 /// `resolve:` a unit, or `{unit, retry: false}`.
@@ -189,75 +275,31 @@ pub enum Step {
     /// `secret-remove: {secret: ID, revision: N}` (revision: the latest when
     /// absent).
     SecretRemove(SecretRemoveStep),
-    /// Run hooks until none is due.
-    Settle(Option<serde_json::Value>),
+    /// Run hooks until none is due (`{steps: n}`: only the next n).
+    Settle(Option<SettleStep>),
+    /// The leader's lease goes to this unit.
+    Leader(String),
+    /// `juju model-config`: `{update-status-hook-interval: 10m, …}`.
+    ModelConfig(BTreeMap<String, serde_json::Value>),
+    Trust(TrustStep),
+    AttachResource(ResourceStep),
+    AddStorage(StorageStep),
+    /// A storage instance (`data/3`).
+    DetachStorage(String),
+    Address(AddressStep),
+    /// The unit's agent restarts.
+    RestartAgent(String),
+    RestartContainer(ContainerStep),
+    /// The unit's machine reboots.
+    Reboot(String),
+    PebbleNotify(NotifyStep),
+    PebbleCheck(CheckStep),
+    /// `[a, b]` (ends) or `[id]`.
+    SuspendRelation(Vec<String>),
+    ResumeRelation(Vec<String>),
     /// Move virtual time (`30s`, `10m`), firing timers.
     Advance(String),
     Expect(Box<Expect>),
-}
-
-/// Expectations about the model.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Expect {
-    /// Application → its leader unit.
-    pub leader: BTreeMap<String, String>,
-    /// Unit → workload status (`active`, or `blocked: message`).
-    pub workload: BTreeMap<String, String>,
-    /// Unit → agent status (`idle`, `error`, ...).
-    pub agent: BTreeMap<String, String>,
-    /// Application → its units, exactly.
-    pub units: BTreeMap<String, Vec<String>>,
-    pub app_data: Vec<DataExpect>,
-    pub unit_data: Vec<DataExpect>,
-    pub events: Vec<EventsExpect>,
-    /// Log lines that must appear (substring), optionally of a unit.
-    pub log: Vec<LogExpect>,
-    /// Application → the number of relations it is in.
-    pub relations: BTreeMap<String, usize>,
-}
-
-/// A databag key's value (absent `equals`: the key must be missing).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DataExpect {
-    /// `app:endpoint` (a peer relation) or `a[:ep] b[:ep]`.
-    pub relation: String,
-    /// The bag's owner: an application (app-data) or unit (unit-data);
-    /// default: the first application named in `relation`.
-    #[serde(default)]
-    pub of: Option<String>,
-    pub key: String,
-    #[serde(default)]
-    pub equals: Option<String>,
-}
-
-/// A unit's hook sequence.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventsExpect {
-    pub unit: String,
-    /// The unit's first hooks, exactly.
-    #[serde(default)]
-    pub first: Vec<String>,
-    /// The unit's last hooks, exactly.
-    #[serde(default)]
-    pub last: Vec<String>,
-    /// Hooks that occur in this order (not necessarily adjacent).
-    #[serde(default)]
-    pub contains: Vec<String>,
-    /// Hook → how many times it ran.
-    #[serde(default)]
-    pub count: BTreeMap<String, usize>,
-}
-
-/// A log line.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogExpect {
-    #[serde(default)]
-    pub unit: Option<String>,
-    pub contains: String,
 }
 
 impl Scenario {
@@ -357,7 +399,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                     stateless: d.stateless,
                     pod_local_state: d.pod_local_state,
                     trust: d.trust,
-                    containers: Vec::new(),
+                    containers: d.containers.clone(),
                 },
             )?;
             format!("deploy {app}")
@@ -417,6 +459,15 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             sim.refresh(&app, charm.as_deref())?;
             format!("refresh {app}")
         }
+        Step::RunAction(a) if a.background => {
+            if a.status.is_some() || !a.results.is_empty() {
+                return Err(SimError::Usage(
+                    "run-action with background: true cannot check status or results".into(),
+                ));
+            }
+            let id = sim.queue_action(&a.unit, &a.action, a.params.clone())?;
+            format!("run-action {} {}: queued as {id}", a.unit, a.action)
+        }
         Step::RunAction(a) => {
             let rec = sim.run_action(&a.unit, &a.action, a.params.clone())?;
             let status = format!("{:?}", rec.status).to_lowercase();
@@ -472,9 +523,110 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             sim.secret_remove(&s.secret, s.revision)?;
             format!("secret-remove {}", s.secret)
         }
+        Step::Settle(Some(SettleStep { steps: Some(n) })) => {
+            let ran = sim.settle_steps(*n)?;
+            let hooks: Vec<String> = ran
+                .iter()
+                .map(|e| format!("{} {}", e.unit, e.event))
+                .collect();
+            format!("settle {n} steps: {}", hooks.join(", "))
+        }
         Step::Settle(_) => {
             let n = sim.settle()?;
             format!("settle ({n} hooks)")
+        }
+        Step::Leader(u) => {
+            sim.elect_leader(u)?;
+            format!("leader {u}")
+        }
+        Step::ModelConfig(c) => {
+            let set = c
+                .iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => (k.clone(), s.clone()),
+                    other => (k.clone(), other.to_string()),
+                })
+                .collect();
+            sim.set_model_config(&set)?;
+            let keys: Vec<&str> = c.keys().map(String::as_str).collect();
+            format!("model-config {}", keys.join(" "))
+        }
+        Step::Trust(t) => {
+            let (app, trusted) = match t {
+                TrustStep::App(a) => (a, true),
+                TrustStep::With { app, remove } => (app, !remove),
+            };
+            sim.trust(app, trusted)?;
+            format!("trust {app}{}", if trusted { "" } else { " --remove" })
+        }
+        Step::AttachResource(r) => {
+            sim.attach_resource(&r.app, &r.resource)?;
+            format!("attach-resource {} {}", r.app, r.resource)
+        }
+        Step::AddStorage(st) => {
+            let ids = sim.add_storage(&st.unit, &st.storage, st.count)?;
+            format!("add-storage {} {}", st.unit, ids.join(" "))
+        }
+        Step::DetachStorage(id) => {
+            sim.detach_storage(id)?;
+            format!("detach-storage {id}")
+        }
+        Step::Address(a) => {
+            sim.set_address(&a.unit, &a.address)?;
+            format!("address {} {}", a.unit, a.address)
+        }
+        Step::SuspendRelation(r) | Step::ResumeRelation(r) => {
+            let (a, b) = match r.as_slice() {
+                [id] => (id.as_str(), ""),
+                [a, b] => (a.as_str(), b.as_str()),
+                _ => {
+                    return Err(SimError::Usage(
+                        "suspend-relation and resume-relation take [a, b] or [id]".into(),
+                    ));
+                }
+            };
+            if matches!(step, Step::SuspendRelation(_)) {
+                let id = sim.suspend_relation(a, b)?;
+                format!("suspend-relation {id}")
+            } else {
+                let id = sim.resume_relation(a, b)?;
+                format!("resume-relation {id}")
+            }
+        }
+        Step::RestartContainer(c) => {
+            sim.restart_container(&c.unit, &c.container)?;
+            format!("restart-container {} {}", c.unit, c.container)
+        }
+        Step::PebbleNotify(n) => {
+            let id = sim.pebble_notify(&n.unit, &n.container, &n.key)?;
+            format!(
+                "pebble-notify {} {} {} (notice {id})",
+                n.unit, n.container, n.key
+            )
+        }
+        Step::PebbleCheck(c) => {
+            let change = match c.change.as_str() {
+                "failed" => super::ops::CheckChange::Failed,
+                "recovered" => super::ops::CheckChange::Recovered,
+                other => {
+                    return Err(SimError::Usage(format!(
+                        "pebble-check change {other:?}: failed or recovered"
+                    )));
+                }
+            };
+            sim.pebble_check(&c.unit, &c.container, &c.check, change)?;
+            format!(
+                "pebble-check {} {} {} {}",
+                c.unit, c.container, c.check, c.change
+            )
+        }
+        Step::Reboot(u) => {
+            let on = sim.reboot(u)?;
+            format!("reboot {}", on.join(" "))
+        }
+        Step::RestartAgent(u) => {
+            sim.restart_agent(u)?;
+            format!("restart-agent {u}")
         }
         Step::Advance(d) => {
             let dur: Duration = humantime::parse_duration(d)
@@ -487,150 +639,4 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             format!("expect: {n} checks passed")
         }
     })
-}
-
-fn subsequence(hay: &[String], needles: &[String]) -> bool {
-    let mut it = hay.iter();
-    needles.iter().all(|n| it.any(|h| h == n))
-}
-
-/// Check expectations; returns how many held.
-pub fn check(sim: &Simulator, e: &Expect) -> Result<usize, SimError> {
-    let mut n = 0;
-    let st = sim.status();
-    for (app, want) in &e.leader {
-        let got = st
-            .applications
-            .iter()
-            .find(|a| a.name == *app)
-            .and_then(|a| a.leader.clone());
-        if got.as_deref() != Some(want.as_str()) {
-            return fail(format!("leader of {app} is {got:?}, expected {want}"));
-        }
-        n += 1;
-    }
-    for (unit, want) in &e.workload {
-        let got = st.units.iter().find(|u| u.unit == *unit).map(|u| {
-            if u.message.is_empty() {
-                u.workload.clone()
-            } else {
-                format!("{}: {}", u.workload, u.message)
-            }
-        });
-        let ok = got
-            .as_deref()
-            .is_some_and(|g| g == want || g.split(':').next() == Some(want.as_str()));
-        if !ok {
-            return fail(format!("workload of {unit} is {got:?}, expected {want}"));
-        }
-        n += 1;
-    }
-    for (unit, want) in &e.agent {
-        let got = st
-            .units
-            .iter()
-            .find(|u| u.unit == *unit)
-            .map(|u| u.agent.clone());
-        if got.as_deref() != Some(want.as_str()) {
-            return fail(format!("agent of {unit} is {got:?}, expected {want}"));
-        }
-        n += 1;
-    }
-    for (app, want) in &e.units {
-        let got: Vec<String> = sim
-            .model()
-            .app_units(app)
-            .iter()
-            .map(|u| u.to_string())
-            .collect();
-        if got != *want {
-            return fail(format!("units of {app} are {got:?}, expected {want:?}"));
-        }
-        n += 1;
-    }
-    for (app, want) in &e.relations {
-        let got = sim
-            .model()
-            .relations
-            .values()
-            .filter(|r| r.involves(app))
-            .count();
-        if got != *want {
-            return fail(format!("{app} is in {got} relations, expected {want}"));
-        }
-        n += 1;
-    }
-    for (d, app) in e
-        .app_data
-        .iter()
-        .map(|d| (d, true))
-        .chain(e.unit_data.iter().map(|d| (d, false)))
-    {
-        let mut parts = d.relation.split_whitespace();
-        let a = parts.next().unwrap_or_default();
-        let b = parts.next().unwrap_or_default();
-        let id = sim.find_relation(a, b)?;
-        let of =
-            d.of.clone()
-                .unwrap_or_else(|| a.split(':').next().unwrap_or_default().to_string());
-        let owner = if app {
-            BagOwner::App(of.clone())
-        } else {
-            BagOwner::Unit(of.parse().map_err(SimError::Usage)?)
-        };
-        let bag = sim.model().bag_data(id, &owner);
-        let got = bag.get(&d.key);
-        if got != d.equals.as_ref() {
-            return fail(format!(
-                "{} of {of} in relation {id}: {:?} is {got:?}, expected {:?}",
-                if app { "app data" } else { "unit data" },
-                d.key,
-                d.equals
-            ));
-        }
-        n += 1;
-    }
-    for ev in &e.events {
-        let got = sim.unit_events(&ev.unit)?;
-        if !ev.first.is_empty() && !got.starts_with(&ev.first) {
-            return fail(format!(
-                "{} ran {got:?}, expected to start with {:?}",
-                ev.unit, ev.first
-            ));
-        }
-        if !ev.last.is_empty() && !got.ends_with(&ev.last) {
-            return fail(format!(
-                "{} ran {got:?}, expected to end with {:?}",
-                ev.unit, ev.last
-            ));
-        }
-        if !subsequence(&got, &ev.contains) {
-            return fail(format!(
-                "{} ran {got:?}, expected {:?} in that order",
-                ev.unit, ev.contains
-            ));
-        }
-        for (hook, want) in &ev.count {
-            let c = got.iter().filter(|h| *h == hook).count();
-            if c != *want {
-                return fail(format!("{} ran {hook} {c} times, expected {want}", ev.unit));
-            }
-        }
-        n += 1;
-    }
-    for l in &e.log {
-        let filter = super::history::LogFilter {
-            unit: l.unit.clone(),
-            ..Default::default()
-        };
-        if !sim
-            .logs(&filter)?
-            .iter()
-            .any(|x| x.message.contains(&l.contains))
-        {
-            return fail(format!("no log line contains {:?}", l.contains));
-        }
-        n += 1;
-    }
-    Ok(n)
 }

@@ -183,6 +183,8 @@ pub fn report(m: &Model) -> StatusReport {
                 .into(),
                 message: if r.life == Life::Dying {
                     "removing".into()
+                } else if r.suspended {
+                    "suspended".into()
                 } else {
                     String::new()
                 },

@@ -106,11 +106,17 @@ impl Simulator {
         let a = a.clone();
         self.charms.insert(&a, loaded);
         self.add_peer_relations(app, &meta);
+        self.upgrade_units(app, a.subordinate)
+    }
+
+    /// Every alive unit of `app` upgrades: in place on machines (and for
+    /// subordinates), in a new pod on k8s.
+    fn upgrade_units(&mut self, app: &str, subordinate: bool) -> Result<(), SimError> {
         let mut touched = Touched::new();
         let k8s = self.model.meta.kind == Substrate::Kubernetes;
         // The StatefulSet replaces pods from the highest ordinal down.
         for u in self.model.alive_units(app).into_iter().rev() {
-            if k8s && !a.subordinate {
+            if k8s && !subordinate {
                 lifecycle::exit_pod(&mut self.model, &u, PodExit::Refresh, &mut touched);
             } else if let Some(unit) = self.model.unit_mut(&u) {
                 unit.agent.upgrade_pending = true;
@@ -118,6 +124,22 @@ impl Simulator {
             }
         }
         self.finish_op(touched)
+    }
+
+    /// `juju attach-resource APP NAME=FILE`: a new revision of one of the
+    /// charm's resources moves the application's charm-modified version, so
+    /// every unit upgrades as on a refresh: upgrade-charm then
+    /// config-changed on machines (Juju 3.x `internal/worker/uniter/resolver.go`
+    /// `charmModified` compares `CharmModifiedVersion`); on k8s the pods are
+    /// replaced first (`remotestate/watcher.go` `applicationChanged`: a
+    /// sidecar unit waits for its pod to be recreated). The charm stays.
+    pub fn attach_resource(&mut self, app: &str, resource: &str) -> Result<(), SimError> {
+        let meta = self.meta_of(app)?;
+        if !meta.resources.contains(resource) {
+            return usage(format!("charm of {app:?} has no resource {resource:?}"));
+        }
+        let subordinate = self.model.app(app).is_some_and(|a| a.subordinate);
+        self.upgrade_units(app, subordinate)
     }
 
     /// Queue an action on a unit; returns its id. `settle` runs it.
@@ -196,6 +218,85 @@ impl Simulator {
             }
         }
         self.finish_op(touched)
+    }
+
+    /// `juju trust APP` (`trusted`) or `juju trust APP --remove`: every
+    /// unit runs config-changed, as Juju compares the trust setting's hash
+    /// with the one seen at the last config-changed (Juju 3.x
+    /// `internal/worker/uniter/resolver.go`, `TrustHash`). The same trust
+    /// again changes nothing.
+    pub fn trust(&mut self, app: &str, trusted: bool) -> Result<(), SimError> {
+        let a = self
+            .model
+            .app(app)
+            .ok_or_else(|| not_found("application", app))?;
+        if a.trusted == trusted {
+            return Ok(());
+        }
+        self.model.app_mut(app).expect("app exists").trusted = trusted;
+        let touched = self.model.app_units(app).into_iter().collect();
+        self.finish_op(touched)
+    }
+
+    /// The unit's machine or pod gets a new address: the unit runs
+    /// config-changed (`resolver.go` compares `AddressesHash`), and the
+    /// charm sees the new address from then on. Relation data the unit
+    /// published is left to the charm to update.
+    pub fn set_address(&mut self, unit: &str, address: &str) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        if address.parse::<std::net::IpAddr>().is_err() {
+            return usage(format!("{address:?} is not an IP address"));
+        }
+        let u = self.model.unit_mut(&name).expect("unit_name checked it");
+        if u.address == address {
+            return Ok(());
+        }
+        u.address = address.to_string();
+        self.finish_op([name].into_iter().collect())
+    }
+
+    /// The unit's agent restarts (`systemctl restart` of a machine unit's
+    /// agent, or the container agent in the pod): the uniter starts from a
+    /// fresh local state, so a non-leader runs leader-settings-changed
+    /// again; nothing else runs (see [`lifecycle::restart_agent`]).
+    pub fn restart_agent(&mut self, unit: &str) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        let mut touched = Touched::new();
+        let r = draw_unit(&mut self.model);
+        lifecycle::restart_agent(&mut self.model, &name, r, &mut touched);
+        self.finish_op(touched)
+    }
+
+    /// The machine of `unit` reboots (machine models): every unit on it —
+    /// the principal and its subordinates — restarts its agent (see
+    /// [`Simulator::restart_agent`]) and, if it had started, runs `start`
+    /// before anything else (Juju 3.x `internal/worker/uniter/reboot/resolver.go`
+    /// runs start once a reboot is detected, waiting for a pending hook).
+    /// Returns the units rebooted.
+    pub fn reboot(&mut self, unit: &str) -> Result<Vec<String>, SimError> {
+        let name = self.unit_name(unit)?;
+        if self.model.meta.kind != Substrate::Machine {
+            return usage("reboot is for machine models (a pod is churned instead)");
+        }
+        let machine = (self.model.unit(&name))
+            .and_then(|u| u.principal.clone())
+            .unwrap_or(name);
+        let mut on: Vec<_> = vec![machine.clone()];
+        on.extend(
+            (self.model.units.values())
+                .filter(|u| u.principal.as_ref() == Some(&machine))
+                .map(|u| u.name.clone()),
+        );
+        let mut touched = Touched::new();
+        for u in &on {
+            let r = draw_unit(&mut self.model);
+            lifecycle::restart_agent(&mut self.model, u, r, &mut touched);
+            if let Some(unit) = self.model.unit_mut(u) {
+                unit.agent.reboot_start = unit.agent.started;
+            }
+        }
+        self.finish_op(touched)?;
+        Ok(on.iter().map(|u| u.to_string()).collect())
     }
 
     /// Change model settings (e.g. `automatically-retry-hooks`).

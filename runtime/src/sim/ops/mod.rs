@@ -19,10 +19,16 @@ use super::scheduler::draw_unit;
 use super::{SimError, Simulator};
 
 mod app;
+mod leader;
 mod relations;
 mod secrets;
+mod settings;
+mod storage;
+mod workload;
 use crate::charm::CharmMeta;
 use crate::state::{Bag, ContainerState, RelationKind, StatusState, StorageState};
+pub use settings::{RETRY_HOOKS, UPDATE_STATUS_INTERVAL, model_config};
+pub use workload::CheckChange;
 
 fn usage<T>(m: impl Into<String>) -> Result<T, SimError> {
     Err(SimError::Usage(m.into()))
@@ -76,7 +82,7 @@ fn not_found(what: &str, name: &str) -> SimError {
 }
 
 impl Simulator {
-    fn unit_name(&self, unit: &str) -> Result<UnitName, SimError> {
+    pub(super) fn unit_name(&self, unit: &str) -> Result<UnitName, SimError> {
         let name: UnitName = unit.parse().map_err(SimError::Usage)?;
         if self.model.unit(&name).is_none() {
             return Err(not_found("unit", unit));

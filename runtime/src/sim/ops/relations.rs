@@ -32,6 +32,7 @@ impl Simulator {
                     }],
                     life: Life::Alive,
                     scope: BTreeSet::new(),
+                    suspended: false,
                 });
             }
         }
@@ -111,6 +112,7 @@ impl Simulator {
             ends,
             life: Life::Alive,
             scope: BTreeSet::new(),
+            suspended: false,
         });
         let mut touched = Touched::new();
         self.ensure_subordinates(&mut touched)?;
@@ -161,6 +163,85 @@ impl Simulator {
         let mut touched = Touched::new();
         self.kill_relation(id, &mut touched);
         self.finish_op(touched)
+    }
+
+    /// The relation `a` `b` names (ends, or a relation id as `a`) that may
+    /// be suspended or resumed: alive and regular.
+    fn suspendable(&self, a: &str, b: &str) -> Result<u32, SimError> {
+        let id = match a.parse::<u32>() {
+            Ok(id) if b.is_empty() => id,
+            _ => self.find_relation(a, b)?,
+        };
+        let Some(rel) = self.model.relations.get(&id) else {
+            return Err(not_found("relation", &id.to_string()));
+        };
+        match (rel.kind, rel.life) {
+            (RelationKind::Regular, Life::Alive) => Ok(id),
+            (RelationKind::Regular, Life::Dying) => {
+                usage(format!("relation {} is being removed", rel.key()))
+            }
+            _ => usage(format!(
+                "relation {} is not a regular relation: only those can be suspended",
+                rel.key()
+            )),
+        }
+    }
+
+    /// `juju suspend-relation`: every unit in scope departs every member
+    /// and runs relation-broken, as for a dying relation (Juju 3.x
+    /// `internal/worker/uniter/relation/resolver.go`
+    /// `processRelationSnapshot` breaks a suspended relation; units not in
+    /// it yet do not join, `relation/statetracker.go` `SynchronizeScopes`).
+    /// Returns the relation id.
+    pub fn suspend_relation(&mut self, a: &str, b: &str) -> Result<u32, SimError> {
+        let id = self.suspendable(a, b)?;
+        let rel = self.model.relation_mut(id).expect("suspendable checked it");
+        if rel.suspended {
+            return usage(format!("relation {} is already suspended", rel.key()));
+        }
+        rel.suspended = true;
+        let rel = rel.clone();
+        let mut touched = Touched::new();
+        for e in &rel.ends {
+            touched.extend(self.model.app_units(&e.app));
+        }
+        self.finish_op(touched)?;
+        Ok(id)
+    }
+
+    /// `juju resume-relation`: the units enter the relation again as a new
+    /// one — relation-created, then joined and changed for each member
+    /// (`SynchronizeScopes` joins an alive, unsuspended relation the unit
+    /// does not know; its state went with relation-broken). Databags are
+    /// kept (`state/relationunit.go`: leaving the scope of an alive
+    /// relation removes only the scope). Refused while a unit has not yet
+    /// run relation-broken for the suspension.
+    pub fn resume_relation(&mut self, a: &str, b: &str) -> Result<u32, SimError> {
+        let id = self.suspendable(a, b)?;
+        let rel = self.model.relations[&id].clone();
+        if !rel.suspended {
+            return usage(format!("relation {} is not suspended", rel.key()));
+        }
+        if !rel.scope.is_empty() {
+            let left: Vec<String> = rel.scope.iter().map(|u| u.to_string()).collect();
+            return usage(format!(
+                "relation {} is still being suspended: {} not broken yet (settle first)",
+                rel.key(),
+                left.join(", ")
+            ));
+        }
+        self.model.relation_mut(id).expect("exists").suspended = false;
+        let mut touched = Touched::new();
+        for e in &rel.ends {
+            for u in self.model.app_units(&e.app) {
+                if self.model.view(&u, id).is_some() {
+                    self.model.remove_view(&u, id);
+                }
+                touched.insert(u);
+            }
+        }
+        self.finish_op(touched)?;
+        Ok(id)
     }
 
     /// The id of the alive relation between `a` and `b` (`app[:endpoint]`).
