@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use charmbox::engine::{Runtime, RuntimeConfig};
+use charmbox::native::NativeCharm;
 use charmbox::run::Charm;
-use charmbox::trace::replay::{replay_against, replay_exact};
+use charmbox::trace::replay::{replay_against, replay_exact, replay_on};
 use charmbox::trace::{DEFAULT_MAX_TRACE_BYTES, read_trace_bounded};
 use comfy_table::{ContentArrangement, Table};
 
@@ -22,6 +23,10 @@ pub struct ReplayArgs {
     /// Re-run every dispatch with this (changed) charm and report differences.
     #[arg(long)]
     pub charm: Option<PathBuf>,
+    /// Run the `--charm` directory natively (as a process, docs/native.md)
+    /// instead of as its component.
+    #[arg(long, requires = "charm")]
+    pub native: bool,
     /// Also write the per-dispatch report as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -41,8 +46,11 @@ impl ReplayArgs {
         };
         let rt = Runtime::new(config)?;
         if let Some(new) = &self.charm {
-            let charm = Charm::open(&rt, new)?;
-            let report = replay_against(&rt, &charm, &trace);
+            let report = if self.native {
+                replay_on(&NativeCharm::open(new)?, &trace)
+            } else {
+                replay_against(&rt, &Charm::open(&rt, new)?, &trace)
+            };
             let mut table = Table::new();
             table.set_content_arrangement(ContentArrangement::Dynamic);
             table.set_header(["#", "event", "unit", "calls", "outcome", "committed state"]);

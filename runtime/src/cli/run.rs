@@ -120,7 +120,7 @@ impl RunArgs {
             let rt = Runtime::new(config)?;
             let charm = Charm::open(&rt, &self.charm)?;
             let header = Header::for_charm(&charm, &rt, self.fuel, state.seed);
-            (Program::Component(rt, charm), header)
+            (Program::Component(Box::new(rt), charm), header)
         };
         let mut trace = match &self.trace {
             Some(p) => {
@@ -208,7 +208,7 @@ impl RunArgs {
 
 /// The charm as `charmbox run` runs it.
 enum Program {
-    Component(Runtime, Charm),
+    Component(Box<Runtime>, Charm),
     Native(NativeCharm),
 }
 
