@@ -172,6 +172,6 @@ fn pause_py_drives_pebble_over_the_socket_as_through_the_import() {
         &["pause-pebble-ready", "config-changed", "config-changed"],
     );
     let c = serde_json::to_value(&out.containers[0]).unwrap();
-    assert_eq!(c["services"]["pause"]["status"], "active", "{c}");
+    assert_eq!(c["services"]["pause"]["current"], "active", "{c}");
     assert_eq!(out.unit_status.status, "active");
 }
