@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod bindings;
 pub mod build;
+pub mod cached_dir;
 pub mod charm;
 pub mod engine;
 pub mod event;

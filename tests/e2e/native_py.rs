@@ -175,3 +175,160 @@ fn pause_py_drives_pebble_over_the_socket_as_through_the_import() {
     assert_eq!(c["services"]["pause"]["current"], "active", "{c}");
     assert_eq!(out.unit_status.status, "active");
 }
+
+/// What a model ends with, for comparing two runs of it: its hook history
+/// and everything the charms changed (databags, units, relations).
+fn model_outcome(s: &charmbox::sim::Simulator) -> (Vec<String>, String) {
+    let events = s
+        .events()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {} {}", e.unit, e.event, e.detail, e.outcome))
+        .collect();
+    let m = s.model();
+    let changed = format!("{:?}\n{:?}\n{:?}", m.bags, m.units, m.relations);
+    (events, changed)
+}
+
+/// `deploy --native`: the simulator runs peer-counter-py as processes, with
+/// the same orderings and the same outcome as its component, and ops'
+/// state in the charm directory lasts across hooks (the unit's disk) and
+/// goes with a churned pod.
+#[test]
+fn the_simulator_deploys_a_native_charm_as_it_deploys_a_component() {
+    use charmbox::sim::ops::DeployOptions;
+    use charmbox::sim::{ModelOptions, Simulator};
+    const PEER: &str = "examples/peer-counter-py";
+    let run = |native: bool| {
+        let mut s = Simulator::in_memory(
+            runtime(),
+            ModelOptions {
+                seed: 7,
+                ..Default::default()
+            },
+        );
+        let dir = if native {
+            root().join(PEER)
+        } else {
+            common::built(PEER)
+        };
+        let app = s
+            .deploy(
+                &dir,
+                DeployOptions {
+                    units: Some(3),
+                    native,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        s.settle().unwrap();
+        s.churn(&format!("{app}/0")).unwrap();
+        s.settle().unwrap();
+        assert_eq!(s.model().apps[&app].native, native);
+        s
+    };
+    let (native, component) = (run(true), run(false));
+    let (n_events, n_changed) = model_outcome(&native);
+    let (c_events, c_changed) = model_outcome(&component);
+    assert_eq!(n_events, c_events, "the same hooks in the same order");
+    assert!(n_events.iter().all(|e| e.ends_with(" ok")), "{n_events:#?}");
+    assert!(n_events.len() > 15, "{n_events:#?}");
+    assert_eq!(n_changed, c_changed, "the same model");
+    let rel = native
+        .model()
+        .relations
+        .values()
+        .find(|r| r.end_of("peer-counter-py").is_some())
+        .unwrap();
+    let bag = native.model().bag_data(
+        rel.id,
+        &charmbox::sim::model::BagOwner::App("peer-counter-py".into()),
+    );
+    assert_eq!(bag["unit_stats"], r#"{"started_counter": 2}"#);
+}
+
+/// ops' own Pebble client over the container's socket (push, pull, list,
+/// make_dir, exec with its websockets: output, split stderr, a failing
+/// command, a streamed stdout) leaves the same State as the same charm as
+/// a component, whose client goes through the typed imports. The calls
+/// differ by design here (HTTP and websockets against typed imports), so
+/// only what the charm saw and what it left are compared.
+#[test]
+fn ops_pebble_client_files_and_exec_over_the_socket() {
+    const DIR: &str = "tests/charms/pebble-client-py";
+    let s = state(json!({
+        "containers": [{
+            "name": "work",
+            "can_connect": true,
+            "exec": [
+                {"command": ["greet"], "stdout": "hello world\n"},
+                {"command": ["fail-soft"], "exit_code": 0, "stdout": "out\n", "stderr": "err\n"},
+                {"command": ["fail"], "exit_code": 2, "stdout": "partial\n", "stderr": "boom\n"}
+            ]
+        }]
+    }));
+    let rt: Runtime = runtime();
+    let component: Charm = charm(&rt, DIR);
+    let native = NativeCharm::open(&root().join(DIR)).expect("the native charm opens");
+    let spec = EventSpec::named("work-pebble-ready");
+    let (n_out, n_report) = run_on(&native, s.clone(), &spec, RunOptions::default()).unwrap();
+    assert_eq!(
+        n_report.outcome,
+        Outcome::Ok,
+        "{:?}",
+        n_report.output.as_ref().map(|o| &o.stderr)
+    );
+    let c = InRuntime {
+        rt: &rt,
+        charm: &component,
+    };
+    let (c_out, c_report) = run_on(&c, s, &spec, RunOptions::default()).unwrap();
+    assert_eq!(c_report.outcome, Outcome::Ok);
+    assert_eq!(n_out.to_json(), c_out.to_json(), "the output States");
+    assert_eq!(n_out.unit_status.message, "hello world / 2");
+    let work = serde_json::to_value(&n_out.containers[0]).unwrap();
+    let report = work.to_string();
+    for seen in [
+        r#"\"pulled\": \"hello\\n\""#,
+        r#"\"blob\": true"#,
+        r#"\"names\": [\"blob.bin\", \"conf.txt\", \"sub\"]"#,
+        r#"\"err\": \"\""#,
+        r#"\"combined\": \"out\\nerr\\n\""#,
+        r#"\"failed\": {\"code\": 2, \"stderr\": \"boom\\n\", \"stdout\": \"partial\\n\"}"#,
+        r#"\"streamed\": \"hello world\\n\""#,
+    ] {
+        assert!(report.contains(seen), "{seen} in {report}");
+    }
+    // The native trace holds the websockets: each a request answered 101
+    // with what it sent.
+    let tmp = std::env::temp_dir().join(format!("charmbox-ws-{}.jsonl", std::process::id()));
+    let f = std::fs::File::create(&tmp).unwrap();
+    let mut w = TraceWriter::new(Box::new(f), Header::for_native("pebble-client-py", 0)).unwrap();
+    let s2 = state(json!({
+        "containers": [{"name": "work", "can_connect": true,
+            "exec": [{"command": [], "stdout": "any\n"}]}]
+    }));
+    let (_, r) = run_on(
+        &native,
+        s2,
+        &spec,
+        RunOptions::default().trace(Some(&mut w)),
+    )
+    .unwrap();
+    assert_eq!(r.outcome, Outcome::Ok);
+    w.close().unwrap();
+    let text = std::fs::read_to_string(&tmp).unwrap();
+    // Pushes record the same each run (ops' random multipart boundary is
+    // made from the content), so the native trace replays exactly.
+    for cmp in replay_on(&native, &read_trace(&tmp).unwrap()) {
+        assert!(
+            cmp.error.is_none() && cmp.calls.is_none() && cmp.delta.is_none(),
+            "{cmp:?}"
+        );
+    }
+    let _ = std::fs::remove_file(&tmp);
+    assert!(text.contains("/websocket/stdio"), "{text}");
+    assert!(text.contains("\"status\":101"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("sec-websocket-key"));
+}

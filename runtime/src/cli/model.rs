@@ -61,6 +61,10 @@ pub enum Verb {
         pod_local_state: bool,
         #[arg(long)]
         trust: bool,
+        /// Run the charm directory natively, as a process, as Juju's uniter
+        /// runs it (docs/native.md), instead of its component.
+        #[arg(long)]
+        native: bool,
         #[command(flatten)]
         settle: SettleFlag,
     },
@@ -272,6 +276,7 @@ impl ModelArgs {
                 stateless,
                 pod_local_state,
                 trust,
+                native,
                 settle,
             } => {
                 let app = sim.deploy(
@@ -284,6 +289,7 @@ impl ModelArgs {
                         pod_local_state,
                         trust,
                         containers: Vec::new(),
+                        native,
                     },
                 )?;
                 println!("deployed {app}");

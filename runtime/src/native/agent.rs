@@ -16,7 +16,7 @@ use super::wire::{ToolRequest, ToolResponse};
 use crate::backend::pebble::{PebbleCall, PebbleReply};
 use crate::backend::{Backend, HookCall, HookReply, HookTools, ToolResult};
 use crate::bindings::pebble::HttpResponse;
-use crate::jujuc::{FsHost, NoHost, ToolHost};
+use crate::jujuc::{FileError, FsHost, NoHost, ToolHost};
 use crate::limits::weigh;
 use crate::sandbox::GuestFs;
 
@@ -130,13 +130,52 @@ pub fn serve<B: Backend>(
 
 /// The files a tool names, read and written as the calling process sees
 /// them (through `/proc/<pid>/root`, so inside the hook's mount namespace),
-/// relative to its working directory.
-fn tool_host(dir: &str, pid: Option<i32>) -> Option<GuestFs> {
-    let pid = pid?;
-    let mut fs = GuestFs::new(dir);
-    fs.mount_path("/", Path::new(&format!("/proc/{pid}/root")), true)
-        .ok()?;
-    Some(fs)
+/// relative to its working directory. The caller's root is opened only
+/// when a tool names a file: most calls name none.
+struct CallerFiles<'a> {
+    dir: &'a str,
+    pid: Option<i32>,
+    now_ns: u64,
+    fs: Option<GuestFs>,
+}
+
+impl CallerFiles<'_> {
+    /// The caller's view, opened on first use; `None` without a pid or
+    /// when its root cannot be opened (the tool then cannot reach files).
+    fn host(&mut self) -> Option<FsHost<'_>> {
+        if self.fs.is_none() {
+            let pid = self.pid?;
+            let mut fs = GuestFs::new(self.dir);
+            fs.mount_path("/", Path::new(&format!("/proc/{pid}/root")), true)
+                .ok()?;
+            self.fs = Some(fs);
+        }
+        Some(FsHost {
+            fs: self.fs.as_ref()?,
+            now_ns: self.now_ns,
+            disk: None,
+        })
+    }
+}
+
+impl ToolHost for CallerFiles<'_> {
+    fn now_ns(&mut self) -> u64 {
+        self.now_ns
+    }
+
+    fn read_file(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FileError> {
+        match self.host() {
+            Some(mut h) => h.read_file(path, limit),
+            None => NoHost.read_file(path, limit),
+        }
+    }
+
+    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), FileError> {
+        match self.host() {
+            Some(mut h) => h.write_file(path, data),
+            None => NoHost.write_file(path, data),
+        }
+    }
 }
 
 fn answer_tool<B: Backend>(
@@ -177,23 +216,15 @@ fn answer_tool<B: Backend>(
         again,
         log: Vec::new(),
     };
-    let fs = tool_host(&request.dir, pid);
-    let mut files;
-    let mut none = NoHost;
-    let host: &mut dyn ToolHost = match &fs {
-        Some(fs) => {
-            files = FsHost {
-                fs,
-                now_ns: session.now_ns,
-                disk: None,
-            };
-            &mut files
-        }
-        None => &mut none,
+    let mut host = CallerFiles {
+        dir: &request.dir,
+        pid,
+        now_ns: session.now_ns,
+        fs: None,
     };
     let out = crate::jujuc::run_stdin_on_demand(
         &mut memo,
-        host,
+        &mut host,
         &request.argv,
         request.stdin.as_deref(),
     )?;

@@ -18,6 +18,7 @@ pub mod child;
 pub mod mounts;
 pub mod packed;
 pub mod serve;
+pub mod websocket;
 pub mod wire;
 
 use std::path::{Path, PathBuf};
@@ -200,36 +201,16 @@ fn tool_links(helper: &Path) -> Result<PathBuf, NativeError> {
     let key = sha2::Sha256::digest(helper.as_os_str().as_encoded_bytes());
     let key: String = key[..8].iter().map(|b| format!("{b:02x}")).collect();
     let dir = std::env::temp_dir().join(format!("charmbox-tools-{}-{key}", unsafe_uid()));
-    let complete = dir.join(".complete");
-    if complete.is_file() {
-        return Ok(dir);
-    }
-    let failed = |e: std::io::Error| NativeError::Tools(format!("{}: {e}", dir.display()));
-    let staging = dir.with_extension(unique());
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(failed)?;
-    for name in crate::jujuc::tool_names() {
-        std::os::unix::fs::symlink(helper, staging.join(name)).map_err(failed)?;
-    }
-    std::fs::write(staging.join(".complete"), b"").map_err(failed)?;
-    match std::fs::rename(&staging, &dir) {
-        Ok(()) => Ok(dir),
-        // Another process made it first: the same links.
-        Err(_) if complete.is_file() => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(dir)
-        }
-        Err(e) => Err(failed(e)),
-    }
-}
-
-/// A name suffix unique to this process and call (staging directories).
-fn unique() -> String {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
+    crate::cached_dir::fill_once(
+        &dir,
+        |tmp| {
+            for name in crate::jujuc::tool_names() {
+                std::os::unix::fs::symlink(helper, tmp.join(name))
+                    .map_err(|e| NativeError::Tools(format!("{}: {e}", dir.display())))?;
+            }
+            Ok(())
+        },
+        NativeError::Tools,
     )
 }
 

@@ -33,27 +33,21 @@ pub fn metadata_layer(dir: &Path, cache: &Path) -> Result<Option<PathBuf>, Nativ
         .map(|b| format!("{b:02x}"))
         .collect();
     let out = cache.join(key);
-    if out.join("metadata.yaml").is_file() {
-        return Ok(Some(out));
-    }
+    let _ = std::fs::create_dir_all(cache);
     let failed = |e: std::io::Error| NativeError::Metadata(format!("{}: {e}", out.display()));
-    let staging = out.with_extension(super::unique());
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(failed)?;
-    let mut meta = all.clone();
-    for (k, file) in SPLIT {
-        if let Some(v) = meta.remove(k) {
-            std::fs::write(staging.join(file), v.to_string()).map_err(failed)?;
-        }
-    }
-    let json = serde_json::Value::Object(meta).to_string();
-    std::fs::write(staging.join("metadata.yaml"), json).map_err(failed)?;
-    match std::fs::rename(&staging, &out) {
-        Ok(()) => Ok(Some(out)),
-        Err(_) if out.join("metadata.yaml").is_file() => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(Some(out))
-        }
-        Err(e) => Err(failed(e)),
-    }
+    crate::cached_dir::fill_once(
+        &out,
+        |tmp| {
+            let mut meta = all.clone();
+            for (k, file) in SPLIT {
+                if let Some(v) = meta.remove(k) {
+                    std::fs::write(tmp.join(file), v.to_string()).map_err(failed)?;
+                }
+            }
+            let json = serde_json::Value::Object(meta).to_string();
+            std::fs::write(tmp.join("metadata.yaml"), json).map_err(failed)
+        },
+        NativeError::Metadata,
+    )
+    .map(Some)
 }

@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::oneshot;
 
+use super::websocket;
 use super::wire::{self, ToolRequest, ToolResponse};
 use crate::bindings::pebble::HttpResponse;
 
@@ -166,8 +167,9 @@ async fn tool_connection(mut stream: UnixStream, jobs: mpsc::Sender<Job>) {
 async fn read_request(stream: &mut UnixStream) -> Result<ToolRequest, wire::WireError> {
     let limit = 4 + wire::MAX_ARG_BYTES + 4 * (u64::from(wire::MAX_ARGS) + 3) + 1 + wire::MAX_STDIN;
     let mut buf = Vec::new();
-    // The client half-closes nothing: read until a frame decodes.
-    let mut chunk = vec![0u8; 64 << 10];
+    // The client half-closes nothing: read until a frame decodes. Most
+    // requests fit the first, small read.
+    let mut chunk = vec![0u8; 4 << 10];
     loop {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
@@ -199,6 +201,7 @@ async fn accept_pebble(listener: UnixListener, container: String, jobs: mpsc::Se
                 .auto_date_header(false)
                 .header_read_timeout(READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
                 .await;
         });
     }
@@ -245,7 +248,8 @@ async fn pebble_request(
     container: String,
     jobs: mpsc::Sender<Job>,
 ) -> Result<hyper::Response<Full<Bytes>>, Unreachable> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let upgrade = websocket::wants_upgrade(&parts.headers);
     let body = match Limited::new(body, MAX_PEBBLE_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
         Err(e) => return Ok(plain(413, &format!("cannot read the request body: {e}"))),
@@ -253,7 +257,10 @@ async fn pebble_request(
     let headers = parts
         .headers
         .iter()
-        .filter(|(k, _)| !TRANSPORT_HEADERS.contains(&k.as_str()))
+        .filter(|(k, _)| {
+            !TRANSPORT_HEADERS.contains(&k.as_str())
+                && !websocket::HANDSHAKE_HEADERS.contains(&k.as_str())
+        })
         .map(|(k, v)| {
             (
                 capitalize(k.as_str()),
@@ -261,13 +268,14 @@ async fn pebble_request(
             )
         })
         .collect();
-    let request = crate::pebble::http::Request {
+    let mut request = crate::pebble::http::Request {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         query: parse_qsl(parts.uri.query().unwrap_or("")),
         headers,
         body,
     };
+    canonical_multipart(&mut request);
     let (tx, rx) = oneshot::channel();
     let job = Job::Pebble {
         container,
@@ -280,6 +288,20 @@ async fn pebble_request(
     let Ok(Some(resp)) = rx.await else {
         return Err(Unreachable);
     };
+    if resp.status == 101 {
+        // Exec's websocket: Pebble said what it sends; complete the
+        // handshake and send it on the upgraded connection.
+        let key = parts.headers.get(hyper::header::SEC_WEBSOCKET_KEY).cloned();
+        let on = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+        return Ok(match (upgrade, key, on) {
+            (true, Some(key), Some(on)) => {
+                let end = websocket::sends_end(parts.uri.path());
+                tokio::task::spawn_local(websocket::serve(on, resp.body, end));
+                websocket::accept(key.as_bytes())
+            }
+            _ => plain(400, "bad websocket handshake"),
+        });
+    }
     let mut out = hyper::Response::builder().status(resp.status);
     for (k, v) in &resp.headers {
         out = out.header(k, v);
@@ -287,6 +309,61 @@ async fn pebble_request(
     Ok(out
         .body(Full::new(Bytes::from(resp.body)))
         .unwrap_or_else(|e| plain(500, &format!("charmbox: bad response: {e}"))))
+}
+
+/// A multipart body's boundary, made from its content: ops picks a random
+/// one for every push, which would make the same push record differently
+/// each run (a component's push goes through the typed import). The
+/// boundary never occurs in the content, so every `--<boundary>` in the
+/// body is a delimiter and all are replaced, with the header's.
+fn canonical_multipart(req: &mut crate::pebble::http::Request) {
+    use sha2::Digest;
+    let Some((_, value)) = req
+        .headers
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    else {
+        return;
+    };
+    let Some(at) = value.find("boundary=") else {
+        return;
+    };
+    let given = value[at + "boundary=".len()..]
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    if !value.starts_with("multipart/") || given.is_empty() {
+        return;
+    }
+    let delimiter = format!("--{given}");
+    let bare = replace_all(&req.body, delimiter.as_bytes(), b"--");
+    let digest = sha2::Sha256::digest(&bare);
+    let fixed: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    req.body = replace_all(
+        &req.body,
+        delimiter.as_bytes(),
+        format!("--{fixed}").as_bytes(),
+    );
+    *value = value.replace(&given, &fixed);
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if !from.is_empty() && haystack[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
@@ -351,6 +428,34 @@ mod tests {
                 ("tail".into(), "%4".into()),
             ]
         );
+    }
+
+    #[test]
+    fn a_multipart_boundary_is_made_from_the_content() {
+        let req = |b: &str, content: &str| crate::pebble::http::Request {
+            method: "POST".into(),
+            path: "/v1/files".into(),
+            headers: vec![(
+                "Content-type".into(),
+                format!("multipart/form-data; boundary=\"{b}\""),
+            )],
+            body: format!("--{b}\r\nX: 1\r\n\r\n{content}\r\n--{b}--\r\n").into_bytes(),
+            ..Default::default()
+        };
+        let (mut a, mut b, mut c) = (
+            req("aaaa", "data--"),
+            req("bbbbbb", "data--"),
+            req("aaaa", "other"),
+        );
+        for r in [&mut a, &mut b, &mut c] {
+            canonical_multipart(r);
+        }
+        assert_eq!(a.headers, b.headers);
+        assert_eq!(a.body, b.body);
+        assert_ne!(a.headers, c.headers, "another content, another boundary");
+        let text = String::from_utf8(a.body).unwrap();
+        assert!(!text.contains("aaaa") && text.ends_with("--\r\n"), "{text}");
+        assert_eq!(text.matches("\r\n\r\ndata--\r\n").count(), 1, "{text}");
     }
 
     #[test]

@@ -21,6 +21,42 @@ pub use crate::state::container::{ExecHandler, ExecRecord};
 pub struct ExecManager {
     pub handlers: Vec<ExecHandler>,
     pub history: Vec<ExecRecord>,
+    /// The output of the latest commands started over HTTP, kept for their
+    /// websockets (never part of the State).
+    pub(crate) streams: ExecStreams,
+}
+
+/// What the websockets of recent HTTP execs send: each task's stdout and
+/// stderr, the latest [`ExecStreams::KEPT`] tasks only (a client connects
+/// right after its `POST /v1/exec`), so a hook that runs many commands
+/// keeps no more than a few outputs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecStreams(std::collections::VecDeque<(String, Vec<u8>, Vec<u8>)>);
+
+impl ExecStreams {
+    /// How many tasks' outputs are kept.
+    pub const KEPT: usize = 8;
+
+    /// Keep `task`'s output, forgetting the oldest beyond [`Self::KEPT`].
+    pub fn keep(&mut self, task: &str, stdout: Vec<u8>, stderr: Vec<u8>) {
+        if self.0.len() == Self::KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back((task.to_string(), stdout, stderr));
+    }
+
+    /// What websocket `name` of `task` sends: `stdio` its stdout, `stderr`
+    /// its stderr, `control` nothing; `None` for another name, or a task
+    /// whose output is not kept.
+    pub fn stream(&self, task: &str, name: &str) -> Option<&[u8]> {
+        let (_, out, err) = self.0.iter().find(|(t, _, _)| t == task)?;
+        match name {
+            "stdio" => Some(out),
+            "stderr" => Some(err),
+            "control" => Some(&[]),
+            _ => None,
+        }
+    }
 }
 
 /// An exec request (`POST /v1/exec`).

@@ -56,6 +56,9 @@ pub enum SimError {
     Usage(String),
     #[error(transparent)]
     Charm(#[from] crate::run::CharmError),
+    /// A charm deployed `--native` cannot be run as a process.
+    #[error(transparent)]
+    Native(#[from] crate::native::NativeError),
     #[error("model file: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("model file: malformed row: {0}")]

@@ -100,8 +100,11 @@ pub struct Application {
     pub charm: PathBuf,
     /// Bumped by every refresh.
     pub charm_rev: u32,
-    /// The component's sha256, for `status`.
+    /// The component's sha256, for `status` (`native` for a native charm).
     pub charm_hash: String,
+    /// The charm runs natively, as a process (`deploy --native`).
+    #[serde(default)]
+    pub native: bool,
     pub charm_name: String,
     pub subordinate: bool,
     /// k8s: a Deployment (a churned pod is a new unit) rather than a StatefulSet.

@@ -35,6 +35,7 @@ pub fn model(app: &str, units: u32) -> Model {
         charm: "c".into(),
         charm_rev: 1,
         charm_hash: String::new(),
+        native: false,
         charm_name: app.into(),
         subordinate: false,
         stateless: false,

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use super::charms::Loaded;
 use super::history::{EventRecord, LogEntry, level_name};
 use super::hook::Hook;
 use super::lifecycle::{self, Touched};
@@ -15,23 +16,22 @@ use super::project::{BagVersions, project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
-use crate::run::{RunError, RunOptions, RunReport, run_event_with};
+use crate::run::{RunError, RunOptions, RunReport};
 use crate::state::State;
-use crate::trace::Header;
 use crate::trace::TraceWriter;
 
 impl Traces {
     fn writer(
         &mut self,
         rt: &crate::engine::Runtime,
-        charm: &crate::run::Charm,
+        charm: &Loaded,
         seed: u64,
     ) -> Result<&mut TraceWriter, SimError> {
-        let app = charm.meta.name.clone();
+        let app = charm.meta().name.clone();
         if !self.writers.contains_key(&app) {
             let file = std::fs::File::create(self.dir.join(format!("{app}.trace.jsonl")))?;
             let out = Box::new(std::io::BufWriter::new(file));
-            let w = TraceWriter::new(out, Header::for_charm(charm, rt, None, seed))?;
+            let w = TraceWriter::new(out, charm.header(rt, seed))?;
             self.writers.insert(app.clone(), w);
         }
         Ok(self.writers.get_mut(&app).expect("inserted"))
@@ -188,9 +188,8 @@ impl Simulator {
         };
         let pod = self.model.unit(name).map_or(0, |u| u.pod);
         let disk = self.disks.of(name, pod);
-        Ok(run_event_with(
+        Ok(charm.run(
             &self.rt,
-            charm,
             state,
             &spec,
             RunOptions::default()
@@ -301,7 +300,8 @@ impl Simulator {
             let app = self.model.app(&name.app).expect("the unit's application");
             let charm = self.charms.get(&self.rt, app)?;
             let t = std::time::Instant::now();
-            crate::run::run_event(&self.rt, charm, state, &spec, fuel)
+            charm
+                .run(&self.rt, state, &spec, RunOptions::default().fuel(fuel))
                 .map_err(|e| SimError::Usage(e.to_string()))?;
             times.push(t.elapsed());
         }

@@ -75,6 +75,9 @@ pub struct DeployStep {
     /// Containers as the image provides them (Pebble layers, files…).
     #[serde(default)]
     pub containers: Vec<crate::state::ContainerState>,
+    /// Run the charm directory natively, as a process.
+    #[serde(default)]
+    pub native: bool,
 }
 
 /// `config:`.
@@ -400,6 +403,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                     pod_local_state: d.pod_local_state,
                     trust: d.trust,
                     containers: d.containers.clone(),
+                    native: d.native,
                 },
             )?;
             format!("deploy {app}")

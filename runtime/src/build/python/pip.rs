@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -72,35 +71,23 @@ pub(crate) fn tail(bytes: &[u8], lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// A temporary sibling of `dir`, unique per process and call.
-fn staging(dir: &Path) -> PathBuf {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let name = dir.file_name().unwrap_or_default().to_string_lossy();
-    dir.with_file_name(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ))
+/// `<root>/<key>`, filled by `fill` unless a complete one is already
+/// there (`crate::cached_dir`); the directory.
+fn cached_dir(
+    root: &Path,
+    key: &str,
+    fill: impl FnOnce(&Path) -> Result<(), BuildError>,
+) -> Result<PathBuf, BuildError> {
+    let _ = fs::create_dir_all(root);
+    crate::cached_dir::fill_once(&root.join(key), fill, BuildError::PythonSetup)
 }
 
-/// Move a finished directory into place; if another build got there first,
-/// keep theirs (same inputs, same content).
-fn publish(tmp: &Path, dir: &Path) -> Result<(), BuildError> {
-    if let Some(parent) = dir.parent() {
-        let _ = fs::create_dir_all(parent);
-    }
-    match fs::rename(tmp, dir) {
-        Ok(()) => Ok(()),
-        Err(_) if dir.is_dir() => {
-            let _ = fs::remove_dir_all(tmp);
-            Ok(())
-        }
-        Err(e) => Err(BuildError::PythonSetup(format!(
-            "cannot move {} to {}: {e}",
-            tmp.display(),
-            dir.display()
-        ))),
-    }
+/// The first 12 bytes of a digest, in hex: a cache key.
+fn key_of(h: Sha256) -> String {
+    h.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// componentize-py, installed with pip under `tools` when missing; the
@@ -110,24 +97,27 @@ pub(crate) fn componentize_py(tools: &Path) -> Result<PathBuf, BuildError> {
     if dir.join("componentize_py").is_dir() {
         return Ok(dir);
     }
-    let tmp = staging(&dir);
     let _ = fs::create_dir_all(tools);
-    let out = run(
-        pip(&python())
-            .arg("--target")
-            .arg(&tmp)
-            .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
-        "installing componentize-py",
-    )?;
-    if !out.status.success() {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(BuildError::PythonSetup(format!(
-            "pip could not install componentize-py=={COMPONENTIZE_PY}:\n{}",
-            tail(&out.stderr, 15)
-        )));
-    }
-    publish(&tmp, &dir)?;
-    Ok(dir)
+    crate::cached_dir::fill_once(
+        &dir,
+        |tmp| {
+            let out = run(
+                pip(&python())
+                    .arg("--target")
+                    .arg(tmp)
+                    .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
+                "installing componentize-py",
+            )?;
+            if !out.status.success() {
+                return Err(BuildError::PythonSetup(format!(
+                    "pip could not install componentize-py=={COMPONENTIZE_PY}:\n{}",
+                    tail(&out.stderr, 15)
+                )));
+            }
+            Ok(())
+        },
+        BuildError::PythonSetup,
+    )
 }
 
 /// The cache key of a requirements file: its content and how it is resolved.
@@ -138,10 +128,7 @@ pub(crate) fn requirements_key(requirements: &[u8]) -> String {
     for p in PLATFORMS.iter().chain(&OPTIONAL_NATIVE) {
         h.update(p.as_bytes());
     }
-    h.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    key_of(h)
 }
 
 /// Install `requirements` (a requirements.txt) for the guest into
@@ -154,44 +141,30 @@ pub(crate) fn install_requirements(
         path: requirements.to_path_buf(),
         source,
     })?;
-    let dir = site_root.join(requirements_key(&text));
-    if dir.join(".complete").is_file() {
-        return Ok(dir);
-    }
-    let _ = fs::create_dir_all(site_root);
-    let tmp = staging(&dir);
-    let _ = fs::remove_dir_all(&tmp);
-    let report = tmp.with_extension("report.json");
-    let mut cmd = pip(&python());
-    cmd.arg("--target")
-        .arg(&tmp)
-        .args([
-            "--only-binary=:all:",
-            "--no-compile",
-            "--implementation",
-            "cp",
-        ])
-        .args(["--python-version", GUEST_PYTHON]);
-    for p in PLATFORMS {
-        cmd.args(["--platform", p]);
-    }
-    cmd.arg("--report").arg(&report).arg("-r").arg(requirements);
-    let out = run(&mut cmd, "installing the charm's requirements")?;
-    let report_json = fs::read_to_string(&report).unwrap_or_default();
-    let _ = fs::remove_file(&report);
-    let cleanup = |e: BuildError| {
-        let _ = fs::remove_dir_all(&tmp);
-        e
-    };
-    if !out.status.success() {
-        return Err(cleanup(pip_failure(&out.stderr)));
-    }
-    let deps = Dependencies::from_report(&report_json);
-    check_native(&tmp, &deps).map_err(cleanup)?;
-    fs::write(tmp.join(".complete"), b"")
-        .map_err(|e| cleanup(BuildError::PythonSetup(e.to_string())))?;
-    publish(&tmp, &dir)?;
-    Ok(dir)
+    cached_dir(site_root, &requirements_key(&text), |tmp| {
+        let report = tmp.with_extension("report.json");
+        let mut cmd = pip(&python());
+        cmd.arg("--target")
+            .arg(tmp)
+            .args([
+                "--only-binary=:all:",
+                "--no-compile",
+                "--implementation",
+                "cp",
+            ])
+            .args(["--python-version", GUEST_PYTHON]);
+        for p in PLATFORMS {
+            cmd.args(["--platform", p]);
+        }
+        cmd.arg("--report").arg(&report).arg("-r").arg(requirements);
+        let out = run(&mut cmd, "installing the charm's requirements")?;
+        let report_json = fs::read_to_string(&report).unwrap_or_default();
+        let _ = fs::remove_file(&report);
+        if !out.status.success() {
+            return Err(pip_failure(&out.stderr));
+        }
+        check_native(tmp, &Dependencies::from_report(&report_json))
+    })
 }
 
 /// Install `requirements` for the host's own interpreter (a native charm's
@@ -214,27 +187,15 @@ pub(crate) fn install_for_host(
     h.update(&text);
     h.update(b"host\0");
     h.update(&version.stdout);
-    let key: String = h.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = site_root.join(key);
-    if dir.join(".complete").is_file() {
-        return Ok(dir);
-    }
-    let _ = fs::create_dir_all(site_root);
-    let tmp = staging(&dir);
-    let _ = fs::remove_dir_all(&tmp);
-    let mut cmd = pip(&interpreter);
-    cmd.arg("--target").arg(&tmp).arg("-r").arg(requirements);
-    let out = run(&mut cmd, "installing the native charm's requirements")?;
-    if !out.status.success() {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(pip_failure(&out.stderr));
-    }
-    fs::write(tmp.join(".complete"), b"").map_err(|e| BuildError::PythonSetup(e.to_string()))?;
-    publish(&tmp, &dir)?;
-    Ok(dir)
+    cached_dir(site_root, &key_of(h), |tmp| {
+        let mut cmd = pip(&interpreter);
+        cmd.arg("--target").arg(tmp).arg("-r").arg(requirements);
+        let out = run(&mut cmd, "installing the native charm's requirements")?;
+        if !out.status.success() {
+            return Err(pip_failure(&out.stderr));
+        }
+        Ok(())
+    })
 }
 
 /// The error of a failed pip run: a named requirement when pip says which.

@@ -1,4 +1,6 @@
-//! Exec endpoints: run a command to completion; its websockets are refused.
+//! Exec endpoints: run a command to completion; its websockets send its
+//! output to a client that upgrades (a native charm's ops client on the
+//! container's socket, `crate::native::serve`).
 
 use serde_json::{Value, json};
 
@@ -65,25 +67,54 @@ pub(super) fn exec(p: &mut Pebble, req: &Request) -> Response {
             .unwrap_or(false),
     };
     match p.exec(&r) {
-        Ok(res) => async_(
-            &res.change_id,
-            json!({
-                "task-id": res.task_id,
-                "environment": res.environment,
-                "working-dir": res.working_dir,
-            }),
-        ),
+        Ok(res) => {
+            p.exec.streams.keep(&res.task_id, res.stdout, res.stderr);
+            async_(
+                &res.change_id,
+                json!({
+                    "task-id": res.task_id,
+                    "environment": res.environment,
+                    "working-dir": res.working_dir,
+                }),
+            )
+        }
         Err(e) => error(&e),
     }
 }
 
-/// `GET /v1/tasks/{id}/websocket/{name}`: refused (no websockets).
-pub(super) fn task_websocket(p: &mut Pebble, task: &str) -> Response {
-    if p.overlord.changes.task(task).is_none() {
+/// `GET /v1/tasks/{id}/websocket/{name}`. A request that asks to upgrade
+/// (`Upgrade: websocket`) gets `101` with what the websocket sends as its
+/// body — the command already ran to completion, so its output is whole —
+/// which the socket server sends as one binary message and the `end`
+/// command. Without the upgrade, or over a component's raw `request`,
+/// a single response cannot carry a websocket: 400.
+pub(super) fn task_websocket(p: &mut Pebble, req: &Request, task: &str, name: &str) -> Response {
+    let Some(t) = p.overlord.changes.task(task) else {
         return error(&ApiError::not_found(format!(
             "cannot find task with id {}",
             quote(task)
         )));
+    };
+    if t.kind != "exec" {
+        return bad(format!("task {} is not an exec task", quote(task)));
     }
-    bad("charmbox cannot serve exec websockets over a single request; use the exec import")
+    let upgrade =
+        super::header(&req.headers, "Upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return bad(
+            "charmbox cannot serve exec websockets over a single request; use the exec import",
+        );
+    }
+    match p.exec.streams.stream(task, name) {
+        Some(bytes) => Response {
+            status: 101,
+            headers: vec![("Upgrade".into(), "websocket".into())],
+            body: bytes.to_vec(),
+        },
+        None => error(&ApiError::not_found(format!(
+            "websocket for task {} with id {} not found",
+            quote(task),
+            quote(name)
+        ))),
+    }
 }

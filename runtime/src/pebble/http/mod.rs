@@ -2,8 +2,9 @@
 //! sends, answered as Pebble's server answers — the JSON envelope
 //! (`sync`/`async`/`error`, status codes, change ids), multipart for file
 //! reads and writes, `504` from a wait that timed out, `404 invalid API
-//! endpoint requested` for unknown paths. Websockets (exec I/O) cannot be
-//! answered as a single request/response and are refused.
+//! endpoint requested` for unknown paths. Exec's websockets are answered
+//! `101` with what they send, for a socket server that upgrades
+//! (`crate::native::serve`); a plain request for one is refused.
 
 mod changes;
 mod checks;
@@ -186,7 +187,9 @@ pub fn handle(p: &mut Pebble, req: &Request) -> Response {
         ("GET", ["v1", "files"]) => files::files_get(p, req),
         ("POST", ["v1", "files"]) => files::files_post(p, req),
         ("POST", ["v1", "exec"]) => exec::exec(p, req),
-        ("GET", ["v1", "tasks", task, "websocket", _]) => exec::task_websocket(p, task),
+        ("GET", ["v1", "tasks", task, "websocket", name]) => {
+            exec::task_websocket(p, req, task, name)
+        }
         ("POST", ["v1", "signals"]) => services::signals_post(p, req),
         ("GET", ["v1", "checks"]) => checks::checks_get(p, req),
         ("POST", ["v1", "checks"]) => checks::checks_post(p, req),

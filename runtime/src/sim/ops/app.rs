@@ -85,13 +85,13 @@ impl Simulator {
             .cloned()
             .ok_or_else(|| not_found("application", app))?;
         let path = charm.map(Path::to_path_buf).unwrap_or(a.charm.clone());
-        let (loaded, charm_name) = open_as(&self.rt, &path, Some(app))?;
-        let meta = loaded.meta.clone();
+        let (loaded, charm_name) = open_as(&self.rt, &path, Some(app), a.native)?;
+        let meta = loaded.meta().clone();
         check_config(&meta, &a.config)?;
         let a = self.model.app_mut(app).expect("app");
         a.charm = path;
         a.charm_rev += 1;
-        a.charm_hash = loaded.component.hash.clone();
+        a.charm_hash = loaded.hash();
         a.charm_name = charm_name;
         a.containers.retain(|c| meta.containers.contains(&c.name));
         for c in &meta.containers {

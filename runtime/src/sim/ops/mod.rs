@@ -52,6 +52,9 @@ pub struct DeployOptions {
     /// Containers as the image provides them (default: each declared
     /// container, its Pebble reachable).
     pub containers: Vec<ContainerState>,
+    /// Run the charm directory natively, as a process (`crate::native`),
+    /// instead of its component.
+    pub native: bool,
 }
 
 /// Check config values against the charm's options.
@@ -96,21 +99,21 @@ impl Simulator {
             .app(app)
             .cloned()
             .ok_or_else(|| not_found("application", app))?;
-        Ok(self.charms.get(&self.rt, &a)?.meta.clone())
+        Ok(self.charms.get(&self.rt, &a)?.meta().clone())
     }
 
     /// `juju deploy`: the application, its peer relations, its units; the
     /// first unit is the leader.
     pub fn deploy(&mut self, charm: &Path, opts: DeployOptions) -> Result<String, SimError> {
-        let (loaded, charm_name) = open_as(&self.rt, charm, opts.app.as_deref())?;
-        let name = loaded.meta.name.clone();
+        let (loaded, charm_name) = open_as(&self.rt, charm, opts.app.as_deref(), opts.native)?;
+        let name = loaded.meta().name.clone();
         if !crate::juju::names::is_app_name(&name) {
             return usage(format!("invalid application name {name:?}"));
         }
         if self.model.app(&name).is_some() {
             return usage(format!("application {name:?} already exists"));
         }
-        let meta = loaded.meta.clone();
+        let meta = loaded.meta().clone();
         check_config(&meta, &opts.config)?;
         let units = opts.units.unwrap_or(if meta.subordinate { 0 } else { 1 });
         check_unit_count(&name, units as usize)?;
@@ -148,7 +151,8 @@ impl Simulator {
             name: name.clone(),
             charm: charm.to_path_buf(),
             charm_rev: 1,
-            charm_hash: loaded.component.hash.clone(),
+            charm_hash: loaded.hash(),
+            native: opts.native,
             charm_name,
             subordinate: meta.subordinate,
             stateless: opts.stateless,
