@@ -48,6 +48,7 @@ fn no_source_file_is_over_800_lines() {
         "runtime/src",
         "runtime/tests",
         "guest-sdk/src",
+        "wire/src",
         "tests",
         "examples",
     ] {
@@ -244,9 +245,13 @@ fn related(a: &[String], b: &[String]) -> bool {
 
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
-    for krate in ["runtime/src", "guest-sdk/src"] {
+    // Each crate with the fewest modules the walk must find.
+    for (krate, modules) in [("runtime/src", 6), ("guest-sdk/src", 6), ("wire/src", 3)] {
         let edges = graph(&root().join(krate));
-        assert!(edges.len() > 5, "{krate}: the walk found the modules");
+        assert!(
+            edges.len() >= modules,
+            "{krate}: the walk found the modules"
+        );
         // Files: a parent and its own children may use each other.
         let files: BTreeMap<_, BTreeSet<_>> = edges
             .iter()

@@ -11,9 +11,9 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
-use charmbox::native::ENTER_FAILED;
-use charmbox::native::mounts::{self, MountPlan};
-use charmbox::native::wire::{MAX_STDIN, ToolRequest, ToolResponse, exchange};
+use charmbox_wire::mounts::{self, MountPlan};
+use charmbox_wire::wire::{MAX_STDIN, ToolRequest, ToolResponse, exchange};
+use charmbox_wire::{ENTER_FAILED, HELPER};
 
 fn fail(message: &str) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "ERROR {message}");
@@ -41,11 +41,23 @@ fn call(address: &str, request: &ToolRequest) -> Result<ToolResponse, String> {
     exchange(&mut stream, request).map_err(|e| format!("the unit agent did not answer: {e}"))
 }
 
+/// The file at `path`, refused past `limit` bytes.
+fn read_bounded(path: &str, limit: u64) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{path} is larger than {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
 /// `charmbox-jujuc enter PLAN`: make the hook's mount namespace and exec
 /// the hook (see `charmbox::native::mounts`).
 fn enter(plan: &str) -> ExitCode {
-    let plan = std::fs::read(plan)
-        .map_err(|e| format!("cannot read {plan}: {e}"))
+    let plan = read_bounded(plan, mounts::MAX_PLAN_BYTES)
         .and_then(|b| serde_json::from_slice::<MountPlan>(&b).map_err(|e| e.to_string()));
     let error = match plan {
         Ok(plan) => mounts::enter(&plan).to_string(),
@@ -59,7 +71,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let me = args.next().unwrap_or_default();
     let called = std::path::Path::new(&me).file_name().unwrap_or_default();
-    if called == charmbox::native::HELPER {
+    if called == HELPER {
         return match (args.next(), args.next()) {
             (Some(verb), Some(plan)) if verb == "enter" => enter(&plan.to_string_lossy()),
             _ => fail(
@@ -123,5 +135,24 @@ fn run() -> Result<ExitCode, ExitCode> {
         }
         ToolResponse::Refused(m) => Err(fail(&m)),
         ToolResponse::NeedStdin => Err(fail("the unit agent asked for stdin twice")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_past_its_bound_is_refused_unread() {
+        let p = std::env::temp_dir().join(format!("charmbox-plan-{}", std::process::id()));
+        std::fs::write(&p, [b'x'; 11]).unwrap();
+        let path = p.to_str().unwrap();
+        assert!(
+            read_bounded(path, 10)
+                .unwrap_err()
+                .contains("larger than 10 bytes")
+        );
+        assert_eq!(read_bounded(path, 11).unwrap().len(), 11);
+        let _ = std::fs::remove_file(&p);
     }
 }

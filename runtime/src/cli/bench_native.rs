@@ -14,8 +14,8 @@ use anyhow::Context;
 use charmbox::backend::unit::UnitBackend;
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
-use charmbox::native::agent::{Session, serve};
-use charmbox::native::serve::{Job, Sockets};
+use charmbox::native::agent::{Agent, Session};
+use charmbox::native::serve::{Listeners, exit_channel, serve};
 use charmbox::native::wire::{ToolRequest, exchange};
 use charmbox::native::{NativeCharm, helper_path};
 use charmbox::run::{Charm, InRuntime, RunOptions, run_on};
@@ -122,8 +122,8 @@ fn tool_round_trips(
     std::fs::create_dir_all(&dir)?;
     let socket = dir.join("agent.socket");
     let _ = std::fs::remove_file(&socket);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let sockets = Sockets::start(&socket, &[], tx.clone()).context("cannot serve the socket")?;
+    let listeners = Listeners::bind(&socket, &[]).context("cannot serve the socket")?;
+    let (tx, exited) = exit_channel();
     let helper = helper_path()?;
     let tools = dir.join("is-leader");
     let _ = std::fs::remove_file(&tools);
@@ -157,7 +157,7 @@ fn tool_round_trips(
                 exe.push(t.elapsed());
                 anyhow::ensure!(out.status.success(), "the tool failed: {out:?}");
             }
-            let _ = tx.send(Job::Exited(std::process::ExitStatus::from_raw(0)));
+            let _ = tx.send(std::process::ExitStatus::from_raw(0));
             Ok((inproc, exe))
         })
     };
@@ -166,13 +166,13 @@ fn tool_round_trips(
         now_ns: 0,
         io_bytes: u64::MAX,
     };
+    let mut agent = Agent::new(&mut backend, session);
     serve(
-        &mut backend,
-        &rx,
-        &session,
+        listeners,
+        &mut agent,
+        exited,
         Instant::now() + Duration::from_secs(600),
     );
-    drop(sockets);
     let result = client
         .join()
         .map_err(|_| anyhow::anyhow!("the client panicked"))?;

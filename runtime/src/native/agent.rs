@@ -1,6 +1,7 @@
 //! The unit agent's side of a native hook: the thread that owns the unit's
 //! backend answers the hook's tool calls and Pebble requests one at a time,
-//! in the order they arrive, until the hook's process ends or its deadline
+//! in the order they arrive (served on that same thread by
+//! [`super::serve`]), until the hook's process ends or its deadline
 //! passes. The same `jujuc` rules and the same backend calls as a
 //! component's imports, so a native run and a component run of the same
 //! charm record the same calls.
@@ -8,10 +9,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::ExitStatus;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Instant;
 
-use super::serve::Job;
 use super::wire::{ToolRequest, ToolResponse};
 use crate::backend::pebble::{PebbleCall, PebbleReply};
 use crate::backend::{Backend, HookCall, HookReply, HookTools, ToolResult};
@@ -71,60 +69,67 @@ impl HookTools for Memo<'_> {
     }
 }
 
-/// Serve `jobs` for the hook until it ends.
-pub fn serve<B: Backend>(
-    backend: &mut B,
-    jobs: &Receiver<Job>,
-    session: &Session<'_>,
-    deadline: Instant,
-) -> End {
-    let mut pending: Option<Pending> = None;
-    let mut io_used: u64 = 0;
-    // Containers whose Pebble the hook has reached, as a component's client
-    // opens each container once (the first connection is its `open`).
-    let mut opened: Vec<String> = Vec::new();
-    loop {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let job = match jobs.recv_timeout(wait) {
-            Ok(j) => j,
-            Err(RecvTimeoutError::Timeout) => return End::Deadline,
-            Err(RecvTimeoutError::Disconnected) => {
-                return End::Fatal("the hook's sockets and waiter stopped".into());
-            }
-        };
-        match job {
-            Job::Exited(status) => return End::Exited(status),
-            Job::Tool {
-                request,
-                pid,
-                reply,
-            } => {
-                let answer =
-                    answer_tool(backend, session, &mut pending, &mut io_used, request, pid);
-                match answer {
-                    Ok(r) => {
-                        let _ = reply.send(r);
-                    }
-                    Err(m) => {
-                        let _ = reply.send(ToolResponse::Refused(m.clone()));
-                        return End::Fatal(m);
-                    }
-                }
-            }
-            Job::Pebble {
-                container,
-                request,
-                reply,
-            } => match answer_pebble(backend, &mut opened, &container, request) {
-                Ok(r) => {
-                    let _ = reply.send(r);
-                }
-                Err(m) => {
-                    let _ = reply.send(None);
-                    return End::Fatal(m);
-                }
-            },
+/// The agent of one hook: the unit's backend and what the hook's requests
+/// have done so far. The socket server ([`super::serve`]) hands it each
+/// request on the thread that owns the backend.
+pub struct Agent<'a, B> {
+    backend: &'a mut B,
+    session: Session<'a>,
+    /// A tool that asked for stdin, waiting for its second try.
+    pending: Option<Pending>,
+    io_used: u64,
+    /// Containers whose Pebble the hook has reached, as a component's
+    /// client opens each container once (the first connection is its
+    /// `open`).
+    opened: Vec<String>,
+    /// A host problem that ends the hook.
+    pub(super) fatal: Option<String>,
+}
+
+impl<'a, B: Backend> Agent<'a, B> {
+    pub fn new(backend: &'a mut B, session: Session<'a>) -> Self {
+        Agent {
+            backend,
+            session,
+            pending: None,
+            io_used: 0,
+            opened: Vec::new(),
+            fatal: None,
         }
+    }
+
+    /// Answer a hook tool's request from the process `pid`.
+    pub fn tool(&mut self, request: ToolRequest, pid: Option<i32>) -> ToolResponse {
+        let answer = answer_tool(
+            self.backend,
+            &self.session,
+            &mut self.pending,
+            &mut self.io_used,
+            request,
+            pid,
+        );
+        answer.unwrap_or_else(|m| {
+            self.fatal = Some(m.clone());
+            ToolResponse::Refused(m)
+        })
+    }
+
+    /// Answer a Pebble request on `container`'s socket; `None` closes the
+    /// connection unanswered (Pebble is not reachable).
+    pub fn pebble(
+        &mut self,
+        container: &str,
+        request: crate::pebble::http::Request,
+    ) -> Option<HttpResponse> {
+        answer_pebble(self.backend, &mut self.opened, container, request).unwrap_or_else(|m| {
+            self.fatal = Some(m);
+            None
+        })
+    }
+
+    /// The host problem that ends the hook, once.
+    pub fn take_fatal(&mut self) -> Option<String> {
+        self.fatal.take()
     }
 }
 

@@ -6,11 +6,8 @@
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-use super::serve::Job;
 
 /// What a stream said, up to the bound.
 #[derive(Debug, Clone, Default)]
@@ -50,8 +47,12 @@ fn capture(mut r: impl Read + Send + 'static, limit: usize) -> JoinHandle<Captur
 
 impl Hook {
     /// Start `cmd` (capturing up to `limit` bytes of each stream); its
-    /// exit is sent to `jobs` as [`Job::Exited`].
-    pub fn start(mut cmd: Command, limit: usize, jobs: mpsc::Sender<Job>) -> std::io::Result<Hook> {
+    /// exit status is sent to `exited`.
+    pub fn start(
+        mut cmd: Command,
+        limit: usize,
+        exited: tokio::sync::oneshot::Sender<ExitStatus>,
+    ) -> std::io::Result<Hook> {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -64,7 +65,7 @@ impl Hook {
             let status = child
                 .wait()
                 .unwrap_or_else(|_| ExitStatus::from_raw(libc::SIGKILL));
-            let _ = jobs.send(Job::Exited(status));
+            let _ = exited.send(status);
         });
         Ok(Hook {
             pid,

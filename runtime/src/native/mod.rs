@@ -15,11 +15,14 @@
 
 pub mod agent;
 pub mod child;
-pub mod mounts;
 pub mod packed;
 pub mod serve;
 pub mod websocket;
-pub mod wire;
+
+pub use charmbox_wire::{ENTER_FAILED, HELPER, mounts, wire};
+
+// A tool's stdin is a file the tool reads: the same bound.
+const _: () = assert!(wire::MAX_STDIN == crate::sandbox::MAX_TOOL_FILE_BYTES);
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,13 +36,6 @@ use crate::engine::{DispatchStats, Dispatched, Dispatcher, Failure, HookOutput, 
 use crate::limits::HostLimits;
 use crate::sandbox::WasiGrants;
 use mounts::{Graft, MountPlan};
-
-/// The name of the helper executable: the hook tools (called by a tool's
-/// name) and the namespace entry (`charmbox-jujuc enter PLAN`).
-pub const HELPER: &str = "charmbox-jujuc";
-
-/// What the helper prints first when it cannot enter the hook's namespace.
-pub const ENTER_FAILED: &str = "charmbox-jujuc enter: ";
 
 /// How a native charm's hook starts.
 #[derive(Debug, Clone)]
@@ -401,26 +397,33 @@ impl NativeCharm {
         std::fs::create_dir(&plan.root).map_err(io("cannot make the mount root"))?;
         let plan_file = run.0.join("plan.json");
         let plan_json = serde_json::to_vec(&plan).map_err(|e| e.to_string())?;
+        if plan_json.len() as u64 > mounts::MAX_PLAN_BYTES {
+            return Err(format!(
+                "the hook's command and environment take {} bytes, more than the {} a hook may have",
+                plan_json.len(),
+                mounts::MAX_PLAN_BYTES
+            ));
+        }
         std::fs::write(&plan_file, plan_json).map_err(io("cannot write the mount plan"))?;
 
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sockets = serve::Sockets::start(&agent, &pebbles, tx.clone())
+        let listeners = serve::Listeners::bind(&agent, &pebbles)
             .map_err(io("cannot serve the hook's sockets"))?;
+        let (exit_tx, exited) = serve::exit_channel();
         let mut cmd = std::process::Command::new(&self.helper);
         cmd.arg("enter").arg(&plan_file).env_clear();
         let started = Instant::now();
-        let hook = child::Hook::start(cmd, limits.log_bytes, tx)
+        let hook = child::Hook::start(cmd, limits.log_bytes, exit_tx)
             .map_err(io(&format!("cannot start {}", self.helper.display())))?;
         let session = agent::Session {
             context_id: &context_id,
             now_ns: grants.now_ns,
             io_bytes: limits.io_bytes,
         };
-        let end = agent::serve(backend, &rx, &session, started + limits.deadline);
+        let mut agent = agent::Agent::new(backend, session);
+        let end = serve::serve(listeners, &mut agent, exited, started + limits.deadline);
         // Juju's server closes when the hook ends: so do the sockets, and
         // nothing the hook left behind outlives it.
         hook.kill_group();
-        drop(sockets);
         let (out, err) = hook.output();
         let output = HookOutput {
             stdout: String::from_utf8_lossy(&out.bytes).into_owned(),

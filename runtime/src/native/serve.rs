@@ -1,15 +1,24 @@
-//! The sockets of a native hook, served on a thread of their own: the
-//! agent socket its hook tools call, and one Pebble socket per workload
-//! container (HTTP/1.1 with hyper). Nothing here answers a request: each
-//! becomes a [`Job`] for the thread that owns the unit's backend
-//! ([`super::agent`]), which answers them one at a time in the order they
-//! came, as Juju's agent runs one tool at a time.
+//! The sockets of a native hook, served on the thread that owns the unit's
+//! backend: the agent socket its hook tools call, and one Pebble socket per
+//! workload container (HTTP/1.1 with hyper, exec's websockets with
+//! tungstenite). A current-thread tokio runtime polls every connection; a
+//! request, once read whole, is answered at once by the [`Agent`], one at a
+//! time in the order they came, as Juju's agent runs one tool at a time.
+//! No request crosses a thread, so a tool call's round trip costs the
+//! client's and this thread's wake-ups only.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::pin::Pin;
+use std::process::ExitStatus;
+use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -17,30 +26,12 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
+use super::agent::{Agent, End};
 use super::websocket;
 use super::wire::{self, ToolRequest, ToolResponse};
-use crate::bindings::pebble::HttpResponse;
-
-/// One request for the backend's thread.
-pub enum Job {
-    /// A hook tool: the request and the caller's pid (for its files).
-    Tool {
-        request: ToolRequest,
-        pid: Option<i32>,
-        reply: oneshot::Sender<ToolResponse>,
-    },
-    /// A Pebble request on `container`'s socket; `None` back closes the
-    /// connection unanswered (Pebble is not reachable).
-    Pebble {
-        container: String,
-        request: crate::pebble::http::Request,
-        reply: oneshot::Sender<Option<HttpResponse>>,
-    },
-    /// The hook's process ended (sent by the waiter, not by a socket).
-    Exited(std::process::ExitStatus),
-}
+use crate::backend::Backend;
 
 /// The largest Pebble request body read (a pushed file, multipart).
 pub const MAX_PEBBLE_BODY: usize = 64 << 20;
@@ -48,118 +39,255 @@ pub const MAX_PEBBLE_BODY: usize = 64 << 20;
 /// How long one connection may take to send its request.
 const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The sockets, served until dropped.
-pub struct Sockets {
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The hook's sockets, bound (0600) before the hook starts, so its first
+/// call finds them; they are served by [`serve`].
+pub struct Listeners {
+    tools: std::os::unix::net::UnixListener,
+    pebbles: Vec<(String, std::os::unix::net::UnixListener)>,
 }
 
 /// Bind `path` for the owner only (0600).
-fn bind(path: &Path) -> std::io::Result<UnixListener> {
-    let listener = UnixListener::bind(path)?;
+fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
+    let listener = std::os::unix::net::UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    listener.set_nonblocking(true)?;
     Ok(listener)
 }
 
-impl Sockets {
-    /// Serve the agent socket at `agent` and each `(container, path)`
-    /// Pebble socket, sending [`Job`]s to `jobs`.
-    pub fn start(
-        agent: &Path,
-        pebbles: &[(String, PathBuf)],
-        jobs: mpsc::Sender<Job>,
-    ) -> std::io::Result<Sockets> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = mpsc::channel::<std::io::Result<()>>();
-        let agent = agent.to_path_buf();
-        let pebbles = pebbles.to_vec();
-        let thread = std::thread::Builder::new()
-            .name("charmbox-native-sockets".into())
-            .spawn(move || {
-                rt.block_on(async move {
-                    let listeners = (|| {
-                        let tools = bind(&agent)?;
-                        let mut ps = Vec::new();
-                        for (c, p) in &pebbles {
-                            ps.push((c.clone(), bind(p)?));
-                        }
-                        Ok::<_, std::io::Error>((tools, ps))
-                    })();
-                    let (tools, ps) = match listeners {
-                        Ok(l) => {
-                            let _ = ready_tx.send(Ok(()));
-                            l
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let local = tokio::task::LocalSet::new();
-                    local.spawn_local(accept_tools(tools, jobs.clone()));
-                    for (c, l) in ps {
-                        local.spawn_local(accept_pebble(l, c, jobs.clone()));
-                    }
-                    local.run_until(async { stop.await.ok() }).await;
-                });
-            })?;
-        ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the socket thread ended before serving"))??;
-        Ok(Sockets {
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+impl Listeners {
+    /// The agent socket at `agent` and each `(container, path)` Pebble socket.
+    pub fn bind(agent: &Path, pebbles: &[(String, PathBuf)]) -> std::io::Result<Listeners> {
+        let tools = bind(agent)?;
+        let pebbles = pebbles
+            .iter()
+            .map(|(c, p)| Ok((c.clone(), bind(p)?)))
+            .collect::<std::io::Result<_>>()?;
+        Ok(Listeners { tools, pebbles })
     }
 }
 
-impl Drop for Sockets {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// Where the hook's exit status arrives (sent by the thread that waits
+/// for the process).
+pub type ExitReceiver = oneshot::Receiver<ExitStatus>;
+
+/// A channel for the hook's exit status.
+pub fn exit_channel() -> (oneshot::Sender<ExitStatus>, ExitReceiver) {
+    oneshot::channel()
 }
 
-async fn accept_tools(listener: UnixListener, jobs: mpsc::Sender<Job>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        tokio::task::spawn_local(tool_connection(stream, jobs.clone()));
-    }
-}
-
-/// Read one framed request (bounded by [`wire`]'s limits), pass it on,
-/// write the answer.
-async fn tool_connection(mut stream: UnixStream, jobs: mpsc::Sender<Job>) {
-    let pid = stream.peer_cred().ok().and_then(|c| c.pid());
-    let read = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await;
-    let response = match read {
-        Err(_) => ToolResponse::Refused("bad request: the request did not arrive in time".into()),
-        Ok(Err(e)) => ToolResponse::Refused(format!("bad request: {e}")),
-        Ok(Ok(request)) => {
-            let (tx, rx) = oneshot::channel();
-            let job = Job::Tool {
-                request,
-                pid,
-                reply: tx,
-            };
-            if jobs.send(job).is_err() {
-                return;
-            }
-            match rx.await {
-                Ok(r) => r,
-                Err(_) => return,
-            }
-        }
+/// Serve `listeners` on this thread, answering with `agent`, until the
+/// hook exits, `deadline` passes, or an answer shows a host problem. Every
+/// connection is closed when this returns, as Juju's server closes when
+/// the hook ends.
+pub fn serve<B: Backend>(
+    listeners: Listeners,
+    agent: &mut Agent<'_, B>,
+    exited: ExitReceiver,
+    deadline: Instant,
+) -> End {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return End::Fatal(format!("cannot start the hook's socket server: {e}")),
     };
-    let _ = stream.write_all(&response.encode()).await;
-    let _ = stream.shutdown().await;
+    let agent = RefCell::new(agent);
+    let failed = Notify::new();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let tools = UnixListener::from_std(listeners.tools);
+        let pebbles: std::io::Result<Vec<(String, UnixListener)>> = listeners
+            .pebbles
+            .into_iter()
+            .map(|(c, l)| Ok((c, UnixListener::from_std(l)?)))
+            .collect();
+        match (tools, pebbles) {
+            (Ok(tools), Ok(pebbles)) => {
+                let served = Served {
+                    agent: &agent,
+                    failed: &failed,
+                };
+                served.run(tools, pebbles, exited, deadline).await
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                End::Fatal(format!("cannot serve the hook's sockets: {e}"))
+            }
+        }
+    })
+}
+
+/// A connection being served.
+type Connection<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// What every connection of a hook shares: its agent, and the signal that
+/// an answer showed a host problem.
+struct Served<'s, 'a, B> {
+    agent: &'s RefCell<&'s mut Agent<'a, B>>,
+    failed: &'s Notify,
+}
+
+// Two shared references: copied into each connection, whatever `B` is.
+impl<B> Clone for Served<'_, '_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B> Copy for Served<'_, '_, B> {}
+
+impl<'s, 'a, B: Backend> Served<'s, 'a, B> {
+    async fn run(
+        self,
+        tools: UnixListener,
+        pebbles: Vec<(String, UnixListener)>,
+        mut exited: ExitReceiver,
+        deadline: Instant,
+    ) -> End {
+        let mut conns: FuturesUnordered<Connection<'s>> = FuturesUnordered::new();
+        let sleep = tokio::time::sleep_until(deadline.into());
+        tokio::pin!(sleep);
+        loop {
+            if let Some(m) = self.agent.borrow_mut().take_fatal() {
+                return End::Fatal(m);
+            }
+            tokio::select! {
+                biased;
+                status = &mut exited => {
+                    // The waiter gone without a word: the process is gone too.
+                    return End::Exited(status.unwrap_or_else(|_| ExitStatus::from_raw(libc::SIGKILL)));
+                }
+                _ = &mut sleep => return End::Deadline,
+                _ = self.failed.notified() => {}
+                Some(()) = conns.next(), if !conns.is_empty() => {}
+                accepted = tools.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        conns.push(Box::pin(self.tool_connection(stream)));
+                    }
+                }
+                (container, accepted) = accept_any(&pebbles) => {
+                    if let Ok((stream, _)) = accepted {
+                        conns.push(Box::pin(self.pebble_connection(stream, container)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Read one framed request (bounded by [`wire`]'s limits), answer it,
+    /// write the answer.
+    async fn tool_connection(self, mut stream: UnixStream) {
+        let pid = stream.peer_cred().ok().and_then(|c| c.pid());
+        let read = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await;
+        let response = match read {
+            Err(_) => {
+                ToolResponse::Refused("bad request: the request did not arrive in time".into())
+            }
+            Ok(Err(e)) => ToolResponse::Refused(format!("bad request: {e}")),
+            Ok(Ok(request)) => self.answer(|a| a.tool(request, pid)),
+        };
+        let _ = stream.write_all(&response.encode()).await;
+        let _ = stream.shutdown().await;
+    }
+
+    /// Ask the agent, and signal the serving loop if that ended the hook.
+    fn answer<T>(self, f: impl FnOnce(&mut Agent<'a, B>) -> T) -> T {
+        let mut agent = self.agent.borrow_mut();
+        let out = f(&mut agent);
+        if agent.fatal.is_some() {
+            self.failed.notify_one();
+        }
+        out
+    }
+
+    async fn pebble_connection(self, stream: UnixStream, container: String) {
+        let service = service_fn(move |req| self.pebble_request(req, container.clone()));
+        let _ = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .auto_date_header(false)
+            .header_read_timeout(READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades()
+            .await;
+    }
+
+    /// One HTTP request on `container`'s socket, answered by the agent.
+    async fn pebble_request(
+        self,
+        req: hyper::Request<Incoming>,
+        container: String,
+    ) -> Result<hyper::Response<Full<Bytes>>, Unreachable> {
+        let (mut parts, body) = req.into_parts();
+        let upgrade = websocket::wants_upgrade(&parts.headers);
+        let body = match Limited::new(body, MAX_PEBBLE_BODY).collect().await {
+            Ok(b) => b.to_bytes().to_vec(),
+            Err(e) => return Ok(plain(413, &format!("cannot read the request body: {e}"))),
+        };
+        let headers = parts
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                !TRANSPORT_HEADERS.contains(&k.as_str())
+                    && !websocket::HANDSHAKE_HEADERS.contains(&k.as_str())
+            })
+            .map(|(k, v)| {
+                (
+                    capitalize(k.as_str()),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut request = crate::pebble::http::Request {
+            method: parts.method.as_str().to_string(),
+            path: parts.uri.path().to_string(),
+            query: parse_qsl(parts.uri.query().unwrap_or("")),
+            headers,
+            body,
+        };
+        canonical_multipart(&mut request);
+        let Some(resp) = self.answer(|a| a.pebble(&container, request)) else {
+            return Err(Unreachable);
+        };
+        if resp.status == 101 {
+            // Exec's websocket: Pebble said what it sends; complete the
+            // handshake and send it on the upgraded connection.
+            let key = parts.headers.get(hyper::header::SEC_WEBSOCKET_KEY).cloned();
+            let on = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+            return Ok(match (upgrade, key, on) {
+                (true, Some(key), Some(on)) => {
+                    let end = websocket::sends_end(parts.uri.path());
+                    tokio::task::spawn_local(websocket::serve(on, resp.body, end));
+                    websocket::accept(key.as_bytes())
+                }
+                _ => plain(400, "bad websocket handshake"),
+            });
+        }
+        let mut out = hyper::Response::builder().status(resp.status);
+        for (k, v) in &resp.headers {
+            out = out.header(k, v);
+        }
+        Ok(out
+            .body(Full::new(Bytes::from(resp.body)))
+            .unwrap_or_else(|e| plain(500, &format!("charmbox: bad response: {e}"))))
+    }
+}
+
+/// The next connection on any container's Pebble socket (none, ever,
+/// without containers).
+async fn accept_any(
+    pebbles: &[(String, UnixListener)],
+) -> (
+    String,
+    std::io::Result<(UnixStream, tokio::net::unix::SocketAddr)>,
+) {
+    if pebbles.is_empty() {
+        return std::future::pending().await;
+    }
+    let accepts = pebbles
+        .iter()
+        .map(|(c, l)| Box::pin(async move { (c.clone(), l.accept().await) }));
+    futures_util::future::select_all(accepts).await.0
 }
 
 /// The request's frame, read whole (up to the protocol's bounds) and then
@@ -188,22 +316,6 @@ async fn read_request(stream: &mut UnixStream) -> Result<ToolRequest, wire::Wire
             Err(wire::WireError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
             Err(e) => return Err(e),
         }
-    }
-}
-
-async fn accept_pebble(listener: UnixListener, container: String, jobs: mpsc::Sender<Job>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let (c, j) = (container.clone(), jobs.clone());
-        tokio::task::spawn_local(async move {
-            let service = service_fn(move |req| pebble_request(req, c.clone(), j.clone()));
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .auto_date_header(false)
-                .header_read_timeout(READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades()
-                .await;
-        });
     }
 }
 
@@ -241,74 +353,6 @@ fn capitalize(name: &str) -> String {
         }
     }
     out
-}
-
-async fn pebble_request(
-    req: hyper::Request<Incoming>,
-    container: String,
-    jobs: mpsc::Sender<Job>,
-) -> Result<hyper::Response<Full<Bytes>>, Unreachable> {
-    let (mut parts, body) = req.into_parts();
-    let upgrade = websocket::wants_upgrade(&parts.headers);
-    let body = match Limited::new(body, MAX_PEBBLE_BODY).collect().await {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(e) => return Ok(plain(413, &format!("cannot read the request body: {e}"))),
-    };
-    let headers = parts
-        .headers
-        .iter()
-        .filter(|(k, _)| {
-            !TRANSPORT_HEADERS.contains(&k.as_str())
-                && !websocket::HANDSHAKE_HEADERS.contains(&k.as_str())
-        })
-        .map(|(k, v)| {
-            (
-                capitalize(k.as_str()),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let mut request = crate::pebble::http::Request {
-        method: parts.method.as_str().to_string(),
-        path: parts.uri.path().to_string(),
-        query: parse_qsl(parts.uri.query().unwrap_or("")),
-        headers,
-        body,
-    };
-    canonical_multipart(&mut request);
-    let (tx, rx) = oneshot::channel();
-    let job = Job::Pebble {
-        container,
-        request,
-        reply: tx,
-    };
-    if jobs.send(job).is_err() {
-        return Err(Unreachable);
-    }
-    let Ok(Some(resp)) = rx.await else {
-        return Err(Unreachable);
-    };
-    if resp.status == 101 {
-        // Exec's websocket: Pebble said what it sends; complete the
-        // handshake and send it on the upgraded connection.
-        let key = parts.headers.get(hyper::header::SEC_WEBSOCKET_KEY).cloned();
-        let on = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
-        return Ok(match (upgrade, key, on) {
-            (true, Some(key), Some(on)) => {
-                let end = websocket::sends_end(parts.uri.path());
-                tokio::task::spawn_local(websocket::serve(on, resp.body, end));
-                websocket::accept(key.as_bytes())
-            }
-            _ => plain(400, "bad websocket handshake"),
-        });
-    }
-    let mut out = hyper::Response::builder().status(resp.status);
-    for (k, v) in &resp.headers {
-        out = out.header(k, v);
-    }
-    Ok(out
-        .body(Full::new(Bytes::from(resp.body)))
-        .unwrap_or_else(|e| plain(500, &format!("charmbox: bad response: {e}"))))
 }
 
 /// A multipart body's boundary, made from its content: ops picks a random

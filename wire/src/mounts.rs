@@ -46,6 +46,10 @@ impl Graft {
     }
 }
 
+/// The largest mount plan the helper reads (the plan holds the hook's
+/// argv and environment; the host refuses to write a larger one).
+pub const MAX_PLAN_BYTES: u64 = 16 << 20;
+
 /// Everything the entering process needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MountPlan {

@@ -27,7 +27,7 @@ pub const MAX_ARGS: u32 = 4096;
 /// (Linux's own argument limit is 2 MiB).
 pub const MAX_ARG_BYTES: u64 = 2 << 20;
 /// At most this much stdin: the largest file a tool reads.
-pub const MAX_STDIN: u64 = crate::sandbox::MAX_TOOL_FILE_BYTES;
+pub const MAX_STDIN: u64 = 16 << 20;
 /// At most this much output in one reply.
 pub const MAX_OUTPUT: u64 = 64 << 20;
 
