@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The marker a finished directory holds.
 pub const COMPLETE: &str = ".complete";
 
-/// A temporary sibling of `dir`, unique per process and call.
+/// A temporary sibling of `dir`, unique per process and call (named
+/// `.<name>.<pid>.<n>.tmp`).
 pub fn staging(dir: &Path) -> PathBuf {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let name = dir.file_name().unwrap_or_default().to_string_lossy();

@@ -15,8 +15,7 @@ mod sdk;
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -73,7 +72,7 @@ pub(crate) fn build(
         "Componentizing",
         &format!("{name} (componentize-py {COMPONENTIZE_PY})"),
     );
-    let out = unique(&cached);
+    let out = crate::cached_dir::staging(&cached);
     let result = work.componentize(charm, &site, &tool, &out);
     let bytes = result.and_then(|()| fs::read(&out).map_err(|e| setup_error(&out, e)));
     let _ = fs::remove_file(&out);
@@ -108,24 +107,13 @@ fn short_hash(path: &Path) -> String {
     hex(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..6])
 }
 
-/// A unique temporary sibling of `path`.
-fn unique(path: &Path) -> PathBuf {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ))
-}
-
 /// Write `bytes` to `path` (through a temporary file and a rename) unless
 /// it already holds them: unchanged files keep their modification time.
 pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if fs::read(path).ok().as_deref() == Some(bytes) {
         return Ok(());
     }
-    let tmp = unique(path);
+    let tmp = crate::cached_dir::staging(path);
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
