@@ -282,6 +282,29 @@ fn pebble_answers_on_the_containers_socket() {
     );
 }
 
+/// A hook holding hundreds of idle connections to its Pebble socket: the
+/// host serves a bounded number at once (the rest wait in the backlog),
+/// and its hook tools, served apart, still answer at once.
+#[test]
+fn idle_pebble_connections_do_not_stop_the_tools() {
+    // A deadline shorter than the 30 s an idle connection may wait for its
+    // request: tools queued behind the idle connections would miss it.
+    let charm = open(HostLimits {
+        deadline: Duration::from_secs(20),
+        ..HostLimits::default()
+    });
+    let (out, report) = run_native(&charm, shell_state("conn-flood"), None, None);
+    assert_eq!(report.outcome, Outcome::Ok, "{report:?}");
+    let held: usize = out
+        .unit_status
+        .message
+        .strip_prefix("tools answer with ")
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{:?}", out.unit_status));
+    assert!(held > 256, "more than the host serves at once: {held}");
+}
+
 #[test]
 fn the_charm_directory_keeps_what_a_hook_wrote_in_the_unit_directory() {
     let charm = open(HostLimits::default());

@@ -39,6 +39,20 @@ pub const MAX_PEBBLE_BODY: usize = 64 << 20;
 /// How long one connection may take to send its request.
 const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The most tool connections served at once; more wait in the socket's
+/// backlog. Kept apart from Pebble's, so idle Pebble connections cannot
+/// stop the hook's tools.
+const MAX_TOOL_CONNECTIONS: usize = 64;
+
+/// The most Pebble connections (and websocket handshakes) served at once.
+const MAX_PEBBLE_CONNECTIONS: usize = 256;
+
+/// A failed accept (out of file descriptors, say): wait a little before
+/// the next, rather than spin.
+async fn refused() {
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+}
+
 /// The hook's sockets, bound (0600) before the hook starts, so its first
 /// call finds them; they are served by [`serve`].
 pub struct Listeners {
@@ -145,7 +159,8 @@ impl<'s, 'a, B: Backend> Served<'s, 'a, B> {
         mut exited: ExitReceiver,
         deadline: Instant,
     ) -> End {
-        let mut conns: FuturesUnordered<Connection<'s>> = FuturesUnordered::new();
+        let mut tool_conns: FuturesUnordered<Connection<'s>> = FuturesUnordered::new();
+        let mut pebble_conns: FuturesUnordered<Connection<'s>> = FuturesUnordered::new();
         let sleep = tokio::time::sleep_until(deadline.into());
         tokio::pin!(sleep);
         loop {
@@ -160,15 +175,22 @@ impl<'s, 'a, B: Backend> Served<'s, 'a, B> {
                 }
                 _ = &mut sleep => return End::Deadline,
                 _ = self.failed.notified() => {}
-                Some(()) = conns.next(), if !conns.is_empty() => {}
-                accepted = tools.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        conns.push(Box::pin(self.tool_connection(stream)));
+                Some(()) = tool_conns.next(), if !tool_conns.is_empty() => {}
+                Some(()) = pebble_conns.next(), if !pebble_conns.is_empty() => {}
+                accepted = tools.accept(), if tool_conns.len() < MAX_TOOL_CONNECTIONS => {
+                    match accepted {
+                        Ok((stream, _)) => tool_conns.push(Box::pin(self.tool_connection(stream))),
+                        Err(_) => refused().await,
                     }
                 }
-                (container, accepted) = accept_any(&pebbles) => {
-                    if let Ok((stream, _)) = accepted {
-                        conns.push(Box::pin(self.pebble_connection(stream, container)));
+                (container, accepted) = accept_any(&pebbles),
+                    if pebble_conns.len() < MAX_PEBBLE_CONNECTIONS =>
+                {
+                    match accepted {
+                        Ok((stream, _)) => {
+                            pebble_conns.push(Box::pin(self.pebble_connection(stream, container)))
+                        }
+                        Err(_) => refused().await,
                     }
                 }
             }
