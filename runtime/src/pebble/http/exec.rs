@@ -118,3 +118,87 @@ pub(super) fn task_websocket(p: &mut Pebble, req: &Request, task: &str, name: &s
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Request, handle};
+    use crate::pebble::daemon::Pebble;
+    use crate::pebble::exec::{ExecHandler, ExecStreams};
+
+    fn pebble() -> Pebble {
+        let mut p = Pebble::new(0);
+        p.exec.handlers.push(ExecHandler {
+            command: vec!["greet".into()],
+            stdout: "hi\n".into(),
+            stderr: "warn\n".into(),
+            ..Default::default()
+        });
+        p
+    }
+
+    /// `POST /v1/exec` of `greet`: the task id.
+    fn exec(p: &mut Pebble) -> String {
+        let r = handle(
+            p,
+            &Request {
+                method: "POST".into(),
+                path: "/v1/exec".into(),
+                body: br#"{"command": ["greet"], "split-stderr": true}"#.to_vec(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        v["result"]["task-id"].as_str().unwrap().to_string()
+    }
+
+    fn websocket(p: &mut Pebble, task: &str, name: &str, upgrade: bool) -> (u16, Vec<u8>) {
+        let headers = if upgrade {
+            vec![("Upgrade".into(), "websocket".into())]
+        } else {
+            Vec::new()
+        };
+        let r = handle(
+            p,
+            &Request {
+                method: "GET".into(),
+                path: format!("/v1/tasks/{task}/websocket/{name}"),
+                headers,
+                ..Default::default()
+            },
+        );
+        (r.status, r.body)
+    }
+
+    #[test]
+    fn an_exec_websocket_upgrade_gets_what_it_sends() {
+        let mut p = pebble();
+        let task = exec(&mut p);
+        assert_eq!(
+            websocket(&mut p, &task, "stdio", true),
+            (101, b"hi\n".to_vec())
+        );
+        assert_eq!(
+            websocket(&mut p, &task, "stderr", true),
+            (101, b"warn\n".to_vec())
+        );
+        assert_eq!(websocket(&mut p, &task, "control", true), (101, Vec::new()));
+        // Without the upgrade (a component's raw request): refused.
+        assert_eq!(websocket(&mut p, &task, "stdio", false).0, 400);
+        // An unknown websocket or task.
+        assert_eq!(websocket(&mut p, &task, "bogus", true).0, 404);
+        assert_eq!(websocket(&mut p, "999", "stdio", true).0, 404);
+    }
+
+    #[test]
+    fn only_the_latest_execs_keep_their_output() {
+        let mut p = pebble();
+        let first = exec(&mut p);
+        let mut last = first.clone();
+        for _ in 0..ExecStreams::KEPT {
+            last = exec(&mut p);
+        }
+        assert_eq!(websocket(&mut p, &first, "stdio", true).0, 404);
+        assert_eq!(websocket(&mut p, &last, "stdio", true).0, 101);
+    }
+}
