@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod hook_tools;
+pub mod live;
 pub mod pebble;
 pub mod reply;
 pub mod sandbox;

@@ -1,0 +1,1 @@
+//! Pebble over its unix socket (being written).

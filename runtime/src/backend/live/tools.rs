@@ -1,0 +1,1 @@
+//! Hook tools run from PATH (being written).
