@@ -33,4 +33,15 @@ pub trait Backend: HookTools + PebbleBackend + SandboxBackend + Any + Send {
     ///
     /// [`Budget`]: crate::limits::Budget
     fn set_limits(&mut self, _limits: &crate::limits::HostLimits) {}
+
+    /// The raw `jujuc` import answered by the backend itself: the live
+    /// backend runs the real tool with argv and stdin untouched. `None`
+    /// (the default): charmbox's jujuc rules answer it over [`HookTools`].
+    fn raw_tool(&mut self, _argv: &[String], _stdin: &[u8]) -> Option<RawToolResult> {
+        None
+    }
 }
+
+/// What a hook tool run as a process wrote and returned; an error is a
+/// fatal host problem (the tool could not be run).
+pub type RawToolResult = Result<crate::bindings::jujuc::ToolOutput, String>;

@@ -10,6 +10,7 @@ mod model;
 mod model_flag;
 mod model_ops;
 mod model_secret;
+mod pack;
 mod replay;
 mod run;
 mod sim;
@@ -35,6 +36,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Build a charm directory into a component beside its charmcraft.yaml.
     Build(build::BuildArgs),
+    /// Pack a charm directory into a .charm that a real Juju deploys.
+    Pack(pack::PackArgs),
     /// Measure dispatch time of a charm's event.
     Bench(bench::BenchArgs),
     /// Replay a trace exactly, or against a changed charm.
@@ -55,6 +58,7 @@ impl Command {
         match self {
             Command::Run(a) => a.run(),
             Command::Build(a) => a.run(),
+            Command::Pack(a) => a.run(),
             Command::Bench(a) => a.run(),
             Command::Replay(a) => a.run(),
             Command::Model(a) => a.run(),

@@ -7,6 +7,7 @@
 //! of what it was compiled from and of its bytes, checked on every load. What remains trusted is the cache
 //! directory itself: whoever can write there can write a matching entry.
 
+#[cfg(feature = "compiler")]
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,9 +27,11 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+#[cfg(feature = "compiler")]
 /// Feeds `Hash` into sha256, which unlike `DefaultHasher` is stable.
 struct ShaHasher(Sha256);
 
+#[cfg(feature = "compiler")]
 impl Hasher for ShaHasher {
     fn finish(&self) -> u64 {
         0
@@ -38,7 +41,14 @@ impl Hasher for ShaHasher {
     }
 }
 
-fn engine_key(rt: &Runtime) -> String {
+#[cfg(not(feature = "compiler"))]
+pub(super) fn engine_key(_rt: &Runtime) -> String {
+    // A host without the compiler never writes the cache.
+    "no-compiler".into()
+}
+
+#[cfg(feature = "compiler")]
+pub(super) fn engine_key(rt: &Runtime) -> String {
     let mut h = ShaHasher(Sha256::new());
     rt.engine.precompile_compatibility_hash().hash(&mut h);
     hex(&h.0.finalize()[..12])

@@ -3,6 +3,7 @@
 //! into a fresh instance.
 
 mod cache;
+mod precompiled;
 mod charm;
 mod dispatch;
 mod dispatcher;
@@ -24,6 +25,8 @@ pub use charm::{Charm, CharmError};
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
 pub use dispatcher::{Dispatched, Dispatcher, HookOutput, InRuntime};
 pub use grants::wasi_grants;
+pub use cache::content_hash;
+pub use precompiled::{PrecompileError, host_triple, triple_for};
 pub use reason::{MAX_FAILURE_MESSAGE, describe};
 pub use ticker::EPOCH_TICK;
 
@@ -150,6 +153,44 @@ pub fn memory_reset() -> String {
     format!("{how}, up to {} KiB kept resident", keep_resident() >> 10)
 }
 
+/// The engine's settings for `config`. A component precompiled for a
+/// packed charm is compiled with these too (plus its target), so that the
+/// packed host's engine, built from the same function, accepts it.
+fn engine_config(config: &RuntimeConfig) -> Config {
+    let deadline = !config.limits.deadline.is_zero();
+    let mut c = Config::new();
+    c.consume_fuel(true)
+        .epoch_interruption(deadline)
+        .wasm_component_model(true);
+    #[cfg(feature = "compiler")]
+    c.cranelift_nan_canonicalization(true)
+        .parallel_compilation(true);
+    if let Some(slots) = config.pool_slots {
+        // With PAGEMAP_SCAN a slot's pages stay mapped between events
+        // and only the written ones are reset: copying the initial
+        // memory in at instantiation is then cheaper than mapping it
+        // copy-on-write and taking a fault on every page the event
+        // touches (a Python charm: 11.6 ms instead of 18.9 ms per event).
+        c.memory_init_cow(!PoolingAllocationConfig::is_pagemap_scan_available());
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 16)
+            .max_memories_per_component(8)
+            .total_memories(slots * 8)
+            .total_tables(slots * 8)
+            .total_stacks(slots)
+            .max_memory_size(config.max_memory)
+            // Where the kernel can tell (Linux >= 6.7, PAGEMAP_SCAN),
+            // only the pages written are reset, and they stay mapped:
+            // the next event takes no page faults on them.
+            .pagemap_scan(wasmtime::Enabled::Auto)
+            .linear_memory_keep_resident(keep_resident())
+            .table_keep_resident(1 << 16);
+        c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    c
+}
+
 /// The engine and linker shared by every charm and event.
 pub struct Runtime {
     engine: Engine,
@@ -171,35 +212,7 @@ impl Runtime {
     /// with a deadline, epoch interruption and a thread moving the epoch.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<Runtime> {
         let deadline = !config.limits.deadline.is_zero();
-        let mut c = Config::new();
-        c.consume_fuel(true)
-            .epoch_interruption(deadline)
-            .cranelift_nan_canonicalization(true)
-            .wasm_component_model(true)
-            .parallel_compilation(true);
-        if let Some(slots) = config.pool_slots {
-            // With PAGEMAP_SCAN a slot's pages stay mapped between events
-            // and only the written ones are reset: copying the initial
-            // memory in at instantiation is then cheaper than mapping it
-            // copy-on-write and taking a fault on every page the event
-            // touches (a Python charm: 11.6 ms instead of 18.9 ms per event).
-            c.memory_init_cow(!PoolingAllocationConfig::is_pagemap_scan_available());
-            let mut pool = PoolingAllocationConfig::new();
-            pool.total_component_instances(slots)
-                .total_core_instances(slots * 16)
-                .max_memories_per_component(8)
-                .total_memories(slots * 8)
-                .total_tables(slots * 8)
-                .total_stacks(slots)
-                .max_memory_size(config.max_memory)
-                // Where the kernel can tell (Linux >= 6.7, PAGEMAP_SCAN),
-                // only the pages written are reset, and they stay mapped:
-                // the next event takes no page faults on them.
-                .pagemap_scan(wasmtime::Enabled::Auto)
-                .linear_memory_keep_resident(keep_resident())
-                .table_keep_resident(1 << 16);
-            c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        }
+        let c = engine_config(&config);
         let engine = Engine::new(&c)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -268,7 +281,19 @@ impl Runtime {
         Ok(component)
     }
 
+    #[cfg(feature = "compiler")]
     fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
         Component::new(&self.engine, bytes)
     }
+
+    #[cfg(not(feature = "compiler"))]
+    fn compile(&self, _bytes: &[u8]) -> wasmtime::Result<Component> {
+        Err(wasmtime::format_err!("{NO_COMPILER}"))
+    }
 }
+
+/// Whether this build can compile components (the `compiler` feature).
+pub const HAS_COMPILER: bool = cfg!(feature = "compiler");
+
+/// Why a host built without the compiler refuses WebAssembly.
+pub const NO_COMPILER: &str = "this charmbox host has no compiler (a packed charm's host runs precompiled components only): pack the charm with `charmbox pack`";

@@ -2,6 +2,7 @@
 //! to the dispatch context and environment Juju would give the charm.
 
 mod env;
+mod from_env;
 mod name;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use crate::bindings::event::{
 use crate::charm::CharmMeta;
 use crate::state::{RelationKind, State};
 
+pub use from_env::{MAX_ENV_BYTES, SUPPORTED_JUJU, check_version, event_from_env};
 pub use name::{EventName, parse_event_name};
 
 /// What the user asked for: an event name and the options that pick its subject.

@@ -17,6 +17,14 @@ impl Host for HostState {
         if let Err(e) = self.meter.call(asked).map_err(stop)? {
             return Ok(crate::jujuc::error_output(&e.to_string()));
         }
+        if let Some(out) = self.backend.raw_tool(&argv, &stdin) {
+            let out = out.map_err(|m| wasmtime::format_err!("{m}"))?;
+            let told = (out.stdout.len() + out.stderr.len()) as u64;
+            if let Err(e) = self.meter.reply(told).map_err(stop)? {
+                return Ok(crate::jujuc::error_output(&e.to_string()));
+            }
+            return Ok(out);
+        }
         let now_ns = self.grants().now_ns;
         self.guest_fs();
         let out = match &self.guest_fs {

@@ -38,16 +38,29 @@ pub fn metadata_layer(dir: &Path, cache: &Path) -> Result<Option<PathBuf>, Nativ
     crate::cached_dir::fill_once(
         &out,
         |tmp| {
-            let mut meta = all.clone();
-            for (k, file) in SPLIT {
-                if let Some(v) = meta.remove(k) {
-                    std::fs::write(tmp.join(file), v.to_string()).map_err(failed)?;
-                }
+            for (file, text) in split_metadata(all) {
+                std::fs::write(tmp.join(file), text).map_err(failed)?;
             }
-            let json = serde_json::Value::Object(meta).to_string();
-            std::fs::write(tmp.join("metadata.yaml"), json).map_err(failed)
+            Ok(())
         },
         NativeError::Metadata,
     )
     .map(Some)
+}
+
+/// charmcraft.yaml's keys split as `charmcraft pack` writes them:
+/// `actions.yaml`, `config.yaml`, and `metadata.yaml` with the rest (JSON
+/// text, which YAML readers read).
+pub fn split_metadata(
+    all: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<(&'static str, String)> {
+    let mut meta = all.clone();
+    let mut files = Vec::new();
+    for (k, file) in SPLIT {
+        if let Some(v) = meta.remove(k) {
+            files.push((file, v.to_string()));
+        }
+    }
+    files.push(("metadata.yaml", serde_json::Value::Object(meta).to_string()));
+    files
 }

@@ -146,6 +146,13 @@ pub enum HostCall {
     Sandbox {
         op: SandboxOp,
     },
+    /// The raw `jujuc` import passed to a real hook tool (a packed charm
+    /// under a unit agent): argv and stdin as the guest gave them.
+    Jujuc {
+        argv: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        stdin: Vec<u8>,
+    },
     /// A WASI guest's clock or random read (not an import of the world:
     /// regenerated from the seed on replay, recorded so a trace shows it).
     Wasi {
@@ -179,6 +186,12 @@ pub enum HostResult {
     Hook(Result<HookReply, HookError>),
     Pebble(Result<PebbleReply, PebbleError>),
     Time(u64),
+    /// A real hook tool's exit code and output.
+    Tool {
+        code: i32,
+        stdout: Vec<u8>,
+        stderr: Vec<u8>,
+    },
     Bytes(Vec<u8>),
     /// The backend failed fatally (the guest trapped).
     Fatal(String),

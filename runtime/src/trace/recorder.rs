@@ -149,4 +149,22 @@ impl<B: Backend> Backend for Recorder<B> {
     fn set_limits(&mut self, limits: &crate::limits::HostLimits) {
         self.inner.set_limits(limits)
     }
+
+    fn raw_tool(&mut self, argv: &[String], stdin: &[u8]) -> Option<crate::backend::RawToolResult> {
+        let result = self.inner.raw_tool(argv, stdin)?;
+        let logged = match &result {
+            Ok(o) => HostResult::Tool {
+                code: o.code,
+                stdout: o.stdout.clone(),
+                stderr: o.stderr.clone(),
+            },
+            Err(m) => HostResult::Fatal(m.clone()),
+        };
+        let call = HostCall::Jujuc {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        };
+        self.log(call, logged);
+        Some(result)
+    }
 }

@@ -46,6 +46,8 @@ pub struct Replayer {
     expected: Vec<CallRecord>,
     pos: usize,
     commit: Option<String>,
+    /// The trace holds raw tool runs (recorded under a unit agent).
+    raw_tools: bool,
     pub divergence: Option<Divergence>,
 }
 
@@ -65,10 +67,15 @@ impl Replayer {
             .filter(|c| !matches!(c.call, HostCall::Wasi { .. }))
             .cloned()
             .collect();
+        let raw_tools = d
+            .calls
+            .iter()
+            .any(|c| matches!(c.call, HostCall::Jujuc { .. }));
         Replayer {
             expected,
             pos: 0,
             commit,
+            raw_tools,
             divergence: None,
         }
     }
@@ -192,6 +199,32 @@ impl Backend for Replayer {
             Some(m) => Err(m.clone()),
             None => Ok(()),
         }
+    }
+
+    /// A trace recorded under a unit agent answers raw tool runs itself;
+    /// any other leaves them to the jujuc rules, whose typed calls it holds.
+    fn raw_tool(&mut self, argv: &[String], stdin: &[u8]) -> Option<crate::backend::RawToolResult> {
+        if !self.raw_tools {
+            return None;
+        }
+        let call = HostCall::Jujuc {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        };
+        Some(match self.next(call) {
+            Ok(HostResult::Tool {
+                code,
+                stdout,
+                stderr,
+            }) => Ok(crate::bindings::jujuc::ToolOutput {
+                code,
+                stdout,
+                stderr,
+            }),
+            Ok(HostResult::Fatal(m)) => Err(m),
+            Ok(other) => Err(self.mismatch(other)),
+            Err(m) => Err(m),
+        })
     }
 }
 

@@ -5,3 +5,86 @@
 
 pub mod pebble;
 pub mod tools;
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
+use self::tools::{LiveTools, PathTools, ToolRunner};
+use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
+use super::{Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolResult};
+use crate::bindings::types::RelationId;
+
+/// The backend of a dispatch under a real unit agent: typed calls and raw
+/// tool runs go to the real tools, Pebble calls to the containers' sockets;
+/// the clock starts at the host's time and randomness comes from a seed,
+/// both recorded, so a trace replays.
+pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPebble> {
+    tools: LiveTools<R>,
+    pebble: LivePebble<T>,
+    now_ns: u64,
+    ticks: u64,
+    rng: StdRng,
+}
+
+impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
+    /// The live backend over `runner` and `transport`; `relation` is the
+    /// hook's relation (JUJU_RELATION_ID), the clock starts at `now_ns`.
+    pub fn new(
+        runner: R,
+        transport: T,
+        relation: Option<RelationId>,
+        now_ns: u64,
+        seed: u64,
+    ) -> Self {
+        LiveBackend {
+            tools: LiveTools::new(runner, relation),
+            pebble: LivePebble::new(transport),
+            now_ns,
+            ticks: 0,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl<R: ToolRunner, T: PebbleTransport> HookTools for LiveBackend<R, T> {
+    fn call(&mut self, call: HookCall) -> ToolResult<HookReply> {
+        self.tools.call(call)
+    }
+}
+
+impl<R: ToolRunner, T: PebbleTransport> PebbleBackend for LiveBackend<R, T> {
+    fn pebble(&mut self, container: &str, call: PebbleCall) -> PebbleResult {
+        self.pebble.call(container, call)
+    }
+}
+
+impl<R: ToolRunner, T: PebbleTransport> SandboxBackend for LiveBackend<R, T> {
+    fn now(&mut self) -> u64 {
+        // As the State backend's clock: a microsecond per read.
+        self.ticks += 1;
+        self.now_ns + self.ticks * 1_000
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        self.ticks += 1;
+        self.ticks * 1_000
+    }
+
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        let mut buf = vec![0u8; len as usize];
+        self.rng.fill(&mut buf[..]);
+        buf
+    }
+}
+
+impl<R: ToolRunner + 'static, T: PebbleTransport + 'static> Backend for LiveBackend<R, T> {
+    /// Juju's uniter owns the hook's transaction: nothing to commit here.
+    fn finish(&mut self, _success: bool) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn raw_tool(&mut self, argv: &[String], stdin: &[u8]) -> Option<RawToolResult> {
+        Some(self.tools.raw(argv, stdin))
+    }
+}

@@ -1,0 +1,57 @@
+//! `charmbox pack <charm dir>`: a .charm a real Juju unit agent runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use charmbox::build::BuildOptions;
+use charmbox::pack::{PackOptions, pack};
+
+#[derive(clap::Args)]
+pub struct PackArgs {
+    /// The charm directory (with charmcraft.yaml).
+    pub charm_dir: PathBuf,
+    /// The .charm to write (default: `<dir>/<name>_<arch>.charm`).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// A platform to pack for (`amd64`, `ubuntu@22.04:amd64`); repeatable;
+    /// default: charmcraft.yaml's. Only this machine's architecture can be built.
+    #[arg(long = "platform")]
+    pub platforms: Vec<String>,
+    /// The packed host binary (default: target/dispatch-host's, or $CHARMBOX_DISPATCH_HOST).
+    #[arg(long)]
+    pub host: Option<PathBuf>,
+    /// Print nothing but errors and the result.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl PackArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let opts = PackOptions {
+            out: self.output,
+            platforms: self.platforms,
+            host: self.host,
+            build: BuildOptions {
+                release: true,
+                quiet: self.quiet,
+                progress: (!self.quiet).then_some(super::build::progress_line),
+            },
+        };
+        let r = pack(&self.charm_dir, &opts)?;
+        println!(
+            "packed {} ({} bytes: host {}, component {}, precompiled {}) for {} on {}",
+            r.charm.display(),
+            r.bytes,
+            r.host_bytes,
+            r.component_bytes,
+            r.precompiled_bytes,
+            r.platform,
+            if r.bases.is_empty() {
+                "any base".to_string()
+            } else {
+                r.bases.join(", ")
+            }
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,306 @@
+//! Packed charms (docs/juju.md): `charmbox pack` makes a .charm whose
+//! `dispatch` is charmbox's host without the compiler. With no Juju
+//! controller here, the unpacked charm runs through the native runner —
+//! its `dispatch` as the hook's process, the hook tools as executables on
+//! PATH, each container's Pebble on its socket — and must leave the same
+//! State and make the same hook-tool calls as `charmbox run` of its
+//! component; its own traces replay at home.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use charmbox::engine::Outcome;
+use charmbox::event::EventSpec;
+use charmbox::native::NativeCharm;
+use charmbox::pack::{PackOptions, find_host, pack};
+use charmbox::run::{Charm, RunOptions, RunReport, run_on};
+use charmbox::run::InRuntime;
+use charmbox::state::State;
+use charmbox::trace::format::{CallRecord, HostCall};
+use charmbox::trace::{Header, TraceWriter, read_trace};
+use common::{root, runtime, state};
+use serde_json::json;
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("charmbox-packed-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The charm at `rel` packed once, and unpacked (as Juju unpacks it).
+fn packed(rel: &str) -> PathBuf {
+    static DONE: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
+    let done = DONE.get_or_init(|| Mutex::new(Vec::new()));
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, d)) = done.iter().find(|(r, _)| r == rel) {
+        return d.clone();
+    }
+    let tag = rel.replace('/', "-");
+    let out = tempdir(&format!("{tag}-charm")).join("c.charm");
+    let opts = PackOptions {
+        out: Some(out.clone()),
+        host: Some(find_host().expect("scripts/build-dispatch-host.sh has built the packed host")),
+        build: charmbox::build::BuildOptions {
+            release: true,
+            quiet: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let report = pack(&root().join(rel), &opts).unwrap_or_else(|e| panic!("packing {rel}: {e}"));
+    assert_eq!(report.charm, out);
+    let dir = tempdir(&format!("{tag}-unpacked"));
+    unzip(&out, &dir);
+    done.push((rel.to_string(), dir.clone()));
+    dir
+}
+
+fn unzip(charm: &Path, dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(charm).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let path = dir.join(f.enclosed_name().expect("a safe name"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut out = std::fs::File::create(&path).unwrap();
+        std::io::copy(&mut f, &mut out).unwrap();
+        if let Some(mode) = f.unix_mode() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    }
+}
+
+fn tool_calls(calls: &[CallRecord]) -> Vec<CallRecord> {
+    calls
+        .iter()
+        .filter(|c| matches!(c.call, HostCall::HookTools { .. }))
+        .cloned()
+        .collect()
+}
+
+/// Run `spec` on `s` with a trace; the output State, the report, the calls.
+fn traced<D: charmbox::run::Dispatcher>(
+    d: &D,
+    s: State,
+    spec: &EventSpec,
+    unit_dir: &Path,
+    name: &str,
+) -> (State, RunReport, Vec<CallRecord>) {
+    let file = unit_dir.with_extension(format!("{name}.jsonl"));
+    let mut w = TraceWriter::new(
+        Box::new(std::fs::File::create(&file).unwrap()),
+        Header::for_native(name, s.seed),
+    )
+    .unwrap();
+    let opts = RunOptions::default().trace(Some(&mut w)).unit_dir(Some(unit_dir));
+    let (out, report) = run_on(d, s, spec, opts).expect("the event runs");
+    w.close().unwrap();
+    let calls = read_trace(&file).unwrap().dispatches.remove(0).calls;
+    (out, report, calls)
+}
+
+/// Each event through the component and through the packed `dispatch`:
+/// the same outcome, State and hook-tool calls. Returns the unit directory
+/// of the packed runs (its traces) and the last State.
+fn same_both_ways(rel: &str, mut s: State, events: &[EventSpec]) -> (PathBuf, State) {
+    let dir = packed(rel);
+    let rt = runtime();
+    let charm = Charm::open(&rt, &dir).expect("the unpacked charm opens as a component");
+    let native = NativeCharm::open(&dir).expect("the unpacked charm opens natively");
+    let tag = rel.replace('/', "-");
+    let (comp_unit, packed_unit) = (tempdir(&format!("{tag}-cu")), tempdir(&format!("{tag}-pu")));
+    let component = InRuntime { rt: &rt, charm: &charm };
+    for spec in events {
+        let (a, ra, ca) = traced(&component, s.clone(), spec, &comp_unit, "component");
+        let (b, rb, cb) = traced(&native, s.clone(), spec, &packed_unit, "packed");
+        assert_eq!(ra.outcome, Outcome::Ok, "{}: component: {ra:?}", spec.name);
+        assert_eq!(rb.outcome, Outcome::Ok, "{}: packed: {rb:?}", spec.name);
+        assert_eq!(tool_calls(&cb), tool_calls(&ca), "{}: the hook-tool calls", spec.name);
+        assert_eq!(b.to_json(), a.to_json(), "{}: the output State", spec.name);
+        s = a;
+    }
+    (packed_unit, s)
+}
+
+/// The packed charm's own traces, oldest first.
+fn own_traces(unit: &Path) -> Vec<PathBuf> {
+    let dir = unit.join("native/upper/.charmbox/traces");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn peer(leader: bool) -> State {
+    state(json!({
+        "leader": leader,
+        "relations": [{"id": 3, "endpoint": "fastapi-peer", "local_app_data": {}}]
+    }))
+}
+
+fn events(names: &[&str]) -> Vec<EventSpec> {
+    names.iter().map(|n| EventSpec::named(n)).collect()
+}
+
+#[test]
+fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
+    let evs = events(&["install", "leader-elected", "config-changed", "start", "start", "update-status"]);
+    let (unit, out) = same_both_ways("examples/peer-counter", peer(true), &evs);
+    let stats = &out.relation(3).unwrap().local_app_data["unit_stats"];
+    assert!(stats.contains("\"started_counter\": 2") || stats.contains("\"started_counter\":2"), "{stats}");
+    same_both_ways("examples/peer-counter", peer(false), &events(&["start", "update-status"]));
+
+    // One trace per dispatch, each replaying exactly with the component.
+    let traces = own_traces(&unit);
+    assert_eq!(traces.len(), evs.len(), "{traces:?}");
+    let rt = runtime();
+    let charm = Charm::open(&rt, &packed("examples/peer-counter")).unwrap();
+    for t in &traces {
+        let trace = read_trace(t).unwrap();
+        assert_eq!(trace.header.component, charm.component.hash);
+        for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+            assert!(r.divergence.is_none(), "{}: {:?}", t.display(), r.divergence);
+            assert!(r.calls > 0);
+        }
+    }
+}
+
+#[test]
+fn packed_pause_drives_pebble_over_its_socket_as_its_component_does() {
+    let s = state(json!({"containers": [{"name": "pause", "can_connect": true}]}));
+    let mut changed = EventSpec::named("config-changed");
+    changed.name = "config-changed".into();
+    let (_, out) = same_both_ways("examples/pause", s, &events(&["pause-pebble-ready"]));
+    let svc = &serde_json::to_value(&out.containers[0]).unwrap()["services"]["pause"];
+    assert_eq!(svc["current"], "active", "{svc}");
+    let mut s = out;
+    s.config.insert("timeout".into(), json!(5));
+    same_both_ways("examples/pause", s, &[changed]);
+    // No Pebble: the charm waits, as with its component.
+    let s = state(json!({"containers": [{"name": "pause", "can_connect": false}]}));
+    same_both_ways("examples/pause", s, &events(&["config-changed"]));
+}
+
+#[test]
+fn packed_python_charm_keeps_its_stored_state_in_the_charm_directory() {
+    let evs = events(&["install", "leader-elected", "start", "start"]);
+    let (unit, _) = same_both_ways("examples/peer-counter-py", peer(true), &evs);
+    // ops' unit state lives in the charm directory's writable layer.
+    assert!(unit.join("native/upper/.charmbox/unit").is_dir());
+    let traces = own_traces(&unit);
+    assert_eq!(traces.len(), evs.len());
+    let rt = runtime();
+    let charm = Charm::open(&rt, &packed("examples/peer-counter-py")).unwrap();
+    let trace = read_trace(traces.last().unwrap()).unwrap();
+    for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+        assert!(r.divergence.is_none(), "{:?}", r.divergence);
+    }
+}
+
+/// Run the unpacked charm's `dispatch` as Juju would, with `env` over a
+/// minimal Juju environment and no hook tools: (exit code, stderr).
+fn dispatch_alone(dir: &Path, extra: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(dir.join("dispatch"));
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("JUJU_CHARM_DIR", dir)
+        .env("JUJU_DISPATCH_PATH", "hooks/install")
+        .env("JUJU_HOOK_NAME", "install")
+        .env("JUJU_UNIT_NAME", "peer-counter/0")
+        .env("JUJU_MODEL_NAME", "m")
+        .env("JUJU_MODEL_UUID", "u")
+        .env("JUJU_VERSION", "3.6.4")
+        .env("PATH", "/nonexistent");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A copy of the unpacked peer-counter to break.
+fn copy_of_packed(tag: &str) -> PathBuf {
+    let from = packed("examples/peer-counter");
+    let to = tempdir(tag);
+    let status = std::process::Command::new("cp")
+        .args(["-a", &format!("{}/.", from.display()), &to.display().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    to
+}
+
+#[test]
+fn the_packed_host_has_no_compiler_and_refuses_foreign_precompiled_code() {
+    let dir = copy_of_packed("refusals");
+    let info = std::process::Command::new(dir.join("dispatch"))
+        .arg("--charmbox-host-info")
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["compiler"], json!(false), "{info}");
+
+    // The component itself in place of the precompiled one: it would have
+    // to be compiled, and the host cannot.
+    let cwasm = dir.join("charmbox/charm.cwasm");
+    let good = std::fs::read(&cwasm).unwrap();
+    std::fs::copy(dir.join("peer-counter.wasm"), &cwasm).unwrap();
+    let (code, err) = dispatch_alone(&dir, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("this charmbox host has no compiler"), "{err}");
+    // The tool is missing from PATH: said, not hidden.
+    assert!(err.contains("charmbox: cannot run the charm"), "{err}");
+
+    // Precompiled by another wasmtime build (its version inside the code).
+    let version = b"48.0.8";
+    let at = good
+        .windows(version.len())
+        .position(|w| w == version)
+        .expect("the cwasm names its wasmtime version");
+    let mut other = good.clone();
+    other[at..at + version.len()].copy_from_slice(b"47.0.8");
+    std::fs::write(&cwasm, &other).unwrap();
+    let (code, err) = dispatch_alone(&dir, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not precompiled for this charmbox host"), "{err}");
+    assert!(err.contains("47.0.8"), "{err}");
+
+    // Precompiled with other engine settings (no fuel metering).
+    let engine = wasmtime::Engine::new(wasmtime::Config::new().consume_fuel(false)).unwrap();
+    let bytes = std::fs::read(dir.join("peer-counter.wasm")).unwrap();
+    std::fs::write(&cwasm, engine.precompile_component(&bytes).unwrap()).unwrap();
+    let (code, err) = dispatch_alone(&dir, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not precompiled for this charmbox host"), "{err}");
+
+    // Back to the good one: a Juju version it was not made for.
+    std::fs::write(&cwasm, &good).unwrap();
+    let (code, err) = dispatch_alone(&dir, &[("JUJU_VERSION", "2.9.44")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("JUJU_VERSION \"2.9.44\" is not supported"), "{err}");
+    // And the right one, with no tools on PATH: the hook fails naming the tool.
+    let (code, err) = dispatch_alone(&dir, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is not on PATH"), "{err}");
+}
+
+#[test]
+fn pack_refuses_what_it_cannot_build() {
+    let e = pack(
+        &root().join("examples/peer-counter"),
+        &PackOptions {
+            platforms: vec!["ubuntu@22.04:s390x".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("cannot build for platform \"s390x\""), "{e}");
+}
+
