@@ -73,10 +73,21 @@ fn unzip(charm: &Path, dir: &Path) {
     }
 }
 
+/// The charm's hook-tool calls. A tool run as a process reaches the State
+/// backend through charmbox's jujuc rules, which look up the endpoint of a
+/// numeric `-r` (`relation-endpoint`) and the hook's relation: those
+/// lookups are the parser's, not the charm's, and are left out.
 fn tool_calls(calls: &[CallRecord]) -> Vec<CallRecord> {
+    use charmbox::backend::HookCall;
     calls
         .iter()
-        .filter(|c| matches!(c.call, HostCall::HookTools { .. }))
+        .filter(|c| match &c.call {
+            HostCall::HookTools { call } => !matches!(
+                call,
+                HookCall::RelationEndpoint { .. } | HookCall::HookRelation
+            ),
+            _ => false,
+        })
         .cloned()
         .collect()
 }
@@ -110,7 +121,9 @@ fn same_both_ways(rel: &str, mut s: State, events: &[EventSpec]) -> (PathBuf, St
     let rt = runtime();
     let charm = Charm::open(&rt, &dir).expect("the unpacked charm opens as a component");
     let native = NativeCharm::open(&dir).expect("the unpacked charm opens natively");
-    let tag = rel.replace('/', "-");
+    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tag = format!("{}-{n}", rel.replace('/', "-"));
     let (comp_unit, packed_unit) = (tempdir(&format!("{tag}-cu")), tempdir(&format!("{tag}-pu")));
     let component = InRuntime { rt: &rt, charm: &charm };
     for spec in events {
@@ -161,14 +174,57 @@ fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
     assert_eq!(traces.len(), evs.len(), "{traces:?}");
     let rt = runtime();
     let charm = Charm::open(&rt, &packed("examples/peer-counter")).unwrap();
+    let mut calls = 0;
     for t in &traces {
         let trace = read_trace(t).unwrap();
         assert_eq!(trace.header.component, charm.component.hash);
+        assert_eq!(trace.header.recorded_by.as_deref(), Some("juju-unit-agent"));
         for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
             assert!(r.divergence.is_none(), "{}: {:?}", t.display(), r.divergence);
-            assert!(r.calls > 0);
+            calls += r.calls;
         }
     }
+    assert!(calls > 10, "{calls}");
+
+    // Against the same charm, every dispatch is the same; against a
+    // changed one (another log line), the start shows where it differs.
+    let start = read_trace(&traces[3]).unwrap();
+    assert_eq!(start.dispatches[0].start.name, "start");
+    let same = charmbox::trace::replay::replay_against(&rt, &charm, &start);
+    assert!(same.iter().all(|c| c.same()), "{same:?}");
+    let changed = changed_peer_counter();
+    let changed = Charm::open(&rt, &changed).unwrap();
+    let cmp = charmbox::trace::replay::replay_against(&rt, &changed, &start);
+    let calls = cmp[0].calls.as_ref().expect("the calls differ");
+    assert!(calls.diff.contains("-    \"message\": \"started_counter is now 1\""), "{}", calls.diff);
+    assert!(calls.diff.contains("+    \"message\": \"the counter is now 1\""), "{}", calls.diff);
+    assert!(cmp[0].outcome.is_none(), "{cmp:?}");
+}
+
+/// peer-counter with its log line changed, built.
+fn changed_peer_counter() -> PathBuf {
+    let dir = tempdir("changed-peer-counter");
+    let from = root().join("examples/peer-counter");
+    for f in ["Cargo.toml", "Cargo.lock", "charmcraft.yaml"] {
+        std::fs::copy(from.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let lib = std::fs::read_to_string(from.join("src/lib.rs")).unwrap();
+    let lib = lib.replace("\"started_counter is now {}\"", "\"the counter is now {}\"");
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let sdk = root().join("guest-sdk").display().to_string();
+    std::fs::write(dir.join("Cargo.toml"), toml.replace("../../guest-sdk", &sdk)).unwrap();
+    charmbox::build::build_charm(
+        &dir,
+        &charmbox::build::BuildOptions {
+            release: true,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .expect("the changed charm builds");
+    dir
 }
 
 #[test]
@@ -197,7 +253,10 @@ fn packed_python_charm_keeps_its_stored_state_in_the_charm_directory() {
     assert_eq!(traces.len(), evs.len());
     let rt = runtime();
     let charm = Charm::open(&rt, &packed("examples/peer-counter-py")).unwrap();
-    let trace = read_trace(traces.last().unwrap()).unwrap();
+    // The first dispatch replays exactly. A later one of a Python charm
+    // also reads ops' state from the unit's disk, which a trace does not
+    // hold (docs/juju.md): it replays with that directory only.
+    let trace = read_trace(&traces[0]).unwrap();
     for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
         assert!(r.divergence.is_none(), "{:?}", r.divergence);
     }
@@ -257,19 +316,20 @@ fn the_packed_host_has_no_compiler_and_refuses_foreign_precompiled_code() {
     // The tool is missing from PATH: said, not hidden.
     assert!(err.contains("charmbox: cannot run the charm"), "{err}");
 
-    // Precompiled by another wasmtime build (its version inside the code).
-    let version = b"48.0.8";
+    // Precompiled by another wasmtime build: the engine section names
+    // wasmtime's major version before the target.
+    let version = b"\x0248\x18x86_64-unknown-linux-gnu";
     let at = good
         .windows(version.len())
         .position(|w| w == version)
         .expect("the cwasm names its wasmtime version");
     let mut other = good.clone();
-    other[at..at + version.len()].copy_from_slice(b"47.0.8");
+    other[at + 1..at + 3].copy_from_slice(b"47");
     std::fs::write(&cwasm, &other).unwrap();
     let (code, err) = dispatch_alone(&dir, &[]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("not precompiled for this charmbox host"), "{err}");
-    assert!(err.contains("47.0.8"), "{err}");
+    assert!(err.contains("47"), "{err}");
 
     // Precompiled with other engine settings (no fuel metering).
     let engine = wasmtime::Engine::new(wasmtime::Config::new().consume_fuel(false)).unwrap();
@@ -285,7 +345,8 @@ fn the_packed_host_has_no_compiler_and_refuses_foreign_precompiled_code() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("JUJU_VERSION \"2.9.44\" is not supported"), "{err}");
     // And the right one, with no tools on PATH: the hook fails naming the tool.
-    let (code, err) = dispatch_alone(&dir, &[]);
+    let start = [("JUJU_DISPATCH_PATH", "hooks/start"), ("JUJU_HOOK_NAME", "start")];
+    let (code, err) = dispatch_alone(&dir, &start);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("is not on PATH"), "{err}");
 }

@@ -41,7 +41,15 @@ pub struct Header {
     pub component: String,
     pub engine: EngineSettings,
     pub seed: u64,
+    /// What recorded it when not charmbox's own backends:
+    /// [`RECORDED_BY_AGENT`] for a packed charm under a Juju unit agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
 }
+
+/// [`Header::recorded_by`] of a packed charm's traces: the world's answers
+/// came from Juju's real tools and Pebble.
+pub const RECORDED_BY_AGENT: &str = "juju-unit-agent";
 
 impl Header {
     /// The header of a trace of runs of `charm` in `rt`.
@@ -58,6 +66,7 @@ impl Header {
                 nan_canonicalization: true,
             },
             seed,
+            recorded_by: None,
         }
     }
 }
@@ -81,6 +90,7 @@ impl Header {
                 nan_canonicalization: true,
             },
             seed,
+            recorded_by: None,
         }
     }
 

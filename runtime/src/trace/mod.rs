@@ -5,6 +5,7 @@
 pub mod delta;
 pub mod format;
 pub mod reader;
+pub mod recorded_world;
 pub mod recorder;
 pub mod replay;
 pub mod writer;

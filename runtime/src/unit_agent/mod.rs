@@ -43,18 +43,13 @@ pub enum AgentError {
     Runtime(String),
     #[error(transparent)]
     Load(#[from] crate::engine::LoadError),
-    #[error("cannot make the unit's directory {path}: {source}")]
-    UnitDir {
-        path: String,
-        source: std::io::Error,
-    },
 }
 
 /// What one dispatch did, for the process's exit and its log lines.
 pub struct AgentReport {
     pub outcome: Outcome,
-    /// A warning to log (traces that could not be written).
-    pub warning: Option<String>,
+    /// Warnings to log (traces that could not be written...).
+    pub warnings: Vec<String>,
 }
 
 /// The charm directory of this dispatch: `JUJU_CHARM_DIR`, else the
@@ -97,11 +92,20 @@ pub fn dispatch(
         component,
         dir: dir.to_path_buf(),
     };
+    // A charm directory that cannot hold the unit's directories costs a
+    // WASI guest its state across events: said, and the hook still runs.
     let unit_dir = dir.join(UNIT_DIR);
-    std::fs::create_dir_all(&unit_dir).map_err(|source| AgentError::UnitDir {
-        path: unit_dir.display().to_string(),
-        source,
-    })?;
+    let mut warnings = Vec::new();
+    let unit_dir = match std::fs::create_dir_all(&unit_dir) {
+        Ok(()) => Some(unit_dir),
+        Err(e) => {
+            warnings.push(format!(
+                "cannot make the unit's directory {}: {e}; the charm's files last this hook only",
+                unit_dir.display()
+            ));
+            None
+        }
+    };
     let now_ns = wall_clock_ns();
     let seed = os_seed();
     let grants = WasiGrants {
@@ -110,7 +114,7 @@ pub fn dispatch(
         charm_dir: Some((dir.to_path_buf(), event.context.charm_dir.clone())),
         env: event.env.clone(),
         tap: None,
-        unit_dir: Some(unit_dir),
+        unit_dir,
     };
     let path = env
         .iter()
@@ -118,19 +122,20 @@ pub fn dispatch(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let relation = event.context.relation.as_ref().map(|r| r.id);
+    let endpoint = event.context.relation.as_ref().map(|r| r.endpoint.clone());
     let backend = LiveBackend::new(
         PathTools::new(path.into(), dir.to_path_buf()),
         crate::backend::live::pebble::SocketPebble::new(containers.to_path_buf()),
-        relation,
-        now_ns,
-        seed,
+        &charm.meta,
+        (relation, endpoint),
+        (now_ns, seed),
     );
     let runner = InRuntime { rt: &rt, charm: &charm };
     if !info.traces.enabled {
         let done = runner.dispatch(backend, &event, grants, None);
         return Ok(AgentReport {
             outcome: done.outcome,
-            warning: None,
+            warnings,
         });
     }
     let recorder = Recorder::new(backend);
@@ -144,10 +149,12 @@ pub fn dispatch(
         stats: done.stats,
         output: None,
     };
-    let warning = record(dir, &info, &rt, &charm, &event, now_ns, seed, calls, &done).err();
+    if let Err(w) = record(dir, &info, &rt, &charm, &event, now_ns, seed, calls, &done) {
+        warnings.push(w);
+    }
     Ok(AgentReport {
         outcome: done.outcome,
-        warning,
+        warnings,
     })
 }
 
@@ -211,7 +218,8 @@ fn record(
         action: None,
         delta: Vec::new(),
     };
-    let header = Header::for_charm(charm, rt, None, seed);
+    let mut header = Header::for_charm(charm, rt, None, seed);
+    header.recorded_by = Some(crate::trace::format::RECORDED_BY_AGENT.into());
     traces.write(&name, header, start, calls, end, state)
 }
 
@@ -274,7 +282,7 @@ pub fn main() -> i32 {
         .unwrap_or_default();
     match dispatch(&dir, &env, &containers) {
         Ok(report) => {
-            if let Some(w) = &report.warning {
+            for w in &report.warnings {
                 juju_log(&path, &dir, "WARNING", &format!("charmbox: {w}"));
             }
             match report.outcome {

@@ -28,17 +28,24 @@ pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPeb
 }
 
 impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
-    /// The live backend over `runner` and `transport`; `relation` is the
-    /// hook's relation (JUJU_RELATION_ID), the clock starts at `now_ns`.
+    /// The live backend over `runner` and `transport` for the charm
+    /// `meta`; `hook` is the hook's relation (JUJU_RELATION_ID and
+    /// JUJU_RELATION), the clock starts at `clock.0` and randomness from
+    /// the seed `clock.1`.
     pub fn new(
         runner: R,
         transport: T,
-        relation: Option<RelationId>,
-        now_ns: u64,
-        seed: u64,
+        meta: &crate::charm::CharmMeta,
+        hook: (Option<RelationId>, Option<String>),
+        clock: (u64, u64),
     ) -> Self {
+        let (now_ns, seed) = clock;
+        let mut tools = LiveTools::new(runner, hook.0).with_charm(meta);
+        if let Some(endpoint) = hook.1 {
+            tools = tools.with_hook_endpoint(endpoint);
+        }
         LiveBackend {
-            tools: LiveTools::new(runner, relation),
+            tools,
             pebble: LivePebble::new(transport),
             now_ns,
             ticks: 0,

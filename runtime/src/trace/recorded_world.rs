@@ -1,0 +1,144 @@
+//! Replaying a dispatch recorded under a real unit agent against a changed
+//! charm. Such a trace has no State to run the new charm from — the unit
+//! knew only what Juju and Pebble answered — so the world is the recorded
+//! answers: each call of the new charm is answered by an unused recorded
+//! call equal to it; a write the recording lacks is accepted as Juju
+//! accepts a valid one; a read it lacks cannot be answered, and fails the
+//! call, naming it. The comparison then shows where the new charm went
+//! its own way.
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use super::format::{CallRecord, HostCall, HostResult};
+use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
+use crate::backend::{
+    Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolError, ToolResult,
+};
+use crate::bindings::jujuc::ToolOutput;
+
+/// The hook tools whose success answers nothing but "done".
+const WRITE_TOOLS: &[&str] = &[
+    "status-set", "application-version-set", "juju-log", "relation-set", "state-set",
+    "state-delete", "leader-set", "open-port", "close-port", "action-set", "action-log",
+    "action-fail", "secret-set", "secret-remove", "secret-grant", "secret-revoke", "storage-add",
+    "juju-reboot",
+];
+
+/// Answers from one recorded dispatch's calls, in any order.
+pub struct RecordedWorld {
+    records: Vec<Option<CallRecord>>,
+    now_ns: u64,
+    ticks: u64,
+    rng: StdRng,
+}
+
+impl RecordedWorld {
+    /// The answers of `calls`; the clock starts at `now_ns`, randomness
+    /// from `seed`, as the live backend's did.
+    pub fn new(calls: &[CallRecord], now_ns: u64, seed: u64) -> Self {
+        RecordedWorld {
+            records: calls
+                .iter()
+                .filter(|c| !matches!(c.call, HostCall::Wasi { .. } | HostCall::Sandbox { .. }))
+                .cloned()
+                .map(Some)
+                .collect(),
+            now_ns,
+            ticks: 0,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// The recorded answer to `call`, used once.
+    fn take(&mut self, call: &HostCall) -> Option<HostResult> {
+        let slot = self
+            .records
+            .iter_mut()
+            .find(|r| r.as_ref().is_some_and(|r| &r.call == call))?;
+        slot.take().map(|r| r.result)
+    }
+}
+
+fn unanswered(what: &str) -> String {
+    format!("the recorded dispatch has no answer for {what}: the new charm asks what the recorded one did not")
+}
+
+impl HookTools for RecordedWorld {
+    fn call(&mut self, call: HookCall) -> ToolResult<HookReply> {
+        let host = HostCall::HookTools { call: call.clone() };
+        match self.take(&host) {
+            Some(HostResult::Hook(Ok(r))) => Ok(r),
+            Some(HostResult::Hook(Err(e))) => Err(ToolError::Hook(e)),
+            Some(HostResult::Fatal(m)) => Err(ToolError::Fatal(m)),
+            Some(_) => Err(ToolError::Fatal(unanswered(call.tool_name()))),
+            None if WRITE_TOOLS.contains(&call.tool_name()) => Ok(HookReply::Done),
+            None => Err(ToolError::Fatal(unanswered(&format!("{call:?}")))),
+        }
+    }
+}
+
+impl PebbleBackend for RecordedWorld {
+    fn pebble(&mut self, container: &str, call: PebbleCall) -> PebbleResult {
+        let host = HostCall::Pebble {
+            container: container.to_string(),
+            call: call.clone(),
+        };
+        match self.take(&host) {
+            Some(HostResult::Pebble(r)) => Ok(r),
+            Some(HostResult::Fatal(m)) => Err(m),
+            _ => Err(unanswered(&format!("Pebble's {call:?} on {container:?}"))),
+        }
+    }
+}
+
+impl SandboxBackend for RecordedWorld {
+    fn now(&mut self) -> u64 {
+        self.ticks += 1;
+        self.now_ns + self.ticks * 1_000
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        self.ticks += 1;
+        self.ticks * 1_000
+    }
+
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        let mut buf = vec![0u8; len as usize];
+        self.rng.fill(&mut buf[..]);
+        buf
+    }
+}
+
+impl Backend for RecordedWorld {
+    fn finish(&mut self, _success: bool) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn raw_tool(&mut self, argv: &[String], stdin: &[u8]) -> Option<RawToolResult> {
+        let host = HostCall::Jujuc {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        };
+        Some(match self.take(&host) {
+            Some(HostResult::Tool {
+                code,
+                stdout,
+                stderr,
+            }) => Ok(ToolOutput {
+                code,
+                stdout,
+                stderr,
+            }),
+            Some(HostResult::Fatal(m)) => Err(m),
+            _ if argv.first().is_some_and(|t| WRITE_TOOLS.contains(&t.as_str())) => {
+                Ok(ToolOutput {
+                    code: 0,
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                })
+            }
+            _ => Err(unanswered(&argv.join(" "))),
+        })
+    }
+}
