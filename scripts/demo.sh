@@ -5,7 +5,8 @@
 # (three units, the leader's pod deleted three times, the count of starts
 # surviving in the peer relation); then drive a model file step by step as
 # an operator would, reopening it between commands; then one event of one
-# unit from a State, and the cost of a dispatch.
+# unit from a State, and the cost of a dispatch; then pack the charm for a
+# real Juju and time its packed `dispatch`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -39,3 +40,8 @@ done
 
 echo "== benchmark: one start dispatch (instantiate + event + commit)"
 $cb bench --charm examples/peer-counter --state "$work/state-0.json" --iterations 3000
+
+echo "== charmbox pack: a .charm a Juju unit agent runs (docs/juju.md)"
+bash scripts/build-dispatch-host.sh >/dev/null
+$cb pack examples/peer-counter -o "$work/peer-counter.charm"
+$cb bench-packed --charm examples/peer-counter --state "$work/state-0.json" --runs 20

@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The packed charms' host (no compiler, static), which `charmbox pack` ships.
+bash scripts/build-dispatch-host.sh
 cargo test --release --workspace --locked

@@ -147,10 +147,59 @@ fn imports(module: &[String], is_dir_module: bool, code: &str) -> Vec<Vec<String
     out
 }
 
+/// Files declared as modules under `#[cfg(test)]` (`#[cfg(test)] mod
+/// tests;`, or with `#[path = "x_tests.rs"]`): test code, which may reach
+/// anywhere, so it is left out of the import graph.
+fn test_only_files(found: &[PathBuf]) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for p in found {
+        let Ok(text) = fs::read_to_string(p) else {
+            continue;
+        };
+        let dir = p.parent().unwrap();
+        let stem = p.file_stem().unwrap().to_string_lossy();
+        let children = if matches!(stem.as_ref(), "mod" | "lib" | "main") {
+            dir.to_path_buf()
+        } else {
+            dir.join(stem.as_ref())
+        };
+        let (mut test, mut path) = (false, None::<String>);
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[") {
+                test |= line == "#[cfg(test)]";
+                if line.starts_with("#[path") {
+                    path = line.split('"').nth(1).map(str::to_string);
+                }
+                continue;
+            }
+            let decl = line
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub(super) ")
+                .trim_start_matches("pub ");
+            if test && let Some(name) = decl.strip_prefix("mod ").and_then(|m| m.strip_suffix(';'))
+            {
+                match &path {
+                    // A `#[path]` is relative to the declaring file's directory.
+                    Some(file) => {
+                        out.insert(dir.join(file));
+                    }
+                    None => {
+                        out.insert(children.join(format!("{}.rs", name.trim())));
+                        out.insert(children.join(name.trim()).join("mod.rs"));
+                    }
+                }
+            }
+            (test, path) = (false, None);
+        }
+    }
+    out
+}
+
 /// The file-level import graph of the crate under `src`.
 fn graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let mut found = Vec::new();
     files(src, &[".rs"], &mut found);
+    let test_only = test_only_files(&found);
     let modules: BTreeMap<Vec<String>, PathBuf> =
         found.into_iter().map(|p| (module_of(src, &p), p)).collect();
     let resolve = |path: &[String]| -> Option<Vec<String>> {
@@ -163,7 +212,11 @@ fn graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     for (m, p) in &modules {
         let name = p.file_name().unwrap().to_string_lossy();
         let is_dir = matches!(name.as_ref(), "mod.rs" | "lib.rs" | "main.rs");
-        let code = code_of(&fs::read_to_string(p).unwrap());
+        let code = if test_only.contains(p) {
+            String::new()
+        } else {
+            code_of(&fs::read_to_string(p).unwrap())
+        };
         let targets: BTreeSet<Vec<String>> = imports(m, is_dir, &code)
             .iter()
             .filter_map(|i| resolve(i))
@@ -297,4 +350,22 @@ fn the_circle_finder_finds_circles() {
     let code = "use super::x::Y;\nuse crate::engine::Meter;\n// use crate::sim;\n";
     let found = imports(&m("sim/ops"), false, &code_of(code));
     assert_eq!(found, vec![m("engine/Meter"), m("sim/x/Y")]);
+}
+
+#[test]
+fn modules_declared_under_cfg_test_are_test_code() {
+    let dir = std::env::temp_dir().join(format!("charmbox-structure-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.rs");
+    fs::write(
+        &file,
+        "mod live;\n#[cfg(test)]\n#[path = \"a_tests.rs\"]\nmod tests;\n#[cfg(test)]\npub(crate) mod more;\n",
+    )
+    .unwrap();
+    let found = test_only_files(&[file]);
+    let _ = fs::remove_dir_all(&dir);
+    assert!(found.contains(&dir.join("a_tests.rs")), "{found:?}");
+    assert!(found.contains(&dir.join("a/more.rs")), "{found:?}");
+    assert!(!found.iter().any(|p| p.ends_with("live.rs")), "{found:?}");
 }

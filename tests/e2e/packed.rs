@@ -15,8 +15,8 @@ use charmbox::engine::Outcome;
 use charmbox::event::EventSpec;
 use charmbox::native::NativeCharm;
 use charmbox::pack::{PackOptions, find_host, pack};
-use charmbox::run::{Charm, RunOptions, RunReport, run_on};
 use charmbox::run::InRuntime;
+use charmbox::run::{Charm, RunOptions, RunReport, run_on};
 use charmbox::state::State;
 use charmbox::trace::format::{CallRecord, HostCall};
 use charmbox::trace::{Header, TraceWriter, read_trace};
@@ -53,24 +53,9 @@ fn packed(rel: &str) -> PathBuf {
     let report = pack(&root().join(rel), &opts).unwrap_or_else(|e| panic!("packing {rel}: {e}"));
     assert_eq!(report.charm, out);
     let dir = tempdir(&format!("{tag}-unpacked"));
-    unzip(&out, &dir);
+    charmbox::pack::unpack(&out, &dir).unwrap();
     done.push((rel.to_string(), dir.clone()));
     dir
-}
-
-fn unzip(charm: &Path, dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(charm).unwrap()).unwrap();
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let path = dir.join(f.enclosed_name().expect("a safe name"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut out = std::fs::File::create(&path).unwrap();
-        std::io::copy(&mut f, &mut out).unwrap();
-        if let Some(mode) = f.unix_mode() {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-        }
-    }
 }
 
 /// The charm's hook-tool calls. A tool run as a process reaches the State
@@ -106,7 +91,9 @@ fn traced<D: charmbox::run::Dispatcher>(
         Header::for_native(name, s.seed),
     )
     .unwrap();
-    let opts = RunOptions::default().trace(Some(&mut w)).unit_dir(Some(unit_dir));
+    let opts = RunOptions::default()
+        .trace(Some(&mut w))
+        .unit_dir(Some(unit_dir));
     let (out, report) = run_on(d, s, spec, opts).expect("the event runs");
     w.close().unwrap();
     let calls = read_trace(&file).unwrap().dispatches.remove(0).calls;
@@ -125,13 +112,21 @@ fn same_both_ways(rel: &str, mut s: State, events: &[EventSpec]) -> (PathBuf, St
     let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tag = format!("{}-{n}", rel.replace('/', "-"));
     let (comp_unit, packed_unit) = (tempdir(&format!("{tag}-cu")), tempdir(&format!("{tag}-pu")));
-    let component = InRuntime { rt: &rt, charm: &charm };
+    let component = InRuntime {
+        rt: &rt,
+        charm: &charm,
+    };
     for spec in events {
         let (a, ra, ca) = traced(&component, s.clone(), spec, &comp_unit, "component");
         let (b, rb, cb) = traced(&native, s.clone(), spec, &packed_unit, "packed");
         assert_eq!(ra.outcome, Outcome::Ok, "{}: component: {ra:?}", spec.name);
         assert_eq!(rb.outcome, Outcome::Ok, "{}: packed: {rb:?}", spec.name);
-        assert_eq!(tool_calls(&cb), tool_calls(&ca), "{}: the hook-tool calls", spec.name);
+        assert_eq!(
+            tool_calls(&cb),
+            tool_calls(&ca),
+            "{}: the hook-tool calls",
+            spec.name
+        );
         assert_eq!(b.to_json(), a.to_json(), "{}: the output State", spec.name);
         s = a;
     }
@@ -163,11 +158,25 @@ fn events(names: &[&str]) -> Vec<EventSpec> {
 
 #[test]
 fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
-    let evs = events(&["install", "leader-elected", "config-changed", "start", "start", "update-status"]);
+    let evs = events(&[
+        "install",
+        "leader-elected",
+        "config-changed",
+        "start",
+        "start",
+        "update-status",
+    ]);
     let (unit, out) = same_both_ways("examples/peer-counter", peer(true), &evs);
     let stats = &out.relation(3).unwrap().local_app_data["unit_stats"];
-    assert!(stats.contains("\"started_counter\": 2") || stats.contains("\"started_counter\":2"), "{stats}");
-    same_both_ways("examples/peer-counter", peer(false), &events(&["start", "update-status"]));
+    assert!(
+        stats.contains("\"started_counter\": 2") || stats.contains("\"started_counter\":2"),
+        "{stats}"
+    );
+    same_both_ways(
+        "examples/peer-counter",
+        peer(false),
+        &events(&["start", "update-status"]),
+    );
 
     // One trace per dispatch, each replaying exactly with the component.
     let traces = own_traces(&unit);
@@ -180,7 +189,12 @@ fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
         assert_eq!(trace.header.component, charm.component.hash);
         assert_eq!(trace.header.recorded_by.as_deref(), Some("juju-unit-agent"));
         for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
-            assert!(r.divergence.is_none(), "{}: {:?}", t.display(), r.divergence);
+            assert!(
+                r.divergence.is_none(),
+                "{}: {:?}",
+                t.display(),
+                r.divergence
+            );
             calls += r.calls;
         }
     }
@@ -196,8 +210,20 @@ fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
     let changed = Charm::open(&rt, &changed).unwrap();
     let cmp = charmbox::trace::replay::replay_against(&rt, &changed, &start);
     let calls = cmp[0].calls.as_ref().expect("the calls differ");
-    assert!(calls.diff.contains("-    \"message\": \"started_counter is now 1\""), "{}", calls.diff);
-    assert!(calls.diff.contains("+    \"message\": \"the counter is now 1\""), "{}", calls.diff);
+    assert!(
+        calls
+            .diff
+            .contains("-    \"message\": \"started_counter is now 1\""),
+        "{}",
+        calls.diff
+    );
+    assert!(
+        calls
+            .diff
+            .contains("+    \"message\": \"the counter is now 1\""),
+        "{}",
+        calls.diff
+    );
     assert!(cmp[0].outcome.is_none(), "{cmp:?}");
 }
 
@@ -214,7 +240,11 @@ fn changed_peer_counter() -> PathBuf {
     std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
     let toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     let sdk = root().join("guest-sdk").display().to_string();
-    std::fs::write(dir.join("Cargo.toml"), toml.replace("../../guest-sdk", &sdk)).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        toml.replace("../../guest-sdk", &sdk),
+    )
+    .unwrap();
     charmbox::build::build_charm(
         &dir,
         &charmbox::build::BuildOptions {
@@ -280,7 +310,10 @@ fn dispatch_alone(dir: &Path, extra: &[(&str, &str)]) -> (i32, String) {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A copy of the unpacked peer-counter to break.
@@ -288,7 +321,11 @@ fn copy_of_packed(tag: &str) -> PathBuf {
     let from = packed("examples/peer-counter");
     let to = tempdir(tag);
     let status = std::process::Command::new("cp")
-        .args(["-a", &format!("{}/.", from.display()), &to.display().to_string()])
+        .args([
+            "-a",
+            &format!("{}/.", from.display()),
+            &to.display().to_string(),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -328,7 +365,10 @@ fn the_packed_host_has_no_compiler_and_refuses_foreign_precompiled_code() {
     std::fs::write(&cwasm, &other).unwrap();
     let (code, err) = dispatch_alone(&dir, &[]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("not precompiled for this charmbox host"), "{err}");
+    assert!(
+        err.contains("not precompiled for this charmbox host"),
+        "{err}"
+    );
     assert!(err.contains("47"), "{err}");
 
     // Precompiled with other engine settings (no fuel metering).
@@ -337,15 +377,24 @@ fn the_packed_host_has_no_compiler_and_refuses_foreign_precompiled_code() {
     std::fs::write(&cwasm, engine.precompile_component(&bytes).unwrap()).unwrap();
     let (code, err) = dispatch_alone(&dir, &[]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("not precompiled for this charmbox host"), "{err}");
+    assert!(
+        err.contains("not precompiled for this charmbox host"),
+        "{err}"
+    );
 
     // Back to the good one: a Juju version it was not made for.
     std::fs::write(&cwasm, &good).unwrap();
     let (code, err) = dispatch_alone(&dir, &[("JUJU_VERSION", "2.9.44")]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("JUJU_VERSION \"2.9.44\" is not supported"), "{err}");
+    assert!(
+        err.contains("JUJU_VERSION \"2.9.44\" is not supported"),
+        "{err}"
+    );
     // And the right one, with no tools on PATH: the hook fails naming the tool.
-    let start = [("JUJU_DISPATCH_PATH", "hooks/start"), ("JUJU_HOOK_NAME", "start")];
+    let start = [
+        ("JUJU_DISPATCH_PATH", "hooks/start"),
+        ("JUJU_HOOK_NAME", "start"),
+    ];
     let (code, err) = dispatch_alone(&dir, &start);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("is not on PATH"), "{err}");
@@ -364,4 +413,3 @@ fn pack_refuses_what_it_cannot_build() {
     .to_string();
     assert!(e.contains("cannot build for platform \"s390x\""), "{e}");
 }
-

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_native;
+mod bench_packed;
 mod bench_scenario;
 mod bench_sim;
 mod build;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Measure the process boundary: a hook-tool round trip over the agent
     /// socket, and a native event beside the same event as a component.
     BenchNative(bench_native::BenchNativeArgs),
+    /// Measure a packed charm: its `dispatch` process end to end, and an
+    /// event under the native runner beside a native ops charm.
+    BenchPacked(bench_packed::BenchPackedArgs),
 }
 
 impl Command {
@@ -65,6 +69,7 @@ impl Command {
             Command::Sim(a) => a.run(),
             Command::BenchSim(a) => a.run(),
             Command::BenchNative(a) => a.run(),
+            Command::BenchPacked(a) => a.run(),
         }
     }
 }

@@ -3,11 +3,11 @@
 //! into a fresh instance.
 
 mod cache;
-mod precompiled;
 mod charm;
 mod dispatch;
 mod dispatcher;
 mod grants;
+mod precompiled;
 mod reason;
 mod ticker;
 mod world;
@@ -21,11 +21,11 @@ use crate::bindings::{Charm as CharmWorld, CharmPre};
 use crate::host::HostState;
 
 pub use crate::limits::meter::{Meter, Stopped, Trip, host_step};
+pub use cache::content_hash;
 pub use charm::{Charm, CharmError};
 pub use dispatch::{DispatchOptions, DispatchStats, Failure, Outcome};
 pub use dispatcher::{Dispatched, Dispatcher, HookOutput, InRuntime};
 pub use grants::wasi_grants;
-pub use cache::content_hash;
 pub use precompiled::{PrecompileError, host_triple, triple_for};
 pub use reason::{MAX_FAILURE_MESSAGE, describe};
 pub use ticker::EPOCH_TICK;

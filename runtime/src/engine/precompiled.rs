@@ -6,9 +6,9 @@ use std::path::Path;
 
 use wasmtime::component::Component;
 
-use super::{CharmComponent, LoadError, Runtime};
 #[cfg(feature = "compiler")]
 use super::engine_config;
+use super::{CharmComponent, LoadError, Runtime};
 use crate::bindings::CharmPre;
 
 /// Why a component could not be precompiled for a platform.

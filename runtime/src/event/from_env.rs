@@ -31,7 +31,8 @@ pub fn event_from_env(env: &[(String, String)], meta: &CharmMeta) -> Result<Even
         ));
     }
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let need = |k: &str| get(k).ok_or_else(|| EventError(format!("{k} is not set: not a Juju dispatch")));
+    let need =
+        |k: &str| get(k).ok_or_else(|| EventError(format!("{k} is not set: not a Juju dispatch")));
     let juju_version = need("JUJU_VERSION")?;
     check_version(&juju_version)?;
     let dispatch_path = need("JUJU_DISPATCH_PATH")?;
@@ -40,7 +41,9 @@ pub fn event_from_env(env: &[(String, String)], meta: &CharmMeta) -> Result<Even
         .map_err(EventError)?
         .0
         .to_string();
-    let charm_dir = get("JUJU_CHARM_DIR").or_else(|| get("CHARM_DIR")).unwrap_or_default();
+    let charm_dir = get("JUJU_CHARM_DIR")
+        .or_else(|| get("CHARM_DIR"))
+        .unwrap_or_default();
     let mut ctx = JujuContext {
         hook_name: get("JUJU_HOOK_NAME").unwrap_or_default(),
         dispatch_path: dispatch_path.clone(),
@@ -143,7 +146,10 @@ fn relation_id(text: &str) -> Result<(String, u32), EventError> {
 
 /// Refuse a JUJU_VERSION this host was not made for.
 pub fn check_version(version: &str) -> Result<(), EventError> {
-    let major = version.split('.').next().and_then(|m| m.parse::<u32>().ok());
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
     match major {
         Some(3 | 4) => Ok(()),
         _ => err(format!(
@@ -163,9 +169,9 @@ mod tests {
     fn state() -> State {
         serde_json::from_value(serde_json::json!({
             "relations": [
-                {"id": 3, "endpoint": "db", "remote_app_name": "pg",
+                {"id": 3, "endpoint": "db", "remote_app": "pg",
                  "remote_units_data": {"0": {}, "1": {}}},
-                {"id": 4, "endpoint": "peers", "kind": "peer", "peers_data": {"1": {}}}
+                {"id": 4, "endpoint": "peers", "kind": "peer", "remote_units_data": {"1": {}}}
             ],
             "containers": [{"name": "work", "can_connect": true,
                 "notices": [{"id": "7", "type": "custom", "key": "example.com/k"}]}],
@@ -217,21 +223,35 @@ mod tests {
     #[test]
     fn what_is_not_a_juju_dispatch_is_refused_by_name() {
         let meta = CharmMeta::parse(META, "t").unwrap();
-        let resolved = EventSpec::named("install").resolve(&meta, &state()).unwrap();
+        let resolved = EventSpec::named("install")
+            .resolve(&meta, &state())
+            .unwrap();
         let with = |k: &str, v: Option<&str>| {
-            let mut env: Vec<_> = resolved.event.env.iter().filter(|(n, _)| n != k).cloned().collect();
+            let mut env: Vec<_> = resolved
+                .event
+                .env
+                .iter()
+                .filter(|(n, _)| n != k)
+                .cloned()
+                .collect();
             if let Some(v) = v {
                 env.push((k.to_string(), v.to_string()));
             }
             event_from_env(&env, &meta).unwrap_err().0
         };
-        assert_eq!(with("JUJU_VERSION", None), "JUJU_VERSION is not set: not a Juju dispatch");
+        assert_eq!(
+            with("JUJU_VERSION", None),
+            "JUJU_VERSION is not set: not a Juju dispatch"
+        );
         assert_eq!(
             with("JUJU_VERSION", Some("2.9.44")),
             "JUJU_VERSION \"2.9.44\" is not supported by this charmbox host (3.x and 4.x are)"
         );
         assert!(with("JUJU_DISPATCH_PATH", Some("bin/x")).contains("neither hooks/"));
-        assert_eq!(with("JUJU_DISPATCH_PATH", Some("hooks/nope")), "unknown event \"nope\"");
+        assert_eq!(
+            with("JUJU_DISPATCH_PATH", Some("hooks/nope")),
+            "unknown event \"nope\""
+        );
         assert!(with("JUJU_UNIT_NAME", Some("no-slash")).contains("no-slash"));
         let huge = "x".repeat(MAX_ENV_BYTES);
         assert!(with("BIG", Some(&huge)).contains("more than a dispatch's"));

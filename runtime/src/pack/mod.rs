@@ -19,6 +19,8 @@ use crate::build::BuildOptions;
 #[cfg(feature = "compiler")]
 pub use packer::pack;
 pub use platforms::{Base, Platforms};
+#[cfg(feature = "compiler")]
+pub use zip_out::unpack;
 
 /// The packed host's file name, as `scripts/build-dispatch-host.sh` builds it.
 pub const HOST_BINARY: &str = "charmbox-dispatch";
@@ -98,4 +100,3 @@ pub fn find_host() -> Result<PathBuf, PackError> {
         looked: looked.join(", "),
     })
 }
-

@@ -38,7 +38,14 @@ fn check_host(host: &Path) -> Result<(), PackError> {
 /// Keys of charmcraft.yaml that say how to build, not what the charm is:
 /// not in metadata.yaml.
 const BUILD_ONLY: &[&str] = &[
-    "type", "base", "bases", "build-base", "platforms", "parts", "charmhub", "charm-libs",
+    "type",
+    "base",
+    "bases",
+    "build-base",
+    "platforms",
+    "parts",
+    "charmhub",
+    "charm-libs",
     "charmbox",
 ];
 
@@ -69,7 +76,8 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
         move |source| PackError::Write { path, source }
     };
     let wasm = std::fs::read(&built.component).map_err(write_err(&built.component))?;
-    let rt = Runtime::new(limits.runtime_config()).map_err(|e| PackError::Runtime(format!("{e:#}")))?;
+    let rt =
+        Runtime::new(limits.runtime_config()).map_err(|e| PackError::Runtime(format!("{e:#}")))?;
     let cwasm = rt.precompile_for(&wasm, triple)?;
     let info = PackInfo {
         format: PACK_FORMAT.into(),
@@ -82,7 +90,8 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
         traces,
     };
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
-    let mut text_file = |name: &str, text: String| files.push((name.into(), text.into_bytes(), 0o644));
+    let mut text_file =
+        |name: &str, text: String| files.push((name.into(), text.into_bytes(), 0o644));
     let mut metadata = all.clone();
     for k in BUILD_ONLY {
         metadata.remove(*k);
@@ -92,9 +101,16 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
     }
     text_file("manifest.yaml", platforms.manifest_yaml());
     text_file("charmcraft.yaml", text.clone());
-    text_file(PACK_INFO, serde_json::to_string_pretty(&info).unwrap_or_default() + "\n");
+    text_file(
+        PACK_INFO,
+        serde_json::to_string_pretty(&info).unwrap_or_default() + "\n",
+    );
     let host_bytes = std::fs::read(&host).map_err(write_err(&host))?;
-    let report_sizes = (host_bytes.len() as u64, wasm.len() as u64, cwasm.len() as u64);
+    let report_sizes = (
+        host_bytes.len() as u64,
+        wasm.len() as u64,
+        cwasm.len() as u64,
+    );
     files.push(("dispatch".into(), host_bytes, 0o755));
     files.push((format!("{}.wasm", meta.name), wasm, 0o644));
     files.push((PACKED_CWASM.into(), cwasm, 0o644));
@@ -154,9 +170,18 @@ fn settings(
         }
         Ok(out)
     };
-    let limits = merge(section.limits, serde_json::to_value(PackLimits::default()).unwrap_or_default(), "limits")?;
-    let traces = merge(section.traces, serde_json::to_value(TraceSettings::default()).unwrap_or_default(), "traces")?;
-    let limits: PackLimits = serde_json::from_value(limits).map_err(|e| format!("charmbox.limits: {e}"))?;
+    let limits = merge(
+        section.limits,
+        serde_json::to_value(PackLimits::default()).unwrap_or_default(),
+        "limits",
+    )?;
+    let traces = merge(
+        section.traces,
+        serde_json::to_value(TraceSettings::default()).unwrap_or_default(),
+        "traces",
+    )?;
+    let limits: PackLimits =
+        serde_json::from_value(limits).map_err(|e| format!("charmbox.limits: {e}"))?;
     let traces: TraceSettings =
         serde_json::from_value(traces).map_err(|e| format!("charmbox.traces: {e}"))?;
     if limits.memory_mib == 0 || limits.memory_mib > crate::engine::MAX_MEMORY_MIB {

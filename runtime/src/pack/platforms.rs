@@ -35,7 +35,9 @@ fn parse_base(text: &str) -> Result<Base, String> {
             name: name.into(),
             channel: channel.into(),
         }),
-        _ => Err(format!("base {text:?} is not <name>@<channel> (ubuntu@22.04)")),
+        _ => Err(format!(
+            "base {text:?} is not <name>@<channel> (ubuntu@22.04)"
+        )),
     }
 }
 
@@ -66,7 +68,9 @@ impl Platforms {
                 match build_for {
                     Some(list) => {
                         for t in list.iter().take(MAX_PLATFORMS) {
-                            let t = t.as_str().ok_or("platforms: build-for entries are strings")?;
+                            let t = t
+                                .as_str()
+                                .ok_or("platforms: build-for entries are strings")?;
                             targets.push(parse_target(t, base.as_ref())?);
                         }
                     }
@@ -86,8 +90,13 @@ impl Platforms {
                         .get("channel")
                         .and_then(Value::as_str)
                         .ok_or("bases: an entry has no channel")?;
-                    let archs: Vec<String> = match r.get("architectures").and_then(Value::as_array) {
-                        Some(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    let archs: Vec<String> = match r.get("architectures").and_then(Value::as_array)
+                    {
+                        Some(a) => a
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(String::from)
+                            .collect(),
                         None => vec![crate::engine::host_triple().0.to_string()],
                     };
                     for arch in archs {
@@ -122,7 +131,10 @@ impl Platforms {
             "analysis:\n  attributes:\n  - name: language\n    result: unknown\n  - name: framework\n    result: unknown\n",
         );
         out += "charmcraft-started-at: '1980-01-01T00:00:00.000000Z'\n";
-        out += &format!("charmcraft-version: charmbox-{}\n", env!("CARGO_PKG_VERSION"));
+        out += &format!(
+            "charmcraft-version: charmbox-{}\n",
+            env!("CARGO_PKG_VERSION")
+        );
         if !self.bases.is_empty() {
             out += "bases:\n";
             for b in &self.bases {
@@ -149,8 +161,15 @@ mod tests {
     #[test]
     fn charmcraft_forms_read_to_one_arch_and_its_bases() {
         let p = read("base: ubuntu@22.04\nplatforms:\n  amd64:\n", &[]).unwrap();
-        assert_eq!((p.arch.as_str(), p.bases[0].to_string()), ("amd64", "ubuntu@22.04".into()));
-        let p = read("platforms:\n  ubuntu@24.04:amd64:\n  ubuntu@22.04:amd64:\n", &[]).unwrap();
+        assert_eq!(
+            (p.arch.as_str(), p.bases[0].to_string()),
+            ("amd64", "ubuntu@22.04".into())
+        );
+        let p = read(
+            "platforms:\n  ubuntu@24.04:amd64:\n  ubuntu@22.04:amd64:\n",
+            &[],
+        )
+        .unwrap();
         assert_eq!(p.bases.len(), 2);
         let p = read(
             "platforms:\n  x:\n    build-on: [ubuntu@22.04:amd64]\n    build-for: [ubuntu@22.04:arm64]\n",
@@ -164,11 +183,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.bases[0].to_string(), "ubuntu@22.04");
-        assert!(p.manifest_yaml().contains("channel: '22.04'\n  architectures:\n  - amd64\n"));
+        assert!(
+            p.manifest_yaml()
+                .contains("channel: '22.04'\n  architectures:\n  - amd64\n")
+        );
         let p = read("base: ubuntu@24.04\n", &["arm64"]).unwrap();
         assert_eq!(p.arch, "arm64");
-        let e = read("platforms:\n  ubuntu@22.04:amd64:\n  ubuntu@22.04:arm64:\n", &[]).unwrap_err();
+        let e = read(
+            "platforms:\n  ubuntu@22.04:amd64:\n  ubuntu@22.04:arm64:\n",
+            &[],
+        )
+        .unwrap_err();
         assert!(e.contains("two architectures"), "{e}");
-        assert!(read("base: nope\n", &[]).unwrap_err().contains("not <name>@<channel>"));
+        assert!(
+            read("base: nope\n", &[])
+                .unwrap_err()
+                .contains("not <name>@<channel>")
+        );
     }
 }

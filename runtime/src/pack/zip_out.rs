@@ -33,3 +33,91 @@ pub fn write_zip(out: &Path, mut files: Vec<(String, Vec<u8>, u32)>) -> std::io:
         }
     }
 }
+
+/// The most a .charm unpacks to, and the most entries it may have.
+const MAX_UNPACKED_BYTES: u64 = 2 << 30;
+const MAX_ENTRIES: usize = 10_000;
+
+/// Unpack the .charm `charm` into `dir` as Juju does (names confined to
+/// `dir`, unix modes kept), bounded in entries and bytes.
+pub fn unpack(charm: &Path, dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let bad = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(charm)?).map_err(|e| bad(e.to_string()))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(bad(format!("more than {MAX_ENTRIES} entries")));
+    }
+    let mut left = MAX_UNPACKED_BYTES;
+    for i in 0..zip.len() {
+        let f = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let Some(name) = f.enclosed_name() else {
+            return Err(bad(format!("entry {:?} leaves the directory", f.name())));
+        };
+        let path = dir.join(name);
+        if f.is_dir() {
+            std::fs::create_dir_all(&path)?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mode = f.unix_mode();
+        let mut out = std::fs::File::create(&path)?;
+        let copied = std::io::copy(&mut std::io::Read::take(f, left + 1), &mut out)?;
+        if copied > left {
+            return Err(bad(format!(
+                "unpacks to more than {} MiB",
+                MAX_UNPACKED_BYTES >> 20
+            )));
+        }
+        left -= copied;
+        if let Some(mode) = mode {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o777))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("charmbox-zip-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn unpack_gives_back_what_was_packed_and_refuses_entries_that_leave_the_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = temp("roundtrip");
+        let charm = d.join("a.charm");
+        let files = vec![
+            ("dispatch".into(), b"#!x".to_vec(), 0o4755),
+            ("m/x.yaml".into(), b"a: 1".to_vec(), 0o644),
+        ];
+        write_zip(&charm, files).unwrap();
+        let out = d.join("out");
+        unpack(&charm, &out).unwrap();
+        assert_eq!(std::fs::read(out.join("m/x.yaml")).unwrap(), b"a: 1");
+        let mode = std::fs::metadata(out.join("dispatch"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o755, "set-id bits are dropped");
+
+        let evil = d.join("evil.charm");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&evil).unwrap());
+        zip.start_file("../escaped", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"x").unwrap();
+        zip.finish().unwrap();
+        let err = unpack(&evil, &d.join("out2")).unwrap_err().to_string();
+        assert!(err.contains("leaves the directory"), "{err}");
+        assert!(!d.join("escaped").exists());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

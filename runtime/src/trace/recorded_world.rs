@@ -19,9 +19,23 @@ use crate::bindings::jujuc::ToolOutput;
 
 /// The hook tools whose success answers nothing but "done".
 const WRITE_TOOLS: &[&str] = &[
-    "status-set", "application-version-set", "juju-log", "relation-set", "state-set",
-    "state-delete", "leader-set", "open-port", "close-port", "action-set", "action-log",
-    "action-fail", "secret-set", "secret-remove", "secret-grant", "secret-revoke", "storage-add",
+    "status-set",
+    "application-version-set",
+    "juju-log",
+    "relation-set",
+    "state-set",
+    "state-delete",
+    "leader-set",
+    "open-port",
+    "close-port",
+    "action-set",
+    "action-log",
+    "action-fail",
+    "secret-set",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "storage-add",
     "juju-reboot",
 ];
 
@@ -61,7 +75,9 @@ impl RecordedWorld {
 }
 
 fn unanswered(what: &str) -> String {
-    format!("the recorded dispatch has no answer for {what}: the new charm asks what the recorded one did not")
+    format!(
+        "the recorded dispatch has no answer for {what}: the new charm asks what the recorded one did not"
+    )
 }
 
 impl HookTools for RecordedWorld {
@@ -131,7 +147,10 @@ impl Backend for RecordedWorld {
                 stderr,
             }),
             Some(HostResult::Fatal(m)) => Err(m),
-            _ if argv.first().is_some_and(|t| WRITE_TOOLS.contains(&t.as_str())) => {
+            _ if argv
+                .first()
+                .is_some_and(|t| WRITE_TOOLS.contains(&t.as_str())) =>
+            {
                 Ok(ToolOutput {
                     code: 0,
                     stdout: Vec::new(),

@@ -370,7 +370,11 @@ fn compare_one<D: Dispatcher>(
     wasi: bool,
     agent: bool,
 ) -> Comparison {
-    if agent || d.calls.iter().any(|c| matches!(c.call, HostCall::Jujuc { .. })) {
+    if agent
+        || d.calls
+            .iter()
+            .any(|c| matches!(c.call, HostCall::Jujuc { .. }))
+    {
         return compare_recorded(charm, d);
     }
     let mut cmp = Comparison {

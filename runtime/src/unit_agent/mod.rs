@@ -18,8 +18,8 @@ use crate::engine::{Charm, Dispatched, Dispatcher, InRuntime, Outcome, Runtime};
 use crate::pack::info::{PACKED_CWASM, PackInfo};
 use crate::sandbox::WasiGrants;
 use crate::state::State;
-use crate::trace::format::{DispatchLine, Header, OutcomeLine};
 use crate::trace::Recorder;
+use crate::trace::format::{DispatchLine, Header, OutcomeLine};
 
 pub use traces::TraceDir;
 
@@ -55,7 +55,11 @@ pub struct AgentReport {
 /// The charm directory of this dispatch: `JUJU_CHARM_DIR`, else the
 /// directory of the `dispatch` executable.
 pub fn charm_dir(env: &[(String, String)]) -> PathBuf {
-    let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| PathBuf::from(v));
+    let var = |k: &str| {
+        env.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| PathBuf::from(v))
+    };
     var("JUJU_CHARM_DIR")
         .or_else(|| var("CHARM_DIR"))
         .or_else(|| {
@@ -130,7 +134,10 @@ pub fn dispatch(
         (relation, endpoint),
         (now_ns, seed),
     );
-    let runner = InRuntime { rt: &rt, charm: &charm };
+    let runner = InRuntime {
+        rt: &rt,
+        charm: &charm,
+    };
     if !info.traces.enabled {
         let done = runner.dispatch(backend, &event, grants, None);
         return Ok(AgentReport {
@@ -267,7 +274,12 @@ pub fn juju_log(path: &str, dir: &Path, level: &str, message: &str) {
 /// The whole `dispatch` process: run, log, and the exit code Juju expects.
 pub fn main() -> i32 {
     let env: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
         .collect();
     let dir = charm_dir(&env);
     let containers = env
@@ -288,13 +300,23 @@ pub fn main() -> i32 {
             match report.outcome {
                 Outcome::Ok => 0,
                 failed => {
-                    juju_log(&path, &dir, "ERROR", &format!("charmbox: {}", failed.describe()));
+                    juju_log(
+                        &path,
+                        &dir,
+                        "ERROR",
+                        &format!("charmbox: {}", failed.describe()),
+                    );
                     1
                 }
             }
         }
         Err(e) => {
-            juju_log(&path, &dir, "ERROR", &format!("charmbox: cannot run the charm: {e}"));
+            juju_log(
+                &path,
+                &dir,
+                "ERROR",
+                &format!("charmbox: cannot run the charm: {e}"),
+            );
             1
         }
     }

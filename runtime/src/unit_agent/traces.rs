@@ -53,14 +53,23 @@ impl TraceDir {
         after: State,
     ) -> Result<(), String> {
         let failed = |what: &str, e: std::io::Error| {
-            format!("cannot {what} in trace directory {}: {e}", self.dir.display())
+            format!(
+                "cannot {what} in trace directory {}: {e}",
+                self.dir.display()
+            )
         };
         std::fs::create_dir_all(&self.dir).map_err(|e| failed("create it", e))?;
         let found = self.found();
         let seq = found.last().map(|f| f.seq + 1).unwrap_or(1);
         let safe: String = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .take(64)
             .collect();
         let file = self.dir.join(format!("{seq:08}-{safe}.trace"));
