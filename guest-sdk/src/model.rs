@@ -202,6 +202,14 @@ impl Unit {
         Ok(Status::from_info(&tools::status_get()?))
     }
 
+    /// Reboot this unit's machine (`self.unit.reboot(now)`; `juju-reboot`):
+    /// after this hook, if it succeeds; with `now`, at once — the hook
+    /// stops here (its buffered changes are lost) and runs again after the
+    /// reboot, so it must not ask again. Refused in actions.
+    pub fn reboot(&self, now: bool) -> Result<(), Error> {
+        Ok(tools::juju_reboot(now)?)
+    }
+
     /// Set the workload version shown by `juju status`.
     pub fn set_workload_version(&self, version: &str) -> Result<(), Error> {
         Ok(tools::application_version_set(version)?)

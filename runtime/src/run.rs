@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::backend::unit::{ActionReport, LogLine, UnitBackend};
+use crate::backend::unit::{ActionReport, LogLine, Reboot, UnitBackend};
 use crate::engine::{DispatchOptions, DispatchStats, Outcome, Runtime};
 use crate::event::EventSpec;
 use crate::state::State;
@@ -26,6 +26,9 @@ pub struct RunReport {
     /// A native hook's stdout and stderr.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<HookOutput>,
+    /// The reboot the hook asked for (`juju-reboot`), for the agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reboot: Option<Reboot>,
 }
 
 /// Why an event could not run at all (as opposed to a failed hook).
@@ -225,6 +228,7 @@ fn finish(done: Dispatched<UnitBackend>, action: bool) -> (State, RunReport) {
         action,
         stats: done.stats,
         output: done.output,
+        reboot: backend.reboot(),
     };
     (backend.into_state(), report)
 }

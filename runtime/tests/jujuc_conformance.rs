@@ -31,7 +31,18 @@ fn run_case(meta: &Arc<CharmMeta>, base: &Json, case: &Case) -> Result<Vec<Strin
             ));
         }
     }
-    let out = charmbox::jujuc::run(&mut backend, &case.argv, case.stdin.as_bytes())?;
+    let ran = charmbox::jujuc::run(&mut backend, &case.argv, case.stdin.as_bytes());
+    let out = match (ran, &case.fatal) {
+        (Err(e), Some(f)) if e == *f => return Ok(Vec::new()),
+        (Err(e), Some(f)) => return Ok(vec![format!("stopped the hook with {e:?}, not {f:?}")]),
+        (Ok(out), Some(f)) => {
+            let code = out.code;
+            return Ok(vec![format!(
+                "answered (exit {code}) instead of stopping with {f:?}"
+            )]);
+        }
+        (ran, None) => ran?,
+    };
     let mut problems = Vec::new();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -127,3 +127,34 @@ fn unbounded_growth_hits_the_memory_limit_and_the_host_goes_on() {
     let (_, report) = run(&rt, &charm, with_mode("ok", true), "start");
     assert_eq!(report.outcome, Outcome::Ok);
 }
+
+/// `juju-reboot` in one event (Juju's `HookContext.handleReboot`): the run
+/// report carries the request; without `--now` the hook commits, with it
+/// the guest stops at the call (a trap naming it), the buffered writes are
+/// lost and the status set before stays.
+#[test]
+fn juju_reboot_is_reported_and_now_stops_the_hook() {
+    use charmbox::backend::unit::{REBOOT_NOW, Reboot};
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let input = state(json!({"config": {"mode": "reboot"}, "model": {"type": "lxd"}}));
+    let (out, report) = run(&rt, &charm, input, "start");
+    assert_eq!(
+        (report.outcome.clone(), report.reboot),
+        (Outcome::Ok, Some(Reboot::AfterHook))
+    );
+    assert_eq!(
+        out.unit_state.get("reboot-asked").map(String::as_str),
+        Some("true")
+    );
+
+    let input = state(json!({"config": {"mode": "reboot-now"}, "model": {"type": "lxd"}}));
+    let (out, report) = run(&rt, &charm, input, "start");
+    assert_eq!(report.reboot, Some(Reboot::Now));
+    match failure(&report.outcome) {
+        Failure::Trap(m) => assert!(m.contains(REBOOT_NOW), "{m}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert!(!out.unit_state.contains_key("lost"), "{:?}", out.unit_state);
+    assert_eq!(out.unit_status.message, "rebooting now");
+}

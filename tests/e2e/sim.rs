@@ -4,6 +4,7 @@
 
 mod common;
 mod sim_ops;
+mod sim_secrets;
 mod sim_workload;
 
 use charmbox::sim::model::Substrate;
@@ -565,6 +566,19 @@ fn resolve_without_retry_skips_the_hook() {
 }
 
 /// `charmbox model --model DB ARGS…`: whether it succeeded, stdout, stderr.
+/// `charmbox sim FILE`, which must pass: its stdout.
+fn sim_file(file: &Path) -> String {
+    let out = Command::new(charmbox_bin())
+        .arg("sim")
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}{err}");
+    text
+}
+
 fn model_cli(db: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(charmbox_bin())
         .arg("model")
@@ -694,84 +708,4 @@ fn goal_state_sees_peers_statuses_since_and_dying_units() {
         let since = st.since.as_deref().expect("stamped");
         assert!(since.starts_with("20"), "{since}");
     }
-}
-
-#[test]
-fn cli_model_secret_verbs() {
-    let db = tmp("secrets.db");
-    let charm = built(PEER);
-    let run = |args: &[&str]| model_cli(&db, args);
-    assert!(run(&["new", "--seed", "1"]).0);
-    assert!(run(&["deploy", charm.to_str().unwrap(), "-n", "2"]).0);
-    let (ok, id, err) = run(&[
-        "secret",
-        "add",
-        "db-password",
-        "password=one",
-        "--grant",
-        "peer-counter",
-        "--settle",
-    ]);
-    assert!(ok, "{err}");
-    let id = id.lines().next().unwrap().to_string();
-    assert!(id.starts_with("secret:") && id.len() == 27, "{id}");
-    // Each revision is committed to the file: the next command sees it.
-    for rev in [2, 3] {
-        let (ok, out, err) = run(&["secret", "set", &id, "password=again"]);
-        assert!(ok, "{err}");
-        assert_eq!(out.trim(), format!("{id}: revision {rev}"));
-    }
-    // Juju's rules and the model's facts, as clear errors.
-    let (ok, _, err) = run(&["secret", "add", "other", "pw=x"]);
-    assert!(!ok && err.contains("secret key \"pw\" not valid"), "{err}");
-    let (ok, _, err) = run(&["secret", "add", "other", "password"]);
-    assert!(!ok && err.contains("expected key=value"), "{err}");
-    let (ok, _, err) = run(&["secret", "add", "db-password", "password=x"]);
-    assert!(!ok && err.contains("already exists"), "{err}");
-    // The name serves as well as the id.
-    let (ok, out, err) = run(&["secret", "set", "db-password", "password=named"]);
-    assert!(ok, "{err}");
-    assert_eq!(out.trim(), "db-password: revision 4");
-    let (ok, _, err) = run(&["secret", "add", "other", "password=x", "--grant", "nope"]);
-    assert!(
-        !ok && err.contains("application \"nope\" not found"),
-        "{err}"
-    );
-    let (ok, _, err) = run(&["secret", "rotate", &id]);
-    assert!(!ok && err.contains("has no owner unit to tell"), "{err}");
-    // A user secret is removed, and is gone for the next command.
-    let (ok, out, err) = run(&["secret", "remove", &id]);
-    assert!(ok, "{err}");
-    assert_eq!(out.trim(), format!("{id}: removed"));
-    let (ok, _, err) = run(&["secret", "set", &id, "password=late"]);
-    assert!(!ok && err.contains("not found"), "{err}");
-}
-
-#[test]
-fn scenario_secret_steps_refer_to_a_secret_by_its_name() {
-    let charm = built(PEER);
-    let file = tmp("secrets.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "model: {{type: kubernetes, seed: 2}}\nsteps:\n  \
-             - deploy: {{charm: {}, units: 1}}\n  \
-             - secret-add: {{secret: api-token, content: {{token: abc}}, grant: [peer-counter]}}\n  \
-             - secret-set: {{secret: api-token, content: {{token: def}}}}\n  \
-             - secret-remove: {{secret: api-token}}\n  \
-             - settle:\n",
-            charm.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}{err}");
-    assert!(text.contains("secret-set api-token (revision 2)"), "{text}");
-    assert!(text.contains("secret-remove api-token"), "{text}");
 }

@@ -397,14 +397,7 @@ fn scenario_steps_for_the_new_operations() {
         ),
     )
     .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}{err}");
+    let text = super::sim_file(&file);
     assert!(
         text.contains("settle 1 steps: ping-pong/0 upgrade-charm"),
         "{text}"
@@ -540,14 +533,90 @@ fn scenario_suspend_and_resume_steps() {
         ),
     )
     .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}{err}");
+    let text = super::sim_file(&file);
     assert!(text.contains("suspend-relation 2"), "{text}");
     assert!(text.contains("restart-container a/0 table"), "{text}");
+}
+
+/// `juju remove-unit --force --no-wait` (Juju 3.x `DestroyWithForce` with
+/// `MaxWait` 0, `apiserver/common/remove.go`): the unit goes at once and
+/// runs no teardown hook; leaving its relations' scopes, it departs from
+/// the others, which run relation-departed for it.
+#[test]
+fn a_forced_removal_without_wait_runs_no_teardown_and_the_others_see_it_depart() {
+    let db = tmp("force-nowait.db");
+    let charm = built(PEER);
+    ok(&db, &["new", "--seed", "5"]);
+    ok(
+        &db,
+        &["deploy", charm.to_str().unwrap(), "-n", "3", "--settle"],
+    );
+    let err = refused(&db, &["remove-unit", "peer-counter/2", "--no-wait"]);
+    assert!(err.contains("--force"), "{err}");
+    let n = hooks(&db).len();
+    ok(
+        &db,
+        &[
+            "remove-unit",
+            "peer-counter/2",
+            "--force",
+            "--no-wait",
+            "--settle",
+        ],
+    );
+    let mut ran = since(&db, n);
+    ran.sort();
+    assert_eq!(
+        ran,
+        [
+            "peer-counter/0 fastapi-peer-relation-departed",
+            "peer-counter/1 fastapi-peer-relation-departed"
+        ]
+    );
+    let status = ok(&db, &["status"]);
+    assert!(!status.contains("peer-counter/2"), "{status}");
+}
+
+/// `juju remove-unit --force` (Juju's default max wait, 1 minute): a unit
+/// stuck in error keeps retrying its hook while it is dying, and the
+/// controller removes it when the minute is up, its teardown never run.
+/// Without `--force` it would stay.
+#[test]
+fn a_forced_removal_takes_a_unit_in_error_after_the_max_wait() {
+    use std::time::Duration;
+    let mut s = sim(6);
+    s.set_settings(|st| st.fuel = Some(20_000_000)).unwrap();
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("mode".to_string(), serde_json::json!("loop"));
+    let opts = DeployOptions {
+        units: Some(2),
+        config,
+        ..Default::default()
+    };
+    s.deploy(&built(super::MISBEHAVE), opts).unwrap();
+    s.settle().unwrap();
+    s.remove_unit("misbehave/0").unwrap();
+    s.remove_unit_forced("misbehave/1", charmbox::sim::ops::FORCE_MAX_WAIT)
+        .unwrap();
+    s.settle().unwrap();
+    s.advance(Duration::from_secs(59)).unwrap();
+    let units =
+        |s: &Simulator| -> Vec<String> { s.model().units.keys().map(|u| u.to_string()).collect() };
+    assert_eq!(units(&s), ["misbehave/0", "misbehave/1"]);
+    s.advance(Duration::from_secs(2)).unwrap();
+    assert_eq!(units(&s), ["misbehave/0"], "forced out after the minute");
+    let ran = s.unit_events("misbehave/1").unwrap();
+    let teardown = [
+        "stop",
+        "remove",
+        "peers-relation-departed",
+        "peers-relation-broken",
+    ];
+    assert!(
+        ran.iter().all(|h| !teardown.contains(&h.as_str())),
+        "{ran:?}"
+    );
+    assert_eq!(ran.last().map(String::as_str), Some("start"), "{ran:?}");
+    s.advance(Duration::from_secs(600)).unwrap();
+    assert_eq!(units(&s), ["misbehave/0"], "unforced, it stays in error");
 }

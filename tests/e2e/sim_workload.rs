@@ -4,13 +4,11 @@
 //! and Rust API), each checked against the hooks Juju's uniter runs (the
 //! Juju source is named at each test).
 
-use std::process::Command;
-
 use charmbox::sim::Simulator;
 use charmbox::sim::ops::DeployOptions;
 
 use super::sim_ops::{PING, hooks, ok, refused, since};
-use super::{PEER, built, charmbox_bin, sim, tmp};
+use super::{PEER, built, sim, tmp};
 
 /// Juju 3.x `internal/worker/uniter/pebblepoller.go`: a new Pebble boot id
 /// in a workload container queues its pebble-ready again.
@@ -112,14 +110,7 @@ fn scenario_pebble_checks_and_notices() {
         ),
     )
     .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}{err}");
+    let text = super::sim_file(&file);
     // Pebble numbers notices of every type in one sequence (its own
     // change-update notices come first here).
     assert!(
@@ -204,17 +195,7 @@ fn attach_resource_upgrades_every_unit_in_a_new_pod() {
         ),
     )
     .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = super::sim_file(&file);
     assert!(text.contains("attach-resource pause pause-image"), "{text}");
 }
 
@@ -272,17 +253,7 @@ fn cli_add_and_detach_storage_on_a_machine() {
         ),
     )
     .unwrap();
-    let out = Command::new(charmbox_bin())
-        .arg("sim")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = super::sim_file(&file);
     assert!(text.contains("add-storage ping-pong/0 logs/0"), "{text}");
 }
 
@@ -319,5 +290,170 @@ fn cli_reboot_runs_start_first() {
     ok(&k8s, &["new"]);
     ok(&k8s, &["deploy", charm.to_str().unwrap()]);
     let err = refused(&k8s, &["reboot", "peer-counter/0"]);
+    assert!(err.contains("for machine models"), "{err}");
+}
+
+/// A machine (or k8s, `kind`) model of misbehave with `mode`, settled.
+fn misbehave(mode: &str, kind: charmbox::sim::model::Substrate) -> Simulator {
+    let mut s = Simulator::in_memory(
+        super::runtime(),
+        charmbox::sim::ModelOptions {
+            kind,
+            seed: 21,
+            ..Default::default()
+        },
+    );
+    s.set_paranoid(true);
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("mode".to_string(), serde_json::json!(mode));
+    let opts = DeployOptions {
+        config,
+        ..Default::default()
+    };
+    s.deploy(&built(super::MISBEHAVE), opts).unwrap();
+    s.settle().unwrap();
+    s
+}
+
+/// `juju-reboot` from a hook (Juju 3.x `runner/context` `handleReboot`,
+/// `operation/runhook.go` Execute, `reboot/resolver.go`): without `--now`
+/// the hook commits and the machine reboots after it, so a started unit
+/// runs `start` again; with `--now` the hook stops there, its buffered
+/// writes are lost (its status, immediate, stays), and it runs again first
+/// after the reboot — the unit had not started, so no extra `start`. On
+/// Kubernetes there is no machine: Juju's request fails, and the hook.
+#[test]
+fn juju_reboot_from_a_hook_reboots_the_machine_after_it_or_now() {
+    use charmbox::sim::model::Substrate;
+    let tail = |s: &Simulator| {
+        let ev = s.unit_events("misbehave/0").unwrap();
+        ev[ev.iter().position(|e| e == "config-changed").unwrap()..].to_vec()
+    };
+    let unit = |s: &Simulator| s.model().units.values().next().unwrap().clone();
+
+    let s = misbehave("reboot", Substrate::Machine);
+    assert_eq!(tail(&s), ["config-changed", "start", "start"]);
+    let u = unit(&s);
+    assert_eq!(u.status.message, "rebooted");
+    assert_eq!(
+        u.unit_state.get("reboot-asked").map(String::as_str),
+        Some("true")
+    );
+
+    let s = misbehave("reboot-now", Substrate::Machine);
+    assert_eq!(tail(&s), ["config-changed", "start", "start"]);
+    let outcomes: Vec<String> = (s.events().unwrap().into_iter())
+        .filter(|e| e.event == "start")
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(outcomes, ["requeued: juju-reboot --now", "ok"]);
+    let u = unit(&s);
+    assert_eq!(u.status.message, "back after reboot");
+    assert!(u.agent.started && u.agent.error.is_none());
+    assert!(!u.unit_state.contains_key("lost"), "{:?}", u.unit_state);
+
+    let s = misbehave("reboot", Substrate::Kubernetes);
+    let u = unit(&s);
+    let e = u.agent.error.expect("the hook failed");
+    assert_eq!(
+        e.message,
+        "hook failed: \"start\": juju-reboot: unit misbehave/0 is not assigned to a machine"
+    );
+}
+
+/// `juju upgrade-machine` (Juju 3.x `upgradeseries/resolver.go` and the
+/// machine's upgrade-series worker): prepare runs pre-series-upgrade on
+/// every unit of the machine, then their agents stop — nothing runs, not
+/// even update-status — until complete starts them again, fresh: a
+/// non-leader's leader-settings-changed (leadership resolves before the
+/// optional resolvers), then post-series-upgrade; then the lock goes.
+#[test]
+fn cli_upgrade_machine_prepares_stops_and_completes() {
+    let db = tmp("upgrade-machine.db");
+    let charm = built(PEER);
+    ok(&db, &["new", "--machine", "--seed", "31"]);
+    ok(
+        &db,
+        &["deploy", charm.to_str().unwrap(), "-n", "2", "--settle"],
+    );
+    let err = refused(&db, &["upgrade-machine", "peer-counter/1", "complete"]);
+    assert!(err.contains("is not prepared"), "{err}");
+    let err = refused(
+        &db,
+        &[
+            "upgrade-machine",
+            "peer-counter/1",
+            "prepare",
+            "ubuntu@21.04",
+        ],
+    );
+    assert!(err.contains("unknown Ubuntu release"), "{err}");
+    let n = hooks(&db).len();
+    ok(
+        &db,
+        &[
+            "upgrade-machine",
+            "peer-counter/1",
+            "prepare",
+            "ubuntu@24.04",
+            "--settle",
+        ],
+    );
+    assert_eq!(since(&db, n), ["peer-counter/1 pre-series-upgrade"]);
+    let err = refused(
+        &db,
+        &[
+            "upgrade-machine",
+            "peer-counter/1",
+            "prepare",
+            "ubuntu@24.04",
+        ],
+    );
+    assert!(
+        err.contains("already being upgraded to ubuntu@24.04"),
+        "{err}"
+    );
+    let n = hooks(&db).len();
+    ok(&db, &["advance", "30m"]);
+    let ran = since(&db, n);
+    assert!(
+        ran.iter().all(|h| h.starts_with("peer-counter/0")),
+        "{ran:?}"
+    );
+    assert!(!ran.is_empty(), "the other machine's unit goes on");
+    let n = hooks(&db).len();
+    ok(
+        &db,
+        &["upgrade-machine", "peer-counter/1", "complete", "--settle"],
+    );
+    assert_eq!(
+        since(&db, n),
+        [
+            "peer-counter/1 leader-settings-changed",
+            "peer-counter/1 post-series-upgrade"
+        ]
+    );
+    // The lock is gone: the machine can be upgraded again.
+    ok(
+        &db,
+        &[
+            "upgrade-machine",
+            "peer-counter/1",
+            "prepare",
+            "ubuntu@24.04",
+        ],
+    );
+    let k8s = tmp("upgrade-machine-k8s.db");
+    ok(&k8s, &["new"]);
+    ok(&k8s, &["deploy", charm.to_str().unwrap()]);
+    let err = refused(
+        &k8s,
+        &[
+            "upgrade-machine",
+            "peer-counter/0",
+            "prepare",
+            "ubuntu@24.04",
+        ],
+    );
     assert!(err.contains("for machine models"), "{err}");
 }

@@ -54,10 +54,12 @@ type Answer = Result<HookReply, HookError>;
 /// reported (`None` for a request no typed import makes), the effects.
 type TypedRun = (Vec<HookCall>, Vec<Option<Answer>>, Effects);
 
-/// Forwards to a backend, recording each request and its answer.
+/// Forwards to a backend, recording each request and its answer, and
+/// the request that stopped the hook, if one did.
 struct Recording<'a> {
     inner: &'a mut UnitBackend,
     calls: Vec<(HookCall, Answer)>,
+    stopped: Option<HookCall>,
 }
 
 impl HookTools for Recording<'_> {
@@ -66,7 +68,10 @@ impl HookTools for Recording<'_> {
         let answer = match &result {
             Ok(r) => Ok(r.clone()),
             Err(ToolError::Hook(e)) => Err(e.clone()),
-            Err(ToolError::Fatal(_)) => return result,
+            Err(ToolError::Fatal(_)) => {
+                self.stopped = Some(call);
+                return result;
+            }
         };
         self.calls.push((call, answer));
         result
@@ -148,6 +153,7 @@ fn raw(
     let mut rec = Recording {
         inner: &mut backend,
         calls: Vec::new(),
+        stopped: None,
     };
     for argv in &case.before {
         charmbox::jujuc::run(&mut rec, argv, b"")?;
@@ -167,26 +173,8 @@ fn typed(
     case: &Case,
     calls: &[HookCall],
 ) -> Result<TypedRun, String> {
-    let (state, mut event) = case.prepare(meta, base)?;
     let script = json!({ "calls": calls, "fail": !case.commit });
-    event
-        .event
-        .env
-        .push((SCRIPT_VAR.to_string(), script.to_string()));
-    let grants = WasiGrants {
-        now_ns: DEFAULT_NOW_NS,
-        seed: state.seed,
-        charm_dir: None,
-        env: event.event.env.clone(),
-        ..WasiGrants::default()
-    };
-    let backend = Typed {
-        inner: UnitBackend::new(meta.clone(), state, &event)?,
-        calls: Vec::new(),
-        reports: Vec::new(),
-    };
-    let opts = DispatchOptions { grants, fuel: None };
-    let (typed, outcome, _) = component.dispatch(rt, backend, &event.event, &opts);
+    let (typed, outcome) = drive(rt, component, meta, base, case, script)?;
     let commit = match (outcome, case.commit) {
         (Outcome::Ok, true) => Ok(()),
         (
@@ -212,6 +200,76 @@ fn typed(
     Ok((typed.calls, results, effects))
 }
 
+/// Run hook-driver with `script` on the case's State and event.
+fn drive(
+    rt: &Runtime,
+    component: &CharmComponent,
+    meta: &Arc<CharmMeta>,
+    base: &Json,
+    case: &Case,
+    script: Json,
+) -> Result<(Typed, Outcome), String> {
+    let (state, mut event) = case.prepare(meta, base)?;
+    event
+        .event
+        .env
+        .push((SCRIPT_VAR.to_string(), script.to_string()));
+    let grants = WasiGrants {
+        now_ns: DEFAULT_NOW_NS,
+        seed: state.seed,
+        charm_dir: None,
+        env: event.event.env.clone(),
+        ..WasiGrants::default()
+    };
+    let backend = Typed {
+        inner: UnitBackend::new(meta.clone(), state, &event)?,
+        calls: Vec::new(),
+        reports: Vec::new(),
+    };
+    let opts = DispatchOptions { grants, fuel: None };
+    let (typed, outcome, _) = component.dispatch(rt, backend, &event.event, &opts);
+    Ok((typed, outcome))
+}
+
+/// A case whose tool stops the hook (`fatal`, `juju-reboot --now`): the
+/// raw tool stops with that message, and the same request through the
+/// typed import traps the guest with it.
+fn stops_both_ways(
+    rt: &Runtime,
+    component: &CharmComponent,
+    meta: &Arc<CharmMeta>,
+    base: &Json,
+    case: &Case,
+    fatal: &str,
+) -> Result<Vec<String>, String> {
+    let (state, event) = case.prepare(meta, base)?;
+    let mut backend = UnitBackend::new(meta.clone(), state, &event)?;
+    let mut rec = Recording {
+        inner: &mut backend,
+        calls: Vec::new(),
+        stopped: None,
+    };
+    let ran = charmbox::jujuc::run(&mut rec, &case.argv, case.stdin.as_bytes());
+    let mut problems = Vec::new();
+    if ran.as_ref().err().map(String::as_str) != Some(fatal) {
+        problems.push(format!(
+            "the raw tool did not stop the hook with {fatal:?}: {ran:?}"
+        ));
+    }
+    let Some(call) = rec.stopped else {
+        problems.push("no request stopped the raw tool".into());
+        return Ok(problems);
+    };
+    let script = json!({ "calls": [call], "fail": false });
+    match drive(rt, component, meta, base, case, script)?.1 {
+        Outcome::Failed {
+            failure: Failure::Trap(m),
+        } if m.contains(fatal) => {}
+        other => problems.push(format!("the typed import did not stop the hook: {other:?}")),
+    }
+    Ok(problems)
+}
+
 /// Both ways; `Ok(None)` when the case makes no typed request.
 fn compare(
     rt: &Runtime,
@@ -220,6 +278,9 @@ fn compare(
     base: &Json,
     case: &Case,
 ) -> Result<Option<Vec<String>>, String> {
+    if let Some(fatal) = &case.fatal {
+        return stops_both_ways(rt, component, meta, base, case, fatal).map(Some);
+    }
     let (recorded, raw_effects) = raw(meta, base, case)?;
     let typed_calls: Vec<HookCall> = recorded
         .iter()

@@ -10,3 +10,43 @@ pub trait SandboxBackend {
     /// `len` bytes from the seeded generator.
     fn random_bytes(&mut self, len: u32) -> Vec<u8>;
 }
+
+/// The clock and generator every backend gives a dispatch: time starts at
+/// a given instant and moves a microsecond per read (monotonic, and
+/// repeatable), randomness comes from a seed.
+pub struct VirtualSandbox {
+    now_ns: u64,
+    ticks: u64,
+    rng: rand::rngs::StdRng,
+}
+
+impl VirtualSandbox {
+    /// A clock starting at `now_ns`, randomness from `seed`.
+    pub fn new(now_ns: u64, seed: u64) -> Self {
+        use rand::SeedableRng;
+        VirtualSandbox {
+            now_ns,
+            ticks: 0,
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl SandboxBackend for VirtualSandbox {
+    fn now(&mut self) -> u64 {
+        self.ticks += 1;
+        self.now_ns + self.ticks * 1_000
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        self.ticks += 1;
+        self.ticks * 1_000
+    }
+
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        use rand::RngExt;
+        let mut buf = vec![0u8; len as usize];
+        self.rng.fill(&mut buf[..]);
+        buf
+    }
+}

@@ -15,7 +15,7 @@ use charmbox::sim::model::{ActionStatus, Substrate};
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, OpenMode, Simulator};
 
-use super::model_flag::SettleFlag;
+use super::model_flag::{ForceFlags, SettleFlag};
 
 #[derive(clap::Args)]
 pub struct ModelArgs {
@@ -103,11 +103,15 @@ pub enum Verb {
     RemoveUnit {
         unit: String,
         #[command(flatten)]
+        force: ForceFlags,
+        #[command(flatten)]
         settle: SettleFlag,
     },
     /// Remove an application.
     RemoveApplication {
         app: String,
+        #[command(flatten)]
+        force: ForceFlags,
         #[command(flatten)]
         settle: SettleFlag,
     },
@@ -325,12 +329,22 @@ impl ModelArgs {
                 sim.scale(&app, units)?;
                 settled(&mut sim, &settle)?;
             }
-            Verb::RemoveUnit { unit, settle } => {
-                sim.remove_unit(&unit)?;
+            Verb::RemoveUnit {
+                unit,
+                force,
+                settle,
+            } => {
+                match force.max_wait() {
+                    Some(wait) => sim.remove_unit_forced(&unit, wait)?,
+                    None => sim.remove_unit(&unit)?,
+                }
                 settled(&mut sim, &settle)?;
             }
-            Verb::RemoveApplication { app, settle } => {
-                sim.remove_application(&app)?;
+            Verb::RemoveApplication { app, force, settle } => {
+                match force.max_wait() {
+                    Some(wait) => sim.remove_application_forced(&app, wait)?,
+                    None => sim.remove_application(&app)?,
+                }
                 settled(&mut sim, &settle)?;
             }
             Verb::Churn {

@@ -124,6 +124,15 @@ pub enum OpVerb {
         #[command(flatten)]
         settle: SettleFlag,
     },
+    /// Upgrade a machine's series in place (`juju upgrade-machine`,
+    /// machine models; the machine is named by a unit on it): `prepare
+    /// BASE` runs pre-series-upgrade on its units and stops their agents;
+    /// `complete` starts them and runs post-series-upgrade.
+    UpgradeMachine {
+        unit: String,
+        #[command(subcommand)]
+        step: UpgradeStep,
+    },
     /// Restart a unit's agent: non-leaders run leader-settings-changed.
     RestartAgent {
         unit: String,
@@ -278,7 +287,33 @@ impl OpVerb {
                 sim.restart_agent(&unit)?;
                 settle
             }
+            OpVerb::UpgradeMachine { unit, step } => match step {
+                UpgradeStep::Prepare { base, settle } => {
+                    sim.upgrade_machine_prepare(&unit, &base)?;
+                    settle
+                }
+                UpgradeStep::Complete { settle } => {
+                    sim.upgrade_machine_complete(&unit)?;
+                    settle
+                }
+            },
         };
         Ok(settle.settle)
     }
+}
+
+/// The two steps of `upgrade-machine`.
+#[derive(clap::Subcommand)]
+pub enum UpgradeStep {
+    /// Start the upgrade to BASE (`ubuntu@24.04`).
+    Prepare {
+        base: String,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// The machine was upgraded: start its unit agents again.
+    Complete {
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
 }

@@ -33,6 +33,18 @@ pub enum SecretVerb {
     Rotate { secret: String },
     /// Make the latest revision expire now: its owner gets secret-expired.
     Expire { secret: String },
+    /// Let applications read a user secret (`juju grant-secret`).
+    Grant {
+        secret: String,
+        #[arg(required = true, value_name = "APP")]
+        apps: Vec<String>,
+    },
+    /// Take read access to a user secret away (`juju revoke-secret`).
+    Revoke {
+        secret: String,
+        #[arg(required = true, value_name = "APP")]
+        apps: Vec<String>,
+    },
     /// Tell the owner a revision is unused (secret-remove); a user secret
     /// is removed.
     Remove {
@@ -80,6 +92,14 @@ impl SecretVerb {
             SecretVerb::Expire { secret } => {
                 sim.secret_expire(&secret)?;
                 println!("{secret}: latest revision expired");
+            }
+            SecretVerb::Grant { secret, apps } => {
+                sim.secret_grant(&secret, &apps)?;
+                println!("{secret}: granted to {}", apps.join(", "));
+            }
+            SecretVerb::Revoke { secret, apps } => {
+                sim.secret_revoke(&secret, &apps)?;
+                println!("{secret}: revoked from {}", apps.join(", "));
             }
             SecretVerb::Remove { secret, revision } => {
                 sim.secret_remove(&secret, revision)?;

@@ -62,6 +62,9 @@ pub struct RunArgs {
     pub secret_revision: Option<u32>,
     #[arg(long)]
     pub storage: Option<String>,
+    /// pre-series-upgrade: the base the machine goes to (`ubuntu@24.04`).
+    #[arg(long)]
+    pub target_base: Option<String>,
     /// Fuel for the event (default 2e9; at least 1).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub fuel: Option<u64>,
@@ -157,6 +160,7 @@ impl RunArgs {
                 storage_id: self.storage.clone(),
                 params: params.clone(),
                 action_id: None,
+                target_base: self.target_base.clone(),
             };
             let opts = RunOptions::default()
                 .fuel(self.fuel)
@@ -177,6 +181,9 @@ impl RunArgs {
                 }
             }
             eprintln!("{name}: {}", report.outcome.describe());
+            if let Some(r) = report.reboot {
+                eprintln!("{name}: {}", reboot_note(r, report.outcome.is_ok()));
+            }
             state = out;
             reports.push(report);
         }
@@ -221,5 +228,17 @@ pub fn level_name(l: LogLevel) -> &'static str {
         LogLevel::Warning => "WARNING",
         LogLevel::Error => "ERROR",
         LogLevel::Critical => "CRITICAL",
+    }
+}
+
+/// What Juju's agent does with a `juju-reboot` request after the hook.
+fn reboot_note(r: charmbox::backend::unit::Reboot, ok: bool) -> &'static str {
+    use charmbox::backend::unit::Reboot;
+    match (r, ok) {
+        (Reboot::Now, _) => {
+            "juju-reboot --now: Juju would reboot the machine and run this hook again"
+        }
+        (Reboot::AfterHook, true) => "juju-reboot: Juju would reboot the machine after this hook",
+        (Reboot::AfterHook, false) => "juju-reboot: the hook failed, so Juju would not reboot",
     }
 }

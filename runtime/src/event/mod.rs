@@ -37,6 +37,9 @@ pub struct EventSpec {
     pub storage_id: Option<String>,
     pub params: BTreeMap<String, serde_json::Value>,
     pub action_id: Option<String>,
+    /// pre-series-upgrade: the base the machine is upgraded to
+    /// (`ubuntu@24.04`; `JUJU_TARGET_BASE`).
+    pub target_base: Option<String>,
 }
 
 /// An event ready to dispatch.
@@ -137,7 +140,8 @@ impl EventSpec {
             }
             _ => {}
         }
-        let env = env::dispatch_env(&ctx, state);
+        let mut env = env::dispatch_env(&ctx, state);
+        self.series_upgrade_env(kind, state, &mut env)?;
         Ok(ResolvedEvent {
             event: Event {
                 kind,
@@ -146,6 +150,40 @@ impl EventSpec {
             },
             params,
         })
+    }
+
+    /// pre-series-upgrade's `JUJU_TARGET_BASE` and `JUJU_TARGET_SERIES`
+    /// (Juju 3.x `HookVars`); both series-upgrade hooks are for machines.
+    fn series_upgrade_env(
+        &self,
+        kind: EventKind,
+        state: &State,
+        env: &mut Vec<(String, String)>,
+    ) -> Result<(), EventError> {
+        let series_hook = matches!(
+            kind,
+            EventKind::PreSeriesUpgrade | EventKind::PostSeriesUpgrade
+        );
+        if series_hook && state.model.kind == "kubernetes" {
+            return err(format!(
+                "{} is a machine hook: the State's model is kubernetes",
+                self.name
+            ));
+        }
+        match (&self.target_base, kind) {
+            (Some(base), EventKind::PreSeriesUpgrade) => {
+                let series = crate::juju::bases::series_of(base).map_err(EventError)?;
+                env.push(("JUJU_TARGET_BASE".into(), base.clone()));
+                env.push(("JUJU_TARGET_SERIES".into(), series.into()));
+                env.sort();
+                Ok(())
+            }
+            (None, EventKind::PreSeriesUpgrade) => err(
+                "pre-series-upgrade needs the base the machine goes to (--target-base ubuntu@24.04)",
+            ),
+            (Some(_), _) => err("only pre-series-upgrade has a target base"),
+            (None, _) => Ok(()),
+        }
     }
 
     fn relation_context(

@@ -1,10 +1,11 @@
 //! Juju's value rules, one home: names (units, applications, UUIDs),
 //! secrets (ids, URIs, content keys, rotate policies, limits), action result
-//! keys, unit-state quotas and the default virtual clock. The backend, the
+//! keys, unit-state quotas, Ubuntu bases and the default virtual clock. The backend, the
 //! raw hook tools, the State check and the simulator all call these; none
 //! keeps a copy.
 
 pub mod actions;
+pub mod bases;
 pub mod names;
 pub mod secrets;
 pub mod unit_state;

@@ -76,6 +76,11 @@ pub struct Agent {
     pub teardown_started: bool,
     /// The machine rebooted under a started unit: `start` runs first.
     pub reboot_start: bool,
+    /// A hook stopped by `juju-reboot --now`, to run again first after the
+    /// reboot (Juju's operation state RunHook, Queued).
+    pub requeued: Option<Hook>,
+    /// Where this agent is in a machine upgrade.
+    pub series: UnitPhase,
 }
 
 impl Agent {
@@ -127,6 +132,35 @@ pub fn retry_delay_ns(attempts: u32, r: f64) -> u64 {
     let base = (MIN * 2f64.powi(attempts.saturating_sub(1).min(16) as i32)).min(MAX);
     let jitter = 1.0 + (r * 2.0 - 1.0) * 0.03;
     (base * jitter) as u64
+}
+
+/// A machine series upgrade's lock (`sim/series.rs`), kept on the
+/// machine's principal unit (Juju's `model.UpgradeSeriesStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MachinePhase {
+    PrepareStarted,
+    /// Every unit ran pre-series-upgrade; the unit agents are stopped.
+    PrepareCompleted,
+    CompleteStarted,
+}
+
+/// A machine being upgraded, kept on its principal unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineUpgrade {
+    /// The base it goes to (`ubuntu@24.04`).
+    pub target: String,
+    pub phase: MachinePhase,
+}
+
+/// A unit agent's local status (`LocalState.UpgradeMachineStatus`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitPhase {
+    #[default]
+    NotStarted,
+    PrepareCompleted,
+    Completed,
 }
 
 #[cfg(test)]

@@ -80,6 +80,12 @@ pub enum Hook {
     Action {
         id: u64,
     },
+    /// `juju upgrade-machine … prepare BASE`.
+    PreSeriesUpgrade {
+        target: String,
+    },
+    /// `juju upgrade-machine … complete`.
+    PostSeriesUpgrade,
 }
 
 impl Hook {

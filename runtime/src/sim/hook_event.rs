@@ -52,6 +52,8 @@ impl Hook {
             SecretRotate { .. } => "secret-rotate".into(),
             SecretExpired { .. } => "secret-expired".into(),
             SecretRemove { .. } => "secret-remove".into(),
+            PreSeriesUpgrade { .. } => "pre-series-upgrade".into(),
+            PostSeriesUpgrade => "post-series-upgrade".into(),
             Action { id } => model
                 .actions
                 .get(id)
@@ -99,6 +101,7 @@ impl Hook {
                 spec.secret_id = Some(secret.clone());
                 spec.secret_revision = Some(*revision);
             }
+            PreSeriesUpgrade { target } => spec.target_base = Some(target.clone()),
             Action { id } => {
                 spec.action = true;
                 spec.action_id = Some(id.to_string());

@@ -177,6 +177,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
         }
         _ => {}
     }
+    super::series::committed(m, name, hook, touched);
     model_side(m, name, hook, r, touched);
 }
 

@@ -33,6 +33,7 @@ mod resolver_tests;
 mod runner;
 pub mod scenario;
 pub mod scheduler;
+pub mod series;
 pub mod status;
 pub mod store;
 

@@ -159,6 +159,13 @@ pub struct Unit {
     /// Pod generation (k8s): bumped each time the pod is recreated.
     pub pod: u32,
     pub agent: Agent,
+    /// `--force`: when the controller removes the unit whatever is left of
+    /// its teardown (ns of virtual time; Juju's forced-destroy cleanup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_removal_at: Option<u64>,
+    /// A principal's machine being upgraded (`juju upgrade-machine`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_upgrade: Option<super::agent::MachineUpgrade>,
 }
 
 /// One end of a relation.

@@ -10,6 +10,7 @@
 use super::hook::Hook;
 use super::model::{Application, Life, Model, Relation, Substrate, Unit};
 use super::names::UnitName;
+use super::series;
 use crate::state::RelationKind;
 
 /// The next hook of `name` at virtual time `now`, if any.
@@ -23,6 +24,10 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     // A pod being terminated runs `stop` and nothing else (§6.4, §6.5).
     if a.pod_exit.is_some() {
         return Some(Hook::Stop);
+    }
+    // A machine prepared for a series upgrade has its unit agents stopped.
+    if machine && series::agent_stopped(m, name) {
+        return None;
     }
     // In error, only actions go before the retry (§5.3). Leadership waits
     // too: Juju accepts it and runs leader-settings-changed only when the
@@ -43,9 +48,16 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
         }
         return Some(Hook::Install);
     }
+    // A hook stopped by `juju-reboot --now` runs again first: it is queued
+    // (`operation/runhook.go` Execute: ErrRequeueAndReboot → Step Queued),
+    // and the reboot resolver waits while the operation is RunHook.
+    if let Some(h) = &a.requeued {
+        return Some(h.clone());
+    }
     // After a machine reboot the uniter runs `start` before anything else
     // (`reboot/resolver.go`; not while a hook is pending, above).
-    if a.reboot_start && a.started && !dying {
+    // Not during a series upgrade (`reboot/resolver.go`).
+    if a.reboot_start && a.started && !dying && series::upgrade_of(m, name).is_none() {
         return Some(Hook::Start);
     }
     // upgrade-charm queues config-changed (`operation/runhook.go` Commit):
@@ -66,6 +78,11 @@ pub fn next_hook(m: &Model, name: &UnitName, now: u64, pick: u64) -> Option<Hook
     }
     // 4. leadership.
     if let Some(h) = leadership(unit, app) {
+        return Some(h);
+    }
+    // 5. the optional resolvers: a machine's series upgrade
+    // (`upgradeseries/resolver.go`), then the workload's events.
+    if machine && let Some(h) = series::next_hook(m, name) {
         return Some(h);
     }
     // 5. workload events: pebble-ready once the unit has started (§6.5).

@@ -66,6 +66,8 @@ pub fn model(app: &str, units: u32) -> Model {
             containers: Vec::new(),
             address: String::new(),
             pod: 0,
+            force_removal_at: None,
+            machine_upgrade: None,
             agent: Agent {
                 installed: true,
                 started: true,
@@ -618,4 +620,24 @@ fn after_a_reboot_start_runs_first() {
     let mut touched = super::lifecycle::Touched::new();
     super::lifecycle::committed(&mut m, &me, &Hook::Start, 0.5, &mut touched);
     assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::LeaderSettingsChanged));
+}
+
+/// Juju 3.x `operation/runhook.go` Execute: a hook stopped by
+/// `juju-reboot --now` is queued (ErrRequeueAndReboot → Step Queued) and
+/// runs again first after the reboot, before an action and before the
+/// reboot resolver's `start`, which waits while the operation is RunHook
+/// (`reboot/resolver.go`); then `start`.
+#[test]
+fn a_hook_stopped_by_juju_reboot_now_runs_again_before_the_reboot_start() {
+    let mut m = model("a", 2);
+    let me = unit("a", 1);
+    let a = &mut m.unit_mut(&me).unwrap().agent;
+    a.reboot_start = true;
+    a.requeued = Some(Hook::ConfigChanged);
+    a.actions.push_back(2);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::ConfigChanged));
+    m.unit_mut(&me).unwrap().agent.requeued = None;
+    let mut touched = super::lifecycle::Touched::new();
+    super::lifecycle::committed(&mut m, &me, &Hook::ConfigChanged, 0.5, &mut touched);
+    assert_eq!(next_hook(&m, &me, 0, 0), Some(Hook::Start));
 }

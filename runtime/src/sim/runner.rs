@@ -11,12 +11,17 @@ use super::hook::Hook;
 use super::lifecycle::{self, Touched};
 use super::merge::{merge, owner_unit};
 use super::model::ActionStatus;
+use super::model::Substrate;
 use super::names::UnitName;
 use super::project::{BagVersions, project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
+use crate::backend::unit::Reboot;
 use crate::run::{RunError, RunOptions, RunReport};
+
+/// The outcome recorded for a hook stopped by `juju-reboot --now`.
+pub const REQUEUED: &str = "requeued: juju-reboot --now";
 use crate::state::State;
 use crate::trace::TraceWriter;
 
@@ -94,6 +99,11 @@ impl Simulator {
         }
         let event = hook.name(&self.model, name);
         lifecycle::before_hook(&mut self.model, name, &hook);
+        if let Some(u) = self.model.unit_mut(name)
+            && u.agent.requeued.as_ref() == Some(&hook)
+        {
+            u.agent.requeued = None;
+        }
         let seed = draw(&mut self.model);
         let (state, versions) = self.project_for(name, &hook, seed)?;
         let result = self.dispatch(name, &hook, state)?;
@@ -228,6 +238,13 @@ impl Simulator {
     ) -> String {
         let ok = report.outcome.is_ok();
         let described = report.outcome.describe();
+        let action = matches!(hook, Hook::Action { .. });
+        match report.reboot {
+            Some(asked) if !action && (ok || asked == Reboot::Now) => {
+                return self.reboot_for(name, hook, asked, r, touched);
+            }
+            _ => {}
+        }
         if let Hook::Action { id } = hook {
             let failed = report.action.as_ref().and_then(|a| a.failed.clone());
             let (status, message) = match (ok, failed) {
@@ -244,6 +261,43 @@ impl Simulator {
             lifecycle::failed(&mut self.model, name, hook, described.clone(), r);
         }
         described
+    }
+
+    /// A hook that asked for a reboot (`juju-reboot`; Juju's
+    /// `HookContext.handleReboot`): after a successful hook, the hook
+    /// commits and the machine reboots; with `--now` the hook was stopped,
+    /// its changes are lost, and it is queued to run again first after the
+    /// reboot. A Kubernetes unit has no machine: Juju's request fails
+    /// (`RequestReboot` looks up the unit's assigned machine), and so does
+    /// the hook.
+    fn reboot_for(
+        &mut self,
+        name: &UnitName,
+        hook: &Hook,
+        asked: Reboot,
+        r: f64,
+        touched: &mut Touched,
+    ) -> String {
+        if self.model.meta.kind != Substrate::Machine {
+            let message = format!("juju-reboot: unit {name} is not assigned to a machine");
+            lifecycle::failed(&mut self.model, name, hook, message.clone(), r);
+            return message;
+        }
+        let outcome = match asked {
+            Reboot::AfterHook => {
+                lifecycle::committed(&mut self.model, name, hook, r, touched);
+                "ok".to_string()
+            }
+            Reboot::Now => {
+                if let Some(u) = self.model.unit_mut(name) {
+                    u.agent.error = None;
+                    u.agent.requeued = Some(hook.clone());
+                }
+                REQUEUED.to_string()
+            }
+        };
+        self.reboot_machine(name, touched);
+        outcome
     }
 
     /// The hook in the model's event history and the agent's log.
@@ -270,6 +324,9 @@ impl Simulator {
         self.pending_events.push(record);
         if outcome == "ok" {
             self.agent_log(name, event, "INFO", format!("ran \"{event}\" hook"));
+        } else if outcome == REQUEUED {
+            let msg = format!("hook \"{event}\" stopped by juju-reboot --now; queued again");
+            self.agent_log(name, event, "INFO", msg);
         } else {
             let msg = match &action_id {
                 Some(id) => format!("action {id} \"{event}\" failed: {outcome}"),
@@ -375,6 +432,15 @@ impl Simulator {
             if u.agent.next_timer().is_some_and(|t| t <= now) {
                 touched.insert(u.name.clone());
             }
+        }
+        // `--force`: the controller's cleanup removes what is left.
+        let forced: Vec<UnitName> = (self.model.units.values())
+            .filter(|u| u.force_removal_at.is_some_and(|t| t <= now))
+            .map(|u| u.name.clone())
+            .collect();
+        for u in forced {
+            let r = draw_unit(&mut self.model);
+            lifecycle::remove_unit(&mut self.model, &u, r, &mut touched);
         }
         self.finish_op(touched)
     }

@@ -254,6 +254,79 @@ pub struct SecretRemoveStep {
     pub revision: Option<u32>,
 }
 
+/// `remove-unit:` / `remove-application:`: a name, or the name with Juju's
+/// `--force` and `--no-wait`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RemoveStep {
+    Name(String),
+    With(RemoveWith),
+}
+
+/// The map form of [`RemoveStep`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RemoveWith {
+    #[serde(alias = "app")]
+    pub unit: String,
+    #[serde(default)]
+    pub force: bool,
+    #[serde(default)]
+    pub no_wait: bool,
+}
+
+impl RemoveStep {
+    fn target(&self) -> &str {
+        match self {
+            RemoveStep::Name(n) => n,
+            RemoveStep::With(w) => &w.unit,
+        }
+    }
+
+    /// How long a forced removal waits (none: not forced).
+    fn max_wait(&self) -> Result<Option<std::time::Duration>, SimError> {
+        match self {
+            RemoveStep::With(w) if w.no_wait && !w.force => Err(SimError::Usage(format!(
+                "removing {}: no-wait needs force: true, as Juju's --no-wait needs --force",
+                w.unit
+            ))),
+            RemoveStep::With(w) if w.no_wait => Ok(Some(std::time::Duration::ZERO)),
+            RemoveStep::With(w) if w.force => Ok(Some(super::ops::FORCE_MAX_WAIT)),
+            _ => Ok(None),
+        }
+    }
+
+    fn flags(&self) -> &'static str {
+        match self {
+            RemoveStep::With(w) if w.no_wait => " --force --no-wait",
+            RemoveStep::With(w) if w.force => " --force",
+            _ => "",
+        }
+    }
+}
+
+/// `upgrade-machine: {unit, prepare: BASE}` or `{unit, complete: true}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeMachineStep {
+    /// A unit on the machine.
+    pub unit: String,
+    #[serde(default)]
+    pub prepare: Option<String>,
+    #[serde(default)]
+    pub complete: bool,
+}
+
+/// `secret-grant:`, `secret-revoke:` (user secrets).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretAccessStep {
+    /// The secret (id or name).
+    pub secret: String,
+    /// The applications.
+    pub apps: Vec<String>,
+}
+
 /// One step.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -265,8 +338,10 @@ pub enum Step {
     Config(ConfigStep),
     Scale(ScaleStep),
     AddUnit(ScaleStep),
-    RemoveUnit(String),
-    RemoveApplication(String),
+    /// `remove-unit: UNIT`, or `{unit, force: true, no-wait: true}`.
+    RemoveUnit(RemoveStep),
+    /// `remove-application: APP`, or `{app, force: true, no-wait: true}`.
+    RemoveApplication(RemoveStep),
     Churn(ChurnStep),
     Refresh(RefreshStep),
     RunAction(ActionStep),
@@ -278,6 +353,12 @@ pub enum Step {
     /// `secret-remove: {secret: ID, revision: N}` (revision: the latest when
     /// absent).
     SecretRemove(SecretRemoveStep),
+    /// `upgrade-machine: {unit, prepare: BASE}` / `{unit, complete: true}`.
+    UpgradeMachine(UpgradeMachineStep),
+    /// `secret-grant: {secret: NAME, apps: [APP…]}` (`juju grant-secret`).
+    SecretGrant(SecretAccessStep),
+    /// `secret-revoke: {secret: NAME, apps: [APP…]}` (`juju revoke-secret`).
+    SecretRevoke(SecretAccessStep),
     /// Run hooks until none is due (`{steps: n}`: only the next n).
     Settle(Option<SettleStep>),
     /// The leader's lease goes to this unit.
@@ -432,13 +513,21 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             let names = sim.add_units(&s.app, s.units)?;
             format!("add-unit {}", names.join(" "))
         }
-        Step::RemoveUnit(u) => {
-            sim.remove_unit(u)?;
-            format!("remove-unit {u}")
+        Step::RemoveUnit(step) => {
+            let u = step.target();
+            match step.max_wait()? {
+                Some(wait) => sim.remove_unit_forced(u, wait)?,
+                None => sim.remove_unit(u)?,
+            }
+            format!("remove-unit {u}{}", step.flags())
         }
-        Step::RemoveApplication(a) => {
-            sim.remove_application(a)?;
-            format!("remove-application {a}")
+        Step::RemoveApplication(step) => {
+            let a = step.target();
+            match step.max_wait()? {
+                Some(wait) => sim.remove_application_forced(a, wait)?,
+                None => sim.remove_application(a)?,
+            }
+            format!("remove-application {a}{}", step.flags())
         }
         Step::Churn(ChurnStep::Unit(u)) => {
             let new = sim.churn(u)?;
@@ -526,6 +615,33 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
         Step::SecretRemove(s) => {
             sim.secret_remove(&s.secret, s.revision)?;
             format!("secret-remove {}", s.secret)
+        }
+        Step::UpgradeMachine(UpgradeMachineStep {
+            unit,
+            prepare,
+            complete,
+        }) => match (prepare, complete) {
+            (Some(base), false) => {
+                sim.upgrade_machine_prepare(unit, base)?;
+                format!("upgrade-machine {unit} prepare {base}")
+            }
+            (None, true) => {
+                sim.upgrade_machine_complete(unit)?;
+                format!("upgrade-machine {unit} complete")
+            }
+            _ => {
+                return Err(SimError::Usage(
+                    "upgrade-machine takes either `prepare: BASE` or `complete: true`".into(),
+                ));
+            }
+        },
+        Step::SecretGrant(s) => {
+            sim.secret_grant(&s.secret, &s.apps)?;
+            format!("secret-grant {} {}", s.secret, s.apps.join(" "))
+        }
+        Step::SecretRevoke(s) => {
+            sim.secret_revoke(&s.secret, &s.apps)?;
+            format!("secret-revoke {} {}", s.secret, s.apps.join(" "))
         }
         Step::Settle(Some(SettleStep { steps: Some(n) })) => {
             let ran = sim.settle_steps(*n)?;

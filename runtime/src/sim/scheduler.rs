@@ -96,7 +96,8 @@ impl Ready {
 /// The earliest timer after now: a hook retry, update-status, or a
 /// secret's rotation or expiry.
 pub fn next_timer(m: &Model) -> Option<u64> {
-    let units = m.units.values().filter_map(|u| u.agent.next_timer());
+    let units = (m.units.values()).flat_map(|u| [u.agent.next_timer(), u.force_removal_at]);
+    let units = units.flatten();
     let secrets = m
         .secrets
         .values()

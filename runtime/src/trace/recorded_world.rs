@@ -7,11 +7,9 @@
 //! call, naming it. The comparison then shows where the new charm went
 //! its own way.
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-
 use super::format::{CallRecord, HostCall, HostResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
+use crate::backend::sandbox::VirtualSandbox;
 use crate::backend::{
     Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolError, ToolResult,
 };
@@ -42,9 +40,7 @@ const WRITE_TOOLS: &[&str] = &[
 /// Answers from one recorded dispatch's calls, in any order.
 pub struct RecordedWorld {
     records: Vec<Option<CallRecord>>,
-    now_ns: u64,
-    ticks: u64,
-    rng: StdRng,
+    sandbox: VirtualSandbox,
 }
 
 impl RecordedWorld {
@@ -58,9 +54,7 @@ impl RecordedWorld {
                 .cloned()
                 .map(Some)
                 .collect(),
-            now_ns,
-            ticks: 0,
-            rng: StdRng::seed_from_u64(seed),
+            sandbox: VirtualSandbox::new(now_ns, seed),
         }
     }
 
@@ -110,19 +104,15 @@ impl PebbleBackend for RecordedWorld {
 
 impl SandboxBackend for RecordedWorld {
     fn now(&mut self) -> u64 {
-        self.ticks += 1;
-        self.now_ns + self.ticks * 1_000
+        self.sandbox.now()
     }
 
     fn monotonic(&mut self) -> u64 {
-        self.ticks += 1;
-        self.ticks * 1_000
+        self.sandbox.monotonic()
     }
 
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        let mut buf = vec![0u8; len as usize];
-        self.rng.fill(&mut buf[..]);
-        buf
+        self.sandbox.random_bytes(len)
     }
 }
 

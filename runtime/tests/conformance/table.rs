@@ -44,6 +44,10 @@ pub struct Case {
     pub stderr: String,
     #[serde(default)]
     pub code: i32,
+    /// The tool stops the hook (the host traps the guest) with this
+    /// message instead of answering (`juju-reboot --now`).
+    #[serde(default)]
+    pub fatal: Option<String>,
     /// Commit the hook (Backend::finish(true)) before comparing `after`.
     #[serde(default = "yes")]
     pub commit: bool,

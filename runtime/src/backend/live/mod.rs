@@ -6,12 +6,10 @@
 pub mod pebble;
 pub mod tools;
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
+use super::sandbox::VirtualSandbox;
 use super::{Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolResult};
 use crate::bindings::types::RelationId;
 
@@ -22,9 +20,7 @@ use crate::bindings::types::RelationId;
 pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPebble> {
     tools: LiveTools<R>,
     pebble: LivePebble<T>,
-    now_ns: u64,
-    ticks: u64,
-    rng: StdRng,
+    sandbox: VirtualSandbox,
 }
 
 impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
@@ -47,9 +43,7 @@ impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
         LiveBackend {
             tools,
             pebble: LivePebble::new(transport),
-            now_ns,
-            ticks: 0,
-            rng: StdRng::seed_from_u64(seed),
+            sandbox: VirtualSandbox::new(now_ns, seed),
         }
     }
 }
@@ -68,20 +62,15 @@ impl<R: ToolRunner, T: PebbleTransport> PebbleBackend for LiveBackend<R, T> {
 
 impl<R: ToolRunner, T: PebbleTransport> SandboxBackend for LiveBackend<R, T> {
     fn now(&mut self) -> u64 {
-        // As the State backend's clock: a microsecond per read.
-        self.ticks += 1;
-        self.now_ns + self.ticks * 1_000
+        self.sandbox.now()
     }
 
     fn monotonic(&mut self) -> u64 {
-        self.ticks += 1;
-        self.ticks * 1_000
+        self.sandbox.monotonic()
     }
 
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        let mut buf = vec![0u8; len as usize];
-        self.rng.fill(&mut buf[..]);
-        buf
+        self.sandbox.random_bytes(len)
     }
 }
 

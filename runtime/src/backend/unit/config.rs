@@ -1,8 +1,8 @@
 //! Config, addresses, networks, goal state, credentials, resources, reboot.
 
-use super::UnitBackend;
-use crate::backend::ToolResult;
+use super::{REBOOT_NOW, Reboot, UnitBackend};
 use crate::backend::error::juju;
+use crate::backend::{ToolError, ToolResult};
 use crate::bindings::types::{
     AddressInfo, BindAddress, CloudSpec, ConfigValue, GoalStateInfo, GoalStatus, NetworkInfo,
     RelationId,
@@ -203,11 +203,18 @@ impl UnitBackend {
         })
     }
 
-    pub(super) fn juju_reboot(&self, _now: bool) -> ToolResult<()> {
+    /// `juju-reboot [--now]`: recorded for the agent; `--now` stops the
+    /// hook as Juju's killing its process does.
+    pub(super) fn juju_reboot(&mut self, now: bool) -> ToolResult<()> {
         if self.is_action() {
             return Err(juju::unsupported(
                 "juju-reboot is not supported when running an action.",
             ));
+        }
+        let asked = if now { Reboot::Now } else { Reboot::AfterHook };
+        self.reboot = self.reboot.max(Some(asked));
+        if now {
+            return Err(ToolError::Fatal(REBOOT_NOW.into()));
         }
         Ok(())
     }

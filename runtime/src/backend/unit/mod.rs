@@ -48,6 +48,22 @@ pub struct ActionReport {
     pub failed: Option<String>,
 }
 
+/// A reboot the hook asked for with `juju-reboot` (Juju's
+/// `HookContext.handleReboot`): after the hook, only if it succeeded; or
+/// now, which stops the hook (its buffered changes are lost) and runs it
+/// again after the machine rebooted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reboot {
+    AfterHook,
+    Now,
+}
+
+/// The message that stops a hook at `juju-reboot --now` (Juju kills the
+/// hook's process there).
+pub const REBOOT_NOW: &str =
+    "juju-reboot --now: the hook is stopped; it runs again after the machine reboots";
+
 /// Buffered effects of the running hook, committed only if it succeeds.
 #[derive(Debug, Default)]
 struct Transaction {
@@ -74,10 +90,12 @@ pub struct UnitBackend {
     minion: bool,
     logs: Vec<LogLine>,
     action: ActionReport,
-    sandbox: sandbox::Sandbox,
+    sandbox: crate::backend::sandbox::VirtualSandbox,
     pebble: pebble::Containers,
     /// What the unit's logs and data may take on the host.
     budget: Budget,
+    /// What `juju-reboot` asked for.
+    reboot: Option<Reboot>,
 }
 
 impl UnitBackend {
@@ -89,7 +107,7 @@ impl UnitBackend {
             other => other.to_string(),
         })?;
         let unit = event.event.context.unit_name.clone();
-        let sandbox = sandbox::Sandbox::new(&state)?;
+        let sandbox = sandbox::for_state(&state)?;
         let pebble_now = state
             .now
             .as_deref()
@@ -107,6 +125,7 @@ impl UnitBackend {
             state,
             tx: Transaction::default(),
             minion: false,
+            reboot: None,
             logs: Vec::new(),
             action: ActionReport::default(),
             sandbox,
@@ -128,6 +147,11 @@ impl UnitBackend {
     /// `juju-log` lines of this hook.
     pub fn logs(&self) -> &[LogLine] {
         &self.logs
+    }
+
+    /// The reboot `juju-reboot` asked for in this hook, if any.
+    pub fn reboot(&self) -> Option<Reboot> {
+        self.reboot
     }
 
     /// What an action reported (results, logs, failure).

@@ -7,7 +7,9 @@ use std::path::Path;
 use super::super::charms::open_as;
 use super::super::lifecycle::{self, Touched};
 use super::super::model::{ActionRecord, ActionStatus, Life, PodExit, Substrate};
+use super::super::names::UnitName;
 use super::super::scheduler::draw_unit;
+use super::super::series;
 use super::super::{SimError, Simulator};
 use super::{check_config, not_found, usage};
 use crate::state::ContainerState;
@@ -278,25 +280,84 @@ impl Simulator {
         if self.model.meta.kind != Substrate::Machine {
             return usage("reboot is for machine models (a pod is churned instead)");
         }
-        let machine = (self.model.unit(&name))
-            .and_then(|u| u.principal.clone())
-            .unwrap_or(name);
-        let mut on: Vec<_> = vec![machine.clone()];
-        on.extend(
-            (self.model.units.values())
-                .filter(|u| u.principal.as_ref() == Some(&machine))
-                .map(|u| u.name.clone()),
-        );
         let mut touched = Touched::new();
+        let on = self.reboot_machine(&name, &mut touched);
+        self.finish_op(touched)?;
+        Ok(on.iter().map(|u| u.to_string()).collect())
+    }
+
+    /// Reboot the machine of `name` (see [`Simulator::reboot`]): the units
+    /// on it, the principal first.
+    pub(in crate::sim) fn reboot_machine(
+        &mut self,
+        name: &UnitName,
+        touched: &mut Touched,
+    ) -> Vec<UnitName> {
+        let machine = series::machine_of(&self.model, name);
+        let on = series::units_on(&self.model, &machine);
         for u in &on {
             let r = draw_unit(&mut self.model);
-            lifecycle::restart_agent(&mut self.model, u, r, &mut touched);
+            lifecycle::restart_agent(&mut self.model, u, r, touched);
             if let Some(unit) = self.model.unit_mut(u) {
                 unit.agent.reboot_start = unit.agent.started;
             }
         }
-        self.finish_op(touched)?;
-        Ok(on.iter().map(|u| u.to_string()).collect())
+        on
+    }
+
+    /// `juju upgrade-machine MACHINE prepare BASE` (Juju 3.x, machine
+    /// models; the machine is named by a unit on it): every unit on the
+    /// machine runs `pre-series-upgrade`, then their agents stop until
+    /// [`Simulator::upgrade_machine_complete`] (see `sim/series.rs`).
+    pub fn upgrade_machine_prepare(&mut self, unit: &str, base: &str) -> Result<(), SimError> {
+        let machine = self.machine_for_upgrade(unit)?;
+        crate::juju::bases::series_of(base).map_err(SimError::Usage)?;
+        if let Some(up) = series::upgrade_of(&self.model, &machine) {
+            return usage(format!(
+                "the machine of {machine} is already being upgraded to {}",
+                up.target
+            ));
+        }
+        if let Some(p) = self.model.unit_mut(&machine) {
+            p.machine_upgrade = Some(series::MachineUpgrade {
+                target: base.to_string(),
+                phase: series::MachinePhase::PrepareStarted,
+            });
+        }
+        let touched = series::units_on(&self.model, &machine)
+            .into_iter()
+            .collect();
+        self.finish_op(touched)
+    }
+
+    /// `juju upgrade-machine MACHINE complete`: the machine's unit agents
+    /// start again and each runs `post-series-upgrade`.
+    pub fn upgrade_machine_complete(&mut self, unit: &str) -> Result<(), SimError> {
+        let machine = self.machine_for_upgrade(unit)?;
+        let phase = series::upgrade_of(&self.model, &machine).map(|u| u.phase);
+        if phase != Some(series::MachinePhase::PrepareCompleted) {
+            return usage(format!(
+                "the machine of {machine} is not prepared: run prepare, and let every unit on it \
+                 run pre-series-upgrade first"
+            ));
+        }
+        series::complete(&mut self.model, &machine);
+        // The stopped agents start again with fresh local state, as any
+        // agent restart.
+        let mut touched = Touched::new();
+        for u in series::units_on(&self.model, &machine) {
+            let r = draw_unit(&mut self.model);
+            lifecycle::restart_agent(&mut self.model, &u, r, &mut touched);
+        }
+        self.finish_op(touched)
+    }
+
+    fn machine_for_upgrade(&self, unit: &str) -> Result<UnitName, SimError> {
+        let name = self.unit_name(unit)?;
+        if self.model.meta.kind != Substrate::Machine {
+            return usage("upgrade-machine is for machine models");
+        }
+        Ok(series::machine_of(&self.model, &name))
     }
 
     /// Change model settings (e.g. `automatically-retry-hooks`).

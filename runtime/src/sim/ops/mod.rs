@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,10 @@ use super::model::{Application, End, Life, Relation, Substrate, Unit};
 use super::names::UnitName;
 use super::scheduler::draw_unit;
 use super::{SimError, Simulator};
+
+/// How long a forced removal waits for the teardown by default (Juju's
+/// `apiserver/common` `MaxWait`: 1 minute).
+pub const FORCE_MAX_WAIT: Duration = Duration::from_secs(60);
 
 mod app;
 mod leader;
@@ -242,6 +247,8 @@ impl Simulator {
             address,
             pod: 0,
             agent,
+            force_removal_at: None,
+            machine_upgrade: None,
         });
         touched.insert(name.clone());
         if self.model.app(app).is_some_and(|a| a.leader.is_none()) {
@@ -335,6 +342,64 @@ impl Simulator {
         let r = draw_unit(&mut self.model);
         lifecycle::set_dying(&mut self.model, &name, r, &mut touched);
         self.finish_op(touched)
+    }
+
+    /// `juju remove-unit --force [--no-wait]`: the unit tears down as
+    /// [`Simulator::remove_unit`] does, and whatever is left of it after
+    /// `max_wait` of virtual time (Juju's default: 1 minute; `--no-wait`:
+    /// zero, at once) is skipped — the unit and its subordinates go, leaving
+    /// their relations' scopes, so the remote units run relation-departed
+    /// (Juju's `DestroyWithForce` schedules the forced cleanup after
+    /// `MaxWait`, `apiserver/common/remove.go`). A unit in error goes too.
+    pub fn remove_unit_forced(&mut self, unit: &str, max_wait: Duration) -> Result<(), SimError> {
+        let name = self.unit_name(unit)?;
+        let mut touched = Touched::new();
+        let r = draw_unit(&mut self.model);
+        lifecycle::set_dying(&mut self.model, &name, r, &mut touched);
+        self.force_removal(vec![name], max_wait, &mut touched);
+        self.finish_op(touched)
+    }
+
+    /// `juju remove-application --force [--no-wait]`: every unit as
+    /// [`Simulator::remove_unit_forced`].
+    pub fn remove_application_forced(
+        &mut self,
+        app: &str,
+        max_wait: Duration,
+    ) -> Result<(), SimError> {
+        let units = self.model.app_units(app);
+        self.remove_application(app)?;
+        let mut touched = Touched::new();
+        self.force_removal(units, max_wait, &mut touched);
+        self.finish_op(touched)
+    }
+
+    /// Remove `units` (dying) and their subordinates after `max_wait`.
+    fn force_removal(
+        &mut self,
+        mut units: Vec<UnitName>,
+        max_wait: Duration,
+        touched: &mut Touched,
+    ) {
+        let subs: Vec<UnitName> = (self.model.units.values())
+            .filter(|u| u.principal.as_ref().is_some_and(|p| units.contains(p)))
+            .map(|u| u.name.clone())
+            .collect();
+        units.extend(subs);
+        let at = self
+            .model
+            .meta
+            .now
+            .saturating_add(max_wait.as_nanos() as u64);
+        for u in units {
+            if max_wait.is_zero() {
+                let r = draw_unit(&mut self.model);
+                lifecycle::remove_unit(&mut self.model, &u, r, touched);
+            } else if let Some(unit) = self.model.unit_mut(&u) {
+                unit.force_removal_at = Some(at);
+                touched.insert(u);
+            }
+        }
     }
 
     /// `juju remove-application`: every unit tears down, its relations go.

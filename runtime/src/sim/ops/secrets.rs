@@ -92,6 +92,52 @@ impl Simulator {
         Ok(id)
     }
 
+    /// `juju grant-secret`: let `apps` read the user secret `id` too. Their
+    /// units see it from their next hook; no hook runs for it.
+    pub fn secret_grant(&mut self, id: &str, apps: &[String]) -> Result<(), SimError> {
+        self.secret_access(id, apps, true)
+    }
+
+    /// `juju revoke-secret`: `apps` may no longer read the user secret `id`
+    /// (from their next hook `secret-get` does not find it); an
+    /// application without access is left as it is. What a consumer
+    /// tracks is kept, as for a charm's `secret-revoke`.
+    pub fn secret_revoke(&mut self, id: &str, apps: &[String]) -> Result<(), SimError> {
+        self.secret_access(id, apps, false)
+    }
+
+    fn secret_access(&mut self, id: &str, apps: &[String], grant: bool) -> Result<(), SimError> {
+        let full = self.secret_id(id)?;
+        if self.model.secrets[&full].owner != SecretOwner::Model {
+            let verb = if grant { "granted" } else { "revoked" };
+            return usage(format!(
+                "secret {id} is a charm's: only user secrets are {verb} by the operator \
+                 (the charm uses secret-grant and secret-revoke)"
+            ));
+        }
+        if apps.is_empty() {
+            return usage("name at least one application");
+        }
+        for a in apps {
+            if self.model.app(a).is_none() {
+                return Err(not_found("application", a));
+            }
+        }
+        let s = self.model.secret_mut(&full).expect("found above");
+        for a in apps {
+            if grant {
+                s.granted_apps.insert(a.clone());
+            } else {
+                s.granted_apps.remove(a);
+            }
+        }
+        let mut touched = Touched::new();
+        for a in apps {
+            touched.extend(self.model.app_units(a));
+        }
+        self.finish_op(touched)
+    }
+
     fn secret_id(&self, id: &str) -> Result<String, SimError> {
         let full = if id.starts_with("secret:") {
             id.to_string()

@@ -61,6 +61,8 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "status-get-loop" => status_get_loop(model),
         "random-over" => random_over(),
         "huge-secret" => huge_secret(model),
+        "reboot" => reboot_after(model),
+        "reboot-now" => reboot_now(model),
         other => Err(Error::msg(format!("unknown mode {other:?}"))),
     }
 }
@@ -312,3 +314,30 @@ fn grow() -> ! {
 }
 
 charmbox_sdk::export_charm!(Misbehave);
+
+/// Ask for a reboot after this hook, once (unit state remembers it: the
+/// hook commits before the machine reboots, and `start` runs again after).
+fn reboot_after(model: &Model) -> Result<(), Error> {
+    let mut asked = model.stored::<bool>("reboot-asked")?;
+    if *asked {
+        return model.unit().set_status(Status::active("rebooted"));
+    }
+    *asked = true;
+    asked.save()?;
+    model.unit().reboot(false)?;
+    model.unit().set_status(Status::maintenance("rebooting after start"))
+}
+
+/// Reboot now, once: the status (immediate, so it survives the stopped
+/// hook) remembers it; unit state written before the call is lost.
+fn reboot_now(model: &Model) -> Result<(), Error> {
+    if model.unit().status()?.message() == "rebooting now" {
+        return model.unit().set_status(Status::active("back after reboot"));
+    }
+    let mut lost = model.stored::<bool>("lost")?;
+    *lost = true;
+    lost.save()?;
+    model.unit().set_status(Status::maintenance("rebooting now"))?;
+    model.unit().reboot(true)?;
+    model.unit().set_status(Status::blocked("the hook went on after juju-reboot --now"))
+}
