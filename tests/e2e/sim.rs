@@ -3,6 +3,7 @@
 //! failures and retries, and determinism.
 
 mod common;
+mod sim_cmr;
 mod sim_ops;
 mod sim_secrets;
 mod sim_workload;

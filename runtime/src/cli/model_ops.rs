@@ -133,6 +133,25 @@ pub enum OpVerb {
         #[command(subcommand)]
         step: UpgradeStep,
     },
+    /// Offer endpoints to other models (`juju offer APP:EP[,EP] [NAME]`).
+    Offer {
+        endpoints: String,
+        name: Option<String>,
+    },
+    /// Consume an offer as a SAAS name that `integrate` takes (`juju
+    /// consume OFFER [ALIAS]`); each side then sees the other as remote.
+    Consume {
+        offer: String,
+        alias: Option<String>,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
+    /// Remove a SAAS name and its relations (`juju remove-saas`).
+    RemoveSaas {
+        name: String,
+        #[command(flatten)]
+        settle: SettleFlag,
+    },
     /// Restart a unit's agent: non-leaders run leader-settings-changed.
     RestartAgent {
         unit: String,
@@ -285,6 +304,26 @@ impl OpVerb {
             }
             OpVerb::RestartAgent { unit, settle } => {
                 sim.restart_agent(&unit)?;
+                settle
+            }
+            OpVerb::Offer { endpoints, name } => {
+                println!("offer {}", sim.offer(&endpoints, name.as_deref())?);
+                SettleFlag { settle: false }
+            }
+            OpVerb::Consume {
+                offer,
+                alias,
+                settle,
+            } => {
+                println!(
+                    "consumed {offer} as {}",
+                    sim.consume(&offer, alias.as_deref())?
+                );
+                settle
+            }
+            OpVerb::RemoveSaas { name, settle } => {
+                sim.remove_saas(&name)?;
+                println!("removed SAAS {name}");
                 settle
             }
             OpVerb::UpgradeMachine { unit, step } => match step {

@@ -66,17 +66,21 @@ impl Hook {
     pub fn spec(&self, model: &Model, unit: &UnitName) -> EventSpec {
         use Hook::*;
         let mut spec = EventSpec::named(&self.name(model, unit));
+        // A remote unit as this unit sees it (renamed across models).
+        let seen = |rel: &u32, u: &UnitName| {
+            super::project::unit_seen(model.relations.get(rel), unit.app.as_str(), u)
+        };
         match self {
             RelationCreated { relation } | RelationBroken { relation } => {
                 spec.relation_id = Some(*relation);
             }
             RelationJoined { relation, unit } => {
                 spec.relation_id = Some(*relation);
-                spec.remote_unit = Some(unit.to_string());
+                spec.remote_unit = Some(seen(relation, unit));
             }
             RelationChanged { relation, unit } => {
                 spec.relation_id = Some(*relation);
-                spec.remote_unit = unit.as_ref().map(|u| u.to_string());
+                spec.remote_unit = unit.as_ref().map(|u| seen(relation, u));
             }
             RelationDeparted {
                 relation,
@@ -84,8 +88,8 @@ impl Hook {
                 departing,
             } => {
                 spec.relation_id = Some(*relation);
-                spec.remote_unit = Some(unit.to_string());
-                spec.departing_unit = Some(departing.to_string());
+                spec.remote_unit = Some(seen(relation, unit));
+                spec.departing_unit = Some(seen(relation, departing));
             }
             StorageAttached { storage } | StorageDetaching { storage } => {
                 spec.storage_id = Some(storage.clone());

@@ -14,6 +14,7 @@
 
 pub mod agent;
 pub mod charms;
+pub mod cmr;
 mod disks;
 pub mod expect;
 pub mod history;
@@ -218,6 +219,8 @@ impl Simulator {
             settings: opts.settings.clone(),
             scenario_step: 0,
             next_storage: 0,
+            offers: Default::default(),
+            saas: Default::default(),
         })
     }
 

@@ -90,6 +90,11 @@ pub struct Meta {
     /// (`data/3`) from one model-wide sequence, whatever the name.
     #[serde(default)]
     pub next_storage: u32,
+    /// Offers by name, and the SAAS names consumed (name → offer).
+    #[serde(default)]
+    pub offers: BTreeMap<String, super::cmr::Offer>,
+    #[serde(default)]
+    pub saas: BTreeMap<String, String>,
 }
 
 /// One application.
@@ -190,6 +195,9 @@ pub struct Relation {
     /// Suspended (`juju suspend-relation`): units leave it as if it were dying.
     #[serde(default)]
     pub suspended: bool,
+    /// A relation with an offer (`sim/cmr.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_model: Option<super::cmr::CrossModel>,
 }
 
 impl Relation {

@@ -259,7 +259,7 @@ fn relation_state(
                 id,
                 endpoint: end.endpoint.clone(),
                 kind: Some(rel.kind),
-                remote_app: Some(remote_app.to_string()),
+                remote_app: remote_app_seen(rel, name.app.as_str()),
                 local_app_data: m.bag_data(id, &own_app),
                 local_unit_data: m.bag_data(id, &own_unit),
                 remote_app_data: if peer {
@@ -269,7 +269,7 @@ fn relation_state(
                 },
                 remote_units_data,
                 remote_units_status: BTreeMap::new(),
-                remote_model_uuid: None,
+                remote_model_uuid: remote_model_seen(rel, name.app.as_str()),
             }
         }
     };
@@ -362,4 +362,38 @@ fn secrets(m: &Model, name: &UnitName) -> Vec<SecretState> {
         }
     }
     out
+}
+
+/// The name the units of `viewer` see for the application at the other
+/// end of `rel`.
+pub fn remote_app_seen(rel: &super::model::Relation, viewer: &str) -> Option<String> {
+    let other = rel.other_app(viewer)?;
+    Some(match &rel.cross_model {
+        None => other.to_string(),
+        Some(x) if viewer == x.offerer => format!("remote-{}", x.token),
+        Some(x) => x.saas.clone(),
+    })
+}
+
+/// The other model's UUID, as `viewer`'s `relation-model-get` shows it
+/// (none: the relation is within the model).
+pub fn remote_model_seen(rel: &super::model::Relation, viewer: &str) -> Option<String> {
+    rel.cross_model.as_ref().map(|x| {
+        if viewer == x.offerer {
+            x.consumer_model.clone()
+        } else {
+            x.offerer_model.clone()
+        }
+    })
+}
+
+/// `unit`'s name as the units of `viewer` see it in `rel`.
+pub fn unit_seen(rel: Option<&super::model::Relation>, viewer: &str, unit: &UnitName) -> String {
+    match rel.filter(|r| r.cross_model.is_some() && unit.app.as_str() != viewer) {
+        Some(r) => match remote_app_seen(r, viewer) {
+            Some(app) => format!("{app}/{}", unit.n),
+            None => unit.to_string(),
+        },
+        None => unit.to_string(),
+    }
 }

@@ -29,6 +29,8 @@ pub fn model(app: &str, units: u32) -> Model {
         settings: Settings::default(),
         scenario_step: 0,
         next_storage: 0,
+        offers: Default::default(),
+        saas: Default::default(),
     });
     m.insert_app(Application {
         name: app.into(),
@@ -257,6 +259,7 @@ fn peer_relation(m: &mut Model, app: &str) {
         life: Life::Alive,
         scope: units.iter().cloned().collect(),
         suspended: false,
+        cross_model: None,
     });
     for u in &units {
         let view = RelView {
@@ -497,6 +500,7 @@ fn a_suspended_relation_departs_and_breaks_and_is_not_joined() {
         life: Life::Alive,
         scope: [unit("a", 0), unit("b", 0)].into_iter().collect(),
         suspended: false,
+        cross_model: None,
     });
     for (me, other) in [(unit("a", 0), unit("b", 0)), (unit("b", 0), unit("a", 0))] {
         let mut view = RelView {

@@ -355,6 +355,11 @@ pub enum Step {
     SecretRemove(SecretRemoveStep),
     /// `upgrade-machine: {unit, prepare: BASE}` / `{unit, complete: true}`.
     UpgradeMachine(UpgradeMachineStep),
+    /// `offer: {endpoints: APP:EP[,EP], name: NAME}`; `consume: {offer,
+    /// alias}`; `remove-saas: NAME` (cross-model relations).
+    Offer(super::ops::OfferStep),
+    Consume(super::ops::ConsumeStep),
+    RemoveSaas(String),
     /// `secret-grant: {secret: NAME, apps: [APP…]}` (`juju grant-secret`).
     SecretGrant(SecretAccessStep),
     /// `secret-revoke: {secret: NAME, apps: [APP…]}` (`juju revoke-secret`).
@@ -635,6 +640,15 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                 ));
             }
         },
+        Step::Offer(o) => format!("offer {}", sim.offer(&o.endpoints, o.name.as_deref())?),
+        Step::Consume(c) => {
+            let name = sim.consume(&c.offer, c.alias.as_deref())?;
+            format!("consume {} as {name}", c.offer)
+        }
+        Step::RemoveSaas(name) => {
+            sim.remove_saas(name)?;
+            format!("remove-saas {name}")
+        }
         Step::SecretGrant(s) => {
             sim.secret_grant(&s.secret, &s.apps)?;
             format!("secret-grant {} {}", s.secret, s.apps.join(" "))

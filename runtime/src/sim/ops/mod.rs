@@ -24,6 +24,7 @@ use super::{SimError, Simulator};
 pub const FORCE_MAX_WAIT: Duration = Duration::from_secs(60);
 
 mod app;
+mod cmr;
 mod leader;
 mod relations;
 mod secrets;
@@ -32,6 +33,7 @@ mod storage;
 mod workload;
 use crate::charm::CharmMeta;
 use crate::state::{Bag, ContainerState, RelationKind, StatusState, StorageState};
+pub use cmr::{ConsumeStep, OfferStep};
 pub use settings::{RETRY_HOOKS, UPDATE_STATUS_INTERVAL, model_config};
 pub use workload::CheckChange;
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::super::cmr::CrossModel;
 use super::super::lifecycle::{self, Touched};
 use super::super::model::{End, Life, Relation};
 use super::super::scheduler::draw_unit;
@@ -33,6 +34,7 @@ impl Simulator {
                     life: Life::Alive,
                     scope: BTreeSet::new(),
                     suspended: false,
+                    cross_model: None,
                 });
             }
         }
@@ -47,6 +49,14 @@ impl Simulator {
 
     /// `juju integrate a[:ep] b[:ep]`: returns the relation id.
     pub fn integrate(&mut self, a: &str, b: &str) -> Result<u32, SimError> {
+        // A SAAS name at either end: the offer's application, and only the
+        // endpoints it offers (`sim/cmr.rs`).
+        let (a, b, saas) = self.through_saas(a, b)?;
+        let (a, b) = (a.as_str(), b.as_str());
+        let offered = |app: &str, ep: &str| {
+            saas.as_ref()
+                .is_none_or(|s| s.offerer != app || s.endpoints.iter().any(|e| e == ep))
+        };
         let (app_a, ep_a) = parse_end(a);
         let (app_b, ep_b) = parse_end(b);
         let meta_a = self.meta_of(app_a)?;
@@ -62,7 +72,8 @@ impl Simulator {
                 }
                 let roles = (ea.role == "provides" && eb.role == "requires")
                     || (ea.role == "requires" && eb.role == "provides");
-                if roles && ea.interface == eb.interface {
+                let offered = offered(app_a, na) && offered(app_b, nb);
+                if roles && ea.interface == eb.interface && offered {
                     candidates.push((na.clone(), ea.clone(), nb.clone(), eb.clone()));
                 }
             }
@@ -94,6 +105,19 @@ impl Simulator {
         } else {
             RelationKind::Regular
         };
+        if saas.is_some() && kind == RelationKind::Subordinate {
+            return usage("a cross-model relation cannot be container-scoped");
+        }
+        let cross_model = saas.map(|s| {
+            let consumer = if s.offerer == app_a { app_b } else { app_a };
+            CrossModel::new(
+                &self.model.meta.uuid,
+                &s.offer,
+                &s.offerer,
+                &s.name,
+                consumer,
+            )
+        });
         let id = self.new_relation_id();
         let end = |app: &str, ep: &str, e: &crate::charm::metadata::Endpoint| End {
             app: app.into(),
@@ -113,6 +137,7 @@ impl Simulator {
             life: Life::Alive,
             scope: BTreeSet::new(),
             suspended: false,
+            cross_model,
         });
         let mut touched = Touched::new();
         self.ensure_subordinates(&mut touched)?;
@@ -248,6 +273,8 @@ impl Simulator {
     pub fn find_relation(&self, a: &str, b: &str) -> Result<u32, SimError> {
         let (app_a, ep_a) = parse_end(a);
         let (app_b, ep_b) = parse_end(b);
+        let (app_a, app_b) = (self.app_behind(app_a), self.app_behind(app_b));
+        let (app_a, app_b) = (app_a.as_str(), app_b.as_str());
         let matches = |r: &Relation, app: &str, ep: Option<&str>| {
             r.end_of(app)
                 .is_some_and(|e| ep.is_none_or(|ep| ep == e.endpoint))
