@@ -457,3 +457,63 @@ fn cli_upgrade_machine_prepares_stops_and_completes() {
     );
     assert!(err.contains("for machine models"), "{err}");
 }
+
+/// The scenario forms of upgrade-machine and of forced removals (the same
+/// operations as the CLI tests above, through a scenario file).
+#[test]
+fn scenario_upgrade_machine_and_forced_removal_steps() {
+    let charm = built(PEER);
+    let file = tmp("upgrade-force.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "model: {{type: machine, seed: 33}}\nsteps:\n  \
+             - deploy: {{charm: {c}, units: 2}}\n  - settle:\n  \
+             - upgrade-machine: {{unit: peer-counter/1, prepare: ubuntu@24.04}}\n  - settle:\n  \
+             - expect:\n      \
+                 events: [{{unit: peer-counter/1, last: [pre-series-upgrade]}}]\n  \
+             - upgrade-machine: {{unit: peer-counter/1, complete: true}}\n  - settle:\n  \
+             - expect:\n      \
+                 events: [{{unit: peer-counter/1, last: [leader-settings-changed, post-series-upgrade]}}]\n  \
+             - remove-unit: {{unit: peer-counter/1, force: true, no-wait: true}}\n  - settle:\n  \
+             - expect:\n      \
+                 events: [{{unit: peer-counter/0, last: [fastapi-peer-relation-departed]}}]\n  \
+             - remove-application: {{app: peer-counter, force: true}}\n  - settle:\n",
+            c = charm.display()
+        ),
+    )
+    .unwrap();
+    let text = super::sim_file(&file);
+    assert!(
+        text.contains("upgrade-machine peer-counter/1 complete"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remove-unit peer-counter/1 --force --no-wait"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remove-application peer-counter --force"),
+        "{text}"
+    );
+    let bad = tmp("no-wait-alone.yaml");
+    std::fs::write(
+        &bad,
+        format!(
+            "model: {{type: machine}}\nsteps:\n  - deploy: {{charm: {}}}\n  \
+             - remove-unit: {{unit: peer-counter/0, no-wait: true}}\n",
+            charm.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(super::charmbox_bin())
+        .arg("sim")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no-wait needs force"),
+        "{err}"
+    );
+}
