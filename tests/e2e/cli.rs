@@ -140,3 +140,68 @@ fn missing_component_says_how_to_build_it() {
     assert_eq!(code, 2);
     assert!(err.contains("build it with `charmbox build"), "{err}");
 }
+
+/// `charmbox run --action` on the native shell charm's `report` action.
+fn run_report(params: &[&str]) -> (i32, String, String) {
+    let charm = root().join("tests/charms/shell-tools");
+    let mut args = vec!["run", "--native", "--charm", charm.to_str().unwrap()];
+    args.extend(["--action", "report", "--out", "/dev/null"]);
+    for p in params {
+        args.extend(["--param", p]);
+    }
+    charmbox(&args)
+}
+
+#[test]
+fn an_action_prints_its_logs_and_results() {
+    let (code, _, err) = run_report(&["target=db"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("report: log: reporting on db"), "{err}");
+    assert!(
+        err.contains("report: results:\n  outcome:\n    count: '1'\n    target: db"),
+        "{err}"
+    );
+    assert!(!err.contains("action failed"), "{err}");
+}
+
+#[test]
+fn a_failed_action_has_its_own_exit_status() {
+    let (code, _, err) = run_report(&["target=db", "fail=true", "count=2"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("report: ok"),
+        "the hook itself succeeded: {err}"
+    );
+    assert!(
+        err.contains("report: action failed: asked to fail"),
+        "{err}"
+    );
+    assert!(err.contains("count: '2'"), "results are shown too: {err}");
+}
+
+#[test]
+fn action_parameters_are_checked_against_the_schema() {
+    let cases = [
+        (
+            vec!["target=db", "fail=yes"],
+            r#"validation failed: (root).fail : must be of type boolean, given "yes""#,
+        ),
+        (
+            vec!["target=db", "count=many"],
+            r#"validation failed: (root).count : must be of type integer, given "many""#,
+        ),
+        (
+            vec!["count=2"],
+            r#"validation failed: (root) : "target" property is missing and required, given {"count":2}"#,
+        ),
+        (
+            vec!["target=db", "colour=red"],
+            r#"validation failed: (root) : additional property "colour" is not allowed, given {"colour":"red","target":"db"}"#,
+        ),
+    ];
+    for (params, want) in cases {
+        let (code, _, err) = run_report(&params);
+        assert_eq!(code, 2, "{params:?}: {err}");
+        assert!(err.contains(want), "{params:?}: {err}");
+    }
+}

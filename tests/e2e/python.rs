@@ -442,3 +442,155 @@ fn bench_vs_scenario_compares_with_the_same_result() {
     assert_ne!(code, 0);
     assert!(stderr.contains("needs a Python charm"), "{stderr}");
 }
+
+#[test]
+fn sleeping_moves_virtual_time_at_once() {
+    // An hour's time.sleep and a 1.5 s select() timeout: were they real,
+    // the test would outlive the dispatch's deadline.
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let (out, report) = run(&rt, &charm, with_mode("sleep"), "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    for key in ["slept-monotonic", "slept-wall"] {
+        let secs: f64 = unit_bag(&out)[key].parse().unwrap();
+        assert!((3601.5..3601.6).contains(&secs), "{key}: {secs}");
+    }
+    // The same run again: the same virtual times (determinism).
+    let (again, _) = run(&rt, &charm, with_mode("sleep"), "start");
+    assert_eq!(unit_bag(&out), unit_bag(&again));
+}
+
+#[test]
+fn a_network_request_says_the_sandbox_has_no_network() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let (_, report) = run(&rt, &charm, with_mode("network"), "start");
+    let Failure::CharmError(tb) = failure(&report.outcome) else {
+        panic!("expected a charm error, got {:?}", report.outcome);
+    };
+    assert!(
+        tb.contains("charmbox: the sandbox has no network (looking up 'charmhub.io')"),
+        "{tb}"
+    );
+    assert!(
+        tb.contains("urllib.error.URLError"),
+        "urllib's own error: {tb}"
+    );
+    assert!(!tb.contains("idna"), "{tb}");
+}
+
+#[test]
+fn charmbox_run_prints_a_logged_traceback_once() {
+    let dir = built(CHARM);
+    let input = std::env::temp_dir().join(format!("charmbox-py-tb-{}.json", std::process::id()));
+    std::fs::write(&input, with_mode("fail-after-write").to_json()).unwrap();
+    let (code, _, err) = charmbox(&[
+        "run",
+        "--charm",
+        dir.to_str().unwrap(),
+        "--event",
+        "start",
+        "--state",
+        input.to_str().unwrap(),
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.matches("Traceback (most recent call last)").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("start: hook failed: RuntimeError: deliberate failure (the traceback is in the log above)"),
+        "{err}"
+    );
+}
+
+/// Scenario gets the State's layers (else pause-py, finding no service in
+/// its plan, would wait where charmbox's run goes active: "results differ").
+#[test]
+fn bench_vs_scenario_hands_scenario_the_layers() {
+    let dir = scratch("vs-scenario-layers");
+    let input = dir.join("in.json");
+    let layer = json!({"services": {"pause": {
+        "override": "replace", "command": "/pause", "startup": "enabled"}}});
+    let s = json!({"config": {"timeout": 30}, "containers": [{
+        "name": "pause", "can_connect": true,
+        "layers": [{"label": "pause", "layer": layer}]}]});
+    std::fs::write(&input, s.to_string()).unwrap();
+    let (code, stdout, stderr) = charmbox(&[
+        "bench",
+        "--charm",
+        built("examples/pause-py").to_str().unwrap(),
+        "--state",
+        input.to_str().unwrap(),
+        "--event",
+        "config-changed",
+        "--iterations",
+        "3",
+        "--vs-scenario",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains(r#""status":"active""#), "{stdout}");
+    assert!(!stdout.contains("differ"), "{stdout}");
+}
+
+const UV_CHARM: &str = "tests/charms/uv-libs";
+
+/// A uv project (charmcraft's uv plugin: pyproject.toml + uv.lock) with a
+/// charm library in lib/: built at the locked versions and run. Its
+/// tenacity retry waits 5 s twice, in virtual time.
+#[test]
+fn a_uv_charm_with_a_charm_library_builds_and_runs() {
+    let rt = runtime();
+    let charm = charm(&rt, UV_CHARM);
+    let (out, report) = run(&rt, &charm, state(json!({})), "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(out.unit_status.message, "hello, world after 3 attempts");
+}
+
+/// The same charm without its fetched library: the build names it and how
+/// to fetch it, before componentize-py would fail at import.
+#[test]
+fn a_missing_charm_library_is_named_with_how_to_fetch_it() {
+    let dir = scratch("uv-no-lib");
+    let src = root().join(UV_CHARM);
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(src.join("charmcraft.yaml"))
+        .arg(src.join("pyproject.toml"))
+        .arg(src.join("uv.lock"))
+        .arg(src.join("src"))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let err = build_charm(&dir, &QUIET).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, BuildError::MissingCharmLibs { .. }), "{text}");
+    assert!(
+        text.contains(
+            "charms.greeting.v0.greeter (lib/charms/greeting/v0/greeter.py, declared in charm-libs)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("`charmcraft fetch-libs`"), "{text}");
+}
+
+#[test]
+fn a_plugin_charmbox_cannot_build_is_named() {
+    let dir = temp_charm("poetry", "import ops\n", "ops==3.9.0\n");
+    let yaml = std::fs::read_to_string(dir.join("charmcraft.yaml")).unwrap();
+    std::fs::write(
+        dir.join("charmcraft.yaml"),
+        format!("{yaml}\nparts:\n  charm:\n    plugin: poetry\n"),
+    )
+    .unwrap();
+    let err = build_charm(&dir, &QUIET).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("part \"charm\" uses the \"poetry\" plugin"),
+        "{err}"
+    );
+}

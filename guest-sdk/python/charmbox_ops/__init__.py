@@ -15,6 +15,8 @@ The seams, each in its own module:
   directory, and Juju-backed storage is available;
 - ``entry``: the charm's entry point (``src/charm.py``), compiled at build
   time and run as ``__main__`` for each event, as Juju's dispatch does;
+- ``network``: name lookups and connections fail saying the sandbox has
+  no network;
 - ``preload``: what is imported at build time, so it is in the snapshot;
 - ``tracebacks``: a failed event's traceback, with the paths Juju would show.
 

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-from . import handler, hooktools, metadata, pebble, preload, storage
+from . import handler, hooktools, metadata, network, pebble, preload, storage
 from .entry import Entry
 
 # Where each build root is deployed in a charm directory.
@@ -51,6 +51,7 @@ def prepare(entry: str, roles: list[str]) -> None:
     metadata.install()
     storage.install()
     pebble.install()
+    network.install()
     src_dir = os.path.dirname(entry) or "."
     prefixes = [
         (path, src_dir if role == "src" else DEPLOYED[role])

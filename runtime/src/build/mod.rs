@@ -125,12 +125,37 @@ pub enum BuildError {
     },
     /// A Python charm without requirements.txt (ops comes from there).
     #[error(
-        "{} has no requirements.txt: a Python charm lists its dependencies there, ops included (e.g. `ops==3.9.0`)",
+        "{} declares no dependencies: a Python charm lists them, ops included (e.g. `ops==3.9.0`), in requirements.txt, in charmcraft.yaml's charm or python part, or in pyproject.toml with uv.lock (the uv plugin)",
         .dir.display()
     )]
     NoRequirements {
         /// The charm directory.
         dir: PathBuf,
+    },
+    /// Charm libraries the charm declares (charm-libs) or imports are not
+    /// in its `lib/` nor in its requirements.
+    #[error(
+        "{}: charm libraries missing from lib/: {}; `charmcraft fetch-libs` in the charm \
+         directory fetches those charmcraft.yaml's charm-libs declares",
+        .dir.display(), .libs.join("; ")
+    )]
+    MissingCharmLibs {
+        /// The charm directory.
+        dir: PathBuf,
+        /// Each missing library, with its path and how it is wanted.
+        libs: Vec<String>,
+    },
+    /// A part of charmcraft.yaml uses a plugin charmbox cannot build.
+    #[error(
+        "charmcraft.yaml: part {part:?} uses the {plugin:?} plugin, which charmbox cannot \
+         build; it builds the charm, python and uv plugins (requirements files, packages, \
+         or pyproject.toml with uv.lock)"
+    )]
+    UnsupportedPlugin {
+        /// The part's name.
+        part: String,
+        /// Its plugin.
+        plugin: String,
     },
     /// python3, pip or componentize-py could not be set up or run.
     #[error("cannot build a Python charm: {0}")]

@@ -28,7 +28,8 @@ pub struct CharmMeta {
     /// without it, exactly one).
     pub storage_counts: BTreeMap<String, StorageCount>,
     pub config: BTreeMap<String, ConfigOption>,
-    /// Action name → params schema (JSON), used for defaults.
+    /// Action name → the JSON schema Juju builds for its parameters
+    /// (`juju::action_schema::build`).
     pub actions: BTreeMap<String, serde_json::Value>,
     pub subordinate: bool,
     /// Declared resource names.
@@ -276,6 +277,15 @@ impl CharmMeta {
             storage_counts.insert(name.clone(), count);
             storage.insert(name, s.kind);
         }
+        let mut actions = BTreeMap::new();
+        for (action, spec) in raw.actions {
+            let schema = crate::juju::action_schema::build(&action, &spec).map_err(|m| {
+                invalid(format!(
+                    "invalid params schema for action schema {action}: {m}"
+                ))
+            })?;
+            actions.insert(action, schema);
+        }
         Ok(CharmMeta {
             name,
             endpoints,
@@ -283,7 +293,7 @@ impl CharmMeta {
             storage,
             storage_counts,
             config,
-            actions: raw.actions,
+            actions,
             subordinate: raw.subordinate,
             resources: raw.resources.into_keys().collect(),
         })

@@ -40,6 +40,18 @@ pub struct BenchArgs {
     /// side by side, and print both medians and their ratio.
     #[arg(long)]
     pub vs_scenario: bool,
+    /// Run this action instead of a hook (with --param).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Action parameter `key=value` (value parsed as JSON when it is JSON).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// The relation of a relation event (default: the first of its endpoint).
+    #[arg(long)]
+    pub relation_id: Option<u32>,
+    /// The remote unit of a relation event (`app/1`).
+    #[arg(long)]
+    pub remote_unit: Option<String>,
     #[command(flatten)]
     pub limits: super::limits::LimitArgs,
 }
@@ -89,6 +101,18 @@ fn result_of(state: &serde_json::Value) -> serde_json::Value {
 }
 
 impl BenchArgs {
+    /// The event to time: the hook, or the action with its parameters.
+    fn spec(&self) -> anyhow::Result<EventSpec> {
+        let name = self.action.as_deref().unwrap_or(&self.event);
+        Ok(EventSpec {
+            action: self.action.is_some(),
+            params: super::run::parse_params(&self.params)?,
+            relation_id: self.relation_id,
+            remote_unit: self.remote_unit.clone(),
+            ..EventSpec::named(name)
+        })
+    }
+
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = Runtime::new(self.limits.config()?)?;
         let charm = Charm::open(&rt, &self.charm)?;
@@ -102,7 +126,7 @@ impl BenchArgs {
         if self.vs_scenario {
             return self.bench_vs_scenario(&rt, &charm, state);
         }
-        let spec = EventSpec::named(&self.event);
+        let spec = self.spec()?;
         let header = Header::for_charm(&charm, &rt, None, state.seed);
         let mut sink = TraceWriter::new(Box::new(std::io::sink()), header)?;
         let warmup = (self.iterations / 10).max(1);
@@ -160,7 +184,7 @@ impl BenchArgs {
                 self.charm.display()
             );
         }
-        let spec = EventSpec::named(&self.event);
+        let spec = self.spec()?;
         let warmup = (self.iterations / 10).max(1);
         let mut samples = Vec::with_capacity(self.iterations);
         let mut last = None;
@@ -177,8 +201,14 @@ impl BenchArgs {
             last = Some(out);
         }
         let input = serde_json::to_value(&state)?;
-        let theirs =
-            bench_scenario::time_in_scenario(&charm.dir, &input, &self.event, self.iterations)?;
+        let event = serde_json::json!({
+            "name": spec.name,
+            "action": spec.action,
+            "params": spec.params,
+            "relation_id": spec.relation_id,
+            "remote_unit": spec.remote_unit,
+        });
+        let theirs = bench_scenario::time_in_scenario(&charm.dir, &input, &event, self.iterations)?;
         println!(
             "bench {} {}: {} events each, side by side",
             charm.meta.name,

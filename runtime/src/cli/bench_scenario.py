@@ -1,7 +1,8 @@
 """Time one event of a Python ops charm under Scenario (ops[testing]), in
 CPython: the other side of `charmbox bench --vs-scenario`.
 
-argv: <charm dir> <event> <iterations>; stdin: a charmbox State (JSON).
+argv: <charm dir> <iterations>; stdin: JSON {"state": a charmbox State,
+"event": {"name", "action", "params", "relation_id", "remote_unit"}}.
 stdout, last line: JSON with the per-event times (µs) and what the event
 left (unit status, each relation's application databag), so the caller can
 check that both sides did the same work.
@@ -73,9 +74,22 @@ def relations(state, meta):
     return out
 
 
+def layers(container):
+    """The container's layers by label, as Scenario takes them."""
+    out = {}
+    for entry in container.get("layers", []):
+        raw = entry.get("layer")
+        if raw is None:
+            raw = entry.get("yaml") or "{}"
+        out[entry["label"]] = ops.pebble.Layer(raw)
+    return out
+
+
 def to_scenario(state, meta):
     containers = [
-        testing.Container(c["name"], can_connect=c.get("can_connect", False))
+        testing.Container(
+            c["name"], can_connect=c.get("can_connect", False), layers=layers(c)
+        )
         for c in state.get("containers", [])
     ]
     return testing.State(
@@ -86,17 +100,29 @@ def to_scenario(state, meta):
     )
 
 
-def event_of(ctx, name, st):
+def event_of(ctx, event, st):
+    name = event["name"]
+    if event.get("action"):
+        return ctx.on.action(name, params=event.get("params") or {})
     if name in SIMPLE:
         return getattr(ctx.on, name.replace("-", "_"))()
     for kind in RELATION:
         suffix = f"-relation-{kind}"
         if name.endswith(suffix):
             endpoint = name[: -len(suffix)]
-            rel = next((r for r in st.relations if r.endpoint == endpoint), None)
+            wanted = event.get("relation_id")
+            rel = next(
+                (r for r in st.relations
+                 if r.endpoint == endpoint and wanted in (None, r.id)),
+                None,
+            )
             if rel is None:
                 fail(f"{name}: no {endpoint} relation in the State")
-            return getattr(ctx.on, f"relation_{kind}")(rel)
+            remote = event.get("remote_unit")
+            if kind in ("created", "broken") or remote is None:
+                return getattr(ctx.on, f"relation_{kind}")(rel)
+            unit_id = int(remote.rsplit("/", 1)[1])
+            return getattr(ctx.on, f"relation_{kind}")(rel, remote_unit=unit_id)
     if name.endswith("-pebble-ready"):
         container = st.get_container(name[: -len("-pebble-ready")])
         return ctx.on.pebble_ready(container)
@@ -112,8 +138,9 @@ def result(out):
 
 
 def main():
-    charm_dir, name, iterations = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    state = json.loads(sys.stdin.read() or "{}")
+    charm_dir, iterations = Path(sys.argv[1]), int(sys.argv[2])
+    given = json.loads(sys.stdin.read() or "{}")
+    state, event = given.get("state") or {}, given["event"]
     charm = load_charm(charm_dir)
     ctx = testing.Context(charm)
     st = to_scenario(state, metadata(charm_dir))
@@ -121,9 +148,9 @@ def main():
     samples = []
     out = None
     for i in range(warmup + iterations):
-        event = event_of(ctx, name, st)
+        scenario_event = event_of(ctx, event, st)
         t = time.perf_counter_ns()
-        out = ctx.run(event, st)
+        out = ctx.run(scenario_event, st)
         took = time.perf_counter_ns() - t
         if i >= warmup:
             samples.append(took / 1000)

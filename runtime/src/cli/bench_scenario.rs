@@ -31,12 +31,13 @@ pub struct ScenarioTimes {
     pub result: serde_json::Value,
 }
 
-/// Time `event` of the Python charm in `charm_dir` from `state` (charmbox
-/// State JSON) under Scenario, `iterations` times after a warm-up.
+/// Time `event` (`{name, action, params, relation_id, remote_unit}`) of
+/// the Python charm in `charm_dir` from `state` (charmbox State JSON) under
+/// Scenario, `iterations` times after a warm-up.
 pub fn time_in_scenario(
     charm_dir: &Path,
     state: &serde_json::Value,
-    event: &str,
+    event: &serde_json::Value,
     iterations: usize,
 ) -> anyhow::Result<ScenarioTimes> {
     let venv = ensure_venv(charm_dir)?;
@@ -45,7 +46,6 @@ pub fn time_in_scenario(
     let mut child = Command::new(venv.join("bin").join("python"))
         .arg(&driver)
         .arg(charm_dir)
-        .arg(event)
         .arg(iterations.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -53,7 +53,8 @@ pub fn time_in_scenario(
         .spawn()
         .context("cannot run the Scenario benchmark's Python")?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(serde_json::to_string(state)?.as_bytes())?;
+        let input = serde_json::json!({"state": state, "event": event});
+        stdin.write_all(serde_json::to_string(&input)?.as_bytes())?;
     }
     let out = child.wait_with_output()?;
     if !out.status.success() {

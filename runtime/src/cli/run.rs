@@ -89,7 +89,8 @@ pub struct RunArgs {
     pub limits: super::limits::LimitArgs,
 }
 
-fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+/// `--param key=value` pairs (a value is JSON when it parses as JSON).
+pub(super) fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
     let mut out = BTreeMap::new();
     for p in raw {
         let Some((k, v)) = p.split_once('=') else {
@@ -180,7 +181,10 @@ impl RunArgs {
                     eprintln!("{name}: {line}");
                 }
             }
-            eprintln!("{name}: {}", report.outcome.describe());
+            eprintln!("{name}: {}", outcome_once(&report));
+            if let Some(a) = &report.action {
+                print_action(&name, a);
+            }
             if let Some(r) = report.reboot {
                 eprintln!("{name}: {}", reboot_note(r, report.outcome.is_ok()));
             }
@@ -204,12 +208,69 @@ impl RunArgs {
             std::fs::write(p, json + "\n")
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
-        let ok = reports.iter().all(|r| r.outcome.is_ok());
-        Ok(if ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        })
+        Ok(exit_code(&reports))
+    }
+}
+
+/// Exit status: 0 when every event succeeded, 1 when a hook failed, and
+/// [`ACTION_FAILED_EXIT`] when an action's hook succeeded but the action
+/// called `action-fail` (Juju shows such a task as `failed`).
+fn exit_code(reports: &[charmbox::run::RunReport]) -> ExitCode {
+    if reports.iter().any(|r| !r.outcome.is_ok()) {
+        ExitCode::from(1)
+    } else if reports
+        .iter()
+        .any(|r| r.action.as_ref().is_some_and(|a| a.failed.is_some()))
+    {
+        ExitCode::from(ACTION_FAILED_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The outcome as printed after the logs: a traceback the charm already
+/// logged (ops logs an uncaught exception's traceback with juju-log, as
+/// under Juju) is not printed a second time, only its last line.
+fn outcome_once(report: &charmbox::run::RunReport) -> String {
+    use charmbox::engine::{Failure, Outcome};
+    if let Outcome::Failed {
+        failure: Failure::CharmError(m),
+    } = &report.outcome
+        && m.lines().nth(1).is_some()
+        && report.logs.iter().any(|l| l.message.contains(m.as_str()))
+    {
+        let last = m.lines().last().unwrap_or_default();
+        return format!("hook failed: {last} (the traceback is in the log above)");
+    }
+    report.outcome.describe()
+}
+
+/// `charmbox run --action`'s exit status for an action that called
+/// `action-fail` (2 is clap's for usage errors).
+pub const ACTION_FAILED_EXIT: u8 = 3;
+
+/// An action's logs, results (YAML, as `juju run` shows them) and failure,
+/// on stderr: stdout carries the output State.
+fn print_action(name: &str, a: &charmbox::backend::unit::ActionReport) {
+    for line in &a.logs {
+        eprintln!("{name}: log: {line}");
+    }
+    if !a.results.is_empty() {
+        let sorted = charmbox::juju::action_schema::sorted_keys(&serde_json::Value::Object(
+            a.results.clone(),
+        ));
+        match serde_norway::to_string(&sorted) {
+            Ok(yaml) => {
+                eprintln!("{name}: results:");
+                for line in yaml.lines() {
+                    eprintln!("  {line}");
+                }
+            }
+            Err(e) => eprintln!("{name}: results cannot be shown: {e}"),
+        }
+    }
+    if let Some(m) = &a.failed {
+        eprintln!("{name}: action failed: {m}");
     }
 }
 

@@ -222,6 +222,11 @@ impl Runtime {
             HostState,
             QuotaFsData,
         >(&mut linker, |s| s.quota_fs())?;
+        // The monotonic clock again, so that sleeping moves virtual time.
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<
+            HostState,
+            crate::host::clocks::SleepClockData,
+        >(&mut linker, |s| s.sleep_clock())?;
         linker.allow_shadowing(false);
         CharmWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let ticker = deadline.then(|| ticker::Ticker::start(&engine));

@@ -323,6 +323,7 @@ impl EventSpec {
                         "container {container:?} has no check {name:?} in its plan"
                     ));
                 }
+                check_fits_event(kind, name, c.checks.get(name))?;
                 Some(name.clone())
             }
             _ => None,
@@ -390,6 +391,30 @@ impl EventSpec {
     }
 }
 
+/// Pebble fires check-failed when a check reaches its failure threshold
+/// (it is then down, with failures) and check-recovered when a down check
+/// passes again (it is then up, failures reset): a State that says
+/// otherwise describes a moment with no such event.
+fn check_fits_event(
+    kind: EventKind,
+    name: &str,
+    st: Option<&crate::state::container::CheckState>,
+) -> Result<(), EventError> {
+    let Some(st) = st else { return Ok(()) };
+    match kind {
+        EventKind::PebbleCheckFailed if st.status == "up" && st.failures == 0 => err(format!(
+            "check {name:?} is up with no failures in the state: Pebble fires \
+             pebble-check-failed only when a check reaches its failure threshold \
+             (give the check status \"down\" and its failures)"
+        )),
+        EventKind::PebbleCheckRecovered if st.status == "down" => err(format!(
+            "check {name:?} is down in the state: Pebble fires pebble-check-recovered \
+             only once a down check passes again (give the check status \"up\")"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// This unit's name: the State's, or `<charm>/0`.
 pub fn unit_name(meta: &CharmMeta, state: &State) -> String {
     state
@@ -398,28 +423,22 @@ pub fn unit_name(meta: &CharmMeta, state: &State) -> String {
         .unwrap_or_else(|| format!("{}/0", meta.name))
 }
 
-/// Action parameters: the given ones over the schema's defaults.
+/// Action parameters as Juju hands them to the unit: checked against the
+/// action's schema (Juju's error when they do not fit), then the schema's
+/// defaults inserted; keys sorted.
 fn action_params(
     schema: &serde_json::Value,
     given: &BTreeMap<String, serde_json::Value>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, EventError> {
-    let mut out = serde_json::Map::new();
-    if let Some(props) = schema.get("params").and_then(|p| p.as_object()) {
-        for (k, p) in props {
-            if let Some(d) = p.get("default") {
-                out.insert(k.clone(), d.clone());
-            }
-        }
-        if schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false))
-            && let Some(k) = given.keys().find(|k| !props.contains_key(*k))
-        {
-            return err(format!(
-                "action parameter {k:?} is not in the action's schema"
-            ));
-        }
-    }
-    for (k, v) in given {
-        out.insert(k.clone(), v.clone());
-    }
-    Ok(out)
+    let mut out: serde_json::Map<_, _> =
+        given.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    crate::juju::action_schema::validate(schema, &out).map_err(EventError)?;
+    crate::juju::action_schema::insert_defaults(schema, &mut out);
+    // Juju keeps them in a Go map of float64s: the unit sees them in key
+    // order, 2.0 as 2.
+    Ok(crate::juju::action_schema::sorted_map(&out))
 }
+
+#[cfg(test)]
+#[path = "resolve_tests.rs"]
+mod tests;

@@ -92,6 +92,13 @@ pub fn parse_event_name(name: &str, meta: &CharmMeta) -> Result<EventName, Event
             )));
         }
     }
+    let normal = name.replace('_', "-");
+    if normal == "collect-unit-status" || normal == "collect-app-status" {
+        return Err(EventError(format!(
+            "unknown event {name:?}: Juju has no such hook; ops emits {normal} itself at the \
+             end of every hook (the app's only on the leader), so run any hook to see it"
+        )));
+    }
     Err(EventError(format!("unknown event {name:?}")))
 }
 
@@ -127,5 +134,10 @@ mod tests {
             parse_event_name("starts", &m).unwrap_err().0,
             "unknown event \"starts\""
         );
+        for ops_only in ["collect-unit-status", "collect_app_status"] {
+            let e = parse_event_name(ops_only, &m).unwrap_err().0;
+            assert!(e.contains("ops emits collect-"), "{e}");
+            assert!(e.contains("at the end of every hook"), "{e}");
+        }
     }
 }

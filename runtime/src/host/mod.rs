@@ -2,6 +2,7 @@
 //! adapter per WIT interface. Adapters convert and forward to the
 //! [`Backend`](crate::backend::Backend); no Juju or Pebble rule lives here.
 
+pub mod clocks;
 pub mod hook_tools;
 pub mod jujuc;
 pub mod limits;
@@ -17,7 +18,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::backend::Backend;
 use crate::limits::MAX_GUEST_RESOURCES;
 use crate::limits::Meter;
-use crate::sandbox::{DiskQuota, GuestFs, QuotaFs, UnitDirs, WasiGrants};
+use crate::sandbox::{DiskQuota, GuestFs, QuotaFs, UnitDirs, VirtualClock, WasiGrants};
 
 pub use limits::MemoryLimiter;
 
@@ -41,6 +42,8 @@ pub struct HostState {
     wasi: Option<WasiCtx>,
     /// The unit's writable directories, made with the WASI context.
     unit_dirs: Option<UnitDirs>,
+    /// The guest's virtual clock, made with the WASI context.
+    clock: Option<VirtualClock>,
     /// The guest's directories as hook tools reach them, made on the first
     /// tool call that needs them.
     guest_fs: Option<GuestFs>,
@@ -69,6 +72,7 @@ impl HostState {
             grants,
             wasi: None,
             unit_dirs: None,
+            clock: None,
             guest_fs: None,
         }
     }
@@ -110,14 +114,15 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        let (grants, unit_dirs) = (&self.grants, &mut self.unit_dirs);
+        let (grants, unit_dirs, clock) = (&self.grants, &mut self.unit_dirs, &mut self.clock);
         let (meter, disk, limit) = (&self.meter, &self.disk, self.unit_dir_limit);
         let ctx = self.wasi.get_or_insert_with(|| {
-            let (ctx, dirs) = grants.build_for_unit(Some(meter.clone()));
+            let (ctx, dirs, virtual_clock) = grants.build_for_unit(Some(meter.clone()));
             if let Some(d) = &dirs {
                 disk.mount(d.root(), limit);
             }
             *unit_dirs = dirs;
+            *clock = Some(virtual_clock);
             ctx
         });
         WasiCtxView {

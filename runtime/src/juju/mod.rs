@@ -4,6 +4,7 @@
 //! raw hook tools, the State check and the simulator all call these; none
 //! keeps a copy.
 
+pub mod action_schema;
 pub mod actions;
 pub mod bases;
 pub mod names;

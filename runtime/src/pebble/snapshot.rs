@@ -497,6 +497,7 @@ pub fn save(p: &Pebble, c: &mut ContainerState) {
         })
         .collect();
     let plan = p.plan.plan();
+    c.plan = (!c.layers.is_empty()).then(|| render::node_json(&render::plan_node(plan)));
     c.services = p
         .services
         .services

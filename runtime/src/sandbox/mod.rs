@@ -3,19 +3,20 @@
 //! entropy.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
+use crate::limits::MAX_RANDOM_BYTES;
 use crate::limits::Meter;
-use crate::limits::{CALL_OVERHEAD_BYTES, MAX_RANDOM_BYTES};
 
+mod clock;
 mod disk_quota;
 mod guest_fs;
 mod unit_dir;
+pub use clock::{SleepDeadline, VirtualClock};
 pub use disk_quota::{DiskQuota, QuotaFs, QuotaFsData};
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
 pub(crate) use unit_dir::private_dir_in;
@@ -34,71 +35,6 @@ pub trait WasiTap: Send + Sync {
     fn clock(&self, monotonic: bool, ns: u64);
     /// Bytes drawn from the secure (`insecure` false) or insecure generator.
     fn random(&self, insecure: bool, bytes: &[u8]);
-}
-
-/// A clock that starts at a fixed time and moves one microsecond per read.
-#[derive(Clone)]
-pub struct VirtualClock {
-    start_ns: u64,
-    reads: Arc<AtomicU64>,
-    tap: Option<Arc<dyn WasiTap>>,
-    /// Each read counts as a host call in the dispatch's I/O budget (a
-    /// trace keeps a record of it).
-    meter: Option<Arc<Meter>>,
-}
-
-impl VirtualClock {
-    pub fn new(start_ns: u64) -> Self {
-        VirtualClock {
-            start_ns,
-            reads: Arc::new(AtomicU64::new(0)),
-            tap: None,
-            meter: None,
-        }
-    }
-
-    fn tapped(mut self, tap: Option<Arc<dyn WasiTap>>) -> Self {
-        self.tap = tap;
-        self
-    }
-
-    fn metered(mut self, meter: Option<Arc<Meter>>) -> Self {
-        self.meter = meter;
-        self
-    }
-
-    fn tick(&self) -> u64 {
-        if let Some(m) = &self.meter {
-            m.wasi_io(CALL_OVERHEAD_BYTES);
-        }
-        (self.reads.fetch_add(1, Ordering::Relaxed) + 1) * 1_000
-    }
-}
-
-impl HostWallClock for VirtualClock {
-    fn resolution(&self) -> Duration {
-        Duration::from_micros(1)
-    }
-    fn now(&self) -> Duration {
-        let ns = self.start_ns + self.tick();
-        if let Some(t) = &self.tap {
-            t.clock(false, ns);
-        }
-        Duration::from_nanos(ns)
-    }
-}
-
-impl HostMonotonicClock for VirtualClock {
-    fn resolution(&self) -> u64 {
-        1_000
-    }
-    fn now(&self) -> u64 {
-        let ns = self.tick();
-        if let Some(t) = &self.tap {
-            t.clock(true, ns);
-        }
-        ns
-    }
 }
 
 /// A seeded generator whose draws are told to a tap and charged to the
@@ -197,7 +133,10 @@ impl WasiGrants {
     /// [`Self::build`], plus the unit's writable directories (UnitDirs): the
     /// store keeps them while the guest runs. Random draws are charged to
     /// `meter`.
-    pub fn build_for_unit(&self, meter: Option<Arc<Meter>>) -> (WasiCtx, Option<UnitDirs>) {
+    pub fn build_for_unit(
+        &self,
+        meter: Option<Arc<Meter>>,
+    ) -> (WasiCtx, Option<UnitDirs>, VirtualClock) {
         self.build_with(true, meter)
     }
 
@@ -205,13 +144,13 @@ impl WasiGrants {
         &self,
         unit_dirs: bool,
         meter: Option<Arc<Meter>>,
-    ) -> (WasiCtx, Option<UnitDirs>) {
+    ) -> (WasiCtx, Option<UnitDirs>, VirtualClock) {
         let clock = VirtualClock::new(self.now_ns)
             .tapped(self.tap.clone())
             .metered(meter.clone());
         let mut b = WasiCtxBuilder::new();
         b.wall_clock(clock.clone())
-            .monotonic_clock(clock)
+            .monotonic_clock(clock.clone())
             .secure_random(
                 TappedRng::new(self.seed, false, self.tap.clone()).metered(meter.clone()),
             )
@@ -240,7 +179,7 @@ impl WasiGrants {
         } else {
             None
         };
-        (b.build(), dirs)
+        (b.build(), dirs, clock)
     }
 }
 
@@ -248,6 +187,8 @@ impl WasiGrants {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use std::time::Duration;
+    use wasmtime_wasi::{HostMonotonicClock, HostWallClock};
 
     #[derive(Default)]
     struct Log(Mutex<Vec<String>>);

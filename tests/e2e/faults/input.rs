@@ -288,6 +288,11 @@ fn states_juju_could_not_hold_are_refused_with_the_field_named() {
             ],
         ),
         (
+            "layers-as-a-map",
+            json!({"containers": [{"name": "web", "layers": {"base": {}}}]}),
+            vec!["containers[0].layers", "expected a sequence"],
+        ),
+        (
             "layer-without-content",
             json!({"containers": [{"name": "web", "layers": [{"label": "base"}]}]}),
             vec!["containers[0].layers[0]", "\"layer\"", "\"yaml\""],

@@ -39,8 +39,7 @@
 //!   network-get binding, an empty state-delete key, secret-set with empty
 //!   content;
 //! * answers the CLI prints more lossily: config values when the charm's
-//!   types are not given ([`LiveTools::with_charm`]), action parameters (Go
-//!   float64: `2.0` reads back as `2`; keys sorted), goal-state `since`
+//!   types are not given ([`LiveTools::with_charm`]), goal-state `since`
 //!   (whole seconds, UTC), opened-ports endpoints (sorted), an empty secret
 //!   label (none), secret-info-get's not-found message (the bare id);
 //! * a call wrong two ways: the tool reports its argument error first

@@ -46,6 +46,8 @@ actions:
       compress: {type: boolean, default: true}
       count: {type: integer, default: 3}
       target: {type: string, default: s3}
+      whole: {type: number}
+      zeta: {type: object}
 "#;
 
 pub(super) const STATE: &str = r#"{

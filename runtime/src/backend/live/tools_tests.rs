@@ -731,13 +731,12 @@ fn what_does_not_round_trip_still_does_not() {
                 HookCall::StateGet,
             ],
         ),
-        (
-            "action parameters print as Go's float64 (2.0 reads back as 2)",
-            action,
-            true,
-            vec![HookCall::ActionGet],
-        ),
     ];
+    for (what, case, charm, calls) in known {
+        assert!(differs(case, charm, calls), "now round-trips: {what}");
+    }
+    // Action parameters are held as Juju holds them (Go's float64, keys
+    // sorted), so 2.0 reads back as 2 on both sides.
     let mut action_with_float = Case {
         name: "action",
         event: action.event.clone(),
@@ -747,12 +746,9 @@ fn what_does_not_round_trip_still_does_not() {
         .event
         .params
         .insert("whole".into(), serde_json::json!(2.0));
-    for (what, case, charm, calls) in known {
-        let case = if what.starts_with("action parameters") {
-            &action_with_float
-        } else {
-            case
-        };
-        assert!(differs(case, charm, calls), "now round-trips: {what}");
-    }
+    assert!(!differs(
+        &action_with_float,
+        true,
+        vec![HookCall::ActionGet]
+    ));
 }

@@ -8,7 +8,9 @@
 //! (`site/<hash>/`), and each charm's last component with the hash of its
 //! inputs (`charms/<name>-<tag>/`), so an unchanged charm is not rebuilt.
 
+mod charm_libs;
 mod componentize;
+mod deps;
 mod layout;
 mod pip;
 mod sdk;
@@ -34,12 +36,7 @@ pub(crate) fn build(
     opts: &BuildOptions,
 ) -> Result<Vec<u8>, BuildError> {
     let say = |what: &str, detail: &str| opts.say(&format!("{what:>12} {detail}"));
-    let requirements = charm.requirements();
-    if !requirements.is_file() {
-        return Err(BuildError::NoRequirements {
-            dir: charm.dir.clone(),
-        });
-    }
+    let declared = deps::declared(charm)?;
     let tools = cache.join("tools");
     if !tools
         .join(format!("componentize-py-{COMPONENTIZE_PY}"))
@@ -51,14 +48,26 @@ pub(crate) fn build(
         );
     }
     let tool = pip::componentize_py(&tools)?;
-    let site = pip::install_requirements(&requirements, &cache.join("site"))?;
-
     let work = componentize::Workspace {
         dir: cache
             .join("charms")
             .join(format!("{name}-{}", short_hash(&charm.dir))),
     };
     fs::create_dir_all(&work.dir).map_err(|e| setup_error(&work.dir, e))?;
+    if declared.uv.is_some() && !tools.join(format!("uv-{}", deps::UV)).is_dir() {
+        say("Installing", &format!("uv {} (pip)", deps::UV));
+    }
+    let text = deps::requirements_text(charm, &declared, &tools)?;
+    let requirements = work.dir.join("requirements.txt");
+    write_if_changed(&requirements, text.as_bytes()).map_err(|e| setup_error(&requirements, e))?;
+    let site = pip::install_requirements(&requirements, &cache.join("site"))?;
+    let missing = charm_libs::missing(charm, Some(&site));
+    if !missing.is_empty() {
+        return Err(BuildError::MissingCharmLibs {
+            dir: charm.dir.clone(),
+            libs: missing.iter().map(ToString::to_string).collect(),
+        });
+    }
     let key = input_key(charm, &site);
     let cached = work.dir.join("component.wasm");
     let stamp = work.dir.join("component.key");

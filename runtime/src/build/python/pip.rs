@@ -35,7 +35,7 @@ pub(crate) fn python() -> String {
         .unwrap_or_else(|| "python3".to_string())
 }
 
-fn pip(python: &str) -> Command {
+pub(super) fn pip(python: &str) -> Command {
     let mut cmd = Command::new(python);
     cmd.args([
         "-m",
@@ -53,7 +53,7 @@ fn pip(python: &str) -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<Output, BuildError> {
+pub(super) fn run(cmd: &mut Command, what: &str) -> Result<Output, BuildError> {
     tracing::debug!(?cmd, "{what}");
     cmd.output().map_err(|e| {
         BuildError::PythonSetup(format!(

@@ -24,6 +24,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
         "handler.py",
         "hooktools.py",
         "metadata.py",
+        "network.py",
         "pebble.py",
         "preload.py",
         "storage.py",

@@ -153,9 +153,15 @@ impl Simulator {
     ) -> Result<u64, SimError> {
         let name = self.unit_name(unit)?;
         let meta = self.meta_of(&name.app)?;
-        if !meta.actions.contains_key(action) {
+        let Some(schema) = meta.actions.get(action) else {
             return usage(format!("charm has no action {action:?}"));
-        }
+        };
+        // Juju checks the parameters when the action is queued (`juju run`
+        // fails at once) and stores them with the schema's defaults.
+        let mut payload: serde_json::Map<_, _> = params.into_iter().collect();
+        crate::juju::action_schema::validate(schema, &payload).map_err(SimError::Usage)?;
+        crate::juju::action_schema::insert_defaults(schema, &mut payload);
+        let params = payload.into_iter().collect();
         let id = {
             let meta = self.model.meta_mut();
             meta.next_action_id += 1;

@@ -38,6 +38,11 @@ pub struct ContainerState {
     /// Layers in order: `{"label", "layer": {...}}` or `{"label", "yaml": "..."}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<LayerState>,
+    /// The combined plan as Pebble's `GET /v1/plan` returns it, written in
+    /// output States (when there are layers) for assertions. Derived from
+    /// the layers: ignored when read, so an output State is a valid input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<serde_json::Value>,
     /// Services Pebble has started, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, ServiceState>,

@@ -56,6 +56,20 @@ class MisbehaveCharm(ops.CharmBase):
             import decimal
 
             self._peers().data[self.unit]['decimal'] = str(decimal.Decimal('1.10') * 3)
+        elif mode == 'sleep':
+            # An hour of sleeps and waits: instant, in virtual time.
+            import select
+
+            bag = self._peers().data[self.unit]
+            w0, m0 = time.time(), time.monotonic()
+            time.sleep(3600)
+            select.select([], [], [], 1.5)
+            bag['slept-monotonic'] = repr(time.monotonic() - m0)
+            bag['slept-wall'] = repr(time.time() - w0)
+        elif mode == 'network':
+            import urllib.request
+
+            urllib.request.urlopen('http://charmhub.io/', timeout=5)
         elif mode == 'loop':
             while True:
                 pass
