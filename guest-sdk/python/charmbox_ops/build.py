@@ -37,6 +37,24 @@ def check_ops() -> None:
     del ops
 
 
+def forget_build_times() -> None:
+    """Drop the file times the imports left in the snapshot, so the same
+    sources build to the same component: importlib's directory caches hold
+    each directory's time (componentize-py's standard library is extracted
+    afresh for every build), linecache each file's. A finder's cached time
+    becomes 0.0, which no directory has at run time either, so a run-time
+    import looks again, as before; a linecache entry's becomes None, which
+    keeps its lines (the files are not in the component)."""
+    import linecache
+
+    for finder in list(sys.path_importer_cache.values()):
+        if hasattr(finder, "_path_mtime"):
+            finder._path_mtime = 0.0
+    for key, entry in list(linecache.cache.items()):
+        if len(entry) == 4 and entry[1] is not None:
+            linecache.cache[key] = (entry[0], None, entry[2], entry[3])
+
+
 def prepare(entry: str, roles: list[str]) -> None:
     """``entry`` is the entry point relative to the charm directory
     (``src/charm.py``); the ``src`` root is the directory holding it."""
@@ -59,6 +77,7 @@ def prepare(entry: str, roles: list[str]) -> None:
         if role in DEPLOYED
     ]
     handler.configure(Entry(source, entry_file, entry), prefixes)
+    forget_build_times()
     # Everything imported so far is in the snapshot every event starts from.
     # Frozen, the collector never walks it: an event's collections touch
     # only its own objects, and the snapshot's pages are not copied (each

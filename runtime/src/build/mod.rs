@@ -324,11 +324,17 @@ pub fn host_python() -> String {
 }
 
 /// Where Python builds are cached: `<charmbox workspace>/target/python` for
-/// charms inside this repository, else the charm's own `target/python`.
+/// charms inside this repository, else the user's charmbox cache
+/// (`~/.cache/charmbox/python`, see [`crate::engine::default_cache_dir`]),
+/// shared by every charm: componentize-py, uv and each distinct set of
+/// requirements are installed once, content-addressed; only without a home
+/// directory the charm's own `target/python`.
 pub fn python_cache_dir(charm_dir: &Path) -> PathBuf {
     match workspace_root(charm_dir) {
         Some(root) => root.join("target").join("python"),
-        None => charm_dir.join("target").join("python"),
+        None => crate::engine::default_cache_dir()
+            .map(|d| d.join("python"))
+            .unwrap_or_else(|| charm_dir.join("target").join("python")),
     }
 }
 
@@ -526,6 +532,23 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_builds_outside_the_workspace_share_the_user_cache() {
+        let inside = workspace_root(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(
+            python_cache_dir(&inside.join("examples/peer-counter-py")),
+            inside.join("target/python")
+        );
+        let outside = std::env::temp_dir().join("some-charm");
+        let want = crate::engine::default_cache_dir()
+            .map(|d| d.join("python"))
+            .unwrap_or_else(|| outside.join("target/python"));
+        assert_eq!(python_cache_dir(&outside), want);
+        assert!(
+            !python_cache_dir(&outside).starts_with(&outside) || std::env::var_os("HOME").is_none()
+        );
+    }
 
     fn temp_dir(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(

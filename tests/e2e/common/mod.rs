@@ -103,6 +103,22 @@ pub fn charmbox(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `charmbox run --charm CHARM --event EVENT --state STATE --out /dev/null`:
+/// (exit code, stdout, stderr).
+pub fn charmbox_run_event(charm: &Path, event: &str, state: &Path) -> (i32, String, String) {
+    charmbox(&[
+        "run",
+        "--charm",
+        charm.to_str().unwrap(),
+        "--event",
+        event,
+        "--state",
+        state.to_str().unwrap(),
+        "--out",
+        "/dev/null",
+    ])
+}
+
 /// `#[test]`s that each call `cases::<name>(dir)`: shared cases
 /// (tests/e2e/cases/) stamped for the charm in `dir`.
 #[macro_export]

@@ -177,33 +177,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, BuildError> {
 
 /// uv, installed with pip under `tools` when missing; its binary.
 pub(crate) fn uv(tools: &Path) -> Result<PathBuf, BuildError> {
-    let dir = tools.join(format!("uv-{UV}"));
-    let bin = dir.join("bin").join("uv");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let _ = fs::create_dir_all(tools);
-    crate::cached_dir::fill_once(
-        &dir,
-        |tmp| {
-            let out = pip::run(
-                pip::pip(&pip::python())
-                    .arg("--target")
-                    .arg(tmp)
-                    .arg(format!("uv=={UV}")),
-                "installing uv",
-            )?;
-            if !out.status.success() {
-                return Err(BuildError::PythonSetup(format!(
-                    "pip could not install uv=={UV}:\n{}",
-                    pip::tail(&out.stderr, 15)
-                )));
-            }
-            Ok(())
-        },
-        BuildError::PythonSetup,
-    )?;
-    Ok(bin)
+    Ok(pip::install_tool(tools, "uv", UV)?.join("bin").join("uv"))
 }
 
 /// `uv export` of the charm's locked dependencies (no dev group, no hashes,

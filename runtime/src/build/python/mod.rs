@@ -13,6 +13,7 @@ mod componentize;
 mod deps;
 mod layout;
 mod pip;
+mod reproducible;
 mod sdk;
 
 use std::fs;
@@ -52,6 +53,7 @@ pub(crate) fn build(
         dir: cache
             .join("charms")
             .join(format!("{name}-{}", short_hash(&charm.dir))),
+        shim: reproducible::shim(&tools),
     };
     fs::create_dir_all(&work.dir).map_err(|e| setup_error(&work.dir, e))?;
     if declared.uv.is_some() && !tools.join(format!("uv-{}", deps::UV)).is_dir() {
@@ -68,7 +70,7 @@ pub(crate) fn build(
             libs: missing.iter().map(ToString::to_string).collect(),
         });
     }
-    let key = input_key(charm, &site);
+    let key = input_key(charm, &site, work.shim.as_deref());
     let cached = work.dir.join("component.wasm");
     let stamp = work.dir.join("component.key");
     if fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str())
@@ -97,9 +99,15 @@ fn setup_error(path: &Path, e: io::Error) -> BuildError {
 
 /// What the component depends on: charmbox's shipped files, the tools, the
 /// charm's files and its installed requirements.
-fn input_key(charm: &PythonCharm, site: &Path) -> String {
+fn input_key(charm: &PythonCharm, site: &Path, shim: Option<&Path>) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // A build with the reproducibility shim differs from one without.
+    h.update(
+        shim.and_then(Path::file_name)
+            .unwrap_or_default()
+            .as_encoded_bytes(),
+    );
     h.update(COMPONENTIZE_PY.as_bytes());
     h.update(site.file_name().unwrap_or_default().as_encoded_bytes());
     sdk::hash_into(&mut h);

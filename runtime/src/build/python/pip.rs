@@ -93,24 +93,30 @@ fn key_of(h: Sha256) -> String {
 /// componentize-py, installed with pip under `tools` when missing; the
 /// directory to put on `PYTHONPATH`.
 pub(crate) fn componentize_py(tools: &Path) -> Result<PathBuf, BuildError> {
-    let dir = tools.join(format!("componentize-py-{COMPONENTIZE_PY}"));
-    if dir.join("componentize_py").is_dir() {
-        return Ok(dir);
-    }
+    install_tool(tools, "componentize-py", COMPONENTIZE_PY)
+}
+
+/// `package==version` installed with pip into `<tools>/<package>-<version>`
+/// once (a complete directory is kept); the directory.
+pub(crate) fn install_tool(
+    tools: &Path,
+    package: &str,
+    version: &str,
+) -> Result<PathBuf, BuildError> {
     let _ = fs::create_dir_all(tools);
     crate::cached_dir::fill_once(
-        &dir,
+        &tools.join(format!("{package}-{version}")),
         |tmp| {
             let out = run(
                 pip(&python())
                     .arg("--target")
                     .arg(tmp)
-                    .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
-                "installing componentize-py",
+                    .arg(format!("{package}=={version}")),
+                &format!("installing {package}"),
             )?;
             if !out.status.success() {
                 return Err(BuildError::PythonSetup(format!(
-                    "pip could not install componentize-py=={COMPONENTIZE_PY}:\n{}",
+                    "pip could not install {package}=={version}:\n{}",
                     tail(&out.stderr, 15)
                 )));
             }
