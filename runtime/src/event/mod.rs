@@ -323,7 +323,6 @@ impl EventSpec {
                         "container {container:?} has no check {name:?} in its plan"
                     ));
                 }
-                check_fits_event(kind, name, c.checks.get(name))?;
                 Some(name.clone())
             }
             _ => None,
@@ -388,30 +387,6 @@ impl EventSpec {
             location,
             kind: meta.storage[&name].clone(),
         })
-    }
-}
-
-/// Pebble fires check-failed when a check reaches its failure threshold
-/// (it is then down, with failures) and check-recovered when a down check
-/// passes again (it is then up, failures reset): a State that says
-/// otherwise describes a moment with no such event.
-fn check_fits_event(
-    kind: EventKind,
-    name: &str,
-    st: Option<&crate::state::container::CheckState>,
-) -> Result<(), EventError> {
-    let Some(st) = st else { return Ok(()) };
-    match kind {
-        EventKind::PebbleCheckFailed if st.status == "up" && st.failures == 0 => err(format!(
-            "check {name:?} is up with no failures in the state: Pebble fires \
-             pebble-check-failed only when a check reaches its failure threshold \
-             (give the check status \"down\" and its failures)"
-        )),
-        EventKind::PebbleCheckRecovered if st.status == "down" => err(format!(
-            "check {name:?} is down in the state: Pebble fires pebble-check-recovered \
-             only once a down check passes again (give the check status \"up\")"
-        )),
-        _ => Ok(()),
     }
 }
 
