@@ -94,6 +94,7 @@ pub fn validate(schema: &Value, params: &Map<String, Value>) -> Result<(), Strin
     let mut v = Validator {
         errors: Vec::new(),
         steps: 0,
+        patterns: Default::default(),
     };
     v.node(schema, &Value::Object(params.clone()), "(root)");
     if v.steps > MAX_VALIDATION_STEPS {
@@ -149,6 +150,9 @@ fn fill(into: &mut Map<String, Value>, props: &Map<String, Value>, depth: usize)
 struct Validator {
     errors: Vec<String>,
     steps: usize,
+    /// Each schema regex compiled once per validation (a hostile schema
+    /// applies one pattern to every item of a long array).
+    patterns: std::collections::HashMap<String, Option<regex::Regex>>,
 }
 
 /// The JSON types of a value, as gojsonschema sees them: a whole number is
@@ -175,6 +179,14 @@ fn number_text(v: &Value) -> String {
 }
 
 impl Validator {
+    /// The compiled `pattern`, compiled on first use.
+    fn pattern(&mut self, pattern: &str) -> Option<regex::Regex> {
+        self.patterns
+            .entry(pattern.to_string())
+            .or_insert_with(|| compile(pattern))
+            .clone()
+    }
+
     fn error(&mut self, context: &str, message: String, given: &Value) {
         self.errors
             .push(format!("{context} : {message}, given {}", go_json(given)));
@@ -288,7 +300,7 @@ impl Validator {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-            .filter_map(|(p, sch)| compile(p).map(|r| (r, sch)))
+            .filter_map(|(p, sch)| self.pattern(p).map(|r| (r, sch)))
             .collect();
         let mut keys: Vec<&String> = m.keys().collect();
         keys.sort();
@@ -389,7 +401,7 @@ impl Validator {
             );
         }
         if let Some(Value::String(p)) = s.get("pattern")
-            && compile(p).is_some_and(|r| !r.is_match(text))
+            && self.pattern(p).is_some_and(|r| !r.is_match(text))
         {
             self.error(ctx, format!("does not match pattern '{p}'"), v);
         }

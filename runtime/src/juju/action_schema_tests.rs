@@ -258,3 +258,27 @@ fn defaults_are_inserted_as_juju_does() {
                "nested": {"level": 3}})
     );
 }
+
+#[test]
+fn a_pattern_is_compiled_once_however_many_items_it_checks() {
+    let spec = json!({"params": {"tags": {"type": "array",
+        "items": {"type": "string", "pattern": "^[a-z]{1,20}$"}}}});
+    let schema = schema(spec);
+    let tags: Vec<Value> = (0..20_000)
+        .map(|i| json!(format!("tag{}", i % 3)))
+        .collect();
+    let mut params = serde_json::Map::new();
+    params.insert("tags".into(), Value::Array(tags));
+    let mut v = Validator {
+        errors: Vec::new(),
+        steps: 0,
+        patterns: Default::default(),
+    };
+    v.node(&schema, &Value::Object(params), "(root)");
+    assert_eq!(v.patterns.len(), 1);
+    assert_eq!(v.errors.len(), 20_000, "digits do not match [a-z]");
+    assert_eq!(
+        v.errors[0],
+        "(root).tags.0 : does not match pattern '^[a-z]{1,20}$', given \"tag0\""
+    );
+}
