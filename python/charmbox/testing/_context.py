@@ -1,0 +1,212 @@
+"""``charmbox.testing.Context``: ops.testing's Context, with the event run in
+charmbox (the charm built into a component, Juju-exact hook tools, the
+simulated Pebble, the sandbox)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import tempfile
+from typing import Any
+
+import scenario
+from ops.testing import ActionFailed, ExecArgs, JujuLogLine
+from scenario.context import _DEFAULT_JUJU_VERSION
+from scenario.errors import UncaughtCharmError
+
+from .. import _native
+from . import _unit_db
+from ._charm_root import build_once, find_charm_root
+from ._event import event_args
+from ._state_in import state_json
+from ._state_out import output_state, status
+from .errors import JujuRefusedError
+
+
+class Context(scenario.Context):
+    """ops.testing's :class:`~ops.testing.Context`, running the charm in charmbox.
+
+    Takes what ops.testing's Context takes, plus ``trace`` (a path: each
+    ``run`` appends its dispatch there for ``charmbox replay``; a directory:
+    one file per run) and ``fuel`` (the event's instruction budget). The
+    charm directory is ``charm_root`` when it holds charmcraft.yaml, else the
+    one above the charm type's module; it is built (``charmbox build``) when
+    the Context is made, unless up to date.
+    """
+
+    def __init__(
+        self,
+        charm_type: type,
+        meta: dict[str, Any] | None = None,
+        *,
+        actions: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+        charm_root: str | pathlib.Path | None = None,
+        juju_version: str = _DEFAULT_JUJU_VERSION,
+        capture_deferred_events: bool = False,
+        capture_framework_events: bool = False,
+        app_name: str | None = None,
+        unit_id: int | None = 0,
+        machine_id: str | None = None,
+        availability_zone: str | None = None,
+        principal_unit: str | None = None,
+        app_trusted: bool = False,
+        trace: str | pathlib.Path | None = None,
+        fuel: int | None = None,
+    ):
+        self._charmbox_dir = find_charm_root(charm_type, charm_root)
+        super().__init__(
+            charm_type,
+            meta,
+            actions=actions,
+            config=config,
+            charm_root=charm_root,
+            juju_version=juju_version,
+            capture_deferred_events=capture_deferred_events,
+            capture_framework_events=capture_framework_events,
+            app_name=app_name,
+            unit_id=unit_id,
+            machine_id=machine_id,
+            availability_zone=availability_zone,
+            principal_unit=principal_unit,
+            app_trusted=app_trusted,
+        )
+        self._component = build_once(self._charmbox_dir)
+        self.trace = pathlib.Path(trace) if trace is not None else None
+        self.fuel = fuel
+        self._runs = 0
+        # The trace text of the last run (JSON lines, `charmbox replay`'s input).
+        self.last_trace: str | None = None
+
+    def __call__(self, event: Any, state: Any) -> Any:
+        raise NotImplementedError(
+            "charmbox.testing runs the charm in a sandbox: its charm object is not "
+            "reachable from the test; assert on the output State and the context instead"
+        )
+
+    def run(self, event: Any, state: Any) -> Any:
+        """Run ``event`` on ``state`` in charmbox; returns the output State.
+
+        As ops.testing: the context's logs, status and workload-version
+        histories, exec history and action outputs are updated; a charm that
+        raises gives :class:`~ops.testing.errors.UncaughtCharmError` (with
+        its traceback), an action that fails :class:`~ops.testing.ActionFailed`.
+        """
+        if isinstance(event, str) or callable(event):
+            return super().run(event, state)  # Scenario's own TypeError
+        if event.action is not None:
+            self.action_logs.clear()
+            if self.action_results is not None:
+                self.action_results.clear()
+            self._action_failure_message = None
+        unit = f"{self.app_name}/{self.unit_id}"
+        state_in = state_json(
+            state,
+            unit=unit,
+            app_name=self.app_name,
+            juju_version=self.juju_version,
+            trusted=self.app_trusted,
+        )
+        args = event_args(event, self.app_name)
+        with tempfile.TemporaryDirectory(prefix="charmbox-unit-") as tmp:
+            unit_dir = pathlib.Path(tmp)
+            _unit_db.write(unit_dir, state)
+            try:
+                out_json, report_json, trace = _native.run(
+                    str(self._charmbox_dir),
+                    self._component,
+                    json.dumps(state_in),
+                    json.dumps(args),
+                    unit_dir=str(unit_dir),
+                    fuel=self.fuel,
+                )
+            except _native.StateError as e:
+                raise JujuRefusedError(str(e)) from e
+            out = json.loads(out_json)
+            report = json.loads(report_json)
+            self._record(state, report, trace)
+            result = output_state(state, out)
+            result = _unit_db.read(unit_dir, result)
+        self._output_state = result
+        failure = _failure(report)
+        if failure is not None:
+            raise UncaughtCharmError(f"Uncaught error in charm (in charmbox):\n{failure}")
+        action = report.get("action")
+        if event.action is not None and action is not None:
+            if action.get("results"):
+                if self.action_results is None:
+                    self.action_results = {}
+                self.action_results.update(action["results"])
+            self.action_logs.extend(action.get("logs", []))
+            if action.get("failed") is not None:
+                self._action_failure_message = action["failed"]
+                raise ActionFailed(action["failed"], state=result)
+        return result
+
+    def _record(self, state: Any, report: dict, trace: str) -> None:
+        """The context's histories, from the report and the recorded calls."""
+        self.last_trace = trace
+        self._runs += 1
+        if self.trace is not None:
+            if self.trace.is_dir():
+                path = self.trace / f"run-{self._runs:04}.jsonl"
+                path.write_text(trace)
+            else:
+                with self.trace.open("a") as f:
+                    f.write(trace)
+        for line in report.get("logs", []):
+            self.juju_log.append(JujuLogLine(line["level"].upper(), line["message"]))
+        unit_status, app_status = state.unit_status, state.app_status
+        workload_version = state.workload_version
+        for call in _hook_calls(trace):
+            tool = call.get("tool")
+            if tool == "status-set":
+                new = status(call)
+                if call.get("application"):
+                    self.app_status_history.append(app_status)
+                    app_status = new
+                else:
+                    self.unit_status_history.append(unit_status)
+                    unit_status = new
+            elif tool == "application-version-set":
+                self.workload_version_history.append(workload_version)
+                workload_version = call.get("version", "")
+            elif tool == "secret-remove" and call.get("revision") is not None:
+                self.removed_secret_revisions.append(call["revision"])
+        for container, rec in _exec_calls(trace):
+            self.exec_history.setdefault(container, []).append(rec)
+
+
+def _failure(report: dict) -> str | None:
+    """Why the hook failed (the charm's traceback when it raised), or None."""
+    outcome = report.get("outcome", {})
+    if outcome.get("outcome") == "ok":
+        return None
+    failure = outcome.get("failure")
+    if isinstance(failure, dict) and len(failure) == 1:
+        (kind, detail), = failure.items()
+        return f"{kind}: {detail}" if not isinstance(detail, str) or "\n" not in detail else detail
+    return json.dumps(outcome)
+
+
+def _hook_calls(trace: str):
+    """The hook-tool calls of a trace that succeeded, in order."""
+    for line in trace.splitlines():
+        rec = json.loads(line)
+        if rec.get("type") != "call":
+            continue
+        call = rec.get("call", {})
+        if call.get("interface") != "hook-tools":
+            continue
+        result = rec.get("result", {})
+        hook = result.get("hook", {}) if isinstance(result, dict) else {}
+        if isinstance(hook, dict) and "Err" in hook:
+            continue
+        yield call
+
+
+def _exec_calls(trace: str):
+    return ()
+
+
+_ = ExecArgs  # exec_history entries are ops.testing's ExecArgs (not yet filled)
