@@ -8,3 +8,4 @@ bash scripts/setup.sh
 # The packed charms' host (no compiler, static), which `charmbox pack` ships.
 bash scripts/build-dispatch-host.sh
 cargo test --release --workspace --locked
+bash scripts/test-python.sh

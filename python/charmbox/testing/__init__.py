@@ -14,5 +14,6 @@ import ops.testing as _ops_testing
 from ops.testing import *  # noqa: F403 (ops.testing's names, unchanged)
 
 from ._context import Context
+from ._errors import JujuRefusedError, UnrepresentableStateError
 
-__all__ = [*_ops_testing.__all__, "Context"]
+__all__ = [*_ops_testing.__all__, "Context", "JujuRefusedError", "UnrepresentableStateError"]

@@ -10,9 +10,11 @@ import tempfile
 from typing import Any
 
 import scenario
+import yaml
 from ops.testing import ActionFailed, ExecArgs, JujuLogLine
 from scenario.context import _DEFAULT_JUJU_VERSION
-from scenario.errors import UncaughtCharmError
+from scenario.errors import MetadataNotFoundError, UncaughtCharmError
+from scenario.state import _CharmSpec
 
 from .. import _native
 from . import _unit_db
@@ -20,7 +22,7 @@ from ._charm_root import build_once, find_charm_root
 from ._event import event_args
 from ._state_in import state_json
 from ._state_out import output_state, status
-from .errors import JujuRefusedError
+from ._errors import JujuRefusedError
 
 
 class Context(scenario.Context):
@@ -55,6 +57,10 @@ class Context(scenario.Context):
         fuel: int | None = None,
     ):
         self._charmbox_dir = find_charm_root(charm_type, charm_root)
+        if not any((meta, actions, config)) and not _autoloads(charm_type):
+            # Scenario reads the metadata beside the charm type's module;
+            # charmbox found the charm directory elsewhere (charm_root).
+            meta = _charmcraft(self._charmbox_dir)
         super().__init__(
             charm_type,
             meta,
@@ -169,12 +175,31 @@ class Context(scenario.Context):
                     self.unit_status_history.append(unit_status)
                     unit_status = new
             elif tool == "application-version-set":
-                self.workload_version_history.append(workload_version)
+                if workload_version:  # as ops.testing: an unset version is not recorded
+                    self.workload_version_history.append(workload_version)
                 workload_version = call.get("version", "")
             elif tool == "secret-remove" and call.get("revision") is not None:
                 self.removed_secret_revisions.append(call["revision"])
         for container, rec in _exec_calls(trace):
             self.exec_history.setdefault(container, []).append(rec)
+
+
+def _autoloads(charm_type: type) -> bool:
+    """Whether Scenario finds the charm's metadata from its type alone."""
+    try:
+        _CharmSpec.autoload(charm_type)
+    except MetadataNotFoundError:
+        return False
+    return True
+
+
+def _charmcraft(root: pathlib.Path) -> dict[str, Any]:
+    """The charm directory's charmcraft.yaml (or metadata.yaml) as ``meta``."""
+    for name in ("charmcraft.yaml", "metadata.yaml"):
+        path = root / name
+        if path.is_file():
+            return yaml.safe_load(path.read_text()) or {}
+    return {}
 
 
 def _failure(report: dict) -> str | None:

@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Any
 
-from .errors import UnrepresentableStateError
+from ._errors import UnrepresentableStateError
 
 _OWNERS = {None: None, "app": "application", "unit": "unit"}
 
