@@ -32,5 +32,7 @@ for dir in examples/peer-counter-py examples/pause-py tests/charms/testing-py; d
   log "pytest $dir/tests/unit (ops.testing and charmbox.testing)"
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$dir/tests/unit"
 done
+log "pytest examples/peer-counter-py/tests/model (charmbox.testing.Simulation)"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider examples/peer-counter-py/tests/model
 log "pytest python/tests"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests

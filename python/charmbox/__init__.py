@@ -8,7 +8,7 @@ semantics, the sandbox, traces. Change ``from ops import testing`` to
 
 from __future__ import annotations
 
-from ._native import BuildError, CharmboxError, RunError, StateError, version
+from ._native import BuildError, CharmboxError, ModelError, RunError, StateError, version
 
-__all__ = ["BuildError", "CharmboxError", "RunError", "StateError", "version"]
+__all__ = ["BuildError", "CharmboxError", "ModelError", "RunError", "StateError", "version"]
 __version__ = version()

@@ -21,6 +21,8 @@ use pyo3::prelude::*;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+mod model;
+
 create_exception!(_native, CharmboxError, PyException, "A charmbox failure.");
 create_exception!(
     _native,
@@ -106,9 +108,8 @@ struct Loaded {
 /// (or read from the cache) once, again only when its bytes change.
 fn open_charm(rt: &Runtime, dir: &Path, component: &Path) -> PyResult<Arc<Charm>> {
     static CHARMS: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
-    let bytes = std::fs::read(component).map_err(|e| {
-        RunError::new_err(format!("cannot read {}: {e}", component.display()))
-    })?;
+    let bytes = std::fs::read(component)
+        .map_err(|e| RunError::new_err(format!("cannot read {}: {e}", component.display())))?;
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     let charms = CHARMS.get_or_init(Default::default);
     let mut charms = charms.lock().unwrap_or_else(|p| p.into_inner());
@@ -118,7 +119,13 @@ fn open_charm(rt: &Runtime, dir: &Path, component: &Path) -> PyResult<Arc<Charm>
         return Ok(l.charm.clone());
     }
     let charm = Arc::new(Charm::open(rt, component).map_err(|e| RunError::new_err(e.to_string()))?);
-    charms.insert(dir.to_path_buf(), Loaded { hash, charm: charm.clone() });
+    charms.insert(
+        dir.to_path_buf(),
+        Loaded {
+            hash,
+            charm: charm.clone(),
+        },
+    );
     Ok(charm)
 }
 
@@ -153,7 +160,10 @@ struct SharedBuf(Arc<Mutex<Vec<u8>>>);
 
 impl Write for SharedBuf {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(b);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -177,8 +187,8 @@ fn run(
     unit_dir: Option<PathBuf>,
     fuel: Option<u64>,
 ) -> PyResult<(String, String, String)> {
-    let state =
-        State::from_json(state_json, "the State").map_err(|e| StateError::new_err(e.to_string()))?;
+    let state = State::from_json(state_json, "the State")
+        .map_err(|e| StateError::new_err(e.to_string()))?;
     let args: EventArgs = serde_json::from_str(event_json)
         .map_err(|e| StateError::new_err(format!("the event: {e}")))?;
     let spec = EventSpec::from(args);
@@ -193,18 +203,19 @@ fn run(
             .fuel(fuel)
             .trace(Some(&mut trace))
             .unit_dir(unit_dir.as_deref());
-        let (out, report) = run_event_with(rt, &charm, state, &spec, opts).map_err(|e| match e {
-            charmbox::run::RunError::Event(e) => StateError::new_err(e.to_string()),
-            charmbox::run::RunError::State(e) => StateError::new_err(e),
-            e => RunError::new_err(e.to_string()),
-        })?;
+        let (out, report) =
+            run_event_with(rt, &charm, state, &spec, opts).map_err(|e| match e {
+                charmbox::run::RunError::Event(e) => StateError::new_err(e.to_string()),
+                charmbox::run::RunError::State(e) => StateError::new_err(e),
+                e => RunError::new_err(e.to_string()),
+            })?;
         trace
             .close()
             .map_err(|e| RunError::new_err(format!("cannot write the trace: {e}")))?;
         let report = serde_json::to_string(&report)
             .map_err(|e| RunError::new_err(format!("cannot encode the report: {e}")))?;
-        let trace = String::from_utf8_lossy(&buf.0.lock().unwrap_or_else(|p| p.into_inner()))
-            .into_owned();
+        let trace =
+            String::from_utf8_lossy(&buf.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
         Ok((out.to_json(), report, trace))
     })
 }
@@ -225,5 +236,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BuildError", py.get_type::<BuildError>())?;
     m.add("StateError", py.get_type::<StateError>())?;
     m.add("RunError", py.get_type::<RunError>())?;
+    m.add("ModelError", py.get_type::<model::ModelError>())?;
+    m.add_class::<model::SimModel>()?;
     Ok(())
 }

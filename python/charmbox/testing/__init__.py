@@ -15,5 +15,8 @@ from ops.testing import *  # noqa: F403 (ops.testing's names, unchanged)
 
 from ._context import Context
 from ._errors import JujuRefusedError, UnrepresentableStateError
+from ._simulation import Simulation
 
-__all__ = [*_ops_testing.__all__, "Context", "JujuRefusedError", "UnrepresentableStateError"]
+# Whole-model tests are ``Simulation``: ``Model`` stays ops.testing's (a
+# State's model), so that switching the import changes nothing else.
+__all__ = [*_ops_testing.__all__, "Context", "JujuRefusedError", "Simulation", "UnrepresentableStateError"]
