@@ -19,7 +19,6 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 mod model;
 
@@ -98,23 +97,40 @@ fn runtime() -> PyResult<&'static Runtime> {
         .map_err(|e| CharmboxError::new_err(format!("cannot start the runtime: {e}")))
 }
 
-/// A loaded charm and the hash of the component it was loaded from.
+/// A loaded charm and the file it was loaded from, as last seen.
 struct Loaded {
-    hash: [u8; 32],
+    seen: FileStamp,
     charm: Arc<Charm>,
 }
 
+/// A component file's size and modification time: a changed file is loaded
+/// again (`charmbox build` writes a new component atomically, so a rebuild
+/// always changes the stamp).
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn stamp(path: &Path) -> PyResult<FileStamp> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| RunError::new_err(format!("cannot read {}: {e}", path.display())))?;
+    Ok(FileStamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
+}
+
 /// Charms opened in this process, by directory: a component is compiled
-/// (or read from the cache) once, again only when its bytes change.
+/// (or read from charmbox's compiled-code cache) once, and again only when
+/// its file changes.
 fn open_charm(rt: &Runtime, dir: &Path, component: &Path) -> PyResult<Arc<Charm>> {
     static CHARMS: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
-    let bytes = std::fs::read(component)
-        .map_err(|e| RunError::new_err(format!("cannot read {}: {e}", component.display())))?;
-    let hash: [u8; 32] = Sha256::digest(&bytes).into();
+    let seen = stamp(component)?;
     let charms = CHARMS.get_or_init(Default::default);
     let mut charms = charms.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(l) = charms.get(dir)
-        && l.hash == hash
+        && l.seen == seen
     {
         return Ok(l.charm.clone());
     }
@@ -122,7 +138,7 @@ fn open_charm(rt: &Runtime, dir: &Path, component: &Path) -> PyResult<Arc<Charm>
     charms.insert(
         dir.to_path_buf(),
         Loaded {
-            hash,
+            seen,
             charm: charm.clone(),
         },
     );

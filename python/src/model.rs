@@ -167,7 +167,7 @@ impl SimModel {
     /// Move virtual time by `seconds` (update-status, timers), running what
     /// falls due; returns how many hooks ran.
     fn advance(&mut self, seconds: f64) -> PyResult<u64> {
-        if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+        if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
             return Err(ModelError::new_err(format!(
                 "advance: {seconds} s is not between 0 and 1e9"
             )));
