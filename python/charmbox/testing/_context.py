@@ -208,9 +208,8 @@ def _failure(report: dict) -> str | None:
     if outcome.get("outcome") == "ok":
         return None
     failure = outcome.get("failure")
-    if isinstance(failure, dict) and len(failure) == 1:
-        (kind, detail), = failure.items()
-        return f"{kind}: {detail}" if not isinstance(detail, str) or "\n" not in detail else detail
+    if isinstance(failure, dict) and isinstance(failure.get("message"), str):
+        return failure["message"]
     return json.dumps(outcome)
 
 
