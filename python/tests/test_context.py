@@ -138,3 +138,13 @@ def test_the_sandbox_has_no_network_for_the_charm(tmp_path):
     out = ctx.run(ctx.on.start(), testing.State())
     out = ctx.run(ctx.on.start(), out)
     assert out.unit_status == testing.ActiveStatus("starts=2")
+
+
+def test_go_durations_in_exec_history():
+    from charmbox.testing._context import go_seconds
+
+    assert go_seconds("1m30s") == 90.0
+    assert go_seconds("1.5s") == 1.5
+    assert go_seconds("250ms") == 0.25
+    with pytest.raises(ValueError, match="Go duration"):
+        go_seconds("5 minutes")

@@ -5,6 +5,7 @@ simulated Pebble, the sandbox)."""
 from __future__ import annotations
 
 import json
+import re
 import pathlib
 import tempfile
 from typing import Any
@@ -131,6 +132,7 @@ class Context(scenario.Context):
             out = json.loads(out_json)
             report = json.loads(report_json)
             self._record(state, report, trace)
+            self._record_execs(state_in, out)
             result = output_state(state, out)
             result = _unit_db.read(unit_dir, result)
         self._output_state = result
@@ -180,8 +182,14 @@ class Context(scenario.Context):
                 workload_version = call.get("version", "")
             elif tool == "secret-remove" and call.get("revision") is not None:
                 self.removed_secret_revisions.append(call["revision"])
-        for container, rec in _exec_calls(trace):
-            self.exec_history.setdefault(container, []).append(rec)
+
+    def _record_execs(self, state_in: dict, out: dict) -> None:
+        """``exec_history``: the commands this run added to each container's
+        Pebble exec history (charmbox's Pebble records what it was asked)."""
+        before = {c["name"]: len(c.get("exec_history", [])) for c in state_in["containers"]}
+        for c in out.get("containers", []):
+            for rec in c.get("exec_history", [])[before.get(c["name"], 0) :]:
+                self.exec_history.setdefault(c["name"], []).append(_exec_args(rec))
 
 
 def _autoloads(charm_type: type) -> bool:
@@ -229,8 +237,31 @@ def _hook_calls(trace: str):
         yield call
 
 
-def _exec_calls(trace: str):
-    return ()
+def _exec_args(rec: dict) -> ExecArgs:
+    """ops.testing's ExecArgs for one of charmbox's exec records (Pebble
+    does not see the client's encoding or stderr combining: ops' defaults)."""
+    return ExecArgs(
+        command=list(rec.get("command", [])),
+        environment=dict(rec.get("environment", {})),
+        working_dir=rec.get("working_dir") or None,
+        timeout=go_seconds(rec["timeout"]) if rec.get("timeout") else None,
+        user_id=rec.get("user_id"),
+        user=None,
+        group_id=rec.get("group_id"),
+        group=None,
+        stdin=rec.get("stdin") or None,
+        encoding="utf-8",
+        combine_stderr=False,
+    )
 
 
-_ = ExecArgs  # exec_history entries are ops.testing's ExecArgs (not yet filled)
+_GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+_GO_PART = re.compile(r"([0-9.]+)(h|ms|m|s|us|µs|ns)")
+
+
+def go_seconds(d: str) -> float:
+    """A Go duration (``1m30s``, ``1.5s``) in seconds."""
+    parts = _GO_PART.findall(d)
+    if not parts or "".join(n + u for n, u in parts) != d:
+        raise ValueError(f"not a Go duration: {d!r}")
+    return sum(float(n) * _GO_UNITS[u] for n, u in parts)

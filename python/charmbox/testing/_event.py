@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
+_COLLECT_STATUS = ("collect_unit_status", "collect_app_status")
+
+
 class UnsupportedEventError(ValueError):
     """An event charmbox cannot deliver (not a Juju event)."""
 
@@ -17,7 +20,13 @@ def event_args(event: Any, app_name: str) -> dict[str, Any]:
             "custom events are not Juju events: charmbox runs what Juju dispatches "
             "(emit the custom event from the charm's handler of a Juju event)"
         )
-    args: dict[str, Any] = {"name": event.name}
+    name = event.name
+    if name in _COLLECT_STATUS:
+        # Juju has no collect-status hook: ops evaluates collect-status at
+        # the end of every hook. update-status is the hook Juju runs for
+        # exactly that, so it stands in (docs/python-testing.md).
+        name = "update_status"
+    args: dict[str, Any] = {"name": name}
     if event.action is not None:
         args["name"] = event.action.name
         args["action"] = True

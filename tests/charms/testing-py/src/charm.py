@@ -23,6 +23,11 @@ class StateCharm(ops.CharmBase):
         framework.observe(self.on.workload_pebble_ready, self._on_pebble_ready)
         framework.observe(self.on.count_action, self._on_count)
         framework.observe(self.on.refuse_action, self._on_refuse)
+        framework.observe(self.on.collect_unit_status, self._on_collect_status)
+
+    def _on_collect_status(self, event: ops.CollectStatusEvent) -> None:
+        if self.config['mode'] == 'blocked':
+            event.add_status(ops.BlockedStatus('mode is blocked'))
 
     def _on_start(self, event: ops.StartEvent) -> None:
         self._stored.starts += 1
@@ -35,6 +40,11 @@ class StateCharm(ops.CharmBase):
             raise RuntimeError('asked to crash')
         if mode == 'defer':
             event.defer()
+            return
+        if mode == 'exec':
+            process = self.unit.get_container('workload').exec(['/bin/version', '--short'])
+            version, _ = process.wait_output()
+            self.unit.set_workload_version(version.strip())
             return
         self.unit.set_workload_version('1.2.3')
         self.unit.set_ports(8080)

@@ -89,3 +89,25 @@ def test_failed_action_raises_action_failed(testing):
         ctx.run(ctx.on.action("refuse"), testing.State())
     assert e.value.message == "this action always fails"
     assert ctx.action_logs == ["refusing"]
+
+
+def test_exec_output_and_history(testing):
+    ctx = testing.Context(StateCharm)
+    container = testing.Container(
+        "workload",
+        can_connect=True,
+        execs={testing.Exec(["/bin/version"], stdout="4.5.6\n")},
+    )
+    state = testing.State(config={"mode": "exec"}, containers={container})
+    out = ctx.run(ctx.on.config_changed(), state)
+    assert out.workload_version == "4.5.6"
+    (args,) = ctx.exec_history["workload"]
+    assert args.command == ["/bin/version", "--short"]
+
+
+def test_collect_status(testing):
+    # Juju has no collect-status hook: charmbox.testing runs update-status,
+    # at whose end ops evaluates collect-status (docs/python-testing.md).
+    ctx = testing.Context(StateCharm)
+    out = ctx.run(ctx.on.collect_unit_status(), testing.State(config={"mode": "blocked"}))
+    assert out.unit_status == testing.BlockedStatus("mode is blocked")
