@@ -1,6 +1,8 @@
 """Per-``ctx.run`` time of the same test under ops.testing and
-charmbox.testing (peer-counter-py's leader start), and the cost of making
-a Context (the build check). Prints numbers; run by hand:
+charmbox.testing (peer-counter-py's leader start), the cost of making a
+Context (the build check), and two pytest sessions of a charm whose source
+just changed (the first builds, the second finds the build up to date).
+Prints numbers; run by hand:
 
     target/python/testing-venv/bin/python python/benchmarks/bench_context.py [runs]
 """
@@ -8,8 +10,11 @@ a Context (the build check). Prints numbers; run by hand:
 from __future__ import annotations
 
 import pathlib
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -49,6 +54,27 @@ def main() -> None:
         )
     ratio = results["charmbox.testing"] / results["ops.testing"]
     print(f"charmbox.testing / ops.testing (median per run): {ratio:.2f}")
+    sessions()
+
+
+def sessions() -> None:
+    """Two pytest sessions of tests/charms/testing-py, copied outside the
+    workspace with a changed source: the first builds the charm."""
+    with tempfile.TemporaryDirectory(prefix="charmbox-bench-") as tmp:
+        charm = pathlib.Path(tmp) / "testing-py"
+        shutil.copytree(ROOT / "tests" / "charms" / "testing-py", charm)
+        src = charm / "src" / "charm.py"
+        src.write_text(src.read_text() + f"\n# bench {time.time_ns()}\n")
+        for n in (1, 2):
+            t = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(charm / "tests" / "unit")],
+                capture_output=True,
+                text=True,
+            )
+            took = time.perf_counter() - t
+            last = (done.stdout.strip().splitlines() or ["?"])[-1]
+            print(f"pytest session {n} (testing-py, both libraries): {took:6.2f} s  [{last}]")
 
 
 if __name__ == "__main__":

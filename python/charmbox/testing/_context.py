@@ -182,6 +182,9 @@ class Context(scenario.Context):
                 workload_version = call.get("version", "")
             elif tool == "secret-remove" and call.get("revision") is not None:
                 self.removed_secret_revisions.append(call["revision"])
+            elif tool == "storage-add":
+                for name, count in call.get("directives", []):
+                    self.requested_storages[name] = self.requested_storages.get(name, 0) + count
 
     def _record_execs(self, state_in: dict, out: dict) -> None:
         """``exec_history``: the commands this run added to each container's

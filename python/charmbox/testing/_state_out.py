@@ -117,4 +117,18 @@ def _container(c: Any, out: dict) -> Any:
         name: ops.pebble.ServiceStatus(svc.get("current", "inactive"))
         for name, svc in o.get("services", {}).items()
     }
-    return dataclasses.replace(c, layers=layers, service_statuses=statuses)
+    checks = {name: chk for name, chk in o.get("checks", {}).items()}
+    infos = frozenset(_check_info(info, checks.get(info.name)) for info in c.check_infos)
+    return dataclasses.replace(c, layers=layers, service_statuses=statuses, check_infos=infos)
+
+
+def _check_info(info: Any, chk: dict | None) -> Any:
+    """A CheckInfo with the status and counts charmbox's Pebble reports."""
+    if chk is None:
+        return info
+    return dataclasses.replace(
+        info,
+        status=ops.pebble.CheckStatus(chk.get("status", "up")),
+        failures=chk.get("failures", 0),
+        successes=chk.get("successes", info.successes),
+    )

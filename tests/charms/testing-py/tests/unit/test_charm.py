@@ -111,3 +111,22 @@ def test_collect_status(testing):
     ctx = testing.Context(StateCharm)
     out = ctx.run(ctx.on.collect_unit_status(), testing.State(config={"mode": "blocked"}))
     assert out.unit_status == testing.BlockedStatus("mode is blocked")
+
+
+def test_check_failed_keeps_the_check_info(testing):
+    import ops
+
+    layer = ops.pebble.Layer(
+        {"checks": {"alive": {"override": "replace", "level": "alive", "threshold": 3,
+                              "exec": {"command": "true"}}}}
+    )
+    info = testing.CheckInfo(
+        "alive", level=ops.pebble.CheckLevel.ALIVE, status=ops.pebble.CheckStatus.DOWN,
+        failures=3, threshold=3,
+    )
+    container = testing.Container("workload", can_connect=True, layers={"base": layer},
+                                  check_infos={info})
+    ctx = testing.Context(StateCharm)
+    out = ctx.run(ctx.on.pebble_check_failed(container, info), testing.State(containers={container}))
+    got = out.get_container("workload").get_check_info("alive")
+    assert (got.status, got.failures, got.threshold) == (ops.pebble.CheckStatus.DOWN, 3, 3)
