@@ -12,6 +12,7 @@ use charmbox::build::{BuildOptions, build_charm};
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::event::EventSpec;
 use charmbox::run::{Charm, RunOptions, run_event_with};
+use charmbox::sim::charms::{Loaded as SimLoaded, open_as};
 use charmbox::state::State;
 use charmbox::trace::TraceWriter;
 use charmbox::trace::format::Header;
@@ -121,22 +122,39 @@ fn stamp(path: &Path) -> PyResult<FileStamp> {
     })
 }
 
-/// Charms opened in this process, by directory: a component is compiled
-/// (or read from charmbox's compiled-code cache) once, and again only when
-/// its file changes.
-fn open_charm(rt: &Runtime, dir: &Path, component: &Path) -> PyResult<Arc<Charm>> {
-    static CHARMS: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
+/// Charms opened in this process, by directory and application name (a
+/// charm deployed under another name, as `juju deploy CHARM APP` does): a
+/// component is compiled (or read from charmbox's compiled-code cache)
+/// once, and again only when its file changes.
+fn open_charm(
+    rt: &Runtime,
+    dir: &Path,
+    component: &Path,
+    app: Option<&str>,
+) -> PyResult<Arc<Charm>> {
+    static CHARMS: OnceLock<Mutex<HashMap<(PathBuf, Option<String>), Loaded>>> = OnceLock::new();
     let seen = stamp(component)?;
     let charms = CHARMS.get_or_init(Default::default);
     let mut charms = charms.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(l) = charms.get(dir)
+    let key = (dir.to_path_buf(), app.map(str::to_string));
+    if let Some(l) = charms.get(&key)
         && l.seen == seen
     {
         return Ok(l.charm.clone());
     }
-    let charm = Arc::new(Charm::open(rt, component).map_err(|e| RunError::new_err(e.to_string()))?);
+    let charm = match open_as(rt, component, app, false) {
+        Ok((SimLoaded::Component(c), _)) => c,
+        Ok((SimLoaded::Native(_), _)) => {
+            return Err(RunError::new_err(format!(
+                "{} is not a component",
+                component.display()
+            )));
+        }
+        Err(e) => return Err(RunError::new_err(e.to_string())),
+    };
+    let charm = Arc::new(charm);
     charms.insert(
-        dir.to_path_buf(),
+        key,
         Loaded {
             seen,
             charm: charm.clone(),
@@ -209,7 +227,13 @@ fn run(
         .map_err(|e| StateError::new_err(format!("the event: {e}")))?;
     let spec = EventSpec::from(args);
     let rt = runtime()?;
-    let charm = open_charm(rt, &charm_dir, &component)?;
+    // The application is the unit's: a charm may be deployed under any name.
+    let app = state
+        .unit
+        .as_deref()
+        .and_then(|u| u.rsplit_once('/'))
+        .map(|(app, _)| app.to_string());
+    let charm = open_charm(rt, &charm_dir, &component, app.as_deref())?;
     py.detach(|| {
         let buf = SharedBuf::default();
         let header = Header::for_charm(&charm, rt, fuel, state.seed);

@@ -148,3 +148,13 @@ def test_go_durations_in_exec_history():
     assert go_seconds("250ms") == 0.25
     with pytest.raises(ValueError, match="Go duration"):
         go_seconds("5 minutes")
+
+
+def test_juju_refuses_secret_keys_scenario_takes():
+    # Juju's content keys: ^[a-z](-?[a-z0-9]){2,}$; Scenario takes any key.
+    state = lambda t: t.State(secrets={t.Secret({"a": "b"})})  # noqa: E731
+    ctx = ops_testing.Context(StateCharm)
+    ctx.run(ctx.on.update_status(), state(ops_testing))
+    ctx = testing.Context(StateCharm)
+    with pytest.raises(testing.JujuRefusedError, match=r"secrets\[0\]\.revisions\[0\]\.content\.a"):
+        ctx.run(ctx.on.update_status(), state(testing))

@@ -130,3 +130,11 @@ def test_check_failed_keeps_the_check_info(testing):
     out = ctx.run(ctx.on.pebble_check_failed(container, info), testing.State(containers={container}))
     got = out.get_container("workload").get_check_info("alive")
     assert (got.status, got.failures, got.threshold) == (ops.pebble.CheckStatus.DOWN, 3, 3)
+
+
+def test_deployed_under_another_name(testing):
+    # `juju deploy testing-py myapp`: the application is not the charm's name.
+    ctx = testing.Context(StateCharm, app_name="myapp", unit_id=3)
+    peers = testing.PeerRelation("cluster", peers_data={1: {"k": "v"}})
+    out = ctx.run(ctx.on.start(), testing.State(relations={peers}))
+    assert out.unit_status == testing.ActiveStatus("starts=1")
