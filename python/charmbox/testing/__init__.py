@@ -15,8 +15,15 @@ from ops.testing import *  # noqa: F403 (ops.testing's names, unchanged)
 
 from ._context import Context
 from ._errors import JujuRefusedError, UnrepresentableStateError
-from ._simulation import Simulation
+from ._simulation import Model, Simulation
 
-# Whole-model tests are ``Simulation``: ``Model`` stays ops.testing's (a
-# State's model), so that switching the import changes nothing else.
-__all__ = [*_ops_testing.__all__, "Context", "JujuRefusedError", "Simulation", "UnrepresentableStateError"]
+# ``Model`` is a simulated model, or ops.testing's Model when called with
+# ops.testing's arguments (see _simulation.Model); ``Simulation`` is only the former.
+__all__ = [
+    *_ops_testing.__all__,
+    "Context",
+    "JujuRefusedError",
+    "Model",
+    "Simulation",
+    "UnrepresentableStateError",
+]

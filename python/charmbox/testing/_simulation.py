@@ -153,3 +153,27 @@ class Simulation:
     def hooks_run(self) -> int:
         """How many hooks have run."""
         return self._sim.hooks_run()
+
+
+# ops.testing.Model's own arguments: a call with any of them (or positional
+# ones) describes a State's model, as under ops.testing.
+_OPS_MODEL_ARGS = frozenset({"name", "uuid", "type", "cloud_spec"})
+_SIMULATION_ARGS = frozenset({"kind", "seed"})
+
+
+class Model(Simulation):
+    """Whole-model tests (a :class:`Simulation`), and still ops.testing's
+    ``Model`` where a test describes a State's model.
+
+    ``Model()``, ``Model(kind=..., seed=...)``: a simulated model.
+    ``Model("name")``, ``Model(name=..., uuid=..., type=...)`` (ops.testing's
+    arguments, without ``kind``/``seed``): ops.testing's ``Model``
+    dataclass, so that tests switched from ``ops.testing`` keep working.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args or (set(kwargs) & _OPS_MODEL_ARGS and not set(kwargs) & _SIMULATION_ARGS):
+            from ops.testing import Model as OpsModel
+
+            return OpsModel(*args, **kwargs)
+        return super().__new__(cls)

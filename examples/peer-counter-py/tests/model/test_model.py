@@ -20,7 +20,7 @@ def counter(sim, app):
 
 
 def test_three_units_count_starts_through_pod_churn():
-    sim = testing.Simulation(seed=7)
+    sim = testing.Model(seed=7)
     app = sim.deploy(PeerCounterCharm, units=3)
     sim.settle()
     assert sim.units(app) == [f"{app}/0", f"{app}/1", f"{app}/2"]
@@ -66,3 +66,11 @@ def test_juju_refusals_are_model_errors():
         sim.config(app, {"nope": 1})
     with pytest.raises(ModelError):
         sim.churn(f"{app}/9")
+
+
+def test_model_keeps_ops_testing_meaning_for_a_state():
+    # ops.testing's arguments give ops.testing's Model, for State(model=...).
+    described = testing.Model(name="prod", type="lxd")
+    assert type(described).__module__.startswith("scenario")
+    assert testing.State(model=described).model.name == "prod"
+    assert isinstance(testing.Model(), testing.Simulation)
