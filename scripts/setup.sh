@@ -54,3 +54,21 @@ else
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip python3-venv
 fi
+
+# C charms (charmbox build of src/charm.c) need clang with the wasm32-wasi
+# target: clang and wasm-ld, wasi-libc, and clang's wasm32 builtins.
+have_c_toolchain() {
+  command -v clang-14 >/dev/null 2>&1 &&
+    [ -f /usr/lib/wasm32-wasi/libc.a ] &&
+    [ -f "$(clang-14 --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null)" ]
+}
+
+if have_c_toolchain; then
+  log "clang-14 for wasm32-wasi (C charms): installed"
+else
+  log "installing clang-14, lld-14, wasi-libc and the wasm32 builtins (Debian packages, C charms)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+fi

@@ -7,12 +7,14 @@
 //! A Python charm (`src/charm.py` with ops, no Cargo.toml) is built by
 //! [`python`] with componentize-py instead.
 
+mod c;
 mod cargo;
 mod component;
 mod python;
 pub(crate) use python::install_for_host;
 mod toolchain;
 
+pub use c::CBuildError;
 pub use python::COMPONENTIZE_PY;
 
 use sha2::Digest;
@@ -116,7 +118,7 @@ pub enum BuildError {
     },
     /// The charm is neither a Rust crate nor a Python charm.
     #[error(
-        "{} has no Cargo.toml (a Rust charm) and no src/charm.py (a Python charm): nothing to build",
+        "{} has no Cargo.toml (a Rust charm), src/charm.c (a C charm) or src/charm.py (a Python charm): nothing to build",
         .dir.display()
     )]
     NoCargoToml {
@@ -158,6 +160,9 @@ pub enum BuildError {
         plugin: String,
     },
     /// python3, pip or componentize-py could not be set up or run.
+    /// A C charm did not build.
+    #[error(transparent)]
+    C(#[from] c::CBuildError),
     #[error("cannot build a Python charm: {0}")]
     PythonSetup(String),
     /// A requirement of a Python charm cannot run in a component.
@@ -284,6 +289,10 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
     let charm_dir = absolute.as_path();
     let bytes = if charm_dir.join("Cargo.toml").is_file() {
         build_rust(charm_dir, opts)?
+    } else if c::detect(charm_dir) {
+        let cache = python_cache_dir(charm_dir).with_file_name("c");
+        let (module, bytes) = c::build(charm_dir, &cache, opts)?;
+        component::encode(&module, &bytes)?
     } else if let Some(py) = python::PythonCharm::detect(charm_dir) {
         let bytes = python::build(&py, &charm_name, &python_cache_dir(charm_dir), opts)?;
         let world = component::world_of(&bytes)?;

@@ -14,7 +14,7 @@ mod deps;
 mod layout;
 mod pip;
 mod reproducible;
-mod sdk;
+pub(crate) mod sdk;
 
 use std::fs;
 use std::io;
