@@ -98,6 +98,9 @@ fn runtime() -> PyResult<&'static Runtime> {
         .map_err(|e| CharmboxError::new_err(format!("cannot start the runtime: {e}")))
 }
 
+/// A charm directory and the application it runs as.
+type CharmKey = (PathBuf, Option<String>);
+
 /// A loaded charm and the file it was loaded from, as last seen.
 struct Loaded {
     seen: FileStamp,
@@ -132,7 +135,7 @@ fn open_charm(
     component: &Path,
     app: Option<&str>,
 ) -> PyResult<Arc<Charm>> {
-    static CHARMS: OnceLock<Mutex<HashMap<(PathBuf, Option<String>), Loaded>>> = OnceLock::new();
+    static CHARMS: OnceLock<Mutex<HashMap<CharmKey, Loaded>>> = OnceLock::new();
     let seen = stamp(component)?;
     let charms = CHARMS.get_or_init(Default::default);
     let mut charms = charms.lock().unwrap_or_else(|p| p.into_inner());
