@@ -72,3 +72,20 @@ else
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
 fi
+
+# JavaScript charms (charmbox build of src/charm.js) need node >= 18 and npm,
+# which install componentize-js into the build cache once.
+have_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+    [ "$(node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)" -ge 18 ]
+}
+
+if have_node; then
+  log "node $(node --version) and npm (JavaScript charms): installed"
+else
+  log "installing nodejs and npm (Debian packages, JavaScript charms)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi

@@ -34,5 +34,10 @@ for dir in examples/peer-counter-py examples/pause-py tests/charms/testing-py; d
 done
 log "pytest examples/peer-counter-py/tests/model (charmbox.testing.Simulation)"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider examples/peer-counter-py/tests/model
+log "charmbox new --lang python: the new charm's own unit test, under charmbox.testing"
+newdir="$root/target/tmp/new-python-unit"
+rm -rf "$newdir"
+"$CHARMBOX_BIN" new new-python-unit --lang python --dir "$newdir"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$newdir/tests/unit"
 log "pytest python/tests"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests

@@ -19,6 +19,7 @@ pub mod pack;
 pub mod pebble;
 pub mod run;
 pub mod sandbox;
+pub mod scaffold;
 pub mod sim;
 pub mod state;
 pub mod trace;

@@ -10,11 +10,13 @@
 mod c;
 mod cargo;
 mod component;
+mod js;
 mod python;
 pub(crate) use python::install_for_host;
 mod toolchain;
 
 pub use c::CBuildError;
+pub use js::JsBuildError;
 pub use python::COMPONENTIZE_PY;
 
 use sha2::Digest;
@@ -118,7 +120,7 @@ pub enum BuildError {
     },
     /// The charm is neither a Rust crate nor a Python charm.
     #[error(
-        "{} has no Cargo.toml (a Rust charm), src/charm.c (a C charm) or src/charm.py (a Python charm): nothing to build",
+        "{} has no Cargo.toml (a Rust charm), src/charm.c (C), src/charm.js (JavaScript) or src/charm.py (Python): nothing to build",
         .dir.display()
     )]
     NoCargoToml {
@@ -163,6 +165,9 @@ pub enum BuildError {
     /// A C charm did not build.
     #[error(transparent)]
     C(#[from] c::CBuildError),
+    /// A JavaScript charm did not build.
+    #[error(transparent)]
+    Js(#[from] js::JsBuildError),
     #[error("cannot build a Python charm: {0}")]
     PythonSetup(String),
     /// A requirement of a Python charm cannot run in a component.
@@ -293,17 +298,13 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
         let cache = python_cache_dir(charm_dir).with_file_name("c");
         let (module, bytes) = c::build(charm_dir, &cache, opts)?;
         component::encode(&module, &bytes)?
+    } else if js::detect(charm_dir) {
+        let cache = python_cache_dir(charm_dir).with_file_name("js");
+        let bytes = js::build(charm_dir, &cache, opts)?;
+        exports_handler(bytes)?
     } else if let Some(py) = python::PythonCharm::detect(charm_dir) {
         let bytes = python::build(&py, &charm_name, &python_cache_dir(charm_dir), opts)?;
-        let world = component::world_of(&bytes)?;
-        if !world.exports.iter().any(|e| e == component::HANDLER) {
-            return Err(BuildError::WrongWorld(format!(
-                "it exports {:?}, not {}",
-                world.exports,
-                component::HANDLER
-            )));
-        }
-        bytes
+        exports_handler(bytes)?
     } else {
         return Err(BuildError::NoCargoToml {
             dir: charm_dir.to_path_buf(),
@@ -325,6 +326,19 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
         component,
         charm_name,
     })
+}
+
+/// `bytes` (a component made by another tool) when it exports the handler.
+fn exports_handler(bytes: Vec<u8>) -> Result<Vec<u8>, BuildError> {
+    let world = component::world_of(&bytes)?;
+    if !world.exports.iter().any(|e| e == component::HANDLER) {
+        return Err(BuildError::WrongWorld(format!(
+            "it exports {:?}, not {}",
+            world.exports,
+            component::HANDLER
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The host interpreter for Python tooling: `$CHARMBOX_PYTHON`, else `python3`.

@@ -100,6 +100,20 @@ fn result_of(state: &serde_json::Value) -> serde_json::Value {
     })
 }
 
+/// The component's size, for comparing languages: `path` is the component
+/// or the charm directory holding `<name>.wasm`.
+fn component_size(path: &std::path::Path, name: &str) -> String {
+    let file = if path.is_dir() {
+        path.join(format!("{name}.wasm"))
+    } else {
+        path.to_path_buf()
+    };
+    match std::fs::metadata(&file) {
+        Ok(m) => format!("{} bytes ({})", m.len(), file.display()),
+        Err(e) => format!("unknown ({}: {e})", file.display()),
+    }
+}
+
 impl BenchArgs {
     /// The event to time: the hook, or the action with its parameters.
     fn spec(&self) -> anyhow::Result<EventSpec> {
@@ -159,6 +173,10 @@ impl BenchArgs {
             charm.meta.name,
             self.event,
             plain.len()
+        );
+        println!(
+            "  component: {}",
+            component_size(&self.charm, &charm.meta.name)
         );
         println!("  memory reset: {}", charmbox::engine::memory_reset());
         let (m0, line) = summary(&mut plain);

@@ -11,6 +11,7 @@ mod model;
 mod model_flag;
 mod model_ops;
 mod model_secret;
+mod new;
 mod pack;
 mod replay;
 mod run;
@@ -37,6 +38,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Build a charm directory into a component beside its charmcraft.yaml.
     Build(build::BuildArgs),
+    /// Make a new charm (Rust, Python, JavaScript or C) that builds and passes its scenario.
+    New(new::NewArgs),
     /// Pack a charm directory into a .charm that a real Juju deploys.
     Pack(pack::PackArgs),
     /// Measure dispatch time of a charm's event.
@@ -62,6 +65,7 @@ impl Command {
         match self {
             Command::Run(a) => a.run(),
             Command::Build(a) => a.run(),
+            Command::New(a) => a.run(),
             Command::Pack(a) => a.run(),
             Command::Bench(a) => a.run(),
             Command::Replay(a) => a.run(),
