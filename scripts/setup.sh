@@ -8,6 +8,14 @@ set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
+# Debian packages, with sudo unless root.
+apt_install() {
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@"
+}
+
 if ! command -v cargo >/dev/null 2>&1; then
   log "cargo not found: install Rust (rustup, stable >= 1.95) first"
   exit 1
@@ -30,10 +38,7 @@ elif have_debian_web; then
   log "guest toolchain: Debian rustc-web fallback already installed"
 else
   log "rustup cannot add wasm32-unknown-unknown: installing Debian's rustc-web fallback"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rustc-web cargo-web rust-web-src
+  apt_install rustc-web cargo-web rust-web-src
 fi
 
 # Python charms (charmbox build of src/charm.py) need the host's python3 with
@@ -49,10 +54,7 @@ if have_python; then
   log "python3 with pip and venv: installed ($(python3 --version 2>&1))"
 else
   log "installing python3, pip and venv (Debian packages)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip python3-venv
+  apt_install python3 python3-pip python3-venv
 fi
 
 # C charms (charmbox build of src/charm.c) need clang with the wasm32-wasi
@@ -67,10 +69,7 @@ if have_c_toolchain; then
   log "clang-14 for wasm32-wasi (C charms): installed"
 else
   log "installing clang-14, lld-14, wasi-libc and the wasm32 builtins (Debian packages, C charms)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+  apt_install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
 fi
 
 # JavaScript charms (charmbox build of src/charm.js) need node >= 18 and npm,
@@ -84,8 +83,5 @@ if have_node; then
   log "node $(node --version) and npm (JavaScript charms): installed"
 else
   log "installing nodejs and npm (Debian packages, JavaScript charms)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+  apt_install nodejs npm
 fi

@@ -8,13 +8,9 @@ mod common;
 #[path = "cases/peer_counter.rs"]
 mod cases;
 
-use cases::peer_state;
-use charmbox::engine::Outcome;
 use common::*;
-use serde_json::json;
 
 const CHARM: &str = "examples/peer-counter-c";
-const RUST_CHARM: &str = "examples/peer-counter";
 
 peer_counter_tests!(CHARM);
 
@@ -24,28 +20,10 @@ fn a_failed_start_is_not_counted() {
     assert_eq!(m, "started_counter is not a count");
 }
 
-/// The C and the Rust charm leave the same databags, byte for byte.
+/// The same databags as the Rust charm, byte for byte.
 #[test]
 fn the_same_databags_as_the_rust_charm() {
-    let rt = runtime();
-    let c = charm(&rt, CHARM);
-    let rs = charm(&rt, RUST_CHARM);
-    for (leader, bag) in [
-        (true, json!({})),
-        (true, json!({"unit_stats": r#"{"started_counter": "41"}"#})),
-        (true, json!({"unit_stats": r#"{"started_counter": 7}"#})),
-        (false, json!({"unit_stats": r#"{"started_counter": 5}"#})),
-    ] {
-        let (mut a, mut b) = (peer_state(leader, bag.clone()), peer_state(leader, bag));
-        for _ in 0..3 {
-            let (out_c, r1) = run(&rt, &c, a, "start");
-            let (out_rs, r2) = run(&rt, &rs, b, "start");
-            assert_eq!((&r1.outcome, &r2.outcome), (&Outcome::Ok, &Outcome::Ok));
-            assert_eq!(out_c.relations, out_rs.relations);
-            assert_eq!(out_c.unit_status, out_rs.unit_status);
-            (a, b) = (out_c, out_rs);
-        }
-    }
+    cases::the_same_databags_as_the_rust_charm(CHARM);
 }
 
 /// The component imports the juju:charm world and nothing else: no WASI.
@@ -62,22 +40,13 @@ fn imports_only_the_world() {
 /// A C charm that does not compile fails the build with clang's message.
 #[test]
 fn a_compile_error_is_clangs_message() {
-    let dir = tempdir_in_target("c-broken");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("charmcraft.yaml"), "name: broken-c\ntype: charm\n").unwrap();
-    std::fs::write(
-        dir.join("src/charm.c"),
-        "#include \"charmbox.h\"\nbool charm_handle(const cb_event *e) { return nope; }\n",
-    )
-    .unwrap();
-    let opts = charmbox::build::BuildOptions {
-        release: true,
-        quiet: true,
-        ..Default::default()
-    };
-    let err = charmbox::build::build_charm(&dir, &opts)
-        .unwrap_err()
-        .to_string();
+    let err = build_error(
+        "c-broken",
+        &[(
+            "src/charm.c",
+            "#include \"charmbox.h\"\nbool charm_handle(const cb_event *e) { return nope; }\n",
+        )],
+    );
     assert!(err.starts_with("clang could not build"), "{err}");
     assert!(err.contains("charm.c:2:") && err.contains("nope"), "{err}");
     // The library's header and the world's bindings were found: the only
@@ -117,14 +86,4 @@ fn an_unchanged_charm_is_not_recompiled() {
     };
     charmbox::build::build_charm(&dir, &opts).unwrap();
     assert_eq!(modules(), before, "a C module was compiled again");
-}
-
-fn tempdir_in_target(name: &str) -> std::path::PathBuf {
-    let dir = root()
-        .join("target")
-        .join("tmp")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -7,13 +7,7 @@ mod common;
 #[path = "cases/peer_counter.rs"]
 mod cases;
 
-use cases::peer_state;
-use charmbox::engine::Outcome;
-use common::*;
-use serde_json::json;
-
 const CHARM: &str = "examples/peer-counter-py";
-const RUST_CHARM: &str = "examples/peer-counter";
 
 peer_counter_tests!(CHARM);
 
@@ -33,26 +27,8 @@ fn a_failed_start_is_not_counted() {
     );
 }
 
-/// The Python and the Rust charm leave the same databags, byte for byte.
+/// The same databags as the Rust charm, byte for byte.
 #[test]
 fn the_same_databags_as_the_rust_charm() {
-    let rt = runtime();
-    let py = charm(&rt, CHARM);
-    let rs = charm(&rt, RUST_CHARM);
-    for (leader, bag) in [
-        (true, json!({})),
-        (true, json!({"unit_stats": r#"{"started_counter": "41"}"#})),
-        (true, json!({"unit_stats": r#"{"started_counter": 7}"#})),
-        (false, json!({"unit_stats": r#"{"started_counter": 5}"#})),
-    ] {
-        let (mut a, mut b) = (peer_state(leader, bag.clone()), peer_state(leader, bag));
-        for _ in 0..3 {
-            let (out_py, r1) = run(&rt, &py, a, "start");
-            let (out_rs, r2) = run(&rt, &rs, b, "start");
-            assert_eq!((&r1.outcome, &r2.outcome), (&Outcome::Ok, &Outcome::Ok));
-            assert_eq!(out_py.relations, out_rs.relations);
-            assert_eq!(out_py.unit_status, out_rs.unit_status);
-            (a, b) = (out_py, out_rs);
-        }
-    }
+    cases::the_same_databags_as_the_rust_charm(CHARM);
 }

@@ -132,3 +132,33 @@ macro_rules! case_tests {
         )+
     };
 }
+
+/// Build a throwaway charm `name` made of `files` (path, text) under
+/// target/tmp/, expecting the build to fail; returns its error.
+pub fn build_error(name: &str, files: &[(&str, &str)]) -> String {
+    let dir = root()
+        .join("target")
+        .join("tmp")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("charmcraft.yaml"),
+        format!("name: {name}\ntype: charm\n"),
+    )
+    .unwrap();
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let opts = BuildOptions {
+        release: true,
+        quiet: true,
+        ..Default::default()
+    };
+    match build_charm(&dir, &opts) {
+        Ok(out) => panic!("{name} built: {}", out.component.display()),
+        Err(e) => e.to_string(),
+    }
+}
