@@ -9,11 +9,6 @@ mod common;
 #[path = "cases/pause.rs"]
 mod cases;
 
-use cases::{container, with_container};
-use charmbox::engine::Outcome;
-use common::*;
-use serde_json::json;
-
 const CHARM: &str = "examples/pause-py";
 
 pause_tests!(CHARM);
@@ -41,21 +36,5 @@ fn a_workload_that_dies_fails_the_hook_but_pebble_keeps_its_changes() {
 /// The Python and the Rust charm leave the same containers behind.
 #[test]
 fn the_same_pebble_state_as_the_rust_charm() {
-    let rt = runtime();
-    let py = charm(&rt, CHARM);
-    let rs = charm(&rt, "examples/pause");
-    let s = with_container(json!({"name": "pause", "can_connect": true}), json!({}));
-    let (mut a, _) = run(&rt, &py, s.clone(), "pause-pebble-ready");
-    let (mut b, _) = run(&rt, &rs, s, "pause-pebble-ready");
-    assert_eq!(container(&a), container(&b));
-    for timeout in [30, 30, 45] {
-        a.config.insert("timeout".into(), json!(timeout));
-        b.config.insert("timeout".into(), json!(timeout));
-        let (na, ra) = run(&rt, &py, a, "config-changed");
-        let (nb, rb) = run(&rt, &rs, b, "config-changed");
-        assert_eq!((&ra.outcome, &rb.outcome), (&Outcome::Ok, &Outcome::Ok));
-        assert_eq!(container(&na), container(&nb), "timeout {timeout}");
-        assert_eq!(na.unit_status, nb.unit_status);
-        (a, b) = (na, nb);
-    }
+    cases::the_same_pebble_state_as(CHARM, "examples/pause");
 }

@@ -1,5 +1,6 @@
 //! The tests of the pause charm, for each charm that implements it
-//! (examples/pause in Rust, examples/pause-py in Python with ops): run in
+//! (examples/pause in Rust, pause-py in Python with ops, pause-js in
+//! JavaScript): run in
 //! the host against the simulated Pebble, pebble-ready adds the layer and
 //! starts the service; config-changed merges TIMEOUT into its environment
 //! and restarts it only when the plan changed. `pause_tests!(dir)` stamps
@@ -202,4 +203,30 @@ pub fn pebble_events_need_the_container_in_the_state(dir: &str) {
     )
     .expect_err("refused");
     assert_eq!(err.to_string(), "the state has no container \"pause\"");
+}
+
+/// The charm in `dir` and the one in `other` leave the same containers and
+/// statuses behind, through pebble-ready and three config changes.
+#[allow(
+    dead_code,
+    reason = "for the other languages' pause charms, not the Rust one"
+)]
+pub fn the_same_pebble_state_as(dir: &str, other: &str) {
+    let rt = runtime();
+    let one = charm(&rt, dir);
+    let two = charm(&rt, other);
+    let s = with_container(json!({"name": "pause", "can_connect": true}), json!({}));
+    let (mut a, _) = run(&rt, &one, s.clone(), "pause-pebble-ready");
+    let (mut b, _) = run(&rt, &two, s, "pause-pebble-ready");
+    assert_eq!(container(&a), container(&b));
+    for timeout in [30, 30, 45] {
+        a.config.insert("timeout".into(), json!(timeout));
+        b.config.insert("timeout".into(), json!(timeout));
+        let (na, ra) = run(&rt, &one, a, "config-changed");
+        let (nb, rb) = run(&rt, &two, b, "config-changed");
+        assert_eq!((&ra.outcome, &rb.outcome), (&Outcome::Ok, &Outcome::Ok));
+        assert_eq!(container(&na), container(&nb), "timeout {timeout}");
+        assert_eq!(na.unit_status, nb.unit_status);
+        (a, b) = (na, nb);
+    }
 }

@@ -110,7 +110,10 @@ pub fn a_failed_start(dir: &str) -> String {
 
 /// The charm in `dir` and the Rust charm leave the same databags and
 /// statuses, byte for byte, over three starts from several databags.
-#[allow(dead_code, reason = "for the other languages' peer-counters, not the Rust one")]
+#[allow(
+    dead_code,
+    reason = "for the other languages' peer-counters, not the Rust one"
+)]
 pub fn the_same_databags_as_the_rust_charm(dir: &str) {
     let rt = runtime();
     let other = charm(&rt, dir);
