@@ -16,6 +16,7 @@ use wit_bindgen_core::wit_parser::Resolve;
 
 use super::BuildOptions;
 use super::python::sdk::WIT;
+use super::sources;
 
 /// charmbox's C library, file by file.
 const LIBRARY: &[(&str, &str)] = &[
@@ -37,10 +38,6 @@ const CFLAGS: &[&str] = &[
     "-mexec-model=reactor",
     "-Wall",
 ];
-
-/// Most `.c` files, and bytes of source, one charm may have.
-const MAX_SOURCES: usize = 1_000;
-const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
 /// The Debian packages that give clang a wasm32-wasi target.
 pub(crate) const PACKAGES: &str = "clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32";
@@ -95,8 +92,9 @@ pub(crate) fn build(
     opts: &BuildOptions,
 ) -> Result<(PathBuf, Vec<u8>), CBuildError> {
     let clang = find_clang()?;
-    let sources = sources(&charm_dir.join("src"))?;
-    let key = input_hash(&clang, &sources)?;
+    let src = charm_dir.join("src");
+    let sources = sources::collect(&src, &["c", "h"]).map_err(CBuildError::Sources)?;
+    let key = input_hash(&clang, &sources);
     let dir = cache_dir.join(&key[..16]);
     let module = dir.join("charm.wasm");
     if let Ok(bytes) = fs::read(&module) {
@@ -130,8 +128,8 @@ pub(crate) fn build(
         .args(
             sources
                 .iter()
-                .map(|(p, _)| p)
-                .filter(|p| p.extension().is_some_and(|e| e == "c")),
+                .filter(|(p, _)| p.extension().is_some_and(|e| e == "c"))
+                .map(|(p, _)| src.join(p)),
         )
         .arg(staging.join("charmbox.c"))
         .arg(staging.join("charm.c"))
@@ -210,67 +208,34 @@ fn find_clang() -> Result<Clang, CBuildError> {
     Err(CBuildError::NoToolchain { reason })
 }
 
-/// The charm's `.c` and `.h` files under `src`, sorted, with their
-/// contents (headers go into the cache key, not onto clang's command line).
-fn sources(src: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, CBuildError> {
-    let mut found = Vec::new();
-    let mut total = 0u64;
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = fs::read_dir(&dir)
-            .map_err(|e| CBuildError::Sources(format!("{}: {e}", dir.display())))?;
-        for entry in entries {
-            let entry =
-                entry.map_err(|e| CBuildError::Sources(format!("{}: {e}", dir.display())))?;
-            let path = entry.path();
-            let kind = entry
-                .file_type()
-                .map_err(|e| CBuildError::Sources(format!("{}: {e}", path.display())))?;
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() && path.extension().is_some_and(|e| e == "c" || e == "h") {
-                if found.len() >= MAX_SOURCES {
-                    return Err(CBuildError::Sources(format!(
-                        "more than {MAX_SOURCES} files"
-                    )));
-                }
-                let bytes = fs::read(&path)
-                    .map_err(|e| CBuildError::Sources(format!("{}: {e}", path.display())))?;
-                total += bytes.len() as u64;
-                if total > MAX_SOURCE_BYTES {
-                    return Err(CBuildError::Sources(format!(
-                        "more than {MAX_SOURCE_BYTES} bytes"
-                    )));
-                }
-                found.push((path, bytes));
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 /// The cache key: every source (headers too), the library, the WIT, the
 /// compiler and its flags.
-fn input_hash(clang: &Clang, sources: &[(PathBuf, Vec<u8>)]) -> Result<String, CBuildError> {
+fn input_hash(clang: &Clang, sources: &[(PathBuf, Vec<u8>)]) -> String {
     let mut h = Sha256::new();
-    for part in [clang.version.as_bytes(), CFLAGS.join(" ").as_bytes()] {
-        h.update(part);
-        h.update([0]);
-    }
-    for (path, bytes) in sources {
-        h.update(path.to_string_lossy().as_bytes());
-        h.update([0]);
-        h.update(bytes);
-        h.update([0]);
-    }
-    for (name, text) in LIBRARY.iter().chain(WIT) {
-        h.update(name.as_bytes());
-        h.update([0]);
-        h.update(text.as_bytes());
-        h.update([0]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let flags = CFLAGS.join(" ");
+    sources::hash_named(
+        &mut h,
+        [
+            ("clang", clang.version.as_bytes()),
+            ("flags", flags.as_bytes()),
+        ],
+    );
+    let names: Vec<String> = sources
+        .iter()
+        .map(|(p, _)| p.to_string_lossy().into_owned())
+        .collect();
+    sources::hash_named(
+        &mut h,
+        names
+            .iter()
+            .zip(sources)
+            .map(|(n, (_, b))| (n.as_str(), b.as_slice())),
+    );
+    sources::hash_named(
+        &mut h,
+        LIBRARY.iter().chain(WIT).map(|(n, t)| (*n, t.as_bytes())),
+    );
+    sources::hex(h)
 }
 
 /// Write the world's C bindings (charm.h, charm.c and the component-type

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::BuildOptions;
 use super::python::sdk::WIT;
+use super::sources;
 
 /// The componentize-js release charmbox builds with.
 pub(crate) const COMPONENTIZE_JS: &str = "0.23.0";
@@ -24,10 +25,6 @@ const LIBRARY_NAME: &str = "charmbox.js";
 
 /// The node script that calls componentize-js.
 const BUILD_SCRIPT: &str = include_str!("js_build.mjs");
-
-/// Most source files, and bytes, one charm may have.
-const MAX_SOURCES: usize = 1_000;
-const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
 /// Why a JavaScript charm did not build.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +93,7 @@ pub(crate) fn build(
             src.join("charm.js").display()
         )));
     }
-    let sources = sources(&src)?;
+    let sources = sources::collect(&src, &["js", "mjs", "json"]).map_err(JsBuildError::Sources)?;
     if sources
         .iter()
         .any(|(rel, _)| rel == Path::new(LIBRARY_NAME))
@@ -258,67 +255,30 @@ fn install_tools(cache_dir: &Path, opts: &BuildOptions) -> Result<PathBuf, JsBui
     Ok(tools)
 }
 
-/// The charm's `.js`, `.mjs` and `.json` files under `src`, by path
-/// relative to it, sorted.
-fn sources(src: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, JsBuildError> {
-    let mut found = Vec::new();
-    let mut total = 0u64;
-    let mut stack = vec![src.to_path_buf()];
-    let err = |p: &Path, e: io::Error| JsBuildError::Sources(format!("{}: {e}", p.display()));
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).map_err(|e| err(&dir, e))? {
-            let entry = entry.map_err(|e| err(&dir, e))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|e| err(&path, e))?;
-            if kind.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let ext_ok = path
-                .extension()
-                .is_some_and(|e| e == "js" || e == "mjs" || e == "json");
-            if !kind.is_file() || !ext_ok {
-                continue;
-            }
-            if found.len() >= MAX_SOURCES {
-                return Err(JsBuildError::Sources(format!(
-                    "more than {MAX_SOURCES} files"
-                )));
-            }
-            let bytes = fs::read(&path).map_err(|e| err(&path, e))?;
-            total += bytes.len() as u64;
-            if total > MAX_SOURCE_BYTES {
-                return Err(JsBuildError::Sources(format!(
-                    "more than {MAX_SOURCE_BYTES} bytes"
-                )));
-            }
-            let rel = path.strip_prefix(src).unwrap_or(&path).to_path_buf();
-            found.push((rel, bytes));
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 /// The cache key: the sources, the library, the build script, the WIT,
 /// node's and componentize-js's versions.
 fn input_hash(node: &str, sources: &[(PathBuf, Vec<u8>)]) -> String {
     let mut h = Sha256::new();
-    for part in [node, COMPONENTIZE_JS, LIBRARY, BUILD_SCRIPT] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for (rel, bytes) in sources {
-        h.update(rel.to_string_lossy().as_bytes());
-        h.update([0]);
-        h.update(bytes);
-        h.update([0]);
-    }
-    for (name, text) in WIT {
-        h.update(name.as_bytes());
-        h.update([0]);
-        h.update(text.as_bytes());
-        h.update([0]);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    sources::hash_named(
+        &mut h,
+        [
+            ("node", node.as_bytes()),
+            ("componentize-js", COMPONENTIZE_JS.as_bytes()),
+            (LIBRARY_NAME, LIBRARY.as_bytes()),
+            ("js_build.mjs", BUILD_SCRIPT.as_bytes()),
+        ],
+    );
+    let names: Vec<String> = sources
+        .iter()
+        .map(|(p, _)| p.to_string_lossy().into_owned())
+        .collect();
+    sources::hash_named(
+        &mut h,
+        names
+            .iter()
+            .zip(sources)
+            .map(|(n, (_, b))| (n.as_str(), b.as_slice())),
+    );
+    sources::hash_named(&mut h, WIT.iter().map(|(n, t)| (*n, t.as_bytes())));
+    sources::hex(h)
 }

@@ -12,6 +12,7 @@ mod cargo;
 mod component;
 mod js;
 mod python;
+mod sources;
 pub(crate) use python::install_for_host;
 mod toolchain;
 
