@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "charm.h"
+#include "charmbox_internal.h"
 
 /* The last failure: Juju's message or the charm's own. */
 static char last_error[1024];
@@ -15,14 +16,14 @@ static char last_error[1024];
 static const char *own_unit = "";
 static const char *own_app = "";
 
-static void set_error(const uint8_t *text, size_t len) {
+void cb_set_error_bytes(const uint8_t *text, size_t len) {
   if (len >= sizeof last_error) len = sizeof last_error - 1;
   memcpy(last_error, text, len);
   last_error[len] = '\0';
 }
 
 bool cb_fail(const char *message) {
-  set_error((const uint8_t *)message, strlen(message));
+  cb_set_error_bytes((const uint8_t *)message, strlen(message));
   return false;
 }
 
@@ -31,20 +32,19 @@ const char *cb_last_error(void) { return last_error; }
 /* Record a hook tool's error (every variant carries Juju's message) and free it. */
 static bool tool_failed(juju_charm_hook_tools_hook_error_t *err) {
   charm_string_t *m = &err->val.other;
-  set_error(m->ptr, m->len);
+  cb_set_error_bytes(m->ptr, m->len);
   juju_charm_types_hook_error_free(err);
   return false;
 }
 
-/* A borrowed view of a C string as the bindings' string. */
-static charm_string_t view(const char *s) {
+charm_string_t cb_view(const char *s) {
   charm_string_t out;
   charm_string_set(&out, s);
   return out;
 }
 
 static void log_at(juju_charm_hook_tools_log_level_t level, const char *message) {
-  charm_string_t m = view(message);
+  charm_string_t m = cb_view(message);
   juju_charm_hook_tools_hook_error_t err;
   if (!juju_charm_hook_tools_juju_log(level, &m, &err)) juju_charm_types_hook_error_free(&err);
 }
@@ -61,7 +61,7 @@ bool cb_unit_is_leader(bool *leader) {
 }
 
 bool cb_model_get_relation(const char *endpoint, uint32_t *relation_id, bool *found) {
-  charm_string_t e = view(endpoint);
+  charm_string_t e = cb_view(endpoint);
   juju_charm_hook_tools_list_relation_id_t ids;
   juju_charm_hook_tools_hook_error_t err;
   if (!juju_charm_hook_tools_relation_ids(&e, &ids, &err)) return tool_failed(&err);
@@ -98,7 +98,7 @@ static char *data_get(uint32_t relation_id, bool app, const char *key, bool *ok)
   juju_charm_types_string_map_t bag;
   juju_charm_hook_tools_hook_error_t err;
   /* This unit's databag, or with app this application's. */
-  charm_string_t target = view(app ? own_app : own_unit);
+  charm_string_t target = cb_view(app ? own_app : own_unit);
   if (!juju_charm_hook_tools_relation_get(&id, &target, app, &bag, &err)) {
     *ok = tool_failed(&err);
     return NULL;
@@ -111,7 +111,7 @@ static char *data_get(uint32_t relation_id, bool app, const char *key, bool *ok)
 
 static bool data_set(uint32_t relation_id, bool app, const char *key, const char *value) {
   juju_charm_hook_tools_relation_id_t id = relation_id;
-  charm_tuple2_string_string_t pair = {view(key), view(value)};
+  charm_tuple2_string_string_t pair = {cb_view(key), cb_view(value)};
   juju_charm_types_string_map_t settings = {&pair, 1};
   juju_charm_hook_tools_hook_error_t err;
   if (!juju_charm_hook_tools_relation_set(&id, app, &settings, &err)) return tool_failed(&err);
@@ -132,7 +132,7 @@ bool cb_unit_set_status(const char *status, const char *message) {
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     if (strcmp(kinds[i].name, status) == 0) {
-      charm_string_t m = view(message);
+      charm_string_t m = cb_view(message);
       juju_charm_hook_tools_hook_error_t err;
       if (!juju_charm_hook_tools_status_set(false, kinds[i].kind, &m, &err)) return tool_failed(&err);
       return true;
@@ -142,10 +142,54 @@ bool cb_unit_set_status(const char *status, const char *message) {
 }
 
 bool cb_unit_set_workload_version(const char *version) {
-  charm_string_t v = view(version);
+  charm_string_t v = cb_view(version);
   juju_charm_hook_tools_hook_error_t err;
   if (!juju_charm_hook_tools_application_version_set(&v, &err)) return tool_failed(&err);
   return true;
+}
+
+/* The option's value when it is set and of type `tag` (named `type`);
+ * false on error or another type. */
+static bool config_get(const char *key, uint8_t tag, const char *type,
+                       juju_charm_hook_tools_option_config_value_t *value) {
+  charm_string_t k = cb_view(key);
+  juju_charm_hook_tools_hook_error_t err;
+  if (!juju_charm_hook_tools_config_get(&k, value, &err)) return tool_failed(&err);
+  if (value->is_some && value->val.tag != tag) {
+    juju_charm_types_config_value_free(&value->val);
+    value->is_some = false;
+    char message[256] = "config option \"";
+    strncat(message, key, 160);
+    strcat(message, "\" is not of type ");
+    strcat(message, type);
+    return cb_fail(message);
+  }
+  return true;
+}
+
+bool cb_config_get_int(const char *key, int64_t *value, bool *set) {
+  juju_charm_hook_tools_option_config_value_t v;
+  if (!config_get(key, JUJU_CHARM_TYPES_CONFIG_VALUE_INT, "int", &v)) return false;
+  *set = v.is_some;
+  if (v.is_some) *value = v.val.val.int_;
+  return true;
+}
+
+bool cb_config_get_bool(const char *key, bool *value, bool *set) {
+  juju_charm_hook_tools_option_config_value_t v;
+  if (!config_get(key, JUJU_CHARM_TYPES_CONFIG_VALUE_BOOLEAN, "boolean", &v)) return false;
+  *set = v.is_some;
+  if (v.is_some) *value = v.val.val.boolean;
+  return true;
+}
+
+char *cb_config_get_string(const char *key, bool *ok) {
+  juju_charm_hook_tools_option_config_value_t v;
+  *ok = config_get(key, JUJU_CHARM_TYPES_CONFIG_VALUE_STRING, "string", &v);
+  if (!*ok || !v.is_some) return NULL;
+  char *out = cb_copy(&v.val.val.string);
+  juju_charm_types_config_value_free(&v.val);
+  return out;
 }
 
 char *cb_format_u64(uint64_t value, char *buf) {
@@ -160,8 +204,7 @@ char *cb_format_u64(uint64_t value, char *buf) {
   return buf;
 }
 
-/* A NUL-terminated copy of a bindings string (owned by the event). */
-static char *cstr(const charm_string_t *s) {
+char *cb_copy(const charm_string_t *s) {
   char *out = malloc(s->len + 1);
   if (out == NULL) return NULL;
   memcpy(out, s->ptr, s->len);
@@ -174,9 +217,9 @@ bool exports_juju_charm_handler_dispatch(exports_juju_charm_handler_event_t *ev,
   cb_event e;
   memset(&e, 0, sizeof e);
   e.is_action = ctx->action.is_some;
-  e.name = e.is_action ? cstr(&ctx->action.val.name) : cstr(&ctx->hook_name);
-  e.unit_name = cstr(&ctx->unit_name);
-  e.app_name = cstr(&ctx->app_name);
+  e.name = e.is_action ? cb_copy(&ctx->action.val.name) : cb_copy(&ctx->hook_name);
+  e.unit_name = cb_copy(&ctx->unit_name);
+  e.app_name = cb_copy(&ctx->app_name);
   e.has_relation = ctx->relation.is_some;
   e.relation_endpoint = "";
   e.remote_unit = "";
@@ -184,11 +227,11 @@ bool exports_juju_charm_handler_dispatch(exports_juju_charm_handler_event_t *ev,
   e.container = "";
   if (ctx->relation.is_some) {
     e.relation_id = ctx->relation.val.id;
-    e.relation_endpoint = cstr(&ctx->relation.val.endpoint);
-    e.remote_unit = cstr(&ctx->relation.val.remote_unit);
-    e.remote_app = cstr(&ctx->relation.val.remote_app);
+    e.relation_endpoint = cb_copy(&ctx->relation.val.endpoint);
+    e.remote_unit = cb_copy(&ctx->relation.val.remote_unit);
+    e.remote_app = cb_copy(&ctx->relation.val.remote_app);
   }
-  if (ctx->workload.is_some) e.container = cstr(&ctx->workload.val.container);
+  if (ctx->workload.is_some) e.container = cb_copy(&ctx->workload.val.container);
   if (e.name == NULL || e.unit_name == NULL || e.app_name == NULL) {
     charm_string_dup(err, "out of memory reading the event");
     return false;

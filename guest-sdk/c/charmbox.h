@@ -74,6 +74,48 @@ bool cb_unit_set_status(const char *status, const char *message);
 /* ops' unit.set_workload_version(). */
 bool cb_unit_set_workload_version(const char *version);
 
+/* The charm's config option `key` (ops' self.config[key]) as an int, a
+ * boolean or a string: `set` is false when the option is unset and has no
+ * default; an option of another type is an error. */
+bool cb_config_get_int(const char *key, int64_t *value, bool *set);
+bool cb_config_get_bool(const char *key, bool *value, bool *set);
+/* A malloc'd copy of a string option, or NULL when unset (or on error, with
+ * *ok false). */
+char *cb_config_get_string(const char *key, bool *ok);
+
+/* A workload container (ops' Container), from cb_unit_get_container. */
+typedef struct cb_container {
+  int32_t handle;
+} cb_container;
+
+/* ops' unit.get_container(name): false when the charm declares no such
+ * container. Close it with cb_container_close. */
+bool cb_unit_get_container(const char *name, cb_container *out);
+void cb_container_close(cb_container *container);
+/* Whether the container's Pebble answers. */
+bool cb_container_can_connect(const cb_container *container);
+/* Add the layer `label` (YAML or JSON text); with `combine` merge into an
+ * existing layer of that label. */
+bool cb_container_add_layer(const cb_container *container, const char *label, const char *layer_yaml, bool combine);
+/* The combined plan as Pebble's YAML text (malloc'd), or NULL on error. */
+char *cb_container_get_plan(const cb_container *container);
+/* The plan's service `name`: `found`, and its status in `current` ("active",
+ * "inactive", "backoff" or "error"). */
+bool cb_container_get_service(const cb_container *container, const char *name, bool *found, char current[16]);
+/* Start the services marked `startup: enabled` / bring the services in line
+ * with the plan / start, stop or restart one service; each waits for
+ * Pebble's change, and a change that ended in error fails with its message. */
+bool cb_container_autostart(const cb_container *container);
+bool cb_container_replan(const cb_container *container);
+bool cb_container_start(const cb_container *container, const char *service);
+bool cb_container_stop(const cb_container *container, const char *service);
+bool cb_container_restart(const cb_container *container, const char *service);
+/* Write `len` bytes to `path`; `make_dirs` creates its parents. */
+bool cb_container_push(const cb_container *container, const char *path, const void *data, size_t len, bool make_dirs);
+/* A file's content (malloc'd, NUL-terminated; its length in *len), or NULL
+ * on error (Pebble's message, e.g. `not-found: ...`). */
+char *cb_container_pull(const cb_container *container, const char *path, size_t *len);
+
 /* Decimal text of `value` in `buf` (at least 21 bytes); returns buf. */
 char *cb_format_u64(uint64_t value, char *buf);
 

@@ -25,8 +25,16 @@ const LIBRARY: &[(&str, &str)] = &[
         include_str!("../../../guest-sdk/c/charmbox.h"),
     ),
     (
+        "charmbox_internal.h",
+        include_str!("../../../guest-sdk/c/charmbox_internal.h"),
+    ),
+    (
         "charmbox.c",
         include_str!("../../../guest-sdk/c/charmbox.c"),
+    ),
+    (
+        "charmbox_pebble.c",
+        include_str!("../../../guest-sdk/c/charmbox_pebble.c"),
     ),
 ];
 
@@ -132,6 +140,7 @@ pub(crate) fn build(
                 .map(|(p, _)| src.join(p)),
         )
         .arg(staging.join("charmbox.c"))
+        .arg(staging.join("charmbox_pebble.c"))
         .arg(staging.join("charm.c"))
         .arg(staging.join("charm_component_type.o"))
         .current_dir(charm_dir)
