@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use sha2::{Digest, Sha256};
 
 use super::BuildOptions;
+use super::progress::Step;
 use super::python::sdk::WIT;
 use super::sources;
 
@@ -132,15 +133,23 @@ pub(crate) fn build(
         fs::write(wit.join(name), text).map_err(cache_err(&wit.join(name)))?;
     }
     let out = staging.join("charm.wasm");
-    let done = Command::new("node")
-        .arg(tools.join("js_build.mjs"))
-        .arg(staging.join("src").join("charm.js"))
-        .arg(&wit)
-        .arg(&out)
-        .current_dir(&tools)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| JsBuildError::NoNode(format!("cannot run node: {e}")))?;
+    let name = charm_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let done = Step::new(opts, format!("componentizing {name}"))
+        .timed_in(cache_dir, &format!("componentize-js-{name}"))
+        .run(|| {
+            Command::new("node")
+                .arg(tools.join("js_build.mjs"))
+                .arg(staging.join("src").join("charm.js"))
+                .arg(&wit)
+                .arg(&out)
+                .current_dir(&tools)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| JsBuildError::NoNode(format!("cannot run node: {e}")))
+        })?;
     if !done.status.success() {
         let _ = fs::remove_dir_all(&staging);
         let mut output = String::from_utf8_lossy(&done.stderr).into_owned();
@@ -232,15 +241,22 @@ fn install_tools(cache_dir: &Path, opts: &BuildOptions) -> Result<PathBuf, JsBui
         ));
         let _ = fs::remove_dir_all(&tools);
         fs::create_dir_all(&tools).map_err(cache_err(&tools))?;
-        let done = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tools)
-            .arg(format!(
-                "@bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
-            ))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| JsBuildError::NoNode(format!("cannot run npm: {e}")))?;
+        let done = Step::new(
+            opts,
+            format!("installing componentize-js {COMPONENTIZE_JS}"),
+        )
+        .timed_in(cache_dir, "componentize-js-install")
+        .run(|| {
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&tools)
+                .arg(format!(
+                    "@bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
+                ))
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| JsBuildError::NoNode(format!("cannot run npm: {e}")))
+        })?;
         if !done.status.success() {
             return Err(JsBuildError::Install(
                 String::from_utf8_lossy(&done.stderr).trim_end().to_string(),

@@ -27,6 +27,7 @@ pub use pip::COMPONENTIZE_PY;
 pub(crate) use pip::install_for_host;
 pub(crate) use pip::python as host_python;
 
+use super::progress::Step;
 use super::{BuildError, BuildOptions};
 
 /// Build the Python charm `charm` named `name`; the component's bytes.
@@ -48,7 +49,12 @@ pub(crate) fn build(
             &format!("componentize-py {COMPONENTIZE_PY} (pip)"),
         );
     }
-    let tool = pip::componentize_py(&tools)?;
+    let tool = Step::new(
+        opts,
+        format!("installing componentize-py {COMPONENTIZE_PY}"),
+    )
+    .timed_in(cache, "componentize-py-install")
+    .run(|| pip::componentize_py(&tools))?;
     let work = componentize::Workspace {
         dir: cache
             .join("charms")
@@ -62,7 +68,8 @@ pub(crate) fn build(
     let text = deps::requirements_text(charm, &declared, &tools)?;
     let requirements = work.dir.join("requirements.txt");
     write_if_changed(&requirements, text.as_bytes()).map_err(|e| setup_error(&requirements, e))?;
-    let site = pip::install_requirements(&requirements, &cache.join("site"))?;
+    let site = Step::new(opts, format!("installing {name}'s requirements (pip)"))
+        .run(|| pip::install_requirements(&requirements, &cache.join("site")))?;
     let missing = charm_libs::missing(charm, Some(&site));
     if !missing.is_empty() {
         return Err(BuildError::MissingCharmLibs {
@@ -84,7 +91,9 @@ pub(crate) fn build(
         &format!("{name} (componentize-py {COMPONENTIZE_PY})"),
     );
     let out = crate::cached_dir::staging(&cached);
-    let result = work.componentize(charm, &site, &tool, &out);
+    let result = Step::new(opts, format!("componentizing {name}"))
+        .timed_in(cache, &format!("componentize-py-{name}"))
+        .run(|| work.componentize(charm, &site, &tool, &out));
     let bytes = result.and_then(|()| fs::read(&out).map_err(|e| setup_error(&out, e)));
     let _ = fs::remove_file(&out);
     let bytes = bytes?;
