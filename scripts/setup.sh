@@ -41,6 +41,18 @@ else
   apt_install rustc-web cargo-web rust-web-src
 fi
 
+# Python charms whose requirements have Rust + PyO3 native code (pydantic v2's
+# pydantic-core) get it built for WASI from its sdist: rustup's wasm32-wasip1.
+if command -v rustup >/dev/null 2>&1; then
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1; then
+    log "target wasm32-wasip1 (native Python extensions): installed"
+  elif rustup target add wasm32-wasip1 >&2; then
+    log "target wasm32-wasip1 (native Python extensions): added with rustup"
+  else
+    log "rustup cannot add wasm32-wasip1: Python charms needing pydantic-core will not build"
+  fi
+fi
+
 # Python charms (charmbox build of src/charm.py) need the host's python3 with
 # pip, which installs componentize-py and the charms' requirements into
 # target/python/; `bench --vs-scenario` also makes a venv there.

@@ -11,7 +11,7 @@ mod c;
 mod cargo;
 mod component;
 mod js;
-mod progress;
+pub(crate) mod progress;
 mod python;
 mod sources;
 pub(crate) use python::install_for_host;

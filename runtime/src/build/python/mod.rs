@@ -12,6 +12,7 @@ mod charm_libs;
 mod componentize;
 mod deps;
 mod layout;
+mod native;
 mod pip;
 mod reproducible;
 pub(crate) mod sdk;
@@ -69,7 +70,7 @@ pub(crate) fn build(
     let requirements = work.dir.join("requirements.txt");
     write_if_changed(&requirements, text.as_bytes()).map_err(|e| setup_error(&requirements, e))?;
     let site = Step::new(opts, format!("installing {name}'s requirements (pip)"))
-        .run(|| pip::install_requirements(&requirements, &cache.join("site")))?;
+        .run(|| pip::install_requirements(&requirements, &cache.join("site"), opts))?;
     let missing = charm_libs::missing(charm, Some(&site));
     if !missing.is_empty() {
         return Err(BuildError::MissingCharmLibs {

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use crate::build::BuildError;
+use crate::build::{BuildError, BuildOptions};
 
 /// The componentize-py release charmbox builds with (CPython 3.14 inside).
 pub const COMPONENTIZE_PY: &str = "0.25.1";
@@ -131,6 +131,7 @@ pub(crate) fn requirements_key(requirements: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(requirements);
     h.update(GUEST_PYTHON.as_bytes());
+    h.update(super::native::RECIPE.as_bytes());
     for p in PLATFORMS.iter().chain(&OPTIONAL_NATIVE) {
         h.update(p.as_bytes());
     }
@@ -142,6 +143,7 @@ pub(crate) fn requirements_key(requirements: &[u8]) -> String {
 pub(crate) fn install_requirements(
     requirements: &Path,
     site_root: &Path,
+    opts: &BuildOptions,
 ) -> Result<PathBuf, BuildError> {
     let text = fs::read(requirements).map_err(|source| BuildError::ReadMetadata {
         path: requirements.to_path_buf(),
@@ -169,7 +171,9 @@ pub(crate) fn install_requirements(
         if !out.status.success() {
             return Err(pip_failure(&out.stderr));
         }
-        check_native(tmp, &Dependencies::from_report(&report_json))
+        let native_cache = site_root.parent().unwrap_or(site_root);
+        let deps = Dependencies::from_report(&report_json);
+        check_native(tmp, &deps, native_cache, opts)
     })
 }
 
@@ -314,8 +318,15 @@ fn is_native(path: &str) -> bool {
 }
 
 /// Refuse distributions with native code, except [`OPTIONAL_NATIVE`] ones,
-/// whose native files are removed.
-fn check_native(site: &Path, deps: &Dependencies) -> Result<(), BuildError> {
+/// whose native files are removed, and those charmbox builds for WASI
+/// (`native::buildable`), whose native file is replaced by the WASI build
+/// kept under `cache`.
+fn check_native(
+    site: &Path,
+    deps: &Dependencies,
+    cache: &Path,
+    opts: &BuildOptions,
+) -> Result<(), BuildError> {
     let Ok(entries) = fs::read_dir(site) else {
         return Ok(());
     };
@@ -342,6 +353,11 @@ fn check_native(site: &Path, deps: &Dependencies) -> Result<(), BuildError> {
             }
             continue;
         }
+        if super::native::buildable(&name) {
+            let version = dist_version(&info);
+            super::native::replace(site, &name, &version, &native, cache, opts)?;
+            continue;
+        }
         let chain = deps.chain_to(&name);
         let via = if chain.len() > 1 {
             format!(" (required by {})", chain[..chain.len() - 1].join(" -> "))
@@ -358,6 +374,17 @@ fn check_native(site: &Path, deps: &Dependencies) -> Result<(), BuildError> {
         });
     }
     Ok(())
+}
+
+/// The `Version:` of a dist-info's METADATA ("" when missing).
+fn dist_version(info: &Path) -> String {
+    fs::read_to_string(info.join("METADATA"))
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Version:").map(|v| v.trim().to_string()))
+        })
+        .unwrap_or_default()
 }
 
 /// The normalized `Name:` of a dist-info's METADATA, else its directory name.
@@ -398,8 +425,9 @@ mod tests {
 
     const REPORT: &str = r#"{"install": [
         {"requested": true, "metadata": {"name": "my-charm-deps", "requires_dist": ["pydantic>=2; python_version >= '3.8'"]}},
-        {"requested": false, "metadata": {"name": "pydantic", "requires_dist": ["pydantic-core==2.41.5", "typing_extensions[x]>=4"]}},
-        {"requested": false, "metadata": {"name": "pydantic_core"}}
+        {"requested": false, "metadata": {"name": "pydantic", "requires_dist": ["pydantic-core==2.41.5", "jiter>=0.5", "typing_extensions[x]>=4"]}},
+        {"requested": false, "metadata": {"name": "pydantic_core"}},
+        {"requested": false, "metadata": {"name": "jiter"}}
     ]}"#;
 
     #[test]
@@ -441,20 +469,26 @@ mod tests {
     #[test]
     fn native_code_is_refused_with_the_package_named() {
         let site = site_with(
-            "pydantic_core",
+            "jiter",
             &[
-                "pydantic_core/__init__.py",
-                "pydantic_core/_pydantic_core.cpython-314-x86_64-linux-gnu.so",
+                "jiter/__init__.py",
+                "jiter/jiter.cpython-314-x86_64-linux-gnu.so",
             ],
         );
-        let err = check_native(&site, &Dependencies::from_report(REPORT)).unwrap_err();
+        let err = check_native(
+            &site,
+            &Dependencies::from_report(REPORT),
+            &site,
+            &BuildOptions::default(),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("pydantic-core (required by my-charm-deps -> pydantic)"),
+            text.contains("jiter (required by my-charm-deps -> pydantic)"),
             "{text}"
         );
         assert!(
-            text.contains("_pydantic_core.cpython-314-x86_64-linux-gnu.so"),
+            text.contains("jiter/jiter.cpython-314-x86_64-linux-gnu.so"),
             "{text}"
         );
         assert!(text.contains("pure-Python"), "{text}");
@@ -465,7 +499,13 @@ mod tests {
     fn optional_accelerators_are_dropped_and_pure_packages_kept() {
         let so = "yaml/_yaml.cpython-314-x86_64-linux-gnu.so";
         let site = site_with("PyYAML", &["yaml/__init__.py", so]);
-        check_native(&site, &Dependencies::default()).unwrap();
+        check_native(
+            &site,
+            &Dependencies::default(),
+            &site,
+            &BuildOptions::default(),
+        )
+        .unwrap();
         assert!(!site.join(so).exists());
         assert!(site.join("yaml/__init__.py").exists());
         fs::remove_dir_all(&site).unwrap();

@@ -1,0 +1,427 @@
+//! Native extensions built for WASI from their source distributions, so a
+//! charm can use pydantic v2. pip installs the host's wheel of such a
+//! distribution (its Python files are the same on every platform); its
+//! native file is then replaced by the same extension compiled for
+//! `wasm32-wasip1` as a wasm shared library (`dylink.0`), which
+//! componentize-py links against the libpython it embeds.
+//!
+//! The recipe (shared/toolchain.md, proven for pydantic-core 2.50.5): the
+//! sdist from PyPI, a PyO3 config file for CPython 3.14 as a shared 32-bit
+//! library, position-independent code, an empty `libc.a` so libc's symbols
+//! stay dynamic imports, and `cargo rustc --crate-type cdylib` (so the fat
+//! LTO recompiles std as PIC). Only Rust + PyO3 distributions listed in
+//! [`BUILDABLE`] are built; any other native code keeps the clear refusal.
+//! A build is kept per distribution and version in `<cache>/native/`.
+//!
+//! Running an sdist's build (its `build.rs` and proc macros, crates from
+//! crates.io pinned by its Cargo.lock) is what `pip install` from an sdist
+//! does too: it happens on the build machine, never in the sandbox.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::pip::{python, tail};
+use crate::build::progress::Step;
+use crate::build::{BuildError, BuildOptions};
+
+/// Part of every cache key: a change of recipe builds again.
+pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-1";
+
+/// The Rust target the extensions are built for.
+const TARGET: &str = "wasm32-wasip1";
+
+/// Distributions built for WASI: Rust + PyO3 crates with no C code.
+const BUILDABLE: &[&str] = &["pydantic-core"];
+
+/// The longest a build may take before it is stopped.
+const DEADLINE: Duration = Duration::from_secs(30 * 60);
+
+/// The suffix CPython 3.14 for WASI loads extension modules with.
+const WASI_SUFFIX: &str = ".cpython-314-wasm32-wasi.so";
+
+/// Whether charmbox builds `name`'s native code for WASI.
+pub(crate) fn buildable(name: &str) -> bool {
+    BUILDABLE.contains(&name)
+}
+
+/// Replace the native files of distribution `name` `version` installed in
+/// `site` (`native`: their paths relative to `site`) with its WASI build.
+pub(crate) fn replace(
+    site: &Path,
+    name: &str,
+    version: &str,
+    native: &[&str],
+    cache: &Path,
+    opts: &BuildOptions,
+) -> Result<(), BuildError> {
+    let [file] = native else {
+        return Err(refusal(
+            name,
+            format!(
+                "it has {} native files ({}); charmbox builds one extension module per distribution",
+                native.len(),
+                native.join(", ")
+            ),
+        ));
+    };
+    let rel = Path::new(file);
+    let module = rel
+        .file_name()
+        .and_then(|f| f.to_str())
+        .and_then(|f| f.split('.').next())
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| refusal(name, format!("cannot tell the module of {file}")))?;
+    let built = build(name, version, cache, opts)?;
+    let target = site
+        .join(rel.parent().unwrap_or(Path::new("")))
+        .join(format!("{module}{WASI_SUFFIX}"));
+    fs::remove_file(site.join(rel)).map_err(|e| setup(site.join(rel), e))?;
+    fs::copy(&built, &target).map_err(|e| setup(&target, e))?;
+    Ok(())
+}
+
+/// The WASI build of `name` `version`, built once into the cache.
+fn build(
+    name: &str,
+    version: &str,
+    cache: &Path,
+    opts: &BuildOptions,
+) -> Result<PathBuf, BuildError> {
+    if !version
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '+' || c == '-')
+    {
+        return Err(refusal(name, format!("unusual version {version:?}")));
+    }
+    let root = cache.join("native");
+    let target_dir = root.join("target");
+    let dir = root.join(format!("{name}-{version}-{RECIPE}"));
+    let _ = fs::create_dir_all(&root);
+    let dir = crate::cached_dir::fill_once(
+        &dir,
+        |tmp| {
+            let work = tmp.join("work");
+            let src = sdist(name, version, &work)?;
+            opts.say(&format!(
+                "{:>12} {name} {version} for WASI from its source (cargo, once)",
+                "Building"
+            ));
+            let ext = Step::new(opts, format!("building {name} {version} for WASI"))
+                .timed_in(&root, &format!("native-{name}"))
+                .run(|| compile(name, &src, &work, &target_dir))?;
+            fs::copy(&ext, tmp.join("extension.so")).map_err(|e| setup(tmp, e))?;
+            let _ = fs::remove_dir_all(&work);
+            Ok(())
+        },
+        BuildError::PythonSetup,
+    )?;
+    Ok(dir.join("extension.so"))
+}
+
+/// Download `name==version`'s sdist from the package index and unpack it;
+/// the directory with its Cargo.toml.
+fn sdist(name: &str, version: &str, work: &Path) -> Result<PathBuf, BuildError> {
+    let download = work.join("sdist");
+    fs::create_dir_all(&download).map_err(|e| setup(&download, e))?;
+    let out = super::pip::run(
+        Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--no-input",
+            ])
+            .args(["--no-deps", "--no-binary", ":all:", "-d"])
+            .arg(&download)
+            .arg(format!("{name}=={version}")),
+        &format!("downloading {name}'s source"),
+    )?;
+    if !out.status.success() {
+        return Err(refusal(
+            name,
+            format!(
+                "its source distribution {version} could not be downloaded:\n{}",
+                tail(&out.stderr, 10)
+            ),
+        ));
+    }
+    let archive = fs::read_dir(&download)
+        .map_err(|e| setup(&download, e))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .ok_or_else(|| refusal(name, "pip downloaded no .tar.gz source distribution".into()))?;
+    let unpacked = work.join("src");
+    fs::create_dir_all(&unpacked).map_err(|e| setup(&unpacked, e))?;
+    // GNU tar drops leading `/` and refuses `..` in member names; owners
+    // and modes from the archive are not kept.
+    let out = Command::new("tar")
+        .args(["-xzf"])
+        .arg(&archive)
+        .args(["--no-same-owner", "--no-same-permissions", "-C"])
+        .arg(&unpacked)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| setup(&archive, e))?;
+    if !out.status.success() {
+        return Err(refusal(
+            name,
+            format!(
+                "its source distribution does not unpack:\n{}",
+                tail(&out.stderr, 5)
+            ),
+        ));
+    }
+    let top = fs::read_dir(&unpacked)
+        .map_err(|e| setup(&unpacked, e))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("Cargo.toml").is_file() && !p.is_symlink())
+        .ok_or_else(|| refusal(name, "its source distribution has no Cargo.toml".into()))?;
+    // Its own workspace root, wherever the cache is (e.g. inside a cargo
+    // workspace's target/).
+    let manifest = top.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).map_err(|e| setup(&manifest, e))?;
+    if !text.lines().any(|l| l.trim() == "[workspace]") {
+        fs::write(&manifest, format!("{text}\n[workspace]\n")).map_err(|e| setup(&manifest, e))?;
+    }
+    Ok(top)
+}
+
+/// PyO3's view of the guest's Python: CPython 3.14, a shared 32-bit
+/// library; no link lines (componentize-py links).
+const PYO3_CONFIG: &str = "implementation=CPython\nversion=3.14\nshared=true\nabi3=false\n\
+lib_name=python3.14\npointer_width=32\nsuppress_build_script_link_lines=true\n";
+
+/// Compile the crate in `src` for WASI as a shared library; its path.
+fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
+    ensure_target()?;
+    let config = work.join("pyo3.cfg");
+    fs::write(&config, PYO3_CONFIG).map_err(|e| setup(&config, e))?;
+    let libc = work.join("empty-libc");
+    fs::create_dir_all(&libc).map_err(|e| setup(&libc, e))?;
+    fs::write(libc.join("libc.a"), b"!<arch>\n").map_err(|e| setup(&libc, e))?;
+    let rustflags = format!(
+        "-C relocation-model=pic -C link-self-contained=no -C link-args=-L{} \
+         -C link-args=--experimental-pic -C link-args=--shared",
+        libc.display()
+    );
+    let mut cmd = Command::new("cargo");
+    for var in [
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_MAKEFLAGS",
+        "CARGO_PRIMARY_PACKAGE",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args([
+        "rustc",
+        "--release",
+        "--lib",
+        "--locked",
+        "--target",
+        TARGET,
+    ])
+    .args([
+        "--crate-type",
+        "cdylib",
+        "--message-format=json-render-diagnostics",
+    ])
+    .current_dir(src)
+    .env("CARGO_TARGET_DIR", target_dir)
+    .env("RUSTFLAGS", rustflags)
+    .env("PYO3_CONFIG_FILE", &config)
+    .env("PYO3_BUILD_EXTENSION_MODULE", "1")
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let (ok, stdout, stderr) = run_bounded(&mut cmd)?;
+    if !ok {
+        return Err(refusal(
+            name,
+            format!(
+                "its Rust code did not build for {TARGET}:\n{}",
+                tail(&stderr, 20)
+            ),
+        ));
+    }
+    artifact(&String::from_utf8_lossy(&stdout))
+        .ok_or_else(|| refusal(name, "cargo reported no cdylib".into()))
+}
+
+/// The cdylib cargo reports in its JSON messages.
+fn artifact(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .filter(|m| {
+            m["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "cdylib"))
+        })
+        .filter_map(|m| {
+            m["filenames"]
+                .as_array()?
+                .iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.ends_with(".wasm"))
+                .map(PathBuf::from)
+        })
+        .last()
+}
+
+/// Run `cmd` to its end, at most [`DEADLINE`]; (success, stdout, stderr).
+fn run_bounded(cmd: &mut Command) -> Result<(bool, Vec<u8>, Vec<u8>), BuildError> {
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| BuildError::PythonSetup(format!("cannot run cargo: {e}")))?;
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() < DEADLINE => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(BuildError::PythonSetup(format!(
+                    "building a native extension for WASI took longer than {} minutes: stopped",
+                    DEADLINE.as_secs() / 60
+                )));
+            }
+        }
+    };
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok((status.success(), stdout, stderr))
+}
+
+/// rustup's `wasm32-wasip1` target, added when missing.
+fn ensure_target() -> Result<(), BuildError> {
+    let listed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .stdin(Stdio::null())
+        .output();
+    if let Ok(out) = &listed
+        && String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == TARGET)
+    {
+        return Ok(());
+    }
+    let added = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .stdin(Stdio::null())
+        .output();
+    match added {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(BuildError::PythonSetup(format!(
+            "building native extensions for WASI needs rustup's {TARGET} target: {}",
+            tail(&out.stderr, 5)
+        ))),
+        Err(e) => Err(BuildError::PythonSetup(format!(
+            "building native extensions for WASI needs rustup (with the {TARGET} target): {e}"
+        ))),
+    }
+}
+
+fn refusal(name: &str, reason: String) -> BuildError {
+    BuildError::PythonRequirement {
+        package: name.to_string(),
+        reason: format!("charmbox builds its native code for WASI, but {reason}"),
+    }
+}
+
+fn setup(path: impl AsRef<Path>, e: std::io::Error) -> BuildError {
+    BuildError::PythonSetup(format!("{}: {e}", path.as_ref().display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cdylib_is_found_in_cargos_messages() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","target":{"kind":["lib"]},"filenames":["/t/libserde.rlib"]}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["cdylib"]},"filenames":["/t/wasm32-wasip1/release/_pydantic_core.wasm"]}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(
+            artifact(messages),
+            Some(PathBuf::from(
+                "/t/wasm32-wasip1/release/_pydantic_core.wasm"
+            ))
+        );
+        assert_eq!(artifact("not json\n"), None);
+    }
+
+    #[test]
+    fn only_listed_distributions_are_built() {
+        assert!(buildable("pydantic-core"));
+        assert!(!buildable("cryptography"));
+    }
+
+    #[test]
+    fn two_native_files_are_refused_by_name() {
+        let site = std::env::temp_dir();
+        let err = replace(
+            &site,
+            "pydantic-core",
+            "2.50.5",
+            &["a/x.so", "a/y.so"],
+            &site,
+            &BuildOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("pydantic-core") && err.contains("a/x.so, a/y.so"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_strange_version_is_refused_before_anything_runs() {
+        let site = std::env::temp_dir();
+        let err = replace(
+            &site,
+            "pydantic-core",
+            "1; rm -rf /",
+            &["a/x.so"],
+            &site,
+            &BuildOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unusual version"), "{err}");
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""pydantic-py: a charm whose config is a pydantic v2 model."""
+
+import json
+
+import ops
+import pydantic
+
+
+class WorkloadConfig(pydantic.BaseModel):
+    """The charm's options, as the workload needs them."""
+
+    model_config = pydantic.ConfigDict(extra='forbid', frozen=True)
+
+    hostname: str = pydantic.Field(pattern=r'^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$')
+    port: int = pydantic.Field(ge=1, le=65535)
+    replicas: int = pydantic.Field(ge=1)
+
+    @pydantic.field_validator('replicas')
+    @classmethod
+    def odd(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError('must be odd for a quorum')
+        return value
+
+
+class PydanticCharm(ops.CharmBase):
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        framework.observe(self.on.config_changed, self._on_config_changed)
+        framework.observe(self.on.schema_action, self._on_schema)
+
+    def _on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
+        try:
+            config = WorkloadConfig.model_validate(dict(self.config))
+        except pydantic.ValidationError as e:
+            problems = '; '.join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+            )
+            self.unit.status = ops.BlockedStatus(problems)
+            return
+        self.unit.status = ops.ActiveStatus(config.model_dump_json())
+
+    def _on_schema(self, event: ops.ActionEvent) -> None:
+        event.set_results({'schema': json.dumps(WorkloadConfig.model_json_schema(), sort_keys=True)})
+
+
+if __name__ == '__main__':  # pragma: nocover
+    ops.main(PydanticCharm)
