@@ -1,7 +1,9 @@
 //! tests/charms/pydantic-py: a charm whose config is a pydantic v2 model.
 //! pydantic-core is Rust + PyO3: `charmbox build` builds it for WASI from
 //! its sdist (runtime/src/build/python/native.rs) and componentize-py links
-//! it; validation, errors, JSON and JSON schema then run in the sandbox.
+//! it; validation, errors, JSON and JSON schema then run in the sandbox. So
+//! does jsonschema over rpds-py (Rust + PyO3, built the same way), and
+//! jinja2 and charset-normalizer over their pure-Python fallbacks.
 
 mod common;
 
@@ -50,14 +52,39 @@ fn the_json_schema_comes_from_pydantic_core() {
         action: true,
         ..Default::default()
     };
-    let (_, report) = charmbox::run::run_event(&rt, &charm, state(json!({})), &spec, None)
-        .expect("action runs");
+    let (_, report) =
+        charmbox::run::run_event(&rt, &charm, state(json!({})), &spec, None).expect("action runs");
     assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
     let results = &report.action.as_ref().expect("an action report").results;
     let schema: Value = serde_json::from_str(results["schema"].as_str().unwrap()).unwrap();
     assert_eq!(schema["title"], "WorkloadConfig");
     assert_eq!(schema["properties"]["port"]["maximum"], 65535);
     assert_eq!(schema["required"], json!(["hostname", "port", "replicas"]));
+}
+
+#[test]
+fn jsonschema_charset_normalizer_and_jinja2_run_in_the_sandbox() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let spec = EventSpec {
+        name: "render".into(),
+        action: true,
+        params: [(
+            "document".to_string(),
+            json!(r#"{"port": 0, "hostname": "héllo"}"#),
+        )]
+        .into(),
+        ..Default::default()
+    };
+    let (_, report) =
+        charmbox::run::run_event(&rt, &charm, state(json!({})), &spec, None).expect("action runs");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    let results = &report.action.as_ref().expect("an action report").results;
+    assert_eq!(
+        results["report"],
+        "invalid (utf_8); &#39;héllo&#39; does not match &#39;^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$&#39;; \
+         &#39;replicas&#39; is a required property; 0 is less than the minimum of 1 &lt;ok&gt;"
+    );
 }
 
 /// What the component links is the WASI build: a wasm shared library
@@ -75,6 +102,13 @@ fn the_extension_is_a_wasm_shared_library() {
                 .is_some_and(|n| n.to_string_lossy().starts_with("pydantic-core-2.50.5-"))
         })
         .expect("a cached pydantic-core build");
+    assert!(
+        std::fs::read_dir(&native)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("rpds-py-")),
+        "no cached rpds-py build"
+    );
     let bytes = std::fs::read(dir.join("extension.so")).unwrap();
     assert_eq!(&bytes[..4], b"\0asm");
     assert!(
@@ -84,8 +118,13 @@ fn the_extension_is_a_wasm_shared_library() {
     let site = root().join("target/python/site");
     let mut host_so = Vec::new();
     for entry in std::fs::read_dir(&site).unwrap().flatten() {
-        let dir = entry.path().join("pydantic_core");
-        for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let dirs = ["pydantic_core", "rpds", "markupsafe", "charset_normalizer"];
+        for f in dirs.iter().flat_map(|d| {
+            std::fs::read_dir(entry.path().join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        }) {
             let name = f.file_name().to_string_lossy().into_owned();
             if name.ends_with(".so") && !name.ends_with("-wasm32-wasi.so") {
                 host_so.push(f.path());

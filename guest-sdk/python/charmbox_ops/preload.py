@@ -161,6 +161,9 @@ def preload(entry_source: str, entry_file: str, roots: dict[str, str]) -> None:
     """Import everything the charm may need at run time."""
     for name in STDLIB:
         import_quietly(name)
+    # Every codec: `bytes.decode("unicode-escape")` (jinja2's lexer) or
+    # `str.encode("idna")` look theirs up at run time.
+    walk_package("encodings")
     venv = roots.get("venv")
     if venv:
         for name in site_packages(venv):

@@ -1,6 +1,7 @@
 //! Subcommands of `charmbox`, one file each.
 
 mod bench;
+mod bench_build;
 mod bench_native;
 mod bench_packed;
 mod bench_scenario;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Measure a packed charm: its `dispatch` process end to end, and an
     /// event under the native runner beside a native ops charm.
     BenchPacked(bench_packed::BenchPackedArgs),
+    /// Measure `charmbox build` of a charm: cold (with --cold), after a
+    /// source change, and unchanged.
+    BenchBuild(bench_build::BenchBuildArgs),
 }
 
 impl Command {
@@ -74,6 +78,7 @@ impl Command {
             Command::BenchSim(a) => a.run(),
             Command::BenchNative(a) => a.run(),
             Command::BenchPacked(a) => a.run(),
+            Command::BenchBuild(a) => a.run(),
         }
     }
 }

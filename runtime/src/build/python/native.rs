@@ -8,8 +8,8 @@
 //! The recipe (shared/toolchain.md, proven for pydantic-core 2.50.5): the
 //! sdist from PyPI, a PyO3 config file for CPython 3.14 as a shared 32-bit
 //! library, position-independent code, an empty `libc.a` so libc's symbols
-//! stay dynamic imports, and `cargo rustc --crate-type cdylib` (so the fat
-//! LTO recompiles std as PIC). Only Rust + PyO3 distributions listed in
+//! stay dynamic imports, and `cargo rustc --crate-type cdylib` with fat LTO
+//! (which recompiles std as PIC). Only Rust + PyO3 distributions listed in
 //! [`BUILDABLE`] are built; any other native code keeps the clear refusal.
 //! A build is kept per distribution and version in `<cache>/native/`.
 //!
@@ -28,13 +28,18 @@ use crate::build::progress::Step;
 use crate::build::{BuildError, BuildOptions};
 
 /// Part of every cache key: a change of recipe builds again.
-pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-1";
+pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-2";
 
 /// The Rust target the extensions are built for.
 const TARGET: &str = "wasm32-wasip1";
 
 /// Distributions built for WASI: Rust + PyO3 crates with no C code.
-const BUILDABLE: &[&str] = &["pydantic-core"];
+const BUILDABLE: &[&str] = &[
+    // pydantic v2's core (directly, or through cosl and many charm libraries).
+    "pydantic-core",
+    // jsonschema >= 4.18's persistent maps (through referencing).
+    "rpds-py",
+];
 
 /// The longest a build may take before it is stopped.
 const DEADLINE: Duration = Duration::from_secs(30 * 60);
@@ -238,6 +243,10 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     .current_dir(src)
     .env("CARGO_TARGET_DIR", target_dir)
     .env("RUSTFLAGS", rustflags)
+    // Fat LTO takes std in as bitcode and compiles it position-independent
+    // with the crate (rustup's prebuilt std is not PIC).
+    .env("CARGO_PROFILE_RELEASE_LTO", "fat")
+    .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
     .env("PYO3_CONFIG_FILE", &config)
     .env("PYO3_BUILD_EXTENSION_MODULE", "1")
     .stdin(Stdio::null())

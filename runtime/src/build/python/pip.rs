@@ -22,9 +22,14 @@ const PLATFORMS: [&str; 2] = ["manylinux_2_28_x86_64", "manylinux2014_x86_64"];
 
 /// Distributions whose native code only speeds up a pure-Python
 /// implementation: the native files are dropped and the package kept.
-const OPTIONAL_NATIVE: [&str; 1] = [
+const OPTIONAL_NATIVE: [&str; 3] = [
     // yaml/_yaml*.so (libyaml); `import yaml` falls back to pure Python.
     "pyyaml",
+    // markupsafe/_speedups*.so; jinja2's markupsafe falls back to _native.py.
+    "markupsafe",
+    // charset_normalizer/{cd,md}*.so are mypyc builds of cd.py and md.py,
+    // which the wheel ships too (requests' encoding detection).
+    "charset-normalizer",
 ];
 
 /// The host interpreter: `$CHARMBOX_PYTHON`, else `python3`.

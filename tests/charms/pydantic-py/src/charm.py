@@ -3,8 +3,16 @@
 
 import json
 
+import charset_normalizer
+import jinja2
+import jsonschema
 import ops
 import pydantic
+
+REPORT = jinja2.Template(
+    '{{ verdict }} ({{ encoding }}){% for e in errors %}; {{ e }}{% endfor %} {{ mark }}',
+    autoescape=True,
+)
 
 
 class WorkloadConfig(pydantic.BaseModel):
@@ -29,6 +37,7 @@ class PydanticCharm(ops.CharmBase):
         super().__init__(framework)
         framework.observe(self.on.config_changed, self._on_config_changed)
         framework.observe(self.on.schema_action, self._on_schema)
+        framework.observe(self.on.render_action, self._on_render)
 
     def _on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
         try:
@@ -43,6 +52,16 @@ class PydanticCharm(ops.CharmBase):
 
     def _on_schema(self, event: ops.ActionEvent) -> None:
         event.set_results({'schema': json.dumps(WorkloadConfig.model_json_schema(), sort_keys=True)})
+
+    def _on_render(self, event: ops.ActionEvent) -> None:
+        raw = event.params['document'].encode('utf-8')
+        encoding = charset_normalizer.from_bytes(raw).best().encoding
+        validator = jsonschema.Draft202012Validator(WorkloadConfig.model_json_schema())
+        errors = sorted(e.message for e in validator.iter_errors(json.loads(raw)))
+        verdict = 'invalid' if errors else 'valid'
+        event.set_results(
+            {'report': REPORT.render(verdict=verdict, encoding=encoding, errors=errors, mark='<ok>')}
+        )
 
 
 if __name__ == '__main__':  # pragma: nocover
