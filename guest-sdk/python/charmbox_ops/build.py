@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-from . import handler, hooktools, metadata, network, pebble, preload, storage
+from . import handler, hooktools, metadata, network, nolzma, pebble, preload, storage
 from .entry import Entry
 
 # Where each build root is deployed in a charm directory.
@@ -63,6 +63,7 @@ def prepare(entry: str, roles: list[str]) -> None:
     with open(entry_file, encoding="utf-8") as f:
         source = f.read()
     check_ops()
+    nolzma.install()
     preload.preload(source, entry_file, found)
     metadata.load(os.path.join(found["app"], "charm-meta"))
     hooktools.install()

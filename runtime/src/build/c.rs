@@ -165,6 +165,12 @@ pub(crate) fn build(
     Ok((module, bytes))
 }
 
+/// The clang that builds C charms (and small wasm32-wasi objects for the
+/// Python build), if there is one with wasi-libc.
+pub(crate) fn clang_program() -> Option<String> {
+    find_clang().ok().map(|c| c.program)
+}
+
 /// The clang that builds C charms.
 struct Clang {
     program: String,

@@ -7,7 +7,7 @@
 //! A Python charm (`src/charm.py` with ops, no Cargo.toml) is built by
 //! [`python`] with componentize-py instead.
 
-mod c;
+pub(crate) mod c;
 mod cargo;
 mod component;
 mod js;

@@ -28,7 +28,7 @@ use crate::build::progress::Step;
 use crate::build::{BuildError, BuildOptions};
 
 /// Part of every cache key: a change of recipe builds again.
-pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-2";
+pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-3";
 
 /// The Rust target the extensions are built for.
 const TARGET: &str = "wasm32-wasip1";
@@ -210,11 +210,14 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     let libc = work.join("empty-libc");
     fs::create_dir_all(&libc).map_err(|e| setup(&libc, e))?;
     fs::write(libc.join("libc.a"), b"!<arch>\n").map_err(|e| setup(&libc, e))?;
-    let rustflags = format!(
+    let mut rustflags = format!(
         "-C relocation-model=pic -C link-self-contained=no -C link-args=-L{} \
          -C link-args=--experimental-pic -C link-args=--shared",
         libc.display()
     );
+    if let Some(clocks) = clock_ids(work)? {
+        rustflags.push_str(&format!(" -C link-arg={}", clocks.display()));
+    }
     let mut cmd = Command::new("cargo");
     for var in [
         "CARGO_BUILD_TARGET",
@@ -266,10 +269,46 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
         .ok_or_else(|| refusal(name, "cargo reported no cdylib".into()))
 }
 
+/// wasi-libc's clock ids (`CLOCK_REALTIME` is `&_CLOCK_REALTIME`, a struct
+/// holding the WASI clock id). An extension reading them through the libc
+/// crate (pydantic-core 2.41) cannot take their address from the dynamic
+/// libc (rust-lld: "relocation R_WASM_MEMORY_ADDR_REL_SLEB is not supported
+/// against an undefined symbol"): it gets hidden copies of its own, which
+/// libc's `clock_gettime` reads the id from. Compiled with the clang of C
+/// charms when there is one; `None` without.
+const CLOCK_IDS: &str = "struct __clockid { unsigned id; };\n\
+#define ID(n, v) __attribute__((visibility(\"hidden\"))) const struct __clockid n = {v};\n\
+ID(_CLOCK_REALTIME, 0)\nID(_CLOCK_MONOTONIC, 1)\n\
+ID(_CLOCK_PROCESS_CPUTIME_ID, 2)\nID(_CLOCK_THREAD_CPUTIME_ID, 3)\n";
+
+fn clock_ids(work: &Path) -> Result<Option<PathBuf>, BuildError> {
+    let Some(clang) = crate::build::c::clang_program() else {
+        return Ok(None);
+    };
+    let source = work.join("clock_ids.c");
+    let object = work.join("clock_ids.o");
+    fs::write(&source, CLOCK_IDS).map_err(|e| setup(&source, e))?;
+    let out = Command::new(&clang)
+        .args(["--target=wasm32-wasi", "-fPIC", "-O2", "-c", "-o"])
+        .arg(&object)
+        .arg(&source)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| setup(&source, e))?;
+    if !out.status.success() {
+        return Err(BuildError::PythonSetup(format!(
+            "{clang} could not compile the clock ids:\n{}",
+            tail(&out.stderr, 5)
+        )));
+    }
+    Ok(Some(object))
+}
+
 /// The cdylib cargo reports in its JSON messages.
 fn artifact(messages: &str) -> Option<PathBuf> {
     messages
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact")
         .filter(|m| {
@@ -285,7 +324,7 @@ fn artifact(messages: &str) -> Option<PathBuf> {
                 .find(|f| f.ends_with(".wasm"))
                 .map(PathBuf::from)
         })
-        .last()
+        .next()
 }
 
 /// Run `cmd` to its end, at most [`DEADLINE`]; (success, stdout, stderr).

@@ -25,6 +25,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
         "hooktools.py",
         "metadata.py",
         "network.py",
+        "nolzma.py",
         "pebble.py",
         "preload.py",
         "storage.py",
