@@ -7,6 +7,21 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// `name` as a file name: ASCII letters, digits and `-` kept, anything else
+/// `_`, at most `max` characters.
+pub fn file_safe(name: &str, max: usize) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(max)
+        .collect()
+}
+
 /// The marker a finished directory holds.
 pub const COMPLETE: &str = ".complete";
 

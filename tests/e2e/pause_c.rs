@@ -18,21 +18,7 @@ const CHARM: &str = "examples/pause-c";
 
 pause_tests!(CHARM);
 
-#[test]
-fn a_workload_that_dies_fails_the_hook_but_pebble_keeps_its_changes() {
-    let message = cases::a_workload_that_dies(CHARM);
-    // Pebble's change error, as the library reports it.
-    assert!(
-        message.contains("Start service \"pause\" (service start attempt: exited quickly with code 2, will restart)"),
-        "{message}"
-    );
-}
-
-/// The C and the Rust charm leave the same containers behind.
-#[test]
-fn the_same_pebble_state_as_the_rust_charm() {
-    cases::the_same_pebble_state_as(CHARM, "examples/pause");
-}
+pause_tests_beside_rust!(CHARM);
 
 /// A C charm written here for the library's error paths: an option read as
 /// another type than charmcraft.yaml declares, and a pull of a missing file.

@@ -13,18 +13,4 @@ const CHARM: &str = "examples/pause-js";
 
 pause_tests!(CHARM);
 
-#[test]
-fn a_workload_that_dies_fails_the_hook_but_pebble_keeps_its_changes() {
-    let message = cases::a_workload_that_dies(CHARM);
-    // Pebble's change error, as the library throws it.
-    assert!(
-        message.contains("Start service \"pause\" (service start attempt: exited quickly with code 2, will restart)"),
-        "{message}"
-    );
-}
-
-/// The JavaScript and the Rust charm leave the same containers behind.
-#[test]
-fn the_same_pebble_state_as_the_rust_charm() {
-    cases::the_same_pebble_state_as(CHARM, "examples/pause");
-}
+pause_tests_beside_rust!(CHARM);

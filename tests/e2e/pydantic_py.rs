@@ -63,7 +63,7 @@ fn the_json_schema_comes_from_pydantic_core() {
 }
 
 #[test]
-fn jsonschema_charset_normalizer_and_jinja2_run_in_the_sandbox() {
+fn jsonschema_charset_normalizer_jinja2_and_lzma_run_in_the_sandbox() {
     let rt = runtime();
     let charm = charm(&rt, CHARM);
     let spec = EventSpec {
@@ -85,6 +85,10 @@ fn jsonschema_charset_normalizer_and_jinja2_run_in_the_sandbox() {
         "invalid (utf_8); &#39;héllo&#39; does not match &#39;^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$&#39;; \
          &#39;replicas&#39; is a required property; 0 is less than the minimum of 1 &lt;ok&gt;"
     );
+    // An .xz stream (magic FD 37 7A 58 5A 00), from the sandbox's lzma
+    // without liblzma; python/tests/test_nolzma.py has liblzma read them.
+    let packed = results["packed"].as_str().unwrap();
+    assert!(packed.starts_with("/Td6WFoAAA"), "{packed}");
 }
 
 /// What the component links is the WASI build: a wasm shared library

@@ -38,17 +38,7 @@ impl<'a> Step<'a> {
 
     /// Keep this step's duration under `cache` as `name` (a file name).
     pub(crate) fn timed_in(mut self, cache: &Path, name: &str) -> Self {
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(120)
-            .collect();
+        let safe = crate::cached_dir::file_safe(name, 120);
         self.record = Some(cache.join("timings").join(safe));
         self
     }

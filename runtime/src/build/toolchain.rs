@@ -12,6 +12,18 @@ use super::BuildError;
 /// The target every Rust charm is built for.
 pub(crate) const TARGET: &str = "wasm32-unknown-unknown";
 
+/// Variables an outer cargo (charmbox run by `cargo test`) sets that must
+/// not reach a cargo charmbox runs.
+pub(crate) const OUTER_CARGO_VARS: [&str; 7] = [
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET",
+    "CARGO_BUILD_TARGET_DIR",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_MAKEFLAGS",
+    "CARGO_PRIMARY_PACKAGE",
+    "RUSTC_WORKSPACE_WRAPPER",
+];
+
 /// How to run cargo for a guest build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Toolchain {
@@ -33,15 +45,7 @@ impl Toolchain {
             Toolchain::Rustup => Command::new("cargo"),
             Toolchain::DebianWeb { .. } => Command::new("/usr/bin/cargo"),
         };
-        for var in [
-            "CARGO_TARGET_DIR",
-            "CARGO_BUILD_TARGET",
-            "CARGO_BUILD_TARGET_DIR",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_MAKEFLAGS",
-            "CARGO_PRIMARY_PACKAGE",
-            "RUSTC_WORKSPACE_WRAPPER",
-        ] {
+        for var in OUTER_CARGO_VARS {
             cmd.env_remove(var);
         }
         if let Toolchain::DebianWeb { linker } = self {

@@ -61,17 +61,7 @@ impl TraceDir {
         std::fs::create_dir_all(&self.dir).map_err(|e| failed("create it", e))?;
         let found = self.found();
         let seq = found.last().map(|f| f.seq + 1).unwrap_or(1);
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(64)
-            .collect();
+        let safe = crate::cached_dir::file_safe(name, 64);
         let file = self.dir.join(format!("{seq:08}-{safe}.trace"));
         let tmp = self.dir.join(format!(".{seq:08}.partial"));
         let out = std::fs::File::create(&tmp).map_err(|e| failed("write a trace", e))?;

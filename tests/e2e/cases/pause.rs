@@ -26,6 +26,24 @@ macro_rules! pause_tests {
     };
 }
 
+/// The tests of a pause charm in another language whose library fails the
+/// hook with Pebble's own change error (C, JavaScript): that error, and the
+/// same containers as the Rust charm.
+#[macro_export]
+macro_rules! pause_tests_beside_rust {
+    ($dir:expr) => {
+        #[test]
+        fn a_workload_that_dies_fails_the_hook_but_pebble_keeps_its_changes() {
+            cases::a_workload_that_dies_with_pebbles_change_error($dir);
+        }
+
+        #[test]
+        fn the_same_pebble_state_as_the_rust_charm() {
+            cases::the_same_pebble_state_as($dir, "examples/pause");
+        }
+    };
+}
+
 pub fn with_container(container: Value, config: Value) -> State {
     state(json!({"containers": [container], "config": config}))
 }
@@ -189,6 +207,19 @@ pub fn a_workload_that_dies(dir: &str) -> String {
     assert_eq!(pause_service(&out)["current"], "backoff");
     assert_eq!(out.unit_status.status, "unknown");
     message.clone()
+}
+
+/// [`a_workload_that_dies`] for a library that fails the hook with Pebble's
+/// own change error (the C and JavaScript libraries).
+#[allow(dead_code, reason = "for the C and JavaScript pause charms")]
+pub fn a_workload_that_dies_with_pebbles_change_error(dir: &str) {
+    let message = a_workload_that_dies(dir);
+    assert!(
+        message.contains(
+            "Start service \"pause\" (service start attempt: exited quickly with code 2, will restart)"
+        ),
+        "{message}"
+    );
 }
 
 pub fn pebble_events_need_the_container_in_the_state(dir: &str) {

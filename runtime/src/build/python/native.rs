@@ -219,15 +219,7 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
         rustflags.push_str(&format!(" -C link-arg={}", clocks.display()));
     }
     let mut cmd = Command::new("cargo");
-    for var in [
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_TARGET_DIR",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_MAKEFLAGS",
-        "CARGO_PRIMARY_PACKAGE",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "RUSTC_WRAPPER",
-    ] {
+    for var in crate::build::toolchain::OUTER_CARGO_VARS {
         cmd.env_remove(var);
     }
     cmd.args([
