@@ -15,6 +15,7 @@ mod layout;
 mod native;
 mod pip;
 mod reproducible;
+mod sdist;
 pub(crate) mod sdk;
 
 use std::fs;

@@ -162,25 +162,12 @@ fn sdist(name: &str, version: &str, work: &Path) -> Result<PathBuf, BuildError> 
         .ok_or_else(|| refusal(name, "pip downloaded no .tar.gz source distribution".into()))?;
     let unpacked = work.join("src");
     fs::create_dir_all(&unpacked).map_err(|e| setup(&unpacked, e))?;
-    // GNU tar drops leading `/` and refuses `..` in member names; owners
-    // and modes from the archive are not kept.
-    let out = Command::new("tar")
-        .args(["-xzf"])
-        .arg(&archive)
-        .args(["--no-same-owner", "--no-same-permissions", "-C"])
-        .arg(&unpacked)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| setup(&archive, e))?;
-    if !out.status.success() {
-        return Err(refusal(
+    super::sdist::unpack(&archive, &unpacked, super::sdist::LIMITS).map_err(|e| {
+        refusal(
             name,
-            format!(
-                "its source distribution does not unpack:\n{}",
-                tail(&out.stderr, 5)
-            ),
-        ));
-    }
+            format!("its source distribution does not unpack: {e}"),
+        )
+    })?;
     let top = fs::read_dir(&unpacked)
         .map_err(|e| setup(&unpacked, e))?
         .flatten()

@@ -1,23 +1,24 @@
-//! Towards reproducible Python builds: the same charm source and locked
-//! dependencies give a component with the same string-hash secret (so the
-//! same set order and messages), the same size and nearly the same bytes
-//! (docs/python.md says what still differs).
+//! Reproducible Python builds: the same charm source and locked
+//! dependencies give a byte-identical component.
 //!
-//! Two things made builds differ most. The guest CPython that componentize-py
-//! snapshots draws its string-hash secret from the kernel's entropy (through
-//! WASI's random; componentize-py gives no way to set it), and the hash
-//! secret decides the layout of every set and dict in the snapshot. And the
-//! guest wrote `.pyc` files next to the sources it imported, which the next
-//! build read instead of compiling (another memory layout). So the build
-//! preloads a small shim (`detrand.c`, compiled once with the host's C
-//! compiler into the tools cache) that makes `getrandom` deterministic for
-//! componentize-py's process, the entry module turns bytecode writing off
-//! first thing, and the build removes the guest's `.pyc` files left by
-//! earlier charmbox versions. Last, what the guest imports carries file
-//! times into the snapshot (importlib's directory caches): the charm's
-//! `src/` and `lib/` are staged into the build's workspace, and they, the
-//! adapter and the installed requirements all get one fixed time. Without a
-//! C compiler the build still works, with a warning that it is not
+//! componentize-py initialises the guest CPython in its own wasmtime and
+//! snapshots the guest's memory, and the guest sees the host's entropy,
+//! clocks and file metadata. Each left traces in the snapshot: the
+//! string-hash secret (which decides the layout of every set and dict),
+//! the stat times and inode numbers of the standard library componentize-py
+//! extracts afresh for every build, and clock readings; some directly, most
+//! as leftovers in reused memory (object padding, freed buffers). So the
+//! build preloads a small shim (`build_shim.c`, compiled once with the host's
+//! C compiler into the tools cache) into componentize-py's process: seeded
+//! entropy, counted clocks, and on x86_64 the stat family trapped by a
+//! seccomp filter and answered with one time, one device and inode numbers
+//! in order of first sight. The guest also wrote `.pyc` files next to the
+//! sources it imported, which the next build read instead of compiling: the
+//! entry module turns bytecode writing off first thing, and the build
+//! removes the guest's `.pyc` files left by earlier charmbox versions. The
+//! charm's `src/` and `lib/` are staged into the build's workspace, and
+//! they, the adapter and the installed requirements all get one fixed time.
+//! Without a C compiler the build still works, with a warning that it is not
 //! reproducible.
 
 use std::fs;
@@ -27,7 +28,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 /// The shim's source, compiled once per content.
-const SHIM_SOURCE: &str = include_str!("detrand.c");
+const SHIM_SOURCE: &str = include_str!("build_shim.c");
 
 /// The seed every build uses (a fixed value: the point is sameness).
 pub(crate) const BUILD_SEED: &str = "0";
@@ -52,12 +53,12 @@ pub(crate) fn shim(tools: &Path) -> Option<PathBuf> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let so = tools.join(format!("detrand-{tag}.so"));
+    let so = tools.join(format!("build-shim-{tag}.so"));
     if so.is_file() {
         return Some(so);
     }
     let _ = fs::create_dir_all(tools);
-    let src = tools.join(format!("detrand-{tag}.c"));
+    let src = tools.join(format!("build-shim-{tag}.c"));
     let tmp = crate::cached_dir::staging(&so);
     let built = fs::write(&src, SHIM_SOURCE).is_ok()
         && std::env::var("CC")
