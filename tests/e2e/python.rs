@@ -364,6 +364,29 @@ fn a_requirement_with_native_code_fails_the_build_naming_it() {
     assert!(!dir.join("native-requirement.wasm").exists());
 }
 
+/// A pinned requirement with no wheel for CPython 3.14 (PyYAML 6.0.2 ships
+/// only an sdist for it) is built from its source distribution on the host,
+/// offered to pip as a pure wheel (its host-built `_yaml` accelerator
+/// dropped), and the charm runs with it.
+#[test]
+fn a_requirement_published_only_as_source_is_built_from_it() {
+    temp_charm(
+        "sdist-only",
+        "import ops\nimport yaml\n\nclass C(ops.CharmBase):\n    def __init__(self, f):\n        \
+         super().__init__(f)\n        f.observe(self.on.start, self._start)\n\n    \
+         def _start(self, event):\n        \
+         text = yaml.safe_dump({'a': [1, 2]}).strip().replace('\\n', '|')\n        \
+         self.unit.status = ops.ActiveStatus(yaml.__version__ + ' ' + text)\n\n\
+         if __name__ == '__main__':\n    ops.main(C)\n",
+        "ops==3.9.0\npyyaml==6.0.2\n",
+    );
+    let rt = runtime();
+    let c = charm(&rt, "target/py-e2e/sdist-only");
+    let (out, report) = run(&rt, &c, state(json!({})), "start");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    assert_eq!(out.unit_status.message, "6.0.2 a:|- 1|- 2");
+}
+
 #[test]
 fn a_charm_importing_a_native_module_fails_the_build_naming_it() {
     let dir = temp_charm(

@@ -16,6 +16,7 @@ The seams, each in its own module:
 - ``entry``: the charm's entry point (``src/charm.py``), compiled at build
   time and run as ``__main__`` for each event, as Juju's dispatch does;
 - ``nolzma``: ``import lzma`` works without liblzma (xz use raises);
+- ``nousers``: ``pwd`` and ``grp`` with one user and group, root;
 - ``network``: name lookups and connections fail saying the sandbox has
   no network;
 - ``preload``: what is imported at build time, so it is in the snapshot;

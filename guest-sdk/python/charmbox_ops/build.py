@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-from . import handler, hooktools, metadata, network, nolzma, pebble, preload, storage
+from . import handler, hooktools, metadata, network, nolzma, nousers, pebble, preload, storage
 from .entry import Entry
 
 # Where each build root is deployed in a charm directory.
@@ -64,6 +64,7 @@ def prepare(entry: str, roles: list[str]) -> None:
         source = f.read()
     check_ops()
     nolzma.install()
+    nousers.install()
     preload.preload(source, entry_file, found)
     metadata.load(os.path.join(found["app"], "charm-meta"))
     hooktools.install()

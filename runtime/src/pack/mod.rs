@@ -11,7 +11,7 @@ pub mod info;
 mod packer;
 mod platforms;
 #[cfg(feature = "compiler")]
-mod zip_out;
+pub(crate) mod zip_out;
 
 use std::path::PathBuf;
 

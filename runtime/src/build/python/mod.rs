@@ -16,6 +16,7 @@ mod native;
 mod pip;
 mod reproducible;
 mod sdist;
+mod sdist_wheel;
 pub(crate) mod sdk;
 
 use std::fs;

@@ -10,6 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 use sha2::{Digest, Sha256};
 
+use super::sdist_wheel;
 use crate::build::{BuildError, BuildOptions};
 
 /// The componentize-py release charmbox builds with (CPython 3.14 inside).
@@ -156,27 +157,49 @@ pub(crate) fn install_requirements(
     })?;
     cached_dir(site_root, &requirements_key(&text), |tmp| {
         let report = tmp.with_extension("report.json");
-        let mut cmd = pip(&python());
-        cmd.arg("--target")
-            .arg(tmp)
-            .args([
-                "--only-binary=:all:",
-                "--no-compile",
-                "--implementation",
-                "cp",
-            ])
-            .args(["--python-version", GUEST_PYTHON]);
-        for p in PLATFORMS {
-            cmd.args(["--platform", p]);
-        }
-        cmd.arg("--report").arg(&report).arg("-r").arg(requirements);
-        let out = run(&mut cmd, "installing the charm's requirements")?;
-        let report_json = fs::read_to_string(&report).unwrap_or_default();
-        let _ = fs::remove_file(&report);
-        if !out.status.success() {
-            return Err(pip_failure(&out.stderr));
-        }
         let native_cache = site_root.parent().unwrap_or(site_root);
+        // Requirements with no wheel for the guest, built from source and
+        // offered to pip as pure wheels: pip names one at a time.
+        let mut built: Vec<(String, PathBuf)> = Vec::new();
+        let (out, report_json) = loop {
+            let mut cmd = pip(&python());
+            cmd.arg("--target")
+                .arg(tmp)
+                .args([
+                    "--only-binary=:all:",
+                    "--no-compile",
+                    "--implementation",
+                    "cp",
+                ])
+                .args(["--python-version", GUEST_PYTHON]);
+            for p in PLATFORMS {
+                cmd.args(["--platform", p]);
+            }
+            for (_, wheels) in &built {
+                cmd.arg("--find-links").arg(wheels);
+            }
+            cmd.arg("--report").arg(&report).arg("-r").arg(requirements);
+            let out = run(&mut cmd, "installing the charm's requirements")?;
+            let report_json = fs::read_to_string(&report).unwrap_or_default();
+            let _ = fs::remove_file(&report);
+            if out.status.success() {
+                break (out, report_json);
+            }
+            let Some((name, version)) = sdist_wheel::missing_pin(&out.stderr) else {
+                return Err(pip_failure(&out.stderr));
+            };
+            if built.iter().any(|(n, _)| *n == name) || built.len() >= sdist_wheel::MAX_BUILT {
+                return Err(pip_failure(&out.stderr));
+            }
+            opts.say(&format!(
+                "{:>12} {name} {version} from its source distribution (no wheel for CPython \
+                 {GUEST_PYTHON})",
+                "Building"
+            ));
+            let wheels = sdist_wheel::wheel_from_sdist(&name, &version, native_cache, opts)?;
+            built.push((name, wheels));
+        };
+        drop(out);
         let deps = Dependencies::from_report(&report_json);
         check_native(tmp, &deps, native_cache, opts)
     })
@@ -226,8 +249,9 @@ fn pip_failure(stderr: &[u8]) -> BuildError {
             package: req,
             reason: format!(
                 "no wheel for CPython {GUEST_PYTHON} on the package index (only a source \
-                 distribution, or builds for other Pythons or platforms): a charmbox \
-                 component runs pure-Python packages, installed from wheels"
+                 distribution, or builds for other Pythons or platforms): charmbox builds \
+                 a source distribution into a wheel only for an exact pin (`name==version`, \
+                 as uv.lock and pip-compile give)"
             ),
         },
         None => BuildError::PipFailed(tail(stderr, 15)),

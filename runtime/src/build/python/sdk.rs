@@ -26,6 +26,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
         "metadata.py",
         "network.py",
         "nolzma.py",
+        "nousers.py",
         "pebble.py",
         "preload.py",
         "storage.py",
