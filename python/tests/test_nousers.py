@@ -25,27 +25,29 @@ def test_root_has_the_fields_and_ids_of_the_real_entry():
 
 
 @pytest.mark.parametrize(
-    "call,arg",
-    [("getpwnam", "no-such-user-x"), ("getpwuid", 4242424)],
+    "real,ours,call,arg",
+    [
+        (pwd, spwd, "getpwnam", "no-such-user-x"),
+        (pwd, spwd, "getpwuid", 4242424),
+        (grp, sgrp, "getgrnam", "no-such-group-x"),
+        (grp, sgrp, "getgrgid", 4242424),
+    ],
 )
-def test_a_missing_user_raises_as_cpython_does(call, arg):
-    with pytest.raises(KeyError) as real:
-        getattr(pwd, call)(arg)
-    with pytest.raises(KeyError) as ours:
-        getattr(spwd, call)(arg)
-    assert str(ours.value) == str(real.value)
+def test_a_missing_entry_raises_as_cpython_does(real, ours, call, arg):
+    with pytest.raises(KeyError) as expected:
+        getattr(real, call)(arg)
+    with pytest.raises(KeyError) as got:
+        getattr(ours, call)(arg)
+    assert str(got.value) == str(expected.value)
 
 
-@pytest.mark.parametrize(
-    "call,arg",
-    [("getgrnam", "no-such-group-x"), ("getgrgid", 4242424)],
-)
-def test_a_missing_group_raises_as_cpython_does(call, arg):
-    with pytest.raises(KeyError) as real:
-        getattr(grp, call)(arg)
-    with pytest.raises(KeyError) as ours:
-        getattr(sgrp, call)(arg)
-    assert str(ours.value) == str(real.value)
+def test_a_name_must_be_a_string_as_in_cpython():
+    for real, ours, call in ((pwd, spwd, "getpwnam"), (grp, sgrp, "getgrnam")):
+        with pytest.raises(TypeError) as expected:
+            getattr(real, call)(0)
+        with pytest.raises(TypeError) as got:
+            getattr(ours, call)(0)
+        assert str(got.value) == str(expected.value)
 
 
 def test_the_real_modules_are_kept_where_they_exist():

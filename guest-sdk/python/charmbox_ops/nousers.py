@@ -41,50 +41,40 @@ USERS = (struct_passwd(("root", "x", 0, 0, "root", "/root", "/bin/bash")),)
 GROUPS = (struct_group(("root", "x", 0, [])),)
 
 
-def _pwd() -> types.ModuleType:
-    m = types.ModuleType("pwd", "The sandbox's users: root only.")
-    m.struct_passwd = struct_passwd
+def _module(name: str, kind: str, struct: type, entries: tuple, num: str):
+    """A ``pwd``-like module over ``entries``: ``get<kind>nam`` and
+    ``get<kind><num>`` look an entry up (its fields 0 and 2), as CPython's."""
+    m = types.ModuleType(name, f"The sandbox's {name} entries: root only.")
+    setattr(m, struct.__name__, struct)
 
-    def getpwnam(name: str) -> struct_passwd:
-        if not isinstance(name, str):
-            raise TypeError(f"getpwnam() argument must be str, not {type(name).__name__}")
-        for u in USERS:
-            if u.pw_name == name:
-                return u
-        raise KeyError(f"getpwnam(): name not found: {name!r}")
+    def by_name(key: str):
+        if not isinstance(key, str):
+            # CPython 3.11-3.14's own wording, which differs between the two.
+            arg = "argument 'name'" if kind == "gr" else "argument"
+            raise TypeError(f"get{kind}nam() {arg} must be str, not {type(key).__name__}")
+        for e in entries:
+            if e[0] == key:
+                return e
+        raise KeyError(f"get{kind}nam(): name not found: {key!r}")
 
-    def getpwuid(uid: int) -> struct_passwd:
-        for u in USERS:
-            if u.pw_uid == uid:
-                return u
-        raise KeyError(f"getpwuid(): uid not found: {uid}")
+    def by_number(key: int):
+        for e in entries:
+            if e[2] == key:
+                return e
+        raise KeyError(f"get{kind}{num}(): {num} not found: {key}")
 
-    m.getpwnam, m.getpwuid = getpwnam, getpwuid
-    m.getpwall = lambda: list(USERS)
+    setattr(m, f"get{kind}nam", by_name)
+    setattr(m, f"get{kind}{num}", by_number)
+    setattr(m, f"get{kind}all", lambda: list(entries))
     return m
+
+
+def _pwd() -> types.ModuleType:
+    return _module("pwd", "pw", struct_passwd, USERS, "uid")
 
 
 def _grp() -> types.ModuleType:
-    m = types.ModuleType("grp", "The sandbox's groups: root only.")
-    m.struct_group = struct_group
-
-    def getgrnam(name: str) -> struct_group:
-        if not isinstance(name, str):
-            raise TypeError(f"getgrnam() argument must be str, not {type(name).__name__}")
-        for g in GROUPS:
-            if g.gr_name == name:
-                return g
-        raise KeyError(f"getgrnam(): name not found: {name!r}")
-
-    def getgrgid(gid: int) -> struct_group:
-        for g in GROUPS:
-            if g.gr_gid == gid:
-                return g
-        raise KeyError(f"getgrgid(): gid not found: {gid}")
-
-    m.getgrnam, m.getgrgid = getgrnam, getgrgid
-    m.getgrall = lambda: list(GROUPS)
-    return m
+    return _module("grp", "gr", struct_group, GROUPS, "gid")
 
 
 def install() -> None:

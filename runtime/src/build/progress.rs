@@ -5,9 +5,11 @@
 //! Nothing is told when the build has no progress sink, and a step that
 //! ends within the first interval tells nothing at all.
 
+use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use super::BuildOptions;
@@ -65,11 +67,16 @@ impl<'a> Step<'a> {
             Some(sink) => {
                 let last = self.last();
                 let (done, wait) = mpsc::channel::<()>();
+                let nested = Nested::enter();
+                let inner = Arc::clone(&nested.inner);
                 std::thread::scope(|s| {
                     let (what, tick) = (&self.what, self.tick);
                     s.spawn(move || {
                         while let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(tick) {
-                            sink(&line(what, start.elapsed(), last));
+                            // A step running inside this one tells instead.
+                            if inner.load(Ordering::SeqCst) == 0 {
+                                sink(&line(what, start.elapsed(), last));
+                            }
                         }
                     });
                     let result = f();
@@ -85,6 +92,40 @@ impl<'a> Step<'a> {
             let _ = fs::write(record, start.elapsed().as_millis().to_string());
         }
         result
+    }
+}
+
+thread_local! {
+    /// The innermost step running on this thread: how many steps run
+    /// inside it.
+    static INNERMOST: RefCell<Option<Arc<AtomicUsize>>> = const { RefCell::new(None) };
+}
+
+/// A running step's place among the steps of its thread: while steps run
+/// inside it (pip installing requirements while one is built from source),
+/// only the innermost is told, not two tickers interleaved.
+struct Nested {
+    inner: Arc<AtomicUsize>,
+    outer: Option<Arc<AtomicUsize>>,
+}
+
+impl Nested {
+    fn enter() -> Self {
+        let inner = Arc::new(AtomicUsize::new(0));
+        let outer = INNERMOST.with(|c| c.replace(Some(Arc::clone(&inner))));
+        if let Some(o) = &outer {
+            o.fetch_add(1, Ordering::SeqCst);
+        }
+        Nested { inner, outer }
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        if let Some(o) = &self.outer {
+            o.fetch_sub(1, Ordering::SeqCst);
+        }
+        INNERMOST.with(|c| *c.borrow_mut() = self.outer.take());
     }
 }
 
@@ -171,6 +212,44 @@ mod tests {
             "9000"
         );
         let _ = fs::remove_dir_all(&cache);
+    }
+
+    static NESTED_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    fn nested_sink(line: &str) {
+        NESTED_LINES.lock().unwrap().push(line.to_string());
+    }
+
+    #[test]
+    fn while_a_step_runs_inside_another_only_the_inner_one_is_told() {
+        let opts = BuildOptions {
+            progress: Some(nested_sink),
+            ..Default::default()
+        };
+        let nap = |ms| std::thread::sleep(Duration::from_millis(ms));
+        let tick = Duration::from_millis(50);
+        Step::new(&opts, "outer")
+            .every(tick)
+            .run(|| -> Result<(), ()> {
+                nap(180);
+                let inner = Step::new(&opts, "inner").every(tick).run(|| {
+                    let before = NESTED_LINES.lock().unwrap().len();
+                    nap(400);
+                    Ok::<_, ()>(before)
+                })?;
+                let during = NESTED_LINES.lock().unwrap()[inner..].to_vec();
+                assert!(!during.is_empty());
+                assert!(
+                    during.iter().all(|l| l.contains("inner: ")),
+                    "the outer step ticked inside the inner one: {during:?}"
+                );
+                nap(180);
+                Ok(())
+            })
+            .unwrap();
+        let lines = NESTED_LINES.lock().unwrap().clone();
+        assert!(lines.first().unwrap().contains("outer: "), "{lines:?}");
+        assert!(lines.last().unwrap().contains("outer: "), "{lines:?}");
     }
 
     #[test]
