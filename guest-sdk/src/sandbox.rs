@@ -19,6 +19,13 @@ pub fn now_unix_nanos() -> u64 {
     raw::now()
 }
 
+/// Sleep `d` of virtual time: returns at once, with [`now`] moved by `d`
+/// (all of an event's sleeps together move it at most 100 years), as a
+/// charm retrying after a pause expects; a trace replays it.
+pub fn sleep(d: Duration) {
+    raw::sleep(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+}
+
 /// `len` deterministic random bytes from the run's seed.
 pub fn random_bytes(len: u32) -> Vec<u8> {
     raw::random_bytes(len)

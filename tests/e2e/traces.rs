@@ -328,3 +328,31 @@ proptest! {
         prop_assert!(ta == tb, "traces differ for {:?} on {}", names, state);
     }
 }
+
+/// A Rust charm's `sandbox::sleep` moves virtual time at once (no real
+/// wait), bounded at 100 years for an event, and its trace replays exactly.
+#[test]
+fn a_rust_charm_sleeps_in_virtual_time_and_replays() {
+    let charm = built("tests/charms/misbehave");
+    let d = scratch("sleep");
+    let trace = d.join("t.jsonl");
+    let status = |calls: u64| {
+        let state = format!(r#"{{"config": {{"mode": "sleep", "calls": {calls}}}}}"#);
+        assert_eq!(record(&charm, &state, &["start"], &trace), 0);
+        let out = std::fs::read_to_string(d.join("out.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["unit_status"]["message"].as_str().unwrap().to_string()
+    };
+    // Two seconds and the one microsecond the second read of `now` takes.
+    assert_eq!(status(2), "now moved 2000001000 ns");
+    let (code, out, err) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(": identical"), "{out}");
+    let century = 100 * 365 * 24 * 3600 * 1_000_000_000u64;
+    assert_eq!(status(0), format!("now moved {} ns", century + 1_000));
+}

@@ -115,6 +115,9 @@ impl SandboxBackend for Typed {
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
         self.inner.random_bytes(len)
     }
+    fn sleep(&mut self, ns: u64) -> u64 {
+        self.inner.sleep(ns)
+    }
 }
 
 impl Backend for Typed {

@@ -1,6 +1,8 @@
 //! The `sandbox` interface as a backend trait: virtual time and seeded
 //! randomness, the only nondeterminism a guest can observe.
 
+use crate::sandbox::MAX_SLEPT_NS;
+
 /// Clocks and randomness for one dispatch.
 pub trait SandboxBackend {
     /// Virtual wall-clock time, nanoseconds since the Unix epoch.
@@ -9,6 +11,8 @@ pub trait SandboxBackend {
     fn monotonic(&mut self) -> u64;
     /// `len` bytes from the seeded generator.
     fn random_bytes(&mut self, len: u32) -> Vec<u8>;
+    /// Move virtual time `ns` forward (bounded); the nanoseconds it moved.
+    fn sleep(&mut self, ns: u64) -> u64;
 }
 
 /// The clock and generator every backend gives a dispatch: time starts at
@@ -17,6 +21,8 @@ pub trait SandboxBackend {
 pub struct VirtualSandbox {
     now_ns: u64,
     ticks: u64,
+    /// Virtual nanoseconds slept, at most [`MAX_SLEPT_NS`].
+    slept: u64,
     rng: rand::rngs::StdRng,
 }
 
@@ -27,6 +33,7 @@ impl VirtualSandbox {
         VirtualSandbox {
             now_ns,
             ticks: 0,
+            slept: 0,
             rng: rand::rngs::StdRng::seed_from_u64(seed),
         }
     }
@@ -35,12 +42,20 @@ impl VirtualSandbox {
 impl SandboxBackend for VirtualSandbox {
     fn now(&mut self) -> u64 {
         self.ticks += 1;
-        self.now_ns + self.ticks * 1_000
+        self.now_ns
+            .saturating_add(self.ticks * 1_000)
+            .saturating_add(self.slept)
     }
 
     fn monotonic(&mut self) -> u64 {
         self.ticks += 1;
-        self.ticks * 1_000
+        (self.ticks * 1_000).saturating_add(self.slept)
+    }
+
+    fn sleep(&mut self, ns: u64) -> u64 {
+        let moved = ns.min(MAX_SLEPT_NS - self.slept);
+        self.slept += moved;
+        moved
     }
 
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {

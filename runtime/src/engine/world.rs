@@ -38,6 +38,9 @@ impl SandboxBackend for NoBackend {
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
         vec![0; len as usize]
     }
+    fn sleep(&mut self, _ns: u64) -> u64 {
+        0
+    }
 }
 
 impl Backend for NoBackend {

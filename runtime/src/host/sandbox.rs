@@ -37,6 +37,12 @@ impl Host for HostState {
         Ok(self.backend.random_bytes(len))
     }
 
+    fn sleep(&mut self, ns: u64) -> wasmtime::Result<()> {
+        self.sandbox_call(0)?;
+        self.backend.sleep(ns);
+        Ok(())
+    }
+
     fn report_panic(&mut self, mut message: String) -> wasmtime::Result<()> {
         if message.len() > MAX_PANIC_MESSAGE {
             let mut cut = MAX_PANIC_MESSAGE;

@@ -10,7 +10,6 @@ pub mod info;
 #[cfg(feature = "compiler")]
 mod packer;
 mod platforms;
-#[cfg(feature = "compiler")]
 pub(crate) mod zip_out;
 
 use std::path::PathBuf;
@@ -19,7 +18,6 @@ use crate::build::BuildOptions;
 #[cfg(feature = "compiler")]
 pub use packer::pack;
 pub use platforms::{Base, Platforms};
-#[cfg(feature = "compiler")]
 pub use zip_out::unpack;
 
 /// The packed host's file name, as `scripts/build-dispatch-host.sh` builds it.

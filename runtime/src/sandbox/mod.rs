@@ -16,7 +16,7 @@ mod clock;
 mod disk_quota;
 mod guest_fs;
 mod unit_dir;
-pub use clock::{SleepDeadline, VirtualClock};
+pub use clock::{MAX_SLEPT_NS, SleepDeadline, VirtualClock};
 pub use disk_quota::{DiskQuota, QuotaFs, QuotaFsData};
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
 pub(crate) use unit_dir::private_dir_in;

@@ -187,6 +187,8 @@ pub enum SandboxOp {
     Now,
     Monotonic,
     RandomBytes(u32),
+    /// `sleep(ns)`; its answer is the time it moved.
+    Sleep(u64),
 }
 
 /// What a call answered.

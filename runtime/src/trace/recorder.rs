@@ -139,6 +139,17 @@ impl<B: SandboxBackend> SandboxBackend for Recorder<B> {
         );
         b
     }
+
+    fn sleep(&mut self, ns: u64) -> u64 {
+        let moved = self.inner.sleep(ns);
+        self.log(
+            HostCall::Sandbox {
+                op: SandboxOp::Sleep(ns),
+            },
+            HostResult::Time(moved),
+        );
+        moved
+    }
 }
 
 impl<B: Backend> Backend for Recorder<B> {

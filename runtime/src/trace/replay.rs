@@ -192,6 +192,19 @@ impl SandboxBackend for Replayer {
             Err(_) => vec![0; len as usize],
         }
     }
+
+    fn sleep(&mut self, ns: u64) -> u64 {
+        match self.next(HostCall::Sandbox {
+            op: SandboxOp::Sleep(ns),
+        }) {
+            Ok(HostResult::Time(t)) => t,
+            Ok(other) => {
+                self.mismatch(other);
+                0
+            }
+            Err(_) => 0,
+        }
+    }
 }
 
 impl Backend for Replayer {

@@ -72,6 +72,10 @@ impl<R: ToolRunner, T: PebbleTransport> SandboxBackend for LiveBackend<R, T> {
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
         self.sandbox.random_bytes(len)
     }
+
+    fn sleep(&mut self, ns: u64) -> u64 {
+        self.sandbox.sleep(ns)
+    }
 }
 
 impl<R: ToolRunner + 'static, T: PebbleTransport + 'static> Backend for LiveBackend<R, T> {

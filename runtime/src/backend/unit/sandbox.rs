@@ -30,4 +30,8 @@ impl SandboxBackend for UnitBackend {
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
         self.sandbox.random_bytes(len)
     }
+
+    fn sleep(&mut self, ns: u64) -> u64 {
+        self.sandbox.sleep(ns)
+    }
 }

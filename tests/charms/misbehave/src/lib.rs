@@ -60,6 +60,7 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "huge-relation" => huge_relation(model),
         "status-get-loop" => status_get_loop(model),
         "random-over" => random_over(),
+        "sleep" => sleep_then_tell(model),
         "huge-secret" => huge_secret(model),
         "reboot" => reboot_after(model),
         "reboot-now" => reboot_now(model),
@@ -271,6 +272,26 @@ fn status_get_loop(model: &Model) -> Result<(), Error> {
 /// the guest traps, and the failure must say why.
 fn random_over() -> Result<(), Error> {
     black_box(charmbox_sdk::bindings::juju::charm::sandbox::random_bytes(2 << 20));
+    Ok(())
+}
+
+/// Sleep config `calls` seconds of virtual time (when 0, twice the most
+/// the host allows), and tell in the status how far `now` moved.
+fn sleep_then_tell(model: &Model) -> Result<(), Error> {
+    use charmbox_sdk::sandbox;
+    use std::time::Duration;
+    let before = sandbox::now_unix_nanos();
+    match model.config().get_int("calls")?.unwrap_or(0) {
+        secs if secs > 0 => sandbox::sleep(Duration::from_secs(secs as u64)),
+        _ => {
+            sandbox::sleep(Duration::MAX);
+            sandbox::sleep(Duration::MAX);
+        }
+    }
+    let moved = sandbox::now_unix_nanos() - before;
+    model
+        .unit()
+        .set_status(Status::active(&format!("now moved {moved} ns")))?;
     Ok(())
 }
 
