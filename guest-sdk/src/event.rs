@@ -1,6 +1,7 @@
 //! The event being handled: its kind, its context (relation, workload,
 //! secret, storage, action) and, for actions, params, results and failure.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -27,12 +28,38 @@ use crate::{Container, Error, Relation, Secret};
 pub struct Event {
     raw: RawEvent,
     ctx: Rc<Context>,
+    deferred: Cell<bool>,
 }
 
 impl Event {
     pub(crate) fn new(raw: RawEvent) -> Self {
         let ctx = Rc::new(Context::from_juju(&raw.context));
-        Event { raw, ctx }
+        Event {
+            raw,
+            ctx,
+            deferred: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn raw(&self) -> &RawEvent {
+        &self.raw
+    }
+
+    /// Handle this event again at the start of the next dispatch (before
+    /// that dispatch's own event), as ops' `event.defer()`: kept in the
+    /// unit's state until a handler no longer defers it. Actions cannot be
+    /// deferred (ops refuses them too).
+    pub fn defer(&self) -> Result<(), Error> {
+        if self.raw.kind == EventKind::Action {
+            return Err(Error::msg("cannot defer action events"));
+        }
+        self.deferred.set(true);
+        Ok(())
+    }
+
+    /// Whether a handler deferred this event.
+    pub fn is_deferred(&self) -> bool {
+        self.deferred.get()
     }
 
     pub(crate) fn context(&self) -> Rc<Context> {

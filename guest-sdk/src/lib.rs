@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+mod defer;
 mod error;
 mod event;
 pub mod layer;
@@ -45,6 +46,7 @@ mod relation;
 pub mod sandbox;
 mod secret;
 mod state;
+pub mod version;
 mod yaml;
 
 /// Raw bindings generated from the `juju:charm` WIT world. Prefer the typed
@@ -119,12 +121,38 @@ pub mod __private {
     use crate::bindings::juju::charm::event::Event as RawEvent;
     use crate::{Charm, Event, Model};
 
-    /// What [`export_charm!`](crate::export_charm) calls for each event.
+    /// What [`export_charm!`](crate::export_charm) calls for each event:
+    /// the deferred events first (collect-metrics excepted, as in ops),
+    /// then the event itself; what is still deferred is stored.
     pub fn dispatch<C: Charm>(raw: RawEvent) -> Result<(), String> {
         crate::sandbox::install_panic_hook();
+        run::<C>(raw).map_err(|e| e.to_string())
+    }
+
+    fn run<C: Charm>(raw: RawEvent) -> Result<(), crate::Error> {
+        use crate::bindings::juju::charm::event::EventKind;
+        use crate::defer::{self, Deferred};
         let event = Event::new(raw);
         let model = Model::new(event.context());
         let mut charm = C::default();
-        charm.handle(&event, &model).map_err(|e| e.to_string())
+        if event.kind() == EventKind::CollectMetrics {
+            return charm.handle(&event, &model);
+        }
+        let before = defer::load()?;
+        let mut still = Vec::new();
+        for d in &before {
+            crate::debug!("{}", d.describe());
+            let again = Event::new(d.restore(event.raw())?);
+            charm.handle(&again, &Model::new(again.context()))?;
+            if again.is_deferred() {
+                still.push(d.clone());
+            }
+        }
+        charm.handle(&event, &model)?;
+        if event.is_deferred() {
+            crate::debug!("Deferring {}", event.hook_name());
+            still.push(Deferred::of(event.raw()));
+        }
+        defer::save(&before, &still)
     }
 }

@@ -43,6 +43,16 @@ fn record(charm: &Path, state: &str, events: &[&str], trace: &Path) -> i32 {
     code
 }
 
+/// `charmbox replay TRACE --component CHARM`: exit code, stdout, stderr.
+fn replay(trace: &Path, charm: &Path) -> (i32, String, String) {
+    charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ])
+}
+
 const PEER_STATE: &str = r#"{"leader": true, "relations": [{"id": 1, "endpoint": "fastapi-peer", "remote_units_data": {"1": {}}}]}"#;
 
 #[test]
@@ -61,15 +71,10 @@ fn exact_replay_of_a_recorded_run_is_identical() {
         ],
         &trace,
     );
-    let (code, out, err) = charmbox(&[
-        "replay",
-        trace.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, out, err) = replay(&trace, &charm);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("replayed 4 dispatches, 12 host calls: identical"),
+        out.contains("replayed 4 dispatches, 16 host calls: identical"),
         "{out}"
     );
 }
@@ -90,15 +95,10 @@ fn a_tampered_answer_makes_the_replay_diverge_at_that_call() {
     );
     assert_ne!(text, tampered);
     std::fs::write(&trace, tampered).unwrap();
-    let (code, out, _) = charmbox(&[
-        "replay",
-        trace.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, out, _) = replay(&trace, &charm);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("dispatch #1 (start) diverged: call #3 differs"),
+        out.contains("dispatch #1 (start) diverged: call #4 differs"),
         "{out}"
     );
     // Recorded: the leader reads the databag; replayed: the follower logs.
@@ -117,12 +117,7 @@ fn broken_traces_are_refused_with_the_line_named() {
 
     let truncated = d.join("truncated.jsonl");
     std::fs::write(&truncated, lines[..lines.len() - 1].join("\n")).unwrap();
-    let (code, _, err) = charmbox(&[
-        "replay",
-        truncated.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, _, err) = replay(&truncated, &charm);
     assert_eq!(code, 2);
     let start_of_second = lines
         .iter()
@@ -135,12 +130,7 @@ fn broken_traces_are_refused_with_the_line_named() {
     let mut c: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
     c[2] = c[2][..c[2].len() / 2].to_string();
     std::fs::write(&corrupt, c.join("\n")).unwrap();
-    let (code, _, err) = charmbox(&[
-        "replay",
-        corrupt.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, _, err) = replay(&corrupt, &charm);
     assert_eq!(code, 2);
     assert!(
         err.contains("corrupt.jsonl:3: malformed trace line"),
@@ -153,12 +143,7 @@ fn broken_traces_are_refused_with_the_line_named() {
         text.replacen(r#""version":1"#, r#""version":2"#, 1),
     )
     .unwrap();
-    let (code, _, err) = charmbox(&[
-        "replay",
-        future.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, _, err) = replay(&future, &charm);
     assert_eq!(code, 2);
     assert!(
         err.contains("trace format version 2 is not supported: this charmbox reads version 1"),
@@ -166,12 +151,7 @@ fn broken_traces_are_refused_with_the_line_named() {
     );
 
     let other = built("tests/charms/misbehave");
-    let (code, _, err) = charmbox(&[
-        "replay",
-        trace.to_str().unwrap(),
-        "--component",
-        other.to_str().unwrap(),
-    ]);
+    let (code, _, err) = replay(&trace, &other);
     assert_eq!(code, 2);
     assert!(
         err.contains("is not the component the trace was recorded with"),
@@ -244,7 +224,7 @@ fn replay_against_a_changed_charm_reports_the_dispatch_that_changed() {
         .collect();
     assert_eq!(differing, vec![3], "{report:#}");
     let third = &report[2];
-    assert_eq!(third["calls"]["seq"], 4);
+    assert_eq!(third["calls"]["seq"], 5);
     assert!(
         third["calls"]["diff"]
             .as_str()
@@ -345,14 +325,41 @@ fn a_rust_charm_sleeps_in_virtual_time_and_replays() {
     };
     // Two seconds and the one microsecond the second read of `now` takes.
     assert_eq!(status(2), "now moved 2000001000 ns");
-    let (code, out, err) = charmbox(&[
-        "replay",
-        trace.to_str().unwrap(),
-        "--component",
-        charm.to_str().unwrap(),
-    ]);
+    let (code, out, err) = replay(&trace, &charm);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains(": identical"), "{out}");
     let century = 100 * 365 * 24 * 3600 * 1_000_000_000u64;
     assert_eq!(status(0), format!("now moved {} ns", century + 1_000));
+}
+
+/// `event.defer()` in a Rust charm keeps the event in the unit's state and
+/// hands it back at the start of later dispatches, before their own event,
+/// until a handler no longer defers it (ops' semantics).
+#[test]
+fn a_deferred_rust_event_comes_back_before_later_events_until_handled() {
+    let rt = runtime();
+    let charm = charm(&rt, "tests/charms/misbehave");
+    let with_calls = |mut s: charmbox::state::State, calls: i64| {
+        s.config.insert("calls".into(), serde_json::json!(calls));
+        s
+    };
+    let start = state(serde_json::json!({"config": {"mode": "defer", "calls": 0}}));
+    let (s1, r1) = run(&rt, &charm, start, "start");
+    assert_eq!(r1.outcome, charmbox::engine::Outcome::Ok, "{:?}", r1.logs);
+    assert_eq!(s1.unit_status.message, "start deferred (1 tries)");
+    assert!(s1.unit_state.contains_key("charmbox-sdk.deferred"));
+    // Still not allowed: deferred again, once in the queue.
+    let (s2, _) = run(&rt, &charm, with_calls(s1, 1), "update-status");
+    assert_eq!(s2.unit_status.message, "start deferred (2 tries)");
+    let queue: serde_json::Value =
+        serde_json::from_str(&s2.unit_state["charmbox-sdk.deferred"]).unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(s2.unit_state["tries seen by update-status"], "2");
+    // Allowed: the deferred start runs before update-status and is done.
+    let (s3, r3) = run(&rt, &charm, with_calls(s2, 3), "update-status");
+    assert_eq!(s3.unit_status.message, "started after 3 tries");
+    assert_eq!(s3.unit_state["tries seen by update-status"], "3");
+    assert!(!s3.unit_state.contains_key("charmbox-sdk.deferred"));
+    let logs = format!("{:?}", r3.logs);
+    assert!(logs.contains("Re-emitting deferred event start"), "{logs}");
 }

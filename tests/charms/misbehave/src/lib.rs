@@ -27,10 +27,40 @@ struct Misbehave;
 impl Charm for Misbehave {
     fn handle(&mut self, event: &Event, model: &Model) -> Result<(), Error> {
         match event.kind() {
+            EventKind::Start if mode(model)? == "defer" => defer_start(event, model),
             EventKind::Start => on_start(model),
+            EventKind::UpdateStatus if mode(model)? == "defer" => {
+                // What the deferred start, handled first, left.
+                let tries = StoredState::<i64>::load("start tries")?;
+                let mut seen = StoredState::<i64>::load("tries seen by update-status")?;
+                *seen = *tries;
+                seen.save()
+            }
             _ => Ok(()),
         }
     }
+}
+
+fn mode(model: &Model) -> Result<String, Error> {
+    Ok(model.config().get_str("mode")?.unwrap_or_default())
+}
+
+/// `start` deferred until config `calls` is at least the number of times
+/// it was handled; then active, saying how many tries it took.
+fn defer_start(event: &Event, model: &Model) -> Result<(), Error> {
+    let mut tries = StoredState::<i64>::load("start tries")?;
+    *tries += 1;
+    tries.save()?;
+    let allowed = model.config().get_int("calls")?.unwrap_or(0);
+    if allowed < *tries {
+        event.defer()?;
+        return model
+            .unit()
+            .set_status(Status::maintenance(&format!("start deferred ({} tries)", *tries)));
+    }
+    model
+        .unit()
+        .set_status(Status::active(&format!("started after {} tries", *tries)))
 }
 
 fn on_start(model: &Model) -> Result<(), Error> {
