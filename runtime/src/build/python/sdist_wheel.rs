@@ -138,7 +138,11 @@ fn retag(whl: &Path, dir: &Path) -> Result<PathBuf, String> {
         if name.ends_with(".dist-info/WHEEL") {
             bytes = pure_wheel_metadata(&String::from_utf8_lossy(&bytes)).into_bytes();
         }
-        let mode = entry.unix_mode().unwrap_or(0o644) & 0o755;
+        // Readable by all; executable only where it was.
+        let mode = match entry.unix_mode() {
+            Some(m) if m & 0o111 != 0 => 0o755,
+            _ => 0o644,
+        };
         files.push((name, bytes, mode));
     }
     crate::pack::zip_out::write_zip(&out, files).map_err(|e| e.to_string())?;
