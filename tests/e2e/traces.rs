@@ -363,3 +363,22 @@ fn a_deferred_rust_event_comes_back_before_later_events_until_handled() {
     let logs = format!("{:?}", r3.logs);
     assert!(logs.contains("Re-emitting deferred event start"), "{logs}");
 }
+
+/// A State whose deferred queue is not what the SDK wrote fails the hook
+/// with an error naming the key, and the queue is left as it was.
+#[test]
+fn a_malformed_deferred_queue_fails_the_hook_naming_its_key() {
+    let rt = runtime();
+    let charm = charm(&rt, "tests/charms/misbehave");
+    for bad in ["not json", "{\"kind\": \"start\"}", "[{\"kind\": 7}]"] {
+        let mut start = state(serde_json::json!({"config": {"mode": "defer", "calls": 0}}));
+        start
+            .unit_state
+            .insert("charmbox-sdk.deferred".into(), bad.into());
+        let (after, report) = run(&rt, &charm, start, "update-status");
+        assert_ne!(report.outcome, charmbox::engine::Outcome::Ok, "{bad}");
+        let why = format!("{:?}", report.outcome);
+        assert!(why.contains("charmbox-sdk.deferred"), "{bad}: {why}");
+        assert_eq!(after.unit_state["charmbox-sdk.deferred"], bad);
+    }
+}

@@ -161,7 +161,7 @@ pub(crate) fn install_requirements(
         // Requirements with no wheel for the guest, built from source and
         // offered to pip as pure wheels: pip names one at a time.
         let mut built: Vec<(String, PathBuf)> = Vec::new();
-        let (out, report_json) = loop {
+        let report_json = loop {
             let mut cmd = pip(&python());
             cmd.arg("--target")
                 .arg(tmp)
@@ -183,7 +183,7 @@ pub(crate) fn install_requirements(
             let report_json = fs::read_to_string(&report).unwrap_or_default();
             let _ = fs::remove_file(&report);
             if out.status.success() {
-                break (out, report_json);
+                break report_json;
             }
             let Some((name, version)) = sdist_wheel::missing_pin(&out.stderr) else {
                 return Err(pip_failure(&out.stderr));
@@ -199,7 +199,6 @@ pub(crate) fn install_requirements(
             let wheels = sdist_wheel::wheel_from_sdist(&name, &version, native_cache, opts)?;
             built.push((name, wheels));
         };
-        drop(out);
         let deps = Dependencies::from_report(&report_json);
         check_native(tmp, &deps, native_cache, opts)
     })
