@@ -14,6 +14,7 @@ pub mod host;
 pub mod juju;
 pub mod jujuc;
 pub mod limits;
+pub mod machine;
 pub mod native;
 pub mod pack;
 pub mod pebble;

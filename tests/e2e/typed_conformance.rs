@@ -105,6 +105,16 @@ impl PebbleBackend for Typed {
     }
 }
 
+impl charmbox::backend::MachineBackend for Typed {
+    fn run_command(
+        &mut self,
+        argv: &[String],
+        stdin: &[u8],
+    ) -> charmbox::backend::machine::MachineResult {
+        self.inner.run_command(argv, stdin)
+    }
+}
+
 impl SandboxBackend for Typed {
     fn now(&mut self) -> u64 {
         self.inner.now()

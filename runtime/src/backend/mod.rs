@@ -9,6 +9,7 @@
 pub mod error;
 pub mod hook_tools;
 pub mod live;
+pub mod machine;
 pub mod pebble;
 pub mod reply;
 pub mod sandbox;
@@ -18,12 +19,15 @@ use std::any::Any;
 
 pub use error::{ToolError, ToolResult};
 pub use hook_tools::{HookCall, HookReply, HookTools};
+pub use machine::MachineBackend;
 pub use pebble::PebbleBackend;
 pub use reply::UnexpectedReply;
 pub use sandbox::SandboxBackend;
 
 /// Everything one dispatch needs from the world outside the guest.
-pub trait Backend: HookTools + PebbleBackend + SandboxBackend + Any + Send {
+pub trait Backend:
+    HookTools + PebbleBackend + MachineBackend + SandboxBackend + Any + Send
+{
     /// The hook ended: commit the buffered effects when `success`, drop them
     /// otherwise. An error means the commit itself failed (a hook error).
     fn finish(&mut self, success: bool) -> Result<(), String>;

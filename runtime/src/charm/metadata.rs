@@ -34,6 +34,8 @@ pub struct CharmMeta {
     pub subordinate: bool,
     /// Declared resource names.
     pub resources: std::collections::BTreeSet<String>,
+    /// Programs the charm may run on its machine (`charmbox.machine-commands`).
+    pub machine_commands: std::collections::BTreeSet<String>,
 }
 
 /// One relation endpoint.
@@ -138,6 +140,16 @@ struct RawMeta {
     subordinate: bool,
     #[serde(default)]
     resources: BTreeMap<String, serde_norway::Value>,
+    #[serde(default)]
+    charmbox: RawCharmbox,
+}
+
+/// charmbox's own section of charmcraft.yaml.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCharmbox {
+    #[serde(default)]
+    machine_commands: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +308,8 @@ impl CharmMeta {
             actions,
             subordinate: raw.subordinate,
             resources: raw.resources.into_keys().collect(),
+            machine_commands: crate::machine::policy::declared(raw.charmbox.machine_commands)
+                .map_err(|m| invalid(format!("charmbox.machine-commands: {m}")))?,
         })
     }
 }

@@ -293,6 +293,7 @@ impl ModelArgs {
                         pod_local_state,
                         trust,
                         containers: Vec::new(),
+                        machine: Default::default(),
                         native,
                     },
                 )?;

@@ -7,6 +7,7 @@
 
 use super::dispatch::new_store;
 use super::{CharmComponent, DispatchOptions, Runtime};
+use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError};
 use crate::bindings::Charm;
@@ -24,6 +25,12 @@ impl HookTools for NoBackend {
 
 impl PebbleBackend for NoBackend {
     fn pebble(&mut self, _container: &str, _call: PebbleCall) -> PebbleResult {
+        Err(REFUSED.into())
+    }
+}
+
+impl MachineBackend for NoBackend {
+    fn run_command(&mut self, _argv: &[String], _stdin: &[u8]) -> MachineResult {
         Err(REFUSED.into())
     }
 }

@@ -6,6 +6,7 @@ pub mod clocks;
 pub mod hook_tools;
 pub mod jujuc;
 pub mod limits;
+pub mod machine;
 pub mod pebble;
 pub mod sandbox;
 

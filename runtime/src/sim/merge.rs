@@ -62,7 +62,8 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
         && u.unit_state == out.unit_state
         && u.ports == out.opened_ports
         && u.storages == storages
-        && u.containers == out.containers;
+        && u.containers == out.containers
+        && u.machine == out.machine;
     if same {
         return;
     }
@@ -77,6 +78,7 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     u.ports.clone_from(&out.opened_ports);
     u.storages = storages;
     u.containers.clone_from(&out.containers);
+    u.machine.clone_from(&out.machine);
     u.agent.storage_attaching.extend(new_storage);
 }
 

@@ -134,6 +134,9 @@ pub struct Application {
     pub index: u32,
     /// Each container as the image provides it (what a new pod starts from).
     pub containers: Vec<ContainerState>,
+    /// The machine a new unit of a machine charm starts on.
+    #[serde(default, skip_serializing_if = "crate::state::MachineState::is_empty")]
+    pub machine: crate::state::MachineState,
 }
 
 /// A hash of an application's set config options (the first 8 bytes of
@@ -160,6 +163,9 @@ pub struct Unit {
     pub ports: Vec<PortState>,
     pub storages: Vec<StorageState>,
     pub containers: Vec<ContainerState>,
+    /// Its machine (machine charms): packages, services, commands run.
+    #[serde(default, skip_serializing_if = "crate::state::MachineState::is_empty")]
+    pub machine: crate::state::MachineState,
     pub address: String,
     /// Pod generation (k8s): bumped each time the pod is recreated.
     pub pod: u32,

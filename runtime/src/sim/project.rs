@@ -172,6 +172,7 @@ pub fn project_from(
         opened_ports: unit.ports.clone(),
         storages: unit.storages.clone(),
         containers: unit.containers.clone(),
+        machine: unit.machine.clone(),
         networks,
         model: ModelState {
             name: m.meta.name.clone(),

@@ -53,6 +53,7 @@ pub fn model(app: &str, units: u32) -> Model {
         life: Life::Alive,
         index: 0,
         containers: Vec::new(),
+        machine: Default::default(),
     });
     for n in 0..units {
         m.insert_unit(Unit {
@@ -66,6 +67,7 @@ pub fn model(app: &str, units: u32) -> Model {
             ports: Vec::new(),
             storages: Vec::new(),
             containers: Vec::new(),
+            machine: Default::default(),
             address: String::new(),
             pod: 0,
             force_removal_at: None,

@@ -75,6 +75,10 @@ pub struct DeployStep {
     /// Containers as the image provides them (Pebble layers, files…).
     #[serde(default)]
     pub containers: Vec<crate::state::ContainerState>,
+    /// The machine each unit starts on (machine charms): apt sources,
+    /// installed packages, services, granted commands, handlers.
+    #[serde(default)]
+    pub machine: crate::state::MachineState,
     /// Run the charm directory natively, as a process.
     #[serde(default)]
     pub native: bool,
@@ -489,6 +493,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                     pod_local_state: d.pod_local_state,
                     trust: d.trust,
                     containers: d.containers.clone(),
+                    machine: d.machine.clone(),
                     native: d.native,
                 },
             )?;

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod container;
 mod keys;
+pub mod machine;
 mod relation;
 mod secret;
 pub mod strict;
@@ -15,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use container::ContainerState;
+pub use machine::MachineState;
 pub use relation::{RelationKind, RelationState};
 pub use secret::{SecretRevision, SecretState};
 
@@ -53,6 +55,9 @@ pub struct State {
     pub opened_ports: Vec<PortState>,
     pub storages: Vec<StorageState>,
     pub containers: Vec<ContainerState>,
+    /// A machine charm's machine: packages, services, granted commands.
+    #[serde(skip_serializing_if = "MachineState::is_empty")]
+    pub machine: MachineState,
     /// Network bindings; unspecified bindings get defaults.
     pub networks: BTreeMap<String, NetworkState>,
     pub model: ModelState,

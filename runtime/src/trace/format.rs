@@ -156,6 +156,12 @@ pub enum HostCall {
     Sandbox {
         op: SandboxOp,
     },
+    /// A command on the unit's machine.
+    Machine {
+        argv: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        stdin: Vec<u8>,
+    },
     /// The raw `jujuc` import passed to a real hook tool (a packed charm
     /// under a unit agent): argv and stdin as the guest gave them.
     Jujuc {
@@ -197,6 +203,7 @@ pub enum SandboxOp {
 pub enum HostResult {
     Hook(Result<HookReply, HookError>),
     Pebble(Result<PebbleReply, PebbleError>),
+    Machine(crate::backend::machine::CommandResult),
     Time(u64),
     /// A real hook tool's exit code and output.
     Tool {

@@ -8,6 +8,7 @@
 //! its own way.
 
 use super::format::{CallRecord, HostCall, HostResult};
+use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::sandbox::VirtualSandbox;
 use crate::backend::{
@@ -98,6 +99,20 @@ impl PebbleBackend for RecordedWorld {
             Some(HostResult::Pebble(r)) => Ok(r),
             Some(HostResult::Fatal(m)) => Err(m),
             _ => Err(unanswered(&format!("Pebble's {call:?} on {container:?}"))),
+        }
+    }
+}
+
+impl MachineBackend for RecordedWorld {
+    fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
+        let host = HostCall::Machine {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        };
+        match self.take(&host) {
+            Some(HostResult::Machine(r)) => Ok(r),
+            Some(HostResult::Fatal(m)) => Err(m),
+            _ => Err(unanswered(&format!("the machine command {argv:?}"))),
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::format::{CallRecord, HostCall, HostResult, SandboxOp, WasiOp};
+use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{
     Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
@@ -104,6 +105,22 @@ impl<B: PebbleBackend> PebbleBackend for Recorder<B> {
             },
             logged,
         );
+        result
+    }
+}
+
+impl<B: MachineBackend> MachineBackend for Recorder<B> {
+    fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
+        let result = self.inner.run_command(argv, stdin);
+        let logged = match &result {
+            Ok(r) => HostResult::Machine(r.clone()),
+            Err(m) => HostResult::Fatal(m.clone()),
+        };
+        let call = HostCall::Machine {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        };
+        self.log(call, logged);
         result
     }
 }

@@ -9,6 +9,7 @@ use super::format::{CallRecord, HostCall, HostResult, SandboxOp};
 use super::reader::{RecordedDispatch, Trace};
 use super::recorded_world::RecordedWorld;
 use super::recorder::Recorder;
+use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::unit::UnitBackend;
 use crate::backend::{
@@ -149,6 +150,19 @@ impl PebbleBackend for Replayer {
             call,
         })? {
             HostResult::Pebble(r) => Ok(r),
+            HostResult::Fatal(m) => Err(m),
+            other => Err(self.mismatch(other)),
+        }
+    }
+}
+
+impl MachineBackend for Replayer {
+    fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
+        match self.next(HostCall::Machine {
+            argv: argv.to_vec(),
+            stdin: stdin.to_vec(),
+        })? {
+            HostResult::Machine(r) => Ok(r),
             HostResult::Fatal(m) => Err(m),
             other => Err(self.mismatch(other)),
         }

@@ -8,6 +8,7 @@ pub mod tools;
 
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
+use super::machine::{CommandError, MachineBackend, MachineResult};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use super::sandbox::VirtualSandbox;
 use super::{Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolResult};
@@ -21,6 +22,8 @@ pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPeb
     tools: LiveTools<R>,
     pebble: LivePebble<T>,
     sandbox: VirtualSandbox,
+    /// The programs the charm declares for its machine.
+    machine_commands: std::collections::BTreeSet<String>,
 }
 
 impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
@@ -44,6 +47,7 @@ impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
             tools,
             pebble: LivePebble::new(transport),
             sandbox: VirtualSandbox::new(now_ns, seed),
+            machine_commands: meta.machine_commands.clone(),
         }
     }
 }
@@ -57,6 +61,19 @@ impl<R: ToolRunner, T: PebbleTransport> HookTools for LiveBackend<R, T> {
 impl<R: ToolRunner, T: PebbleTransport> PebbleBackend for LiveBackend<R, T> {
     fn pebble(&mut self, container: &str, call: PebbleCall) -> PebbleResult {
         self.pebble.call(container, call)
+    }
+}
+
+/// Under a unit agent nothing is granted yet: a declared command is
+/// refused as not granted (running granted commands on the machine comes
+/// with the production grant, docs/machine.md).
+impl<R: ToolRunner, T: PebbleTransport> MachineBackend for LiveBackend<R, T> {
+    fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
+        let none = std::collections::BTreeSet::new();
+        let refused = crate::machine::policy::check(argv, stdin, &self.machine_commands, &none)
+            .err()
+            .unwrap_or_else(|| CommandError::NotGranted("nothing is granted".into()));
+        Ok(Err(refused))
     }
 }
 

@@ -8,6 +8,7 @@ mod actions;
 mod config;
 mod data;
 mod leadership;
+mod machine;
 mod pebble;
 mod ports;
 mod relations;

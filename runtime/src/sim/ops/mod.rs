@@ -59,6 +59,8 @@ pub struct DeployOptions {
     /// Containers as the image provides them (default: each declared
     /// container, its Pebble reachable).
     pub containers: Vec<ContainerState>,
+    /// The machine each unit starts on (machine charms).
+    pub machine: crate::state::MachineState,
     /// Run the charm directory natively, as a process (`crate::native`),
     /// instead of its component.
     pub native: bool,
@@ -178,6 +180,7 @@ impl Simulator {
             life: Life::Alive,
             index,
             containers,
+            machine: opts.machine.clone(),
         };
         self.charms.insert(&app, loaded);
         self.model.insert_app(app);
@@ -206,6 +209,7 @@ impl Simulator {
         a.next_unit += 1;
         let charm_rev = a.charm_rev;
         let containers = a.containers.clone();
+        let machine = a.machine.clone();
         let index = a.index;
         let address = match kind {
             Substrate::Kubernetes => format!("10.1.{}.{}", index, n + 10),
@@ -246,6 +250,7 @@ impl Simulator {
             ports: Vec::new(),
             storages,
             containers,
+            machine,
             address,
             pod: 0,
             agent,

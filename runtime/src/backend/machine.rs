@@ -1,0 +1,17 @@
+//! The `machine` interface as a backend trait: commands run on the unit's
+//! machine, once [`crate::machine::policy`] has let them through.
+
+pub use crate::bindings::machine::{CommandError, CommandOutput};
+
+/// What running one command gave: its output, or why it did not run.
+pub type CommandResult = Result<CommandOutput, CommandError>;
+
+/// A command's answer, or a fatal host problem (the guest traps).
+pub type MachineResult = Result<CommandResult, String>;
+
+/// Commands on one unit's machine for one dispatch.
+pub trait MachineBackend {
+    /// Run `argv` with `stdin` to completion. The backend applies the
+    /// charm's declaration and the run's grant before anything runs.
+    fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult;
+}

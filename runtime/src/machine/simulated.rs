@@ -1,0 +1,110 @@
+//! One command on a simulated machine: a scripted handler when one matches,
+//! else the simulated program (`apt-get`, `apt`, `systemctl`), else "no
+//! such program". Every command that ran is recorded in the State.
+
+use super::{Ran, apt, systemctl};
+use crate::backend::machine::{CommandError, CommandOutput, CommandResult};
+use crate::state::machine::{CommandRecord, MachineState};
+
+/// The most commands a State keeps a record of (the oldest are dropped).
+pub const MAX_RECORDED: usize = 10_000;
+/// The longest standard input kept in a command's record.
+const MAX_RECORDED_STDIN: usize = 4 << 10;
+
+/// Run `argv` (already let through by [`super::policy::check`], whose
+/// program name is `program`) on `machine`.
+pub fn run(
+    machine: &mut MachineState,
+    program: &str,
+    argv: &[String],
+    stdin: &[u8],
+) -> CommandResult {
+    let args = &argv[1..];
+    let handler = machine
+        .handlers
+        .iter()
+        .find(|h| !h.command.is_empty() && prefixes(&h.command, program, args));
+    let ran = match handler {
+        Some(h) => Ran {
+            code: h.exit_code,
+            stdout: h.stdout.clone(),
+            stderr: h.stderr.clone(),
+        },
+        None => match program {
+            "apt-get" => apt::apt_get(machine, args),
+            "apt" => apt::apt(machine, args),
+            "systemctl" => systemctl::run(machine, args),
+            _ => {
+                return Err(CommandError::NotFound(format!(
+                    "{program:?}: no such program on the simulated machine (it has apt-get, \
+                     apt and systemctl; script others with `machine.handlers`)"
+                )));
+            }
+        },
+    };
+    record(machine, argv, stdin, ran.code);
+    Ok(CommandOutput {
+        exit_code: ran.code,
+        stdout: ran.stdout.into_bytes(),
+        stderr: ran.stderr.into_bytes(),
+    })
+}
+
+/// Whether a handler's `command` is a prefix of the argv (its first word
+/// matched as the program name, so `/usr/bin/apt-get` meets `apt-get`).
+fn prefixes(command: &[String], program: &str, args: &[String]) -> bool {
+    let Some((first, rest)) = command.split_first() else {
+        return false;
+    };
+    first == program && rest.len() <= args.len() && rest.iter().zip(args).all(|(a, b)| a == b)
+}
+
+fn record(machine: &mut MachineState, argv: &[String], stdin: &[u8], code: i32) {
+    if machine.commands.len() >= MAX_RECORDED {
+        machine.commands.remove(0);
+    }
+    let kept = &stdin[..stdin.len().min(MAX_RECORDED_STDIN)];
+    machine.commands.push(CommandRecord {
+        command: argv.to_vec(),
+        stdin: String::from_utf8_lossy(kept).into_owned(),
+        exit_code: code,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::machine::CommandHandler;
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_handler_answers_before_the_simulated_program_and_is_recorded() {
+        let mut m = MachineState::default();
+        m.handlers.push(CommandHandler {
+            command: argv(&["apt-get", "install"]),
+            exit_code: 100,
+            stderr: "E: Failed to fetch\n".into(),
+            ..Default::default()
+        });
+        let a = argv(&["/usr/bin/apt-get", "install", "-y", "x"]);
+        let out = run(&mut m, "apt-get", &a, b"").unwrap();
+        assert_eq!(out.exit_code, 100);
+        assert_eq!(out.stderr, b"E: Failed to fetch\n");
+        assert_eq!(m.commands[0].command, a);
+        assert_eq!(m.commands[0].exit_code, 100);
+        // Not its prefix: the simulated apt-get answers.
+        let out = run(&mut m, "apt-get", &argv(&["apt-get", "update"]), b"").unwrap();
+        assert_eq!(out.exit_code, 0);
+    }
+
+    #[test]
+    fn a_program_the_machine_lacks_is_not_found_and_not_recorded() {
+        let mut m = MachineState::default();
+        let e = run(&mut m, "snap", &argv(&["snap", "install", "x"]), b"").unwrap_err();
+        assert!(matches!(e, CommandError::NotFound(_)), "{e:?}");
+        assert!(m.commands.is_empty());
+    }
+}
