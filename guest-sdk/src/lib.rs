@@ -39,6 +39,7 @@ mod error;
 mod event;
 pub mod layer;
 pub mod log;
+pub mod machine;
 mod model;
 pub mod pebble;
 mod plan;

@@ -303,10 +303,20 @@ fn every_example_scenario_passes() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.join("scenario.yaml").exists())
         .collect();
     dirs.sort();
     for dir in dirs {
+        // `scenario.yaml`, and every file of `scenarios/`.
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("scenarios"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.retain(|f| f.extension().is_some_and(|x| x == "yaml"));
+        files.sort();
+        files.insert(0, dir.join("scenario.yaml"));
+        files.retain(|f| f.exists());
+        if files.is_empty() {
+            continue;
+        }
         let rel = dir
             .strip_prefix(root())
             .unwrap()
@@ -314,16 +324,22 @@ fn every_example_scenario_passes() {
             .unwrap()
             .to_string();
         built(&rel);
-        let file = dir.join("scenario.yaml");
-        let sc = Scenario::load(&file).unwrap();
-        let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
-        s.set_paranoid(true);
-        let mut out = Vec::new();
-        scenario::run(&mut s, &sc, &dir, &mut out)
-            .unwrap_or_else(|e| panic!("{rel}: {e}\n{}", String::from_utf8_lossy(&out)));
-        ran += 1;
+        for file in files {
+            let sc = Scenario::load(&file).unwrap();
+            let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
+            s.set_paranoid(true);
+            let mut out = Vec::new();
+            let base = file.parent().unwrap();
+            scenario::run(&mut s, &sc, base, &mut out).unwrap_or_else(|e| {
+                panic!("{}: {e}\n{}", file.display(), String::from_utf8_lossy(&out))
+            });
+            ran += 1;
+        }
     }
-    assert!(ran >= 2, "peer-counter and ping-pong have scenarios");
+    assert!(
+        ran >= 6,
+        "peer-counter, ping-pong and openssh have scenarios"
+    );
 }
 
 /// The model of `long.yaml` run in memory up to (scenario step, hooks).

@@ -85,6 +85,11 @@ pub struct RunArgs {
     /// the hook tools and Pebble served on unix sockets (docs/native.md).
     #[arg(long)]
     pub native: bool,
+    /// Grant the charm a program it declares under `charmbox:
+    /// machine-commands:` (repeatable; added to the State's
+    /// `machine.granted`).
+    #[arg(long = "grant-command", value_name = "PROGRAM")]
+    pub grant_commands: Vec<String>,
     #[command(flatten)]
     pub limits: super::limits::LimitArgs,
 }
@@ -108,6 +113,10 @@ impl RunArgs {
             Some(p) => State::load_bounded(p, self.max_state_mib << 20)?,
             None => State::default(),
         };
+        state
+            .machine
+            .granted
+            .extend(self.grant_commands.iter().cloned());
         let names: Vec<(String, bool)> = match &self.action {
             Some(a) => vec![(a.clone(), true)],
             None => self.event.iter().map(|e| (e.clone(), false)).collect(),

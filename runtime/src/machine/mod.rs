@@ -36,3 +36,17 @@ impl Ran {
         }
     }
 }
+
+/// The machine boots (a reboot): enabled services start (those whose
+/// start fails are left failed), the others are inactive. Packages and
+/// files stay.
+pub fn boot(machine: &mut crate::state::MachineState) {
+    use crate::state::machine::ActiveState;
+    for (name, s) in machine.services.iter_mut() {
+        s.active = match (s.enabled, machine.failing_services.contains(name)) {
+            (false, _) => ActiveState::Inactive,
+            (true, true) => ActiveState::Failed,
+            (true, false) => ActiveState::Active,
+        };
+    }
+}

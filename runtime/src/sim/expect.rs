@@ -35,6 +35,8 @@ pub struct Expect {
     /// Unit → the hook it runs next (`none`: nothing due), after a partial
     /// `settle: {steps: n}`.
     pub next: BTreeMap<String, String>,
+    /// Unit → what its simulated machine holds and ran (machine charms).
+    pub machine: BTreeMap<String, super::expect_machine::MachineExpect>,
 }
 
 /// A databag key's value (absent `equals`: the key must be missing).
@@ -216,6 +218,7 @@ pub fn check(sim: &Simulator, e: &Expect) -> Result<usize, SimError> {
         }
         n += 1;
     }
+    n += super::expect_machine::check(sim, &e.machine)?;
     for l in &e.log {
         let filter = super::history::LogFilter {
             unit: l.unit.clone(),

@@ -17,6 +17,7 @@ pub mod charms;
 pub mod cmr;
 mod disks;
 pub mod expect;
+pub mod expect_machine;
 pub mod history;
 pub mod hook;
 mod hook_event;

@@ -380,6 +380,8 @@ pub enum Step {
     /// A storage instance (`data/3`).
     DetachStorage(String),
     Address(AddressStep),
+    /// A mirror offers new package versions to an application's machines.
+    AptSources(super::ops::AptSourcesStep),
     /// The unit's agent restarts.
     RestartAgent(String),
     RestartContainer(ContainerStep),
@@ -709,6 +711,10 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
         Step::DetachStorage(id) => {
             sim.detach_storage(id)?;
             format!("detach-storage {id}")
+        }
+        Step::AptSources(a) => {
+            sim.set_apt_sources(&a.app, &a.available)?;
+            format!("apt-sources {}", a.app)
         }
         Step::Address(a) => {
             sim.set_address(&a.unit, &a.address)?;

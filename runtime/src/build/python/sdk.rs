@@ -37,7 +37,13 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
 /// The WIT package the component targets.
 pub(crate) const WIT: &[(&str, &str)] = embed!(
     "wit",
-    ["hook-tools.wit", "pebble.wit", "types.wit", "world.wit"]
+    [
+        "hook-tools.wit",
+        "machine.wit",
+        "pebble.wit",
+        "types.wit",
+        "world.wit"
+    ]
 );
 
 /// The package name of the adapter.

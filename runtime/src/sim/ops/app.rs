@@ -306,6 +306,7 @@ impl Simulator {
             lifecycle::restart_agent(&mut self.model, u, r, touched);
             if let Some(unit) = self.model.unit_mut(u) {
                 unit.agent.reboot_start = unit.agent.started;
+                crate::machine::boot(&mut unit.machine);
             }
         }
         on

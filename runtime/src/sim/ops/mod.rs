@@ -26,6 +26,7 @@ pub const FORCE_MAX_WAIT: Duration = Duration::from_secs(60);
 mod app;
 mod cmr;
 mod leader;
+mod machine;
 mod relations;
 mod secrets;
 mod settings;
@@ -34,6 +35,7 @@ mod workload;
 use crate::charm::CharmMeta;
 use crate::state::{Bag, ContainerState, RelationKind, StatusState, StorageState};
 pub use cmr::{ConsumeStep, OfferStep};
+pub use machine::AptSourcesStep;
 pub use settings::{RETRY_HOOKS, UPDATE_STATUS_INTERVAL, model_config};
 pub use workload::CheckChange;
 
