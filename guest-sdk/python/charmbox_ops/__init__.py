@@ -17,6 +17,8 @@ The seams, each in its own module:
   time and run as ``__main__`` for each event, as Juju's dispatch does;
 - ``nolzma``: ``import lzma`` works without liblzma (xz use raises);
 - ``nousers``: ``pwd`` and ``grp`` with one user and group, root;
+- ``machine``: ``subprocess`` runs declared, granted commands on the
+  unit's machine through the host;
 - ``network``: name lookups and connections fail saying the sandbox has
   no network;
 - ``preload``: what is imported at build time, so it is in the snapshot;

@@ -10,7 +10,18 @@ import os
 import re
 import sys
 
-from . import handler, hooktools, metadata, network, nolzma, nousers, pebble, preload, storage
+from . import (
+    handler,
+    hooktools,
+    machine,
+    metadata,
+    network,
+    nolzma,
+    nousers,
+    pebble,
+    preload,
+    storage,
+)
 from .entry import Entry
 
 # Where each build root is deployed in a charm directory.
@@ -65,6 +76,7 @@ def prepare(entry: str, roles: list[str]) -> None:
     check_ops()
     nolzma.install()
     nousers.install()
+    machine.install()
     preload.preload(source, entry_file, found)
     metadata.load(os.path.join(found["app"], "charm-meta"))
     hooktools.install()

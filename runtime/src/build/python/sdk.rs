@@ -23,6 +23,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
         "entry.py",
         "handler.py",
         "hooktools.py",
+        "machine.py",
         "metadata.py",
         "network.py",
         "nolzma.py",
