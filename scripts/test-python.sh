@@ -28,8 +28,8 @@ if [ ! -x "$CHARMBOX_BIN" ]; then
   cargo build --release --locked -p charmbox --bin charmbox
 fi
 # One pytest per charm: each charm's module is `charm`.
-for dir in examples/peer-counter-py examples/pause-py tests/charms/testing-py; do
-  log "pytest $dir/tests/unit (ops.testing and charmbox.testing)"
+for dir in examples/peer-counter-py examples/pause-py examples/openssh-py tests/charms/testing-py; do
+  log "pytest $dir/tests/unit"
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$dir/tests/unit"
 done
 log "pytest examples/peer-counter-py/tests/model (charmbox.testing.Simulation)"

@@ -35,6 +35,11 @@ class Context(scenario.Context):
     charm directory is ``charm_root`` when it holds charmcraft.yaml, else the
     one above the charm type's module; it is built (``charmbox build``) when
     the Context is made, unless up to date.
+
+    ``machine`` is a machine charm's simulated machine, as the State JSON's
+    ``machine`` (docs/machine.md: ``granted``, ``available``, ``packages``,
+    ``services``, ``handlers``...): each ``run`` starts from it and leaves
+    the machine after the event in it, with the commands that ran.
     """
 
     def __init__(
@@ -56,6 +61,7 @@ class Context(scenario.Context):
         app_trusted: bool = False,
         trace: str | pathlib.Path | None = None,
         fuel: int | None = None,
+        machine: dict[str, Any] | None = None,
     ):
         self._charmbox_dir = find_charm_root(charm_type, charm_root)
         if not any((meta, actions, config)) and not _autoloads(charm_type):
@@ -81,6 +87,7 @@ class Context(scenario.Context):
         self._component = build_once(self._charmbox_dir)
         self.trace = pathlib.Path(trace) if trace is not None else None
         self.fuel = fuel
+        self.machine: dict[str, Any] = dict(machine or {})
         self._runs = 0
         # The trace text of the last run (JSON lines, `charmbox replay`'s input).
         self.last_trace: str | None = None
@@ -114,6 +121,8 @@ class Context(scenario.Context):
             juju_version=self.juju_version,
             trusted=self.app_trusted,
         )
+        if self.machine:
+            state_in["machine"] = self.machine
         args = event_args(event, self.app_name)
         with tempfile.TemporaryDirectory(prefix="charmbox-unit-") as tmp:
             unit_dir = pathlib.Path(tmp)
@@ -131,6 +140,7 @@ class Context(scenario.Context):
                 raise JujuRefusedError(str(e)) from e
             out = json.loads(out_json)
             report = json.loads(report_json)
+            self.machine = out.get("machine", {})
             self._record(state, report, trace)
             self._record_execs(state_in, out)
             result = output_state(state, out)
