@@ -47,6 +47,7 @@ mod relation;
 pub mod sandbox;
 mod secret;
 mod state;
+pub mod upgrade;
 pub mod version;
 mod yaml;
 

@@ -324,6 +324,17 @@ fn every_example_scenario_passes() {
             .unwrap()
             .to_string();
         built(&rel);
+        // Other revisions of the charm, which scenarios refresh to.
+        let mut revisions: Vec<PathBuf> = std::fs::read_dir(dir.join("revisions"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        revisions.sort();
+        for r in revisions {
+            built(&format!(
+                "{rel}/revisions/{}",
+                r.file_name().unwrap().to_str().unwrap()
+            ));
+        }
         for file in files {
             let sc = Scenario::load(&file).unwrap();
             let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());

@@ -30,6 +30,9 @@ pub struct Expect {
     pub events: Vec<EventsExpect>,
     /// Log lines that must appear (substring), optionally of a unit.
     pub log: Vec<LogExpect>,
+    /// Substrings of log lines (any unit's): the lines containing any of
+    /// them must be exactly these, in this order (how units took turns).
+    pub log_order: Vec<String>,
     /// Application → the number of relations it is in.
     pub relations: BTreeMap<String, usize>,
     /// Unit → the hook it runs next (`none`: nothing due), after a partial
@@ -219,6 +222,20 @@ pub fn check(sim: &Simulator, e: &Expect) -> Result<usize, SimError> {
         n += 1;
     }
     n += super::expect_machine::check(sim, &e.machine)?;
+    if !e.log_order.is_empty() {
+        let lines = sim.logs(&super::history::LogFilter::default())?;
+        let got: Vec<&String> = lines
+            .iter()
+            .filter_map(|x| e.log_order.iter().find(|p| x.message.contains(p.as_str())))
+            .collect();
+        if got.iter().copied().ne(e.log_order.iter()) {
+            return fail(format!(
+                "the log lines of log-order came as {got:?}, expected {:?}",
+                e.log_order
+            ));
+        }
+        n += 1;
+    }
     for l in &e.log {
         let filter = super::history::LogFilter {
             unit: l.unit.clone(),

@@ -133,6 +133,9 @@ pub struct ActionStep {
     /// Results that must be present, with these values.
     #[serde(default)]
     pub results: BTreeMap<String, serde_json::Value>,
+    /// The failure message it must end with (`event.fail`).
+    #[serde(default)]
+    pub message: Option<String>,
     /// Only queue the action (`juju run --background`): a later settle
     /// runs it; `status` and `results` cannot be checked.
     #[serde(default)]
@@ -565,7 +568,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
             format!("refresh {app}")
         }
         Step::RunAction(a) if a.background => {
-            if a.status.is_some() || !a.results.is_empty() {
+            if a.status.is_some() || !a.results.is_empty() || a.message.is_some() {
                 return Err(SimError::Usage(
                     "run-action with background: true cannot check status or results".into(),
                 ));
@@ -582,6 +585,12 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                 return fail(format!(
                     "action {} on {}: status {status}, expected {want} ({})",
                     a.action, a.unit, rec.message
+                ));
+            }
+            if let Some(want) = a.message.as_ref().filter(|m| **m != rec.message) {
+                return fail(format!(
+                    "action {}: message {:?}, expected {want:?}",
+                    a.action, rec.message
                 ));
             }
             for (k, v) in &a.results {

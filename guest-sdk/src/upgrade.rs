@@ -1,0 +1,416 @@
+//! In-place rolling upgrades, coordinated over a peer relation: the
+//! protocol of the data-platform `upgrade` library (shared/seeds), for
+//! charms on machines, where `juju refresh` runs upgrade-charm on every unit
+//! at once and the units themselves must take turns.
+//!
+//! - Each unit keeps its state in its peer databag (`state`): `idle`,
+//!   `ready`, `upgrading`, `completed`, `failed` or `recovery`.
+//! - The operator runs the `pre-upgrade-check` action on the leader before
+//!   `juju refresh`: it refuses while the cluster is not idle or when the
+//!   charm's [`Upgradable::pre_upgrade_check`] says the cluster is not
+//!   ready, and otherwise writes the upgrade stack (unit numbers; the last
+//!   upgrades first, the leader by default first in the list, so last).
+//! - On upgrade-charm each unit checks that the new charm's
+//!   `upgrade_supported` constraints accept the versions running
+//!   ([`crate::version`], Poetry's syntax); if not, it fails. Otherwise it
+//!   is `ready` (a `failed` unit: `recovery`, its turn at once).
+//! - A `ready` unit upgrades when it is the highest-priority unit of the
+//!   stack not yet completed, every unit is ready or completed, and none is
+//!   upgrading, failed or in recovery: so no two units upgrade at once.
+//!   [`Upgradable::upgrade_granted`] does the work; the unit is then
+//!   `completed`, or `failed` (its rollback instructions logged, blocked).
+//! - When every unit has completed, the leader records the new versions
+//!   and clears the stack, and every unit goes back to `idle`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Event, EventKind, Model, Relation, Status, error, info};
+
+/// A unit's upgrade state, from the furthest behind to the furthest on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UnitState {
+    /// Failed, and refreshed back: reinstalled first.
+    Recovery,
+    /// Its upgrade failed: the upgrade halts.
+    Failed,
+    /// No upgrade under way.
+    Idle,
+    /// Refreshed, waiting for its turn.
+    Ready,
+    /// Its turn: upgrading now.
+    Upgrading,
+    /// Upgraded.
+    Completed,
+}
+
+impl UnitState {
+    /// The word in the databag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitState::Recovery => "recovery",
+            UnitState::Failed => "failed",
+            UnitState::Idle => "idle",
+            UnitState::Ready => "ready",
+            UnitState::Upgrading => "upgrading",
+            UnitState::Completed => "completed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<UnitState> {
+        [
+            UnitState::Recovery,
+            UnitState::Failed,
+            UnitState::Idle,
+            UnitState::Ready,
+            UnitState::Upgrading,
+            UnitState::Completed,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
+    }
+}
+
+/// One versioned part of the charm (the charm itself, its workload):
+/// its version, the versions it can upgrade from in place, and what it
+/// needs of related applications. Versions and constraints are Poetry's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dependency {
+    /// What the part is called (in messages).
+    pub name: String,
+    /// The version this revision carries.
+    pub version: String,
+    /// The running versions it upgrades from in place (a constraint).
+    pub upgrade_supported: String,
+    /// Related application → the versions of it this part works with.
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, String>,
+}
+
+/// What the charm supplies to the protocol.
+pub trait Upgradable {
+    /// Whether the cluster is healthy enough to upgrade; `Err(cause)`
+    /// refuses the `pre-upgrade-check` action.
+    fn pre_upgrade_check(&mut self, model: &Model) -> Result<(), String>;
+
+    /// The upgrade order of `units` (unit numbers, this application's):
+    /// the last element upgrades first. Default: the leader last, the
+    /// others from the highest number down.
+    fn build_upgrade_stack(&mut self, model: &Model, units: &[u32]) -> Vec<u32> {
+        let me = unit_number(model.unit().name());
+        let leader = model.unit().is_leader().unwrap_or(false);
+        let mut stack: Vec<u32> = units
+            .iter()
+            .copied()
+            .filter(|u| !leader || Some(*u) != me)
+            .collect();
+        stack.sort_unstable();
+        if let (true, Some(me)) = (leader, me) {
+            stack.insert(0, me);
+        }
+        stack
+    }
+
+    /// This unit's turn: upgrade its workload. `Err(cause)` marks it
+    /// failed and halts the upgrade.
+    fn upgrade_granted(&mut self, model: &Model) -> Result<(), String>;
+
+    /// How an operator rolls back, logged when a unit fails.
+    fn rollback_instructions(&self) -> String {
+        "Upgrade failed. Run `juju refresh` to the previous revision to roll back.".into()
+    }
+}
+
+/// The protocol over the peer relation `relation`, for a charm whose parts
+/// are `dependencies` (label → part).
+pub struct Upgrade {
+    relation: String,
+    dependencies: BTreeMap<String, Dependency>,
+}
+
+const STATE: &str = "state";
+const CAUSE: &str = "cause";
+const STACK: &str = "upgrade-stack";
+const VERSIONS: &str = "versions";
+/// The operator's action before `juju refresh`.
+pub const PRE_UPGRADE_CHECK: &str = "pre-upgrade-check";
+
+fn unit_number(unit: &str) -> Option<u32> {
+    unit.rsplit_once('/').and_then(|(_, n)| n.parse().ok())
+}
+
+impl Upgrade {
+    /// The protocol on the peer relation `relation`.
+    pub fn new(relation: &str, dependencies: BTreeMap<String, Dependency>) -> Upgrade {
+        Upgrade {
+            relation: relation.to_string(),
+            dependencies,
+        }
+    }
+
+    fn peers(&self, model: &Model) -> Result<Option<Relation>, Error> {
+        model.get_relation(&self.relation)
+    }
+
+    /// This unit's state (`idle` before the relation exists).
+    pub fn state(&self, model: &Model) -> Result<UnitState, Error> {
+        let Some(peers) = self.peers(model)? else {
+            return Ok(UnitState::Idle);
+        };
+        Ok(read_state(&peers, model.unit().name())?.unwrap_or(UnitState::Idle))
+    }
+
+    /// Every unit's state, by unit number (a unit that has not said yet:
+    /// `idle`).
+    fn states(&self, model: &Model, peers: &Relation) -> Result<BTreeMap<u32, UnitState>, Error> {
+        let mut out = BTreeMap::new();
+        let me = model.unit().name().to_string();
+        for unit in peers.units()?.into_iter().chain([me]) {
+            if let Some(n) = unit_number(&unit) {
+                out.insert(n, read_state(peers, &unit)?.unwrap_or(UnitState::Idle));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Run the protocol for `event`: true when the event was the
+    /// protocol's own (the `pre-upgrade-check` action, upgrade-charm).
+    /// Call it first in the charm's handler, for every event.
+    pub fn handle<C: Upgradable>(
+        &self,
+        charm: &mut C,
+        event: &Event,
+        model: &Model,
+    ) -> Result<bool, Error> {
+        let Some(peers) = self.peers(model)? else {
+            if event.action_name() == Some(PRE_UPGRADE_CHECK) {
+                event.fail("the upgrade relation is not there yet")?;
+                return Ok(true);
+            }
+            return Ok(false);
+        };
+        let me = model.unit().name().to_string();
+        let leader = model.unit().is_leader()?;
+        if read_state(&peers, &me)?.is_none() {
+            set_state(&peers, UnitState::Idle)?;
+        }
+        if leader && peers.local_app_data().get(VERSIONS)?.is_none() {
+            peers
+                .local_app_data()
+                .set_json(VERSIONS, &self.versions())?;
+        }
+        let own = if event.action_name() == Some(PRE_UPGRADE_CHECK) {
+            self.pre_upgrade_check(charm, event, model, &peers, leader)?;
+            true
+        } else if event.kind() == EventKind::UpgradeCharm {
+            self.upgrade_charm(charm, model, &peers)?;
+            true
+        } else {
+            false
+        };
+        if event.kind() != EventKind::Action {
+            self.advance(charm, model, &peers, leader)?;
+        }
+        Ok(own)
+    }
+
+    fn versions(&self) -> BTreeMap<String, String> {
+        self.dependencies
+            .iter()
+            .map(|(k, d)| (k.clone(), d.version.clone()))
+            .collect()
+    }
+
+    fn pre_upgrade_check<C: Upgradable>(
+        &self,
+        charm: &mut C,
+        event: &Event,
+        model: &Model,
+        peers: &Relation,
+        leader: bool,
+    ) -> Result<(), Error> {
+        if !leader {
+            return event.fail("Action must be ran on the Juju leader.");
+        }
+        let states = self.states(model, peers)?;
+        if states.values().any(|s| *s != UnitState::Idle) {
+            return event.fail("Cannot run pre-upgrade checks, cluster already upgrading.");
+        }
+        if let Err(cause) = charm.pre_upgrade_check(model) {
+            return event.fail(&format!(
+                "Pre-upgrade check failed and cannot safely upgrade: {cause}"
+            ));
+        }
+        let units: Vec<u32> = states.keys().copied().collect();
+        let stack = charm.build_upgrade_stack(model, &units);
+        peers.local_app_data().set_json(STACK, &stack)?;
+        event.set_results([(
+            "message",
+            format!("Pre-upgrade check successful. Upgrade stack: {stack:?}"),
+        )])
+    }
+
+    fn upgrade_charm<C: Upgradable>(
+        &self,
+        charm: &mut C,
+        model: &Model,
+        peers: &Relation,
+    ) -> Result<(), Error> {
+        let running: BTreeMap<String, String> = peers
+            .local_app_data()
+            .get_json(VERSIONS)?
+            .unwrap_or_default();
+        for (label, dep) in &self.dependencies {
+            let Some(current) = running.get(label) else {
+                continue;
+            };
+            let ok = crate::version::satisfies(current, &dep.upgrade_supported)
+                .map_err(|e| Error::msg(format!("{label}'s upgrade_supported: {e}")))?;
+            if !ok {
+                let cause = format!(
+                    "{} {current} cannot be upgraded in place to {} (supported: {})",
+                    dep.name, dep.version, dep.upgrade_supported
+                );
+                return self.fail(charm, model, peers, &cause);
+            }
+        }
+        if peers
+            .local_app_data()
+            .get_json::<Vec<u32>>(STACK)?
+            .is_none()
+        {
+            return self.fail(
+                charm,
+                model,
+                peers,
+                "pre-upgrade-check was not run before the refresh",
+            );
+        }
+        match self.state(model)? {
+            UnitState::Failed | UnitState::Recovery => set_state(peers, UnitState::Recovery),
+            _ => {
+                set_state(peers, UnitState::Ready)?;
+                model
+                    .unit()
+                    .set_status(Status::waiting("waiting to upgrade"))
+            }
+        }
+    }
+
+    fn fail<C: Upgradable>(
+        &self,
+        charm: &C,
+        model: &Model,
+        peers: &Relation,
+        cause: &str,
+    ) -> Result<(), Error> {
+        error!("upgrade of {} failed: {cause}", model.unit().name());
+        error!("{}", charm.rollback_instructions());
+        set_state(peers, UnitState::Failed)?;
+        peers.local_unit_data().set(CAUSE, cause)?;
+        model.unit().set_status(Status::blocked(format!(
+            "upgrade failed: {cause}; check the logs for rollback instructions"
+        )))
+    }
+
+    /// Take this unit's turn if it has come, and finish when all have.
+    fn advance<C: Upgradable>(
+        &self,
+        charm: &mut C,
+        model: &Model,
+        peers: &Relation,
+        leader: bool,
+    ) -> Result<(), Error> {
+        let me = model.unit().name().to_string();
+        let mut states = self.states(model, peers)?;
+        let stack: Vec<u32> = peers.local_app_data().get_json(STACK)?.unwrap_or_default();
+        let own = states.get(&unit_number(&me).unwrap_or(u32::MAX)).copied();
+        let busy = states.values().any(|s| {
+            matches!(
+                s,
+                UnitState::Upgrading | UnitState::Failed | UnitState::Recovery
+            )
+        });
+        let all_set = states.values().all(|s| {
+            matches!(
+                s,
+                UnitState::Ready | UnitState::Completed | UnitState::Recovery
+            )
+        });
+        let next = stack
+            .iter()
+            .rev()
+            .find(|u| states.get(u).is_some_and(|s| *s != UnitState::Completed));
+        let granted = match own {
+            Some(UnitState::Recovery) => true,
+            Some(UnitState::Ready) => !busy && all_set && next == unit_number(&me).as_ref(),
+            _ => false,
+        };
+        if granted {
+            info!("upgrade granted to {me}");
+            set_state(peers, UnitState::Upgrading)?;
+            match charm.upgrade_granted(model) {
+                Ok(()) => {
+                    info!("{me} upgraded");
+                    set_state(peers, UnitState::Completed)?;
+                    if let Some(n) = unit_number(&me) {
+                        states.insert(n, UnitState::Completed);
+                    }
+                }
+                Err(cause) => return self.fail(charm, model, peers, &cause),
+            }
+        }
+        let done = !stack.is_empty() && states.values().all(|s| *s == UnitState::Completed);
+        if leader && done {
+            info!("every unit upgraded: the upgrade is finished");
+            peers
+                .local_app_data()
+                .set_json(VERSIONS, &self.versions())?;
+            peers.local_app_data().remove(STACK)?;
+            set_state(peers, UnitState::Idle)?;
+        } else if !leader
+            && stack.is_empty()
+            && states.get(&unit_number(&me).unwrap_or(u32::MAX)) == Some(&UnitState::Completed)
+        {
+            set_state(peers, UnitState::Idle)?;
+        }
+        Ok(())
+    }
+}
+
+fn read_state(peers: &Relation, unit: &str) -> Result<Option<UnitState>, Error> {
+    let raw = peers.unit_data(unit).get(STATE)?;
+    Ok(raw.as_deref().and_then(UnitState::parse))
+}
+
+fn set_state(peers: &Relation, state: UnitState) -> Result<(), Error> {
+    peers.local_unit_data().set(STATE, state.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_order_from_furthest_behind() {
+        let mut v = vec![UnitState::Completed, UnitState::Ready, UnitState::Upgrading];
+        v.sort();
+        assert_eq!(v[0], UnitState::Ready);
+        for s in [
+            UnitState::Recovery,
+            UnitState::Failed,
+            UnitState::Idle,
+            UnitState::Completed,
+        ] {
+            assert_eq!(UnitState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(UnitState::parse("upgraded"), None);
+    }
+
+    #[test]
+    fn unit_numbers_come_from_unit_names() {
+        assert_eq!(unit_number("kvdb/12"), Some(12));
+        assert_eq!(unit_number("kvdb"), None);
+    }
+}
