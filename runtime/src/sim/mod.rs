@@ -34,6 +34,7 @@ pub mod resolver;
 mod resolver_tests;
 mod runner;
 pub mod scenario;
+mod scenario_steps;
 pub mod scheduler;
 pub mod series;
 pub mod status;
