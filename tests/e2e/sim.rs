@@ -5,6 +5,7 @@
 mod common;
 mod sim_cmr;
 mod sim_ops;
+mod sim_rollout;
 mod sim_secrets;
 mod sim_workload;
 

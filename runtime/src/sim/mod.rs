@@ -32,6 +32,7 @@ pub mod project;
 pub mod resolver;
 #[cfg(test)]
 mod resolver_tests;
+pub mod rollout;
 mod runner;
 pub mod scenario;
 mod scenario_steps;

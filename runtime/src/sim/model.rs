@@ -137,6 +137,13 @@ pub struct Application {
     /// The machine a new unit of a machine charm starts on.
     #[serde(default, skip_serializing_if = "crate::state::MachineState::is_empty")]
     pub machine: crate::state::MachineState,
+    /// The StatefulSet's rolling-update partition (k8s): pods with a
+    /// lower ordinal are not updated.
+    #[serde(default)]
+    pub partition: u32,
+    /// The rolling update under way (k8s refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::rollout::Rollout>,
 }
 
 /// A hash of an application's set config options (the first 8 bytes of

@@ -54,6 +54,8 @@ pub fn model(app: &str, units: u32) -> Model {
         index: 0,
         containers: Vec::new(),
         machine: Default::default(),
+        partition: 0,
+        rollout: None,
     });
     for n in 0..units {
         m.insert_unit(Unit {

@@ -105,6 +105,8 @@ pub enum Step {
     /// A storage instance (`data/3`).
     DetachStorage(String),
     Address(AddressStep),
+    /// `kubectl patch` of a StatefulSet's rolling-update partition.
+    Partition(PartitionStep),
     /// A mirror offers new package versions to an application's machines.
     AptSources(super::ops::AptSourcesStep),
     /// The unit's agent restarts.
@@ -442,6 +444,10 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
         Step::DetachStorage(id) => {
             sim.detach_storage(id)?;
             format!("detach-storage {id}")
+        }
+        Step::Partition(p) => {
+            sim.set_partition(&p.app, p.value)?;
+            format!("partition {} {}", p.app, p.value)
         }
         Step::AptSources(a) => {
             sim.set_apt_sources(&a.app, &a.available)?;

@@ -287,3 +287,11 @@ pub struct SecretAccessStep {
     /// The applications.
     pub apps: Vec<String>,
 }
+
+/// `partition: {app, value}`: the StatefulSet's rolling-update partition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionStep {
+    pub app: String,
+    pub value: u32,
+}

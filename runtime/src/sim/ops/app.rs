@@ -111,16 +111,34 @@ impl Simulator {
         self.upgrade_units(app, a.subordinate)
     }
 
+    /// `kubectl patch statefulset APP` of the rolling-update partition
+    /// (k8s): pods with an ordinal below `partition` are not updated; a
+    /// lower partition lets a waiting rollout go on.
+    pub fn set_partition(&mut self, app: &str, partition: u32) -> Result<(), SimError> {
+        if self.model.meta.kind != Substrate::Kubernetes {
+            return usage("a partition is a Kubernetes StatefulSet's (k8s models)");
+        }
+        let a = self
+            .model
+            .app_mut(app)
+            .ok_or_else(|| not_found("application", app))?;
+        a.partition = partition;
+        let mut touched = Touched::new();
+        crate::sim::rollout::advance(&mut self.model, app, &mut touched);
+        self.finish_op(touched)
+    }
+
     /// Every alive unit of `app` upgrades: in place on machines (and for
     /// subordinates), in a new pod on k8s.
     fn upgrade_units(&mut self, app: &str, subordinate: bool) -> Result<(), SimError> {
         let mut touched = Touched::new();
-        let k8s = self.model.meta.kind == Substrate::Kubernetes;
-        // The StatefulSet replaces pods from the highest ordinal down.
-        for u in self.model.alive_units(app).into_iter().rev() {
-            if k8s && !subordinate {
-                lifecycle::exit_pod(&mut self.model, &u, PodExit::Refresh, &mut touched);
-            } else if let Some(unit) = self.model.unit_mut(&u) {
+        if self.model.meta.kind == Substrate::Kubernetes && !subordinate {
+            // The StatefulSet's rolling update: one pod at a time.
+            crate::sim::rollout::start(&mut self.model, app, &mut touched);
+            return self.finish_op(touched);
+        }
+        for u in self.model.alive_units(app) {
+            if let Some(unit) = self.model.unit_mut(&u) {
                 unit.agent.upgrade_pending = true;
                 touched.insert(u);
             }

@@ -183,6 +183,8 @@ impl Simulator {
             index,
             containers,
             machine: opts.machine.clone(),
+            partition: 0,
+            rollout: None,
         };
         self.charms.insert(&app, loaded);
         self.model.insert_app(app);
