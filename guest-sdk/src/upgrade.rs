@@ -394,7 +394,7 @@ mod tests {
 
     #[test]
     fn states_order_from_furthest_behind() {
-        let mut v = vec![UnitState::Completed, UnitState::Ready, UnitState::Upgrading];
+        let mut v = [UnitState::Completed, UnitState::Ready, UnitState::Upgrading];
         v.sort();
         assert_eq!(v[0], UnitState::Ready);
         for s in [

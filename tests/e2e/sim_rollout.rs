@@ -16,6 +16,15 @@ fn refresh_hooks(s: &Simulator, since: u64) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The units whose old pod stopped since `since`, in order.
+fn stopped(s: &Simulator, since: u64) -> Vec<String> {
+    refresh_hooks(s, since)
+        .into_iter()
+        .filter(|(_, h)| h == "stop")
+        .map(|(u, _)| u)
+        .collect()
+}
+
 fn last_seq(s: &Simulator) -> u64 {
     s.events().unwrap().last().map_or(0, |e| e.seq)
 }
@@ -46,27 +55,16 @@ fn the_partition_holds_back_lower_ordinals_until_lowered() {
     let before = last_seq(&s);
     s.refresh("peer-counter", None).unwrap();
     s.settle().unwrap();
-    let stopped: Vec<String> = refresh_hooks(&s, before)
-        .into_iter()
-        .filter(|(_, h)| h == "stop")
-        .map(|(u, _)| u)
-        .collect();
-    assert_eq!(stopped, ["peer-counter/2"]);
+    let gone = stopped(&s, before);
+    assert_eq!(gone, ["peer-counter/2"]);
     assert!(s.model().app("peer-counter").unwrap().rollout.is_some());
     // The leader (say) moves the partition down: the next pod goes.
     s.set_partition("peer-counter", 1).unwrap();
     s.settle().unwrap();
     s.set_partition("peer-counter", 0).unwrap();
     s.settle().unwrap();
-    let stopped: Vec<String> = refresh_hooks(&s, before)
-        .into_iter()
-        .filter(|(_, h)| h == "stop")
-        .map(|(u, _)| u)
-        .collect();
-    assert_eq!(
-        stopped,
-        ["peer-counter/2", "peer-counter/1", "peer-counter/0"]
-    );
+    let gone = stopped(&s, before);
+    assert_eq!(gone, ["peer-counter/2", "peer-counter/1", "peer-counter/0"]);
     assert!(s.model().app("peer-counter").unwrap().rollout.is_none());
 }
 

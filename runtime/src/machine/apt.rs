@@ -247,11 +247,8 @@ fn list<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::argv;
     use crate::state::machine::Package;
-
-    fn argv(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
 
     fn machine() -> MachineState {
         let mut m = MachineState::default();

@@ -11,6 +11,12 @@ mod systemctl;
 
 pub use simulated::run;
 
+/// An argv from string slices (tests).
+#[cfg(test)]
+fn argv(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
 /// What a simulated program printed and returned.
 #[derive(Debug, Default, PartialEq)]
 pub struct Ran {

@@ -113,10 +113,7 @@ pub fn check<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::machine::argv;
 
     fn set(a: &[&str]) -> BTreeSet<String> {
         a.iter().map(|s| s.to_string()).collect()

@@ -74,11 +74,8 @@ fn record(machine: &mut MachineState, argv: &[String], stdin: &[u8], code: i32) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::argv;
     use crate::state::machine::CommandHandler;
-
-    fn argv(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn a_handler_answers_before_the_simulated_program_and_is_recorded() {

@@ -231,10 +231,7 @@ pub fn run(machine: &mut MachineState, args: &[String]) -> Ran {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::machine::argv;
 
     fn machine() -> MachineState {
         let mut m = MachineState::default();

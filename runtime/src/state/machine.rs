@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
+use crate::state::is_zero;
 
 /// One unit's machine.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

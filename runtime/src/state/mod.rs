@@ -23,6 +23,11 @@ pub use secret::{SecretRevision, SecretState};
 /// The largest State file read by default (`charmbox run --max-state-mib`).
 pub const DEFAULT_MAX_STATE_BYTES: u64 = 64 << 20;
 
+/// For `skip_serializing_if`: a zero exit code is left out.
+pub(crate) fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
 /// A string-to-string map, sorted by key (databags, unit state, leader settings).
 pub type Bag = BTreeMap<String, String>;
 

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
+use crate::state::is_zero;
 
 /// What one start of a service's process does.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
