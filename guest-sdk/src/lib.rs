@@ -37,6 +37,7 @@
 mod defer;
 mod error;
 mod event;
+pub mod kubernetes;
 pub mod layer;
 pub mod log;
 pub mod machine;

@@ -127,6 +127,7 @@ pub trait Upgradable {
 pub struct Upgrade {
     relation: String,
     dependencies: BTreeMap<String, Dependency>,
+    kubernetes: bool,
 }
 
 const STATE: &str = "state";
@@ -146,7 +147,19 @@ impl Upgrade {
         Upgrade {
             relation: relation.to_string(),
             dependencies,
+            kubernetes: false,
         }
+    }
+
+    /// The Kubernetes path: a refresh replaces the pods one at a time from
+    /// the highest ordinal, held back by the StatefulSet's partition, which
+    /// the leader sets at `pre-upgrade-check` (to the highest ordinal) and
+    /// lowers as each unit completes. The stack is the ordinals; a unit's
+    /// turn comes with its new pod. The charm declares `charmbox:
+    /// kubernetes: [statefulset-partition]` and must be trusted.
+    pub fn on_kubernetes(mut self) -> Upgrade {
+        self.kubernetes = true;
+        self
     }
 
     fn peers(&self, model: &Model) -> Result<Option<Relation>, Error> {
@@ -243,7 +256,16 @@ impl Upgrade {
             ));
         }
         let units: Vec<u32> = states.keys().copied().collect();
-        let stack = charm.build_upgrade_stack(model, &units);
+        let stack = if self.kubernetes {
+            // The StatefulSet replaces the highest ordinal first.
+            let top = units.last().copied().unwrap_or(0);
+            if let Err(e) = crate::kubernetes::set_statefulset_partition(top) {
+                return event.fail(&format!("cannot set the StatefulSet's partition: {e}"));
+            }
+            units
+        } else {
+            charm.build_upgrade_stack(model, &units)
+        };
         peers.local_app_data().set_json(STACK, &stack)?;
         event.set_results([(
             "message",
@@ -257,6 +279,11 @@ impl Upgrade {
         model: &Model,
         peers: &Relation,
     ) -> Result<(), Error> {
+        let stacked = peers.local_app_data().get(STACK)?.is_some();
+        if self.kubernetes && !stacked {
+            // A new pod without an upgrade (a deleted pod): nothing to do.
+            return Ok(());
+        }
         let running: BTreeMap<String, String> = peers
             .local_app_data()
             .get_json(VERSIONS)?
@@ -342,6 +369,8 @@ impl Upgrade {
             .iter()
             .rev()
             .find(|u| states.get(u).is_some_and(|s| *s != UnitState::Completed));
+        // On Kubernetes the units not replaced yet are still idle.
+        let all_set = all_set || self.kubernetes;
         let granted = match own {
             Some(UnitState::Recovery) => true,
             Some(UnitState::Ready) => !busy && all_set && next == unit_number(&me).as_ref(),
@@ -362,6 +391,9 @@ impl Upgrade {
             }
         }
         let done = !stack.is_empty() && states.values().all(|s| *s == UnitState::Completed);
+        if self.kubernetes && leader && !done && !stack.is_empty() {
+            self.move_partition(&stack, &states)?;
+        }
         if leader && done {
             info!("every unit upgraded: the upgrade is finished");
             peers
@@ -374,6 +406,40 @@ impl Upgrade {
             && states.get(&unit_number(&me).unwrap_or(u32::MAX)) == Some(&UnitState::Completed)
         {
             set_state(peers, UnitState::Idle)?;
+        }
+        Ok(())
+    }
+}
+
+impl Upgrade {
+    /// Lower the partition to the next unit of the stack once every unit
+    /// above it has completed (never while one is failed or recovering).
+    fn move_partition(
+        &self,
+        stack: &[u32],
+        states: &BTreeMap<u32, UnitState>,
+    ) -> Result<(), Error> {
+        if states.values().any(|s| {
+            matches!(
+                s,
+                UnitState::Failed | UnitState::Recovery | UnitState::Upgrading
+            )
+        }) {
+            return Ok(());
+        }
+        let Some(next) = stack
+            .iter()
+            .rev()
+            .find(|u| states.get(u).is_some_and(|s| *s != UnitState::Completed))
+        else {
+            return Ok(());
+        };
+        let now =
+            crate::kubernetes::statefulset_partition().map_err(|e| Error::msg(e.to_string()))?;
+        if *next < now {
+            info!("lowering the StatefulSet's partition to {next}");
+            crate::kubernetes::set_statefulset_partition(*next)
+                .map_err(|e| Error::msg(e.to_string()))?;
         }
         Ok(())
     }

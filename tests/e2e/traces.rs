@@ -382,3 +382,60 @@ fn a_malformed_deferred_queue_fails_the_hook_naming_its_key() {
         assert_eq!(after.unit_state["charmbox-sdk.deferred"], bad);
     }
 }
+
+/// The upgrade protocol's Kubernetes path: `pre-upgrade-check` patches the
+/// StatefulSet's partition (declared, trusted), the output State holds it,
+/// and the trace replays the `kubernetes` calls exactly. Untrusted, the
+/// action fails saying why.
+#[test]
+fn a_statefulset_partition_patch_is_recorded_and_replayed() {
+    let charm = built("examples/kvdb").join("kvdb.wasm");
+    let d = scratch("k8s-partition");
+    let state = |trusted: bool| {
+        serde_json::json!({
+            "unit": "kvdb/0", "leader": true, "trusted": trusted,
+            "model": {"type": "kubernetes"},
+            "relations": [{
+                "id": 1, "endpoint": "upgrade",
+                "local_unit_data": {"workload": "running", "state": "idle"},
+                "remote_units_data": {"1": {"workload": "running", "state": "idle"},
+                                      "2": {"workload": "running", "state": "idle"}}
+            }]
+        })
+        .to_string()
+    };
+    let run = |trusted: bool| {
+        let input = d.join("in.json");
+        std::fs::write(&input, state(trusted)).unwrap();
+        let trace = d.join("t.jsonl");
+        let _ = std::fs::remove_file(&trace);
+        let out = d.join("out.json");
+        let (code, stdout, err) = charmbox(&[
+            "run",
+            "--charm",
+            charm.to_str().unwrap(),
+            "--state",
+            input.to_str().unwrap(),
+            "--action",
+            "pre-upgrade-check",
+            "--out",
+            out.to_str().unwrap(),
+            "--trace",
+            trace.to_str().unwrap(),
+        ]);
+        (code, format!("{stdout}{err}"), out, trace)
+    };
+    let (code, said, _, _) = run(false);
+    assert_ne!(code, 0, "{said}");
+    assert!(said.contains("the application is not trusted"), "{said}");
+    let (code, said, out, trace) = run(true);
+    assert_eq!(code, 0, "{said}");
+    let out: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    assert_eq!(out["statefulset_partition"], 2, "{out}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("set-statefulset-partition"), "{text}");
+    let (code, said, err) = replay(&trace, &charm);
+    assert_eq!(code, 0, "{said}{err}");
+    assert!(said.contains(": identical"), "{said}");
+}

@@ -115,6 +115,18 @@ impl charmbox::backend::MachineBackend for Typed {
     }
 }
 
+impl charmbox::backend::KubernetesBackend for Typed {
+    fn statefulset_partition(&mut self) -> charmbox::backend::kubernetes::KubernetesResult {
+        self.inner.statefulset_partition()
+    }
+    fn set_statefulset_partition(
+        &mut self,
+        partition: u32,
+    ) -> charmbox::backend::kubernetes::KubernetesResult {
+        self.inner.set_statefulset_partition(partition)
+    }
+}
+
 impl SandboxBackend for Typed {
     fn now(&mut self) -> u64 {
         self.inner.now()

@@ -63,7 +63,10 @@ fn publish_running(model: &Model, running: bool) -> Result<(), Error> {
 
 impl Charm for Kvdb {
     fn handle(&mut self, event: &Event, model: &Model) -> Result<(), Error> {
-        let upgrade = Upgrade::new(PEER, dependencies()?);
+        let mut upgrade = Upgrade::new(PEER, dependencies()?);
+        if charmbox_sdk::kubernetes::partition_reachable() {
+            upgrade = upgrade.on_kubernetes();
+        }
         if upgrade.handle(self, event, model)? {
             return Ok(());
         }
@@ -75,6 +78,10 @@ impl Charm for Kvdb {
                 Ok(())
             }
             EventKind::Start => {
+                // A new pod (k8s) whose upgrade failed stays blocked.
+                if upgrade.state(model)? == UnitState::Failed {
+                    return Ok(());
+                }
                 let running = systemctl("enable")?;
                 publish_running(model, running)?;
                 if !running {

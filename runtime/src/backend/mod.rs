@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod hook_tools;
+pub mod kubernetes;
 pub mod live;
 pub mod machine;
 pub mod pebble;
@@ -19,6 +20,7 @@ use std::any::Any;
 
 pub use error::{ToolError, ToolResult};
 pub use hook_tools::{HookCall, HookReply, HookTools};
+pub use kubernetes::KubernetesBackend;
 pub use machine::MachineBackend;
 pub use pebble::PebbleBackend;
 pub use reply::UnexpectedReply;
@@ -26,7 +28,7 @@ pub use sandbox::SandboxBackend;
 
 /// Everything one dispatch needs from the world outside the guest.
 pub trait Backend:
-    HookTools + PebbleBackend + MachineBackend + SandboxBackend + Any + Send
+    HookTools + PebbleBackend + MachineBackend + KubernetesBackend + SandboxBackend + Any + Send
 {
     /// The hook ended: commit the buffered effects when `success`, drop them
     /// otherwise. An error means the commit itself failed (a hook error).

@@ -36,6 +36,8 @@ pub struct CharmMeta {
     pub resources: std::collections::BTreeSet<String>,
     /// Programs the charm may run on its machine (`charmbox.machine-commands`).
     pub machine_commands: std::collections::BTreeSet<String>,
+    /// Kubernetes API operations the charm may use (`charmbox.kubernetes`).
+    pub kubernetes: std::collections::BTreeSet<String>,
 }
 
 /// One relation endpoint.
@@ -150,6 +152,8 @@ struct RawMeta {
 struct RawCharmbox {
     #[serde(default)]
     machine_commands: Vec<String>,
+    #[serde(default)]
+    kubernetes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +314,8 @@ impl CharmMeta {
             resources: raw.resources.into_keys().collect(),
             machine_commands: crate::machine::policy::declared(raw.charmbox.machine_commands)
                 .map_err(|m| invalid(format!("charmbox.machine-commands: {m}")))?,
+            kubernetes: crate::backend::kubernetes::declared(raw.charmbox.kubernetes)
+                .map_err(|m| invalid(format!("charmbox.kubernetes: {m}")))?,
         })
     }
 }

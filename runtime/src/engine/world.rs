@@ -7,6 +7,7 @@
 
 use super::dispatch::new_store;
 use super::{CharmComponent, DispatchOptions, Runtime};
+use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError};
@@ -31,6 +32,16 @@ impl PebbleBackend for NoBackend {
 
 impl MachineBackend for NoBackend {
     fn run_command(&mut self, _argv: &[String], _stdin: &[u8]) -> MachineResult {
+        Err(REFUSED.into())
+    }
+}
+
+impl KubernetesBackend for NoBackend {
+    fn statefulset_partition(&mut self) -> KubernetesResult {
+        Err(REFUSED.into())
+    }
+
+    fn set_statefulset_partition(&mut self, _partition: u32) -> KubernetesResult {
         Err(REFUSED.into())
     }
 }

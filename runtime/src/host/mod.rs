@@ -5,6 +5,7 @@
 pub mod clocks;
 pub mod hook_tools;
 pub mod jujuc;
+pub mod kubernetes;
 pub mod limits;
 pub mod machine;
 pub mod pebble;

@@ -87,10 +87,13 @@ fn merge_app(m: &mut Model, name: &UnitName, out: &State, touched: &mut BTreeSet
     let now = m.meta.now;
     let status_changed = !app.status.says_same(&out.app_status);
     let settings_changed = app.leader_settings != out.leader_settings;
-    if !status_changed && !settings_changed {
+    let partition_changed = app.partition != out.statefulset_partition;
+    if !status_changed && !settings_changed && !partition_changed {
         return;
     }
     let app = m.app_mut(&name.app).expect("app exists");
+    // A patched StatefulSet: the rollout, if any, goes on after the commit.
+    app.partition = out.statefulset_partition;
     if status_changed {
         app.status = out.app_status.clone();
         app.status.since = Some(super::project::rfc3339(now));

@@ -173,6 +173,7 @@ pub fn project_from(
         storages: unit.storages.clone(),
         containers: unit.containers.clone(),
         machine: unit.machine.clone(),
+        statefulset_partition: app.partition,
         networks,
         model: ModelState {
             name: m.meta.name.clone(),

@@ -23,6 +23,10 @@ pub use secret::{SecretRevision, SecretState};
 /// The largest State file read by default (`charmbox run --max-state-mib`).
 pub const DEFAULT_MAX_STATE_BYTES: u64 = 64 << 20;
 
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
+}
+
 /// For `skip_serializing_if`: a zero exit code is left out.
 pub(crate) fn is_zero(n: &i32) -> bool {
     *n == 0
@@ -63,6 +67,9 @@ pub struct State {
     /// A machine charm's machine: packages, services, granted commands.
     #[serde(skip_serializing_if = "MachineState::is_empty")]
     pub machine: MachineState,
+    /// The rolling-update partition of the application's StatefulSet (k8s).
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub statefulset_partition: u32,
     /// Network bindings; unspecified bindings get defaults.
     pub networks: BTreeMap<String, NetworkState>,
     pub model: ModelState,

@@ -156,6 +156,10 @@ pub enum HostCall {
     Sandbox {
         op: SandboxOp,
     },
+    /// A Kubernetes API operation.
+    Kubernetes {
+        op: KubernetesOp,
+    },
     /// A command on the unit's machine.
     Machine {
         argv: Vec<String>,
@@ -186,6 +190,14 @@ pub enum WasiOp {
     InsecureRandom(u32),
 }
 
+/// A `kubernetes` operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KubernetesOp {
+    StatefulsetPartition,
+    SetStatefulsetPartition(u32),
+}
+
 /// A `sandbox` read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -204,6 +216,7 @@ pub enum HostResult {
     Hook(Result<HookReply, HookError>),
     Pebble(Result<PebbleReply, PebbleError>),
     Machine(crate::backend::machine::CommandResult),
+    Kubernetes(Result<u32, crate::backend::kubernetes::KubernetesError>),
     Time(u64),
     /// A real hook tool's exit code and output.
     Tool {

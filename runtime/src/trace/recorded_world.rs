@@ -7,7 +7,8 @@
 //! call, naming it. The comparison then shows where the new charm went
 //! its own way.
 
-use super::format::{CallRecord, HostCall, HostResult};
+use super::format::{CallRecord, HostCall, HostResult, KubernetesOp};
+use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::sandbox::VirtualSandbox;
@@ -114,6 +115,26 @@ impl MachineBackend for RecordedWorld {
             Some(HostResult::Fatal(m)) => Err(m),
             _ => Err(unanswered(&format!("the machine command {argv:?}"))),
         }
+    }
+}
+
+impl RecordedWorld {
+    fn kubernetes(&mut self, op: KubernetesOp) -> KubernetesResult {
+        match self.take(&HostCall::Kubernetes { op: op.clone() }) {
+            Some(HostResult::Kubernetes(r)) => Ok(r),
+            Some(HostResult::Fatal(m)) => Err(m),
+            _ => Err(unanswered(&format!("the Kubernetes operation {op:?}"))),
+        }
+    }
+}
+
+impl KubernetesBackend for RecordedWorld {
+    fn statefulset_partition(&mut self) -> KubernetesResult {
+        self.kubernetes(KubernetesOp::StatefulsetPartition)
+    }
+
+    fn set_statefulset_partition(&mut self, partition: u32) -> KubernetesResult {
+        self.kubernetes(KubernetesOp::SetStatefulsetPartition(partition))
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::format::{CallRecord, HostCall, HostResult, SandboxOp, WasiOp};
+use super::format::{CallRecord, HostCall, HostResult, KubernetesOp, SandboxOp, WasiOp};
+use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{
@@ -122,6 +123,29 @@ impl<B: MachineBackend> MachineBackend for Recorder<B> {
         };
         self.log(call, logged);
         result
+    }
+}
+
+impl<B: KubernetesBackend> Recorder<B> {
+    fn kubernetes(&mut self, op: KubernetesOp, result: KubernetesResult) -> KubernetesResult {
+        let logged = match &result {
+            Ok(r) => HostResult::Kubernetes(r.clone()),
+            Err(m) => HostResult::Fatal(m.clone()),
+        };
+        self.log(HostCall::Kubernetes { op }, logged);
+        result
+    }
+}
+
+impl<B: KubernetesBackend> KubernetesBackend for Recorder<B> {
+    fn statefulset_partition(&mut self) -> KubernetesResult {
+        let r = self.inner.statefulset_partition();
+        self.kubernetes(KubernetesOp::StatefulsetPartition, r)
+    }
+
+    fn set_statefulset_partition(&mut self, partition: u32) -> KubernetesResult {
+        let r = self.inner.set_statefulset_partition(partition);
+        self.kubernetes(KubernetesOp::SetStatefulsetPartition(partition), r)
     }
 }
 

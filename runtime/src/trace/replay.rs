@@ -5,10 +5,11 @@
 use serde::Serialize;
 
 use super::delta::{Change, diff};
-use super::format::{CallRecord, HostCall, HostResult, SandboxOp};
+use super::format::{CallRecord, HostCall, HostResult, KubernetesOp, SandboxOp};
 use super::reader::{RecordedDispatch, Trace};
 use super::recorded_world::RecordedWorld;
 use super::recorder::Recorder;
+use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::unit::UnitBackend;
@@ -166,6 +167,26 @@ impl MachineBackend for Replayer {
             HostResult::Fatal(m) => Err(m),
             other => Err(self.mismatch(other)),
         }
+    }
+}
+
+impl Replayer {
+    fn kubernetes(&mut self, op: KubernetesOp) -> KubernetesResult {
+        match self.next(HostCall::Kubernetes { op })? {
+            HostResult::Kubernetes(r) => Ok(r),
+            HostResult::Fatal(m) => Err(m),
+            other => Err(self.mismatch(other)),
+        }
+    }
+}
+
+impl KubernetesBackend for Replayer {
+    fn statefulset_partition(&mut self) -> KubernetesResult {
+        self.kubernetes(KubernetesOp::StatefulsetPartition)
+    }
+
+    fn set_statefulset_partition(&mut self, partition: u32) -> KubernetesResult {
+        self.kubernetes(KubernetesOp::SetStatefulsetPartition(partition))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod tools;
 
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
+use super::kubernetes::{KubernetesBackend, KubernetesError, KubernetesResult};
 use super::machine::{CommandError, MachineBackend, MachineResult};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use super::sandbox::VirtualSandbox;
@@ -76,6 +77,20 @@ impl<R: ToolRunner, T: PebbleTransport> MachineBackend for LiveBackend<R, T> {
         Ok(Err(refused))
     }
 }
+
+/// Under a unit agent the Kubernetes API is not reached yet: refused as
+/// unavailable (docs/upgrades.md).
+impl<R: ToolRunner, T: PebbleTransport> KubernetesBackend for LiveBackend<R, T> {
+    fn statefulset_partition(&mut self) -> KubernetesResult {
+        Ok(Err(KubernetesError::Unavailable(LIVE_K8S.into())))
+    }
+
+    fn set_statefulset_partition(&mut self, _partition: u32) -> KubernetesResult {
+        Ok(Err(KubernetesError::Unavailable(LIVE_K8S.into())))
+    }
+}
+
+const LIVE_K8S: &str = "charmbox does not reach the Kubernetes API under a unit agent yet";
 
 impl<R: ToolRunner, T: PebbleTransport> SandboxBackend for LiveBackend<R, T> {
     fn now(&mut self) -> u64 {

@@ -7,6 +7,7 @@
 mod actions;
 mod config;
 mod data;
+mod kubernetes;
 mod leadership;
 mod machine;
 mod pebble;
