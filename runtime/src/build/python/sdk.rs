@@ -40,6 +40,7 @@ pub(crate) const WIT: &[(&str, &str)] = embed!(
     "wit",
     [
         "hook-tools.wit",
+        "kubernetes.wit",
         "machine.wit",
         "pebble.wit",
         "types.wit",
