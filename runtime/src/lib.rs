@@ -6,6 +6,7 @@ pub mod backend;
 pub mod bindings;
 pub mod build;
 pub mod cached_dir;
+pub mod capability;
 pub mod charm;
 pub mod engine;
 pub mod event;

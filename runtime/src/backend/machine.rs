@@ -1,10 +1,9 @@
 //! The `machine` interface as a backend trait: commands run on the unit's
-//! machine, once [`crate::machine::policy`] has let them through.
+//! machine, once [`crate::capability::machine`] has let them through.
 
 pub use crate::bindings::machine::{CommandError, CommandOutput};
 
-/// What running one command gave: its output, or why it did not run.
-pub type CommandResult = Result<CommandOutput, CommandError>;
+pub use crate::machine::CommandResult;
 
 /// A command's answer, or a fatal host problem (the guest traps).
 pub type MachineResult = Result<CommandResult, String>;

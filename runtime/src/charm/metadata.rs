@@ -312,9 +312,9 @@ impl CharmMeta {
             actions,
             subordinate: raw.subordinate,
             resources: raw.resources.into_keys().collect(),
-            machine_commands: crate::machine::policy::declared(raw.charmbox.machine_commands)
+            machine_commands: crate::capability::machine::declared(raw.charmbox.machine_commands)
                 .map_err(|m| invalid(format!("charmbox.machine-commands: {m}")))?,
-            kubernetes: crate::backend::kubernetes::declared(raw.charmbox.kubernetes)
+            kubernetes: crate::capability::kubernetes::declared(raw.charmbox.kubernetes)
                 .map_err(|m| invalid(format!("charmbox.kubernetes: {m}")))?,
         })
     }

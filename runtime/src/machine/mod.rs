@@ -5,11 +5,14 @@
 //! output.
 
 mod apt;
-pub mod policy;
 mod simulated;
 mod systemctl;
 
 pub use simulated::run;
+
+/// What running one command gave: its output, or why it did not run.
+pub type CommandResult =
+    Result<crate::bindings::machine::CommandOutput, crate::bindings::machine::CommandError>;
 
 /// An argv from string slices (tests).
 #[cfg(test)]

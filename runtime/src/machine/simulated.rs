@@ -2,8 +2,9 @@
 //! else the simulated program (`apt-get`, `apt`, `systemctl`), else "no
 //! such program". Every command that ran is recorded in the State.
 
+use super::CommandResult;
 use super::{Ran, apt, systemctl};
-use crate::backend::machine::{CommandError, CommandOutput, CommandResult};
+use crate::bindings::machine::{CommandError, CommandOutput};
 use crate::state::machine::{CommandRecord, MachineState};
 
 /// The most commands a State keeps a record of (the oldest are dropped).
@@ -11,7 +12,7 @@ pub const MAX_RECORDED: usize = 10_000;
 /// The longest standard input kept in a command's record.
 const MAX_RECORDED_STDIN: usize = 4 << 10;
 
-/// Run `argv` (already let through by [`super::policy::check`], whose
+/// Run `argv` (already let through by [`crate::capability::machine::check`], whose
 /// program name is `program`) on `machine`.
 pub fn run(
     machine: &mut MachineState,

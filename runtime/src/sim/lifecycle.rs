@@ -179,7 +179,6 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
     }
     super::series::committed(m, name, hook, touched);
     model_side(m, name, hook, r, touched);
-    super::rollout::advance(m, &name.app, touched);
 }
 
 /// The model-wide part of a committed hook.

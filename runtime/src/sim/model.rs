@@ -143,7 +143,16 @@ pub struct Application {
     pub partition: u32,
     /// The rolling update under way (k8s refresh).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rollout: Option<super::rollout::Rollout>,
+    pub rollout: Option<Rollout>,
+}
+
+/// A rolling update under way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollout {
+    /// The charm revision the pods move to.
+    pub revision: u32,
+    /// Unit numbers whose pods were recreated by this rollout.
+    pub updated: BTreeSet<u32>,
 }
 
 /// A hash of an application's set config options (the first 8 bytes of

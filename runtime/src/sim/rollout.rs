@@ -10,20 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 use super::agent::PodExit;
 use super::lifecycle::{self, Touched};
-use super::model::{Model, Unit};
-
-/// A rolling update under way.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rollout {
-    /// The charm revision the pods move to.
-    pub revision: u32,
-    /// Unit numbers whose pods were recreated by this rollout.
-    pub updated: BTreeSet<u32>,
-}
+use super::model::{Model, Rollout, Unit};
 
 /// Start rolling `app`'s pods to its charm revision (a refresh).
 pub fn start(m: &mut Model, app: &str, touched: &mut Touched) {

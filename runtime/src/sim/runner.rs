@@ -260,6 +260,8 @@ impl Simulator {
         } else {
             lifecycle::failed(&mut self.model, name, hook, described.clone(), r);
         }
+        // A k8s rollout goes on once the pod it replaced last is ready.
+        super::rollout::advance(&mut self.model, &name.app, touched);
         described
     }
 

@@ -1,7 +1,7 @@
 //! The simulated Ubuntu machine of a machine charm's unit: what the run
 //! grants, the packages its apt sources offer and what is installed, its
 //! systemd services, scripted answers for other commands, and the commands
-//! that ran. Plain data: [`crate::machine`] runs commands against it.
+//! that ran. Plain data: the `machine` module runs commands against it.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -71,7 +71,7 @@ impl<R: ToolRunner, T: PebbleTransport> PebbleBackend for LiveBackend<R, T> {
 impl<R: ToolRunner, T: PebbleTransport> MachineBackend for LiveBackend<R, T> {
     fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
         let none = std::collections::BTreeSet::new();
-        let refused = crate::machine::policy::check(argv, stdin, &self.machine_commands, &none)
+        let refused = crate::capability::machine::check(argv, stdin, &self.machine_commands, &none)
             .err()
             .unwrap_or_else(|| CommandError::NotGranted("nothing is granted".into()));
         Ok(Err(refused))

@@ -5,7 +5,8 @@
 
 use super::UnitBackend;
 use crate::backend::machine::{MachineBackend, MachineResult};
-use crate::machine::{policy, run};
+use crate::capability::machine as policy;
+use crate::machine::run;
 
 impl MachineBackend for UnitBackend {
     fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {

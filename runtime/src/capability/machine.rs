@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::backend::machine::CommandError;
+use crate::bindings::machine::CommandError;
 
 /// The most programs a charm may declare.
 pub const MAX_DECLARED: usize = 64;
@@ -113,7 +113,10 @@ pub fn check<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::argv;
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
 
     fn set(a: &[&str]) -> BTreeSet<String> {
         a.iter().map(|s| s.to_string()).collect()

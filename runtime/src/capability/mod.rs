@@ -1,0 +1,8 @@
+//! What a charm may reach beyond the sandbox, and on what terms: the
+//! programs it runs on its machine ([`machine`]) and the Kubernetes API
+//! operations it uses ([`kubernetes`]). The charm declares them in
+//! charmcraft.yaml; the run grants them (machine commands) or Juju's trust
+//! does (Kubernetes). Every backend applies these same checks.
+
+pub mod kubernetes;
+pub mod machine;
