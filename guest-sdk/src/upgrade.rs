@@ -120,6 +120,46 @@ pub trait Upgradable {
     fn rollback_instructions(&self) -> String {
         "Upgrade failed. Run `juju refresh` to the previous revision to roll back.".into()
     }
+
+    /// Whether this unit's workload can be upgraded now. `false` keeps the
+    /// turn for a later event: a new pod whose Pebble has not answered yet
+    /// upgrades at its pebble-ready. Default: always.
+    fn workload_reachable(&mut self, _model: &Model) -> bool {
+        true
+    }
+
+    /// The versions the related applications run (application name →
+    /// version), which each part's `dependencies` constrain. Default: none
+    /// known, so nothing is checked.
+    fn related_versions(&mut self, _model: &Model) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+}
+
+/// Check each part's `dependencies` against the versions the related
+/// applications run (`related`: application → version); an application
+/// whose version is unknown is not checked. `Err` names the first part,
+/// application, constraint and version that do not fit.
+pub fn check_dependencies(
+    parts: &BTreeMap<String, Dependency>,
+    related: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    for dep in parts.values() {
+        for (app, constraint) in &dep.dependencies {
+            let Some(running) = related.get(app) else {
+                continue;
+            };
+            let ok = crate::version::satisfies(running, constraint)
+                .map_err(|e| format!("{}'s dependency on {app}: {e}", dep.name))?;
+            if !ok {
+                return Err(format!(
+                    "{} {} needs {app} {constraint}, but {app} runs {running}",
+                    dep.name, dep.version
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The protocol over the peer relation `relation`, for a charm whose parts
@@ -128,14 +168,19 @@ pub struct Upgrade {
     relation: String,
     dependencies: BTreeMap<String, Dependency>,
     kubernetes: bool,
+    pause_after_first: bool,
 }
 
 const STATE: &str = "state";
 const CAUSE: &str = "cause";
 const STACK: &str = "upgrade-stack";
 const VERSIONS: &str = "versions";
+const RESUMED: &str = "upgrade-resumed";
 /// The operator's action before `juju refresh`.
 pub const PRE_UPGRADE_CHECK: &str = "pre-upgrade-check";
+/// The operator's action letting a paused Kubernetes upgrade go on after
+/// its first unit ([`Upgrade::pause_after_first`]).
+pub const RESUME_UPGRADE: &str = "resume-upgrade";
 
 fn unit_number(unit: &str) -> Option<u32> {
     unit.rsplit_once('/').and_then(|(_, n)| n.parse().ok())
@@ -148,7 +193,16 @@ impl Upgrade {
             relation: relation.to_string(),
             dependencies,
             kubernetes: false,
+            pause_after_first: false,
         }
+    }
+
+    /// Kubernetes: once the first unit (the highest ordinal) has upgraded,
+    /// hold the partition until the operator runs `resume-upgrade` on the
+    /// leader, so the new revision can be checked on one unit first.
+    pub fn pause_after_first(mut self) -> Upgrade {
+        self.pause_after_first = true;
+        self
     }
 
     /// The Kubernetes path: a refresh replaces the pods one at a time from
@@ -215,6 +269,9 @@ impl Upgrade {
         }
         let own = if event.action_name() == Some(PRE_UPGRADE_CHECK) {
             self.pre_upgrade_check(charm, event, model, &peers, leader)?;
+            true
+        } else if self.kubernetes && event.action_name() == Some(RESUME_UPGRADE) {
+            self.resume_upgrade(event, model, &peers, leader)?;
             true
         } else if event.kind() == EventKind::UpgradeCharm {
             self.upgrade_charm(charm, model, &peers)?;
@@ -288,6 +345,9 @@ impl Upgrade {
             .local_app_data()
             .get_json(VERSIONS)?
             .unwrap_or_default();
+        if let Err(cause) = check_dependencies(&self.dependencies, &charm.related_versions(model)) {
+            return self.fail(charm, model, peers, &cause);
+        }
         for (label, dep) in &self.dependencies {
             let Some(current) = running.get(label) else {
                 continue;
@@ -376,7 +436,9 @@ impl Upgrade {
             Some(UnitState::Ready) => !busy && all_set && next == unit_number(&me).as_ref(),
             _ => false,
         };
-        if granted {
+        if granted && !charm.workload_reachable(model) {
+            info!("{me}'s turn: waiting for its workload before upgrading");
+        } else if granted {
             info!("upgrade granted to {me}");
             set_state(peers, UnitState::Upgrading)?;
             match charm.upgrade_granted(model) {
@@ -392,7 +454,16 @@ impl Upgrade {
         }
         let done = !stack.is_empty() && states.values().all(|s| *s == UnitState::Completed);
         if self.kubernetes && leader && !done && !stack.is_empty() {
-            self.move_partition(&stack, &states)?;
+            let held = self.pause_after_first
+                && peers.local_app_data().get(RESUMED)?.is_none()
+                && stack
+                    .last()
+                    .is_some_and(|first| states.get(first) == Some(&UnitState::Completed));
+            if !held {
+                self.move_partition(&stack, &states)?;
+            } else {
+                info!("the first unit upgraded: run `resume-upgrade` on the leader to go on");
+            }
         }
         if leader && done {
             info!("every unit upgraded: the upgrade is finished");
@@ -400,6 +471,7 @@ impl Upgrade {
                 .local_app_data()
                 .set_json(VERSIONS, &self.versions())?;
             peers.local_app_data().remove(STACK)?;
+            peers.local_app_data().remove(RESUMED)?;
             set_state(peers, UnitState::Idle)?;
         } else if !leader
             && stack.is_empty()
@@ -412,6 +484,47 @@ impl Upgrade {
 }
 
 impl Upgrade {
+    /// `resume-upgrade` (Kubernetes, on the leader): let a paused upgrade go
+    /// on past its first unit.
+    fn resume_upgrade(
+        &self,
+        event: &Event,
+        model: &Model,
+        peers: &Relation,
+        leader: bool,
+    ) -> Result<(), Error> {
+        if !leader {
+            return event.fail("Action must be ran on the Juju leader.");
+        }
+        let stack: Vec<u32> = peers.local_app_data().get_json(STACK)?.unwrap_or_default();
+        let Some(first) = stack.last() else {
+            return event
+                .fail("No upgrade in progress: run pre-upgrade-check, then `juju refresh`.");
+        };
+        let states = self.states(model, peers)?;
+        if let Some((n, _)) = states
+            .iter()
+            .find(|(_, s)| matches!(s, UnitState::Failed | UnitState::Recovery))
+        {
+            return event.fail(&format!(
+                "Cannot resume: unit {n} failed its upgrade; refresh back to recover first."
+            ));
+        }
+        if states.get(first) != Some(&UnitState::Completed) {
+            return event.fail(&format!(
+                "Cannot resume: unit {first}, the first to upgrade, has not completed yet."
+            ));
+        }
+        peers.local_app_data().set(RESUMED, "true")?;
+        self.move_partition(&stack, &states)?;
+        let now =
+            crate::kubernetes::statefulset_partition().map_err(|e| Error::msg(e.to_string()))?;
+        event.set_results([(
+            "message",
+            format!("Upgrade resumed. The StatefulSet's partition is now {now}."),
+        )])
+    }
+
     /// Lower the partition to the next unit of the stack once every unit
     /// above it has completed (never while one is failed or recovering).
     fn move_partition(
@@ -472,6 +585,34 @@ mod tests {
             assert_eq!(UnitState::parse(s.as_str()), Some(s));
         }
         assert_eq!(UnitState::parse("upgraded"), None);
+    }
+
+    fn part(deps: &[(&str, &str)]) -> BTreeMap<String, Dependency> {
+        let dep = Dependency {
+            name: "kvdb".into(),
+            version: "2.0".into(),
+            upgrade_supported: ">1".into(),
+            dependencies: deps
+                .iter()
+                .map(|(a, c)| (a.to_string(), c.to_string()))
+                .collect(),
+        };
+        BTreeMap::from([("kvdb_service".to_string(), dep)])
+    }
+
+    #[test]
+    fn related_application_versions_are_checked_against_dependencies() {
+        let related = |v: &str| BTreeMap::from([("proxy".to_string(), v.to_string())]);
+        let deps = part(&[("proxy", "^2.1")]);
+        assert_eq!(check_dependencies(&deps, &related("2.4")), Ok(()));
+        assert_eq!(
+            check_dependencies(&deps, &related("1.9")),
+            Err("kvdb 2.0 needs proxy ^2.1, but proxy runs 1.9".into())
+        );
+        // A related application whose version is not known is not checked.
+        assert_eq!(check_dependencies(&deps, &BTreeMap::new()), Ok(()));
+        let bad = check_dependencies(&part(&[("proxy", "^^2")]), &related("2.0")).unwrap_err();
+        assert!(bad.starts_with("kvdb's dependency on proxy: "), "{bad}");
     }
 
     #[test]

@@ -81,3 +81,65 @@ fn a_partition_is_refused_on_machines() {
     let e = s.set_partition("peer-counter", 1).unwrap_err();
     assert!(e.to_string().contains("Kubernetes"), "{e}");
 }
+
+/// A container `name` as an image carrying `version` gives it.
+fn image(name: &str, version: &str) -> charmbox::state::ContainerState {
+    serde_json::from_value(serde_json::json!({
+        "name": name,
+        "can_connect": true,
+        "files": {"/etc/image-version": {"content": version}},
+    }))
+    .unwrap()
+}
+
+fn image_of(s: &Simulator, unit: &str) -> String {
+    let u = s.model().unit(&unit.parse().unwrap()).unwrap();
+    let c = u.containers.iter().find(|c| c.name == "pause").unwrap();
+    c.files["/etc/image-version"].content.clone().unwrap()
+}
+
+#[test]
+fn a_new_image_reaches_each_pod_as_the_rollout_replaces_it() {
+    let mut s = sim(7);
+    s.deploy(
+        &built("examples/pause"),
+        DeployOptions {
+            units: Some(3),
+            containers: vec![image("pause", "1")],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.settle().unwrap();
+    s.set_partition("pause", 2).unwrap();
+    s.set_images("pause", &[image("pause", "2")]).unwrap();
+    // Not replaced yet: the pods keep their image.
+    assert_eq!(image_of(&s, "pause/2"), "1");
+    s.refresh("pause", None).unwrap();
+    s.settle().unwrap();
+    assert_eq!(image_of(&s, "pause/2"), "2");
+    assert_eq!(image_of(&s, "pause/1"), "1", "held back by the partition");
+    s.set_partition("pause", 0).unwrap();
+    s.settle().unwrap();
+    for u in ["pause/0", "pause/1", "pause/2"] {
+        assert_eq!(image_of(&s, u), "2", "{u}");
+    }
+    // Only the charm's containers, and only on Kubernetes.
+    let err = s.set_images("pause", &[image("nope", "3")]).unwrap_err();
+    assert!(
+        err.to_string().contains("has no container \"nope\""),
+        "{err}"
+    );
+    let mut m = Simulator::in_memory(
+        runtime(),
+        ModelOptions {
+            kind: Substrate::Machine,
+            ..Default::default()
+        },
+    );
+    m.deploy(&built(PEER), DeployOptions::default()).unwrap();
+    let err = m
+        .set_images("peer-counter", &[image("pause", "3")])
+        .unwrap_err();
+    assert!(err.to_string().contains("Kubernetes"), "{err}");
+}

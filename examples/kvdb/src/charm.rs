@@ -1,10 +1,14 @@
-// The charm's code, shared by every revision (each gives DEPENDENCIES).
+// The charm's code, shared by every revision of kvdb (machines) and of
+// kvdb-k8s (each gives DEPENDENCIES, and K8S: whether the workload is the
+// `kvdb` container's Pebble service rather than an apt package).
 
 use std::collections::BTreeMap;
 
 use charmbox_sdk::machine::{Command, Output};
 use charmbox_sdk::upgrade::{Dependency, UnitState, Upgradable, Upgrade};
-use charmbox_sdk::{Charm, Error, Event, EventKind, Model, Status, debug, info};
+use charmbox_sdk::{
+    Charm, Container, Error, Event, EventKind, Layer, Model, Service, Status, debug, info,
+};
 
 /// The upgrade peer relation.
 const PEER: &str = "upgrade";
@@ -13,6 +17,8 @@ const PACKAGE: &str = "kvdb-server";
 const SERVICE: &str = "kvdb";
 /// The peer databag key saying the unit's service runs.
 const RUNNING: &str = "workload";
+/// Where the kvdb image keeps the version it carries (Kubernetes).
+const IMAGE_VERSION: &str = "/etc/kvdb/version";
 
 #[derive(Default)]
 struct Kvdb;
@@ -47,8 +53,92 @@ fn install(version: &str) -> Result<Result<(), String>, Error> {
 
 /// `systemctl VERB kvdb`: whether it succeeded.
 fn systemctl(verb: &str) -> Result<bool, Error> {
-    let args = if verb == "enable" { vec!["enable", "--now", SERVICE] } else { vec![verb, SERVICE] };
+    let args = if verb == "enable" {
+        vec!["enable", "--now", SERVICE]
+    } else {
+        vec![verb, SERVICE]
+    };
     Ok(run(Command::new("systemctl").args(args))?.success())
+}
+
+/// The workload container (Kubernetes), once its Pebble answers.
+fn container() -> Result<Option<Container>, Error> {
+    let c = Container::open(SERVICE)?;
+    Ok(c.can_connect().then_some(c))
+}
+
+/// The Pebble layer running kvdb-server from the image.
+fn layer() -> Layer {
+    Layer::new().summary("kvdb layer").service(
+        SERVICE,
+        Service::new("kvdb-server --data /var/lib/kvdb")
+            .summary("kvdb server")
+            .startup_enabled(),
+    )
+}
+
+/// Give Pebble the layer and (re)start the service: whether it runs. A
+/// service that cannot start is a `false`, its error logged.
+fn pebble_serve(c: &Container, restart: bool) -> Result<bool, Error> {
+    c.add_layer(SERVICE, &layer(), true)?;
+    let started = if restart {
+        c.restart(&[SERVICE])
+    } else {
+        c.replan()
+    };
+    if let Err(e) = started {
+        info!("the kvdb service does not start: {e}");
+        return Ok(false);
+    }
+    Ok(c.get_service(SERVICE)?.current == "active")
+}
+
+/// The version the pod's image carries (Kubernetes).
+fn image_version(c: &Container) -> Result<String, Error> {
+    Ok(c.pull_string(IMAGE_VERSION)?.trim().to_string())
+}
+
+/// Start the workload: whether it runs (`None`: Pebble is not up yet).
+fn start_workload() -> Result<Option<bool>, Error> {
+    if !K8S {
+        return systemctl("enable").map(Some);
+    }
+    match container()? {
+        Some(c) => pebble_serve(&c, false).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Move the workload to `version`: the package on machines; on Kubernetes
+/// the new pod's image must carry it.
+fn upgrade_workload(version: &str) -> Result<Result<(), String>, Error> {
+    if !K8S {
+        if let Err(why) = install(version)? {
+            return Ok(Err(why));
+        }
+        if !systemctl("restart")? {
+            return Ok(Err(
+                "the kvdb service does not start after the upgrade".into()
+            ));
+        }
+        return Ok(Ok(()));
+    }
+    let Some(c) = container()? else {
+        return Ok(Err("Pebble in the kvdb container does not answer".into()));
+    };
+    let carried = image_version(&c)?;
+    if carried != version {
+        return Ok(Err(format!(
+            "the kvdb image carries {carried}, this revision needs {version}: refresh with \
+             its kvdb-image resource"
+        )));
+    }
+    if !pebble_serve(&c, true)? {
+        return Ok(Err(
+            "the kvdb service does not start after the upgrade".into()
+        ));
+    }
+    Ok(Ok(()))
 }
 
 /// Tell the peers whether this unit's service runs.
@@ -64,25 +154,31 @@ fn publish_running(model: &Model, running: bool) -> Result<(), Error> {
 impl Charm for Kvdb {
     fn handle(&mut self, event: &Event, model: &Model) -> Result<(), Error> {
         let mut upgrade = Upgrade::new(PEER, dependencies()?);
-        if charmbox_sdk::kubernetes::partition_reachable() {
-            upgrade = upgrade.on_kubernetes();
+        if K8S {
+            upgrade = upgrade.on_kubernetes().pause_after_first();
         }
         if upgrade.handle(self, event, model)? {
             return Ok(());
         }
         match event.kind() {
-            EventKind::Install => {
+            // On Kubernetes the image carries the workload.
+            EventKind::Install if !K8S => {
                 if let Err(why) = install(&workload_version()?)? {
                     return model.unit().set_status(Status::blocked(why));
                 }
                 Ok(())
             }
-            EventKind::Start => {
-                // A new pod (k8s) whose upgrade failed stays blocked.
-                if upgrade.state(model)? == UnitState::Failed {
+            EventKind::Start | EventKind::PebbleReady => {
+                // A new pod (k8s) whose upgrade failed stays blocked, and
+                // so does a unit waiting for its turn.
+                if upgrade.state(model)? != UnitState::Idle {
                     return Ok(());
                 }
-                let running = systemctl("enable")?;
+                let Some(running) = start_workload()? else {
+                    return model
+                        .unit()
+                        .set_status(Status::waiting("waiting for Pebble in the kvdb container"));
+                };
                 publish_running(model, running)?;
                 if !running {
                     return model
@@ -117,7 +213,10 @@ impl Upgradable for Kvdb {
         units.push(model.unit().name().to_string());
         units.sort();
         for unit in units {
-            let said = peers.unit_data(&unit).get(RUNNING).map_err(|e| e.to_string())?;
+            let said = peers
+                .unit_data(&unit)
+                .get(RUNNING)
+                .map_err(|e| e.to_string())?;
             if said.as_deref() != Some("running") {
                 return Err(format!("the kvdb service of {unit} is not running"));
             }
@@ -133,18 +232,22 @@ impl Upgradable for Kvdb {
             .set_status(Status::maintenance("upgrading kvdb"))
             .map_err(fail)?;
         let version = workload_version().map_err(fail)?;
-        install(&version).map_err(fail)??;
-        if !systemctl("restart").map_err(fail)? {
-            return Err("the kvdb service does not start after the upgrade".into());
-        }
+        upgrade_workload(&version).map_err(fail)??;
         model.unit().set_workload_version(&version).map_err(fail)?;
         model.unit().set_status(Status::active("")).map_err(fail)
     }
 
+    /// On Kubernetes a new pod upgrades once its Pebble answers.
+    fn workload_reachable(&mut self, _model: &Model) -> bool {
+        !K8S || matches!(container(), Ok(Some(_)))
+    }
+
     fn rollback_instructions(&self) -> String {
-        "Upgrade failed. Run `juju refresh kvdb --revision <previous>` to roll back: the failed \
-         unit is reinstalled first, then the others in turn."
-            .into()
+        let app = if K8S { "kvdb-k8s" } else { "kvdb" };
+        format!(
+            "Upgrade failed. Run `juju refresh {app} --revision <previous>` to roll back: the \
+             failed unit is reinstalled first, then the others in turn."
+        )
     }
 }
 

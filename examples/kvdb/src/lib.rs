@@ -5,6 +5,9 @@
 //! `pre-upgrade-check`. config-changed is deferred while a unit is not idle.
 //! The revisions under `revisions/` are the same code with other versions.
 
+/// The workload is an apt package and a systemd service (machines).
+const K8S: bool = false;
+
 const DEPENDENCIES: &str = include_str!("../dependencies.json");
 
 include!("charm.rs");

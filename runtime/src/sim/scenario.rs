@@ -284,7 +284,14 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
         Step::Refresh(r) => {
             let (app, charm) = match r {
                 RefreshStep::App(a) => (a.clone(), None),
-                RefreshStep::With { app, charm } => {
+                RefreshStep::With {
+                    app,
+                    charm,
+                    containers,
+                } => {
+                    if !containers.is_empty() {
+                        sim.set_images(app, containers)?;
+                    }
                     (app.clone(), charm.as_ref().map(|c| path(base, c)))
                 }
             };

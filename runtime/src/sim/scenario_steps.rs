@@ -65,12 +65,19 @@ pub enum ChurnStep {
     Times { unit: String, times: u32 },
 }
 
-/// `refresh:` an application, or `{app, charm}`.
+/// `refresh:` an application, or `{app, charm, containers}`: the
+/// containers are the new workload images (`--resource`, k8s), which the
+/// replaced pods start from.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RefreshStep {
     App(String),
-    With { app: String, charm: Option<PathBuf> },
+    With {
+        app: String,
+        charm: Option<PathBuf>,
+        #[serde(default)]
+        containers: Vec<crate::state::ContainerState>,
+    },
 }
 
 /// `run-action:`.

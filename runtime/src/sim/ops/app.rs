@@ -111,6 +111,33 @@ impl Simulator {
         self.upgrade_units(app, a.subordinate)
     }
 
+    /// New workload images for `app`'s containers (`juju refresh
+    /// --resource`, k8s): each container named here replaces the one the
+    /// pods start from. Pods take it when they are next replaced: a
+    /// refresh's rollout, a churn.
+    pub fn set_images(&mut self, app: &str, images: &[ContainerState]) -> Result<(), SimError> {
+        if self.model.meta.kind != Substrate::Kubernetes {
+            return usage("workload images are a Kubernetes application's (k8s models)");
+        }
+        let meta = self.meta_of(app)?;
+        let a = self
+            .model
+            .app_mut(app)
+            .ok_or_else(|| not_found("application", app))?;
+        for image in images {
+            if !meta.containers.contains(&image.name) {
+                return usage(format!(
+                    "charm of {app:?} has no container {:?}",
+                    image.name
+                ));
+            }
+            a.containers.retain(|c| c.name != image.name);
+            a.containers.push(image.clone());
+        }
+        a.containers.sort_by(|x, y| x.name.cmp(&y.name));
+        Ok(())
+    }
+
     /// `kubectl patch statefulset APP` of the rolling-update partition
     /// (k8s): pods with an ordinal below `partition` are not updated; a
     /// lower partition lets a waiting rollout go on.
