@@ -413,3 +413,69 @@ fn pack_refuses_what_it_cannot_build() {
     .to_string();
     assert!(e.contains("cannot build for platform \"s390x\""), "{e}");
 }
+
+#[test]
+fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
+    // The grant is written into pack.json; only declared programs.
+    let dir = root().join("examples/openssh");
+    let e = pack(
+        &dir,
+        &PackOptions {
+            grant_commands: vec!["rm".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("does not declare \"rm\"") && e.contains("apt-get, systemctl"),
+        "{e}"
+    );
+    let out = tempdir("openssh-granted").join("c.charm");
+    let opts = PackOptions {
+        out: Some(out.clone()),
+        host: Some(find_host().unwrap()),
+        grant_commands: vec!["systemctl".into(), "systemctl".into()],
+        build: charmbox::build::BuildOptions {
+            release: true,
+            quiet: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    pack(&dir, &opts).unwrap();
+    let unpacked = tempdir("openssh-granted-unpacked");
+    charmbox::pack::unpack(&out, &unpacked).unwrap();
+    let info = charmbox::pack::info::PackInfo::read(&unpacked).unwrap();
+    assert_eq!(info.granted_commands, ["systemctl"]);
+    // Packed without grants, the install's apt-get is refused on the
+    // machine itself, saying how to grant it; the refusal is recorded and
+    // the trace replays.
+    let packed_dir = packed("examples/openssh");
+    let native = NativeCharm::open(&packed_dir).unwrap();
+    let unit = tempdir("openssh-ungranted-unit");
+    let install = EventSpec::named("install");
+    let (_, report, _) = traced(&native, State::default(), &install, &unit, "packed");
+    assert!(!report.outcome.is_ok());
+    // The reason reaches juju-log, as Juju shows a failed hook's.
+    let why = format!("{:?}", report.logs);
+    assert!(
+        why.contains("not granted on this machine")
+            && why.contains("charmbox pack --grant-command apt-get"),
+        "{why}"
+    );
+    let traces = own_traces(&unit);
+    let trace = read_trace(traces.last().unwrap()).unwrap();
+    assert!(
+        trace.dispatches[0]
+            .calls
+            .iter()
+            .any(|c| matches!(c.call, HostCall::Machine { .. })),
+        "the refused command is in the packed charm's own trace"
+    );
+    let rt = runtime();
+    let charm = Charm::open(&rt, &packed_dir).unwrap();
+    for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+        assert!(r.divergence.is_none(), "{:?}", r.divergence);
+    }
+}

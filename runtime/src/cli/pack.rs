@@ -20,6 +20,11 @@ pub struct PackArgs {
     /// The packed host binary (default: target/dispatch-host's, or $CHARMBOX_DISPATCH_HOST).
     #[arg(long)]
     pub host: Option<PathBuf>,
+    /// A program the charm declares (`charmbox: machine-commands:`) that the
+    /// packed charm may run on its machine for real; repeatable. Nothing is
+    /// granted by default.
+    #[arg(long = "grant-command", value_name = "PROGRAM")]
+    pub grant_commands: Vec<String>,
     /// Print nothing but errors and the result.
     #[arg(long, short)]
     pub quiet: bool,
@@ -36,6 +41,7 @@ impl PackArgs {
                 quiet: self.quiet,
                 progress: (!self.quiet).then_some(super::build::progress_line),
             },
+            grant_commands: self.grant_commands,
         };
         let r = pack(&self.charm_dir, &opts)?;
         println!(

@@ -31,6 +31,10 @@ pub struct PackInfo {
     pub limits: PackLimits,
     /// Where and how much the host records.
     pub traces: TraceSettings,
+    /// The declared machine commands the packer granted
+    /// (`charmbox pack --grant-command`): they run on the machine for real.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_commands: Vec<String>,
 }
 
 /// The sandbox's limits, from charmcraft.yaml's `charmbox:` section or the

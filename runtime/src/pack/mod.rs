@@ -42,6 +42,8 @@ pub enum PackError {
     BadHost { path: String, message: String },
     #[error("cannot start the compiler: {0}")]
     Runtime(String),
+    #[error("{0}")]
+    Grant(String),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -60,6 +62,9 @@ pub struct PackOptions {
     /// The packed host binary; default: found as [`find_host`] finds it.
     pub host: Option<PathBuf>,
     pub build: BuildOptions,
+    /// Declared machine commands the packed charm may run on its machine
+    /// (`--grant-command`).
+    pub grant_commands: Vec<String>,
 }
 
 /// What was packed, with the sizes an operator cares about.

@@ -62,6 +62,7 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
     let all = all.as_object().ok_or_else(|| bad("not a map".into()))?;
     let meta = crate::charm::CharmMeta::parse(&text, &shown)?;
     let platforms = Platforms::read(all, &opts.platforms).map_err(bad)?;
+    let granted_commands = grants(&meta, &opts.grant_commands)?;
     let triple = triple_for(&platforms.arch)?;
     let (limits, traces) = settings(all).map_err(bad)?;
     let host = match &opts.host {
@@ -88,6 +89,7 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
         triple: triple.into(),
         limits,
         traces,
+        granted_commands,
     };
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
     let mut text_file =
@@ -131,6 +133,34 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
     })
 }
 
+/// The programs `grant` lets the packed charm run on its machine: each must
+/// be one the charm declares (`charmbox: machine-commands:`).
+fn grants(meta: &crate::charm::CharmMeta, grant: &[String]) -> Result<Vec<String>, PackError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in grant {
+        if !meta.machine_commands.contains(name) {
+            return Err(PackError::Grant(format!(
+                "--grant-command {name}: the charm does not declare {name:?} under \
+                 `charmbox: machine-commands:` in charmcraft.yaml (it declares: {})",
+                if meta.machine_commands.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    meta.machine_commands
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )));
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The sandbox's limits and the trace settings from charmcraft.yaml's
 /// `charmbox:` section (all optional):
 ///
@@ -149,6 +179,11 @@ fn settings(
         limits: Option<serde_json::Value>,
         #[serde(default)]
         traces: Option<serde_json::Value>,
+        // Checked where the charm's metadata is read (CharmMeta).
+        #[serde(default, rename = "machine-commands")]
+        _machine_commands: Option<serde_json::Value>,
+        #[serde(default, rename = "kubernetes")]
+        _kubernetes: Option<serde_json::Value>,
     }
     let Some(section) = all.get("charmbox") else {
         return Ok(Default::default());

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::backend::live::LiveBackend;
+use crate::backend::live::commands::HostCommands;
 use crate::backend::live::tools::{PathTools, ToolRunner};
 use crate::bindings::event::Event;
 use crate::charm::CharmMeta;
@@ -133,7 +134,8 @@ pub fn dispatch(
         &charm.meta,
         (relation, endpoint),
         (now_ns, seed),
-    );
+    )
+    .with_commands(granted_commands(&charm.meta, &info));
     let runner = InRuntime {
         rt: &rt,
         charm: &charm,
@@ -163,6 +165,22 @@ pub fn dispatch(
         outcome: done.outcome,
         warnings,
     })
+}
+
+/// The machine's commands this dispatch may run: the charm's declared
+/// programs that the pack granted, each for at most the dispatch's deadline.
+fn granted_commands(meta: &CharmMeta, info: &PackInfo) -> HostCommands {
+    let granted = info
+        .granted_commands
+        .iter()
+        .filter(|c| meta.machine_commands.contains(*c))
+        .cloned()
+        .collect();
+    let timeout = match info.limits.deadline_secs {
+        0 => crate::backend::live::commands::DEFAULT_TIMEOUT,
+        s => std::time::Duration::from_secs(s),
+    };
+    HostCommands::new(meta.machine_commands.clone(), granted, timeout)
 }
 
 /// The State a production trace starts from: what the unit knew before

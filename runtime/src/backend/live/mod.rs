@@ -3,9 +3,11 @@
 //! ([`tools`]), each container's Pebble is its unix socket ([`pebble`]);
 //! Juju's uniter owns the hook's transaction, so nothing is buffered here.
 
+pub mod commands;
 pub mod pebble;
 pub mod tools;
 
+use self::commands::HostCommands;
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
 use super::kubernetes::{KubernetesBackend, KubernetesError, KubernetesResult};
@@ -23,8 +25,9 @@ pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPeb
     tools: LiveTools<R>,
     pebble: LivePebble<T>,
     sandbox: VirtualSandbox,
-    /// The programs the charm declares for its machine.
-    machine_commands: std::collections::BTreeSet<String>,
+    /// The machine's commands: the charm's declared programs, the pack's
+    /// grant (nothing unless [`LiveBackend::with_commands`]).
+    commands: HostCommands,
 }
 
 impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
@@ -48,8 +51,14 @@ impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
             tools,
             pebble: LivePebble::new(transport),
             sandbox: VirtualSandbox::new(now_ns, seed),
-            machine_commands: meta.machine_commands.clone(),
+            commands: HostCommands::none(meta.machine_commands.clone()),
         }
+    }
+
+    /// Run the machine's commands with `commands` (the pack's grant).
+    pub fn with_commands(mut self, commands: HostCommands) -> Self {
+        self.commands = commands;
+        self
     }
 }
 
@@ -65,16 +74,11 @@ impl<R: ToolRunner, T: PebbleTransport> PebbleBackend for LiveBackend<R, T> {
     }
 }
 
-/// Under a unit agent nothing is granted yet: a declared command is
-/// refused as not granted (running granted commands on the machine comes
-/// with the production grant, docs/machine.md).
+/// Under a unit agent the granted commands run on the machine for real
+/// ([`commands`]); the rest are refused.
 impl<R: ToolRunner, T: PebbleTransport> MachineBackend for LiveBackend<R, T> {
     fn run_command(&mut self, argv: &[String], stdin: &[u8]) -> MachineResult {
-        let none = std::collections::BTreeSet::new();
-        let refused = crate::capability::machine::check(argv, stdin, &self.machine_commands, &none)
-            .err()
-            .unwrap_or_else(|| CommandError::NotGranted("nothing is granted".into()));
-        Ok(Err(refused))
+        Ok(self.commands.run(argv, stdin))
     }
 }
 
