@@ -28,7 +28,7 @@ if [ ! -x "$CHARMBOX_BIN" ]; then
   cargo build --release --locked -p charmbox --bin charmbox
 fi
 # One pytest per charm: each charm's module is `charm`.
-for dir in examples/peer-counter-py examples/pause-py examples/openssh-py tests/charms/testing-py; do
+for dir in examples/peer-counter-py examples/pause-py examples/openssh-py examples/kvdb-py tests/charms/testing-py; do
   log "pytest $dir/tests/unit"
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$dir/tests/unit"
 done
