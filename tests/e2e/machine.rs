@@ -182,3 +182,112 @@ fn a_machine_expectation_that_does_not_hold_fails_the_scenario() {
         "{out}{err}"
     );
 }
+
+const DROP_IN: &str = "/etc/ssh/sshd_config.d/50-charm.conf";
+
+/// openssh-py installed and running, its `port` at `port`, its machine
+/// holding `files`.
+fn sshd_running(port: i64, files: serde_json::Value) -> serde_json::Value {
+    let available: serde_json::Value = serde_json::from_str(SOURCES).unwrap();
+    serde_json::json!({
+        "config": {"port": port},
+        "machine": {
+            "granted": ["apt-get", "systemctl"],
+            "available": available,
+            "packages": {"openssh-server": "1:9.6p1-3ubuntu13"},
+            "services": {"ssh": {"enabled": true, "active": "active"}},
+            "files": files,
+        }
+    })
+}
+
+fn last_command(s: &charmbox::state::State) -> String {
+    s.machine.commands.last().unwrap().command.join(" ")
+}
+
+#[test]
+fn a_python_charm_writes_its_machine_directory_and_the_files_come_back() {
+    use charmbox::state::machine::MachineFile;
+    let rt = runtime();
+    let charm = charm(&rt, "examples/openssh-py");
+    let (s1, r1) = run(
+        &rt,
+        &charm,
+        state(sshd_running(2222, serde_json::json!({}))),
+        "config-changed",
+    );
+    assert_eq!(r1.outcome, Outcome::Ok, "{:?}", r1.logs);
+    let want = "# Written by the openssh-py charm.\nPort 2222\n";
+    assert_eq!(s1.machine.files[DROP_IN], MachineFile::Text(want.into()));
+    assert_eq!(last_command(&s1), "systemctl restart ssh");
+    // The file the charm reads back is the one it wrote: no restart.
+    let (s2, r2) = run(&rt, &charm, s1, "config-changed");
+    assert_eq!(r2.outcome, Outcome::Ok, "{:?}", r2.logs);
+    assert_eq!(last_command(&s2), "systemctl is-active --quiet ssh");
+    assert_eq!(s2.machine.files.len(), 1);
+}
+
+#[test]
+fn machine_files_outside_the_declared_directories_are_refused_naming_the_field() {
+    let rt = runtime();
+    let charm = charm(&rt, "examples/openssh-py");
+    let s = state(sshd_running(
+        22,
+        serde_json::json!({"/etc/passwd": "root:x:0:0"}),
+    ));
+    let e = charmbox::run::run_event(
+        &rt,
+        &charm,
+        s,
+        &charmbox::event::EventSpec::named("start"),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("machine.files[\"/etc/passwd\"]") && e.contains("/etc/ssh/sshd_config.d"),
+        "{e}"
+    );
+    let bad = serde_json::json!({DROP_IN: {"base64": "!!"}});
+    let s = state(sshd_running(22, bad));
+    let start = charmbox::event::EventSpec::named("start");
+    let e = charmbox::run::run_event(&rt, &charm, s, &start, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not base64"), "{e}");
+}
+
+#[test]
+fn a_trace_of_a_charm_reading_its_machine_files_replays_identically() {
+    let charm = built("examples/openssh-py").join("openssh-py.wasm");
+    let dir = std::env::temp_dir().join(format!("charmbox-machine-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.json");
+    // The drop-in holds another port: the charm reads it, rewrites it and
+    // restarts sshd; a replay sees the same file from the trace's State.
+    let files = serde_json::json!({DROP_IN: "Port 2200\n"});
+    std::fs::write(&input, state(sshd_running(22, files)).to_json()).unwrap();
+    let trace = dir.join("t.jsonl");
+    let c = charm.to_str().unwrap();
+    let (code, _, err) = charmbox(&[
+        "run",
+        "--charm",
+        c,
+        "--state",
+        input.to_str().unwrap(),
+        "--event",
+        "config-changed",
+        "--event",
+        "config-changed",
+        "--out",
+        "/dev/null",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = charmbox(&["replay", trace.to_str().unwrap(), "--component", c]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("replayed 2 dispatches"), "{out}");
+    assert!(out.contains(": identical"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -188,7 +188,7 @@ fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
         let trace = read_trace(t).unwrap();
         assert_eq!(trace.header.component, charm.component.hash);
         assert_eq!(trace.header.recorded_by.as_deref(), Some("juju-unit-agent"));
-        for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+        for r in charmbox::trace::replay::replay_exact(&rt, &charm, &trace) {
             assert!(
                 r.divergence.is_none(),
                 "{}: {:?}",
@@ -287,7 +287,7 @@ fn packed_python_charm_keeps_its_stored_state_in_the_charm_directory() {
     // also reads ops' state from the unit's disk, which a trace does not
     // hold (docs/juju.md): it replays with that directory only.
     let trace = read_trace(&traces[0]).unwrap();
-    for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+    for r in charmbox::trace::replay::replay_exact(&rt, &charm, &trace) {
         assert!(r.divergence.is_none(), "{:?}", r.divergence);
     }
 }
@@ -431,6 +431,20 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
         e.contains("does not declare \"rm\"") && e.contains("apt-get, systemctl"),
         "{e}"
     );
+    let e = pack(
+        &root().join("examples/openssh-py"),
+        &PackOptions {
+            grant_dirs: vec!["/etc".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("--grant-dir /etc: the charm does not declare \"/etc\"")
+            && e.contains("/etc/ssh/sshd_config.d"),
+        "{e}"
+    );
     let out = tempdir("openssh-granted").join("c.charm");
     let opts = PackOptions {
         out: Some(out.clone()),
@@ -475,7 +489,7 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
     );
     let rt = runtime();
     let charm = Charm::open(&rt, &packed_dir).unwrap();
-    for r in charmbox::trace::replay::replay_exact(&rt, &charm.component, &trace) {
+    for r in charmbox::trace::replay::replay_exact(&rt, &charm, &trace) {
         assert!(r.divergence.is_none(), "{:?}", r.divergence);
     }
 }

@@ -8,6 +8,11 @@ to the run.
 As in examples/openssh (the same charm in Rust), start enables the `ssh`
 unit: Ubuntu's openssh-server package names its service `ssh`, and the
 how-to's `systemctl enable --now openssh-server` has no unit to enable.
+
+Beyond the how-to, the `port` option is written to a drop-in file of
+sshd's configuration with plain ``open()``: the charm declares the
+directory (`charmbox: machine-files:`), and in the simulator it is the
+unit's simulated machine's.
 """
 
 import logging
@@ -19,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 PACKAGE = "openssh-server"
 SERVICE = "ssh"
+CONFIG_FILE = "/etc/ssh/sshd_config.d/50-charm.conf"
 
 
 class MachineCharm(ops.CharmBase):
@@ -67,8 +73,25 @@ class MachineCharm(ops.CharmBase):
         for line in out.splitlines():
             if line.startswith(prefix):
                 self.unit.set_workload_version(line[len(prefix):].removesuffix(")."))
+        changed = self._write_config()
         if subprocess_ok(["systemctl", "is-active", "--quiet", SERVICE]):
+            if changed:
+                check_call(["systemctl", "restart", SERVICE])
             self.unit.status = ops.ActiveStatus()
+
+    def _write_config(self) -> bool:
+        """Write sshd's port from the config; whether the file changed."""
+        text = f"# Written by the openssh-py charm.\nPort {self.config['port']}\n"
+        try:
+            with open(CONFIG_FILE) as f:
+                if f.read() == text:
+                    return False
+        except FileNotFoundError:
+            pass
+        with open(CONFIG_FILE, "w") as f:
+            f.write(text)
+        logger.info("sshd listens on port %s", self.config["port"])
+        return True
 
 
 def subprocess_ok(argv: list[str]) -> bool:

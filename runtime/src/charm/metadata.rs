@@ -36,6 +36,8 @@ pub struct CharmMeta {
     pub resources: std::collections::BTreeSet<String>,
     /// Programs the charm may run on its machine (`charmbox.machine-commands`).
     pub machine_commands: std::collections::BTreeSet<String>,
+    /// Machine directories the charm may write (`charmbox.machine-files`).
+    pub machine_dirs: std::collections::BTreeSet<String>,
     /// Kubernetes API operations the charm may use (`charmbox.kubernetes`).
     pub kubernetes: std::collections::BTreeSet<String>,
 }
@@ -152,6 +154,8 @@ struct RawMeta {
 struct RawCharmbox {
     #[serde(default)]
     machine_commands: Vec<String>,
+    #[serde(default)]
+    machine_files: Vec<String>,
     #[serde(default)]
     kubernetes: Vec<String>,
 }
@@ -314,6 +318,8 @@ impl CharmMeta {
             resources: raw.resources.into_keys().collect(),
             machine_commands: crate::capability::machine::declared(raw.charmbox.machine_commands)
                 .map_err(|m| invalid(format!("charmbox.machine-commands: {m}")))?,
+            machine_dirs: crate::capability::machine_files::declared(raw.charmbox.machine_files)
+                .map_err(|m| invalid(format!("charmbox.machine-files: {m}")))?,
             kubernetes: crate::capability::kubernetes::declared(raw.charmbox.kubernetes)
                 .map_err(|m| invalid(format!("charmbox.kubernetes: {m}")))?,
         })

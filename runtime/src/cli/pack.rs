@@ -25,6 +25,10 @@ pub struct PackArgs {
     /// granted by default.
     #[arg(long = "grant-command", value_name = "PROGRAM")]
     pub grant_commands: Vec<String>,
+    /// A directory the charm declares (`charmbox: machine-files:`) that the
+    /// packed charm may write on its machine for real; repeatable.
+    #[arg(long = "grant-dir", value_name = "DIR")]
+    pub grant_dirs: Vec<String>,
     /// Print nothing but errors and the result.
     #[arg(long, short)]
     pub quiet: bool,
@@ -42,6 +46,7 @@ impl PackArgs {
                 progress: (!self.quiet).then_some(super::build::progress_line),
             },
             grant_commands: self.grant_commands,
+            grant_dirs: self.grant_dirs,
         };
         let r = pack(&self.charm_dir, &opts)?;
         println!(

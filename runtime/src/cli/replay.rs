@@ -104,7 +104,7 @@ impl ReplayArgs {
                 trace.header.component
             );
         }
-        let report = replay_exact(&rt, &charm.component, &trace);
+        let report = replay_exact(&rt, &charm, &trace);
         let calls: usize = report.iter().map(|r| r.calls).sum();
         if let Some(p) = &self.json {
             std::fs::write(p, serde_json::to_string_pretty(&report)? + "\n")

@@ -124,6 +124,16 @@ impl CharmComponent {
             },
         };
         let mut host = store.into_data();
+        // The machine directories' files stand whatever the outcome.
+        match host.unit_dirs().and_then(|d| d.machine_files()) {
+            Some(Ok(files)) => host.backend.keep_files(files),
+            Some(Err(m)) if outcome.is_ok() => {
+                outcome = Outcome::Failed {
+                    failure: Failure::CommitFailed(format!("the machine directories: {m}")),
+                };
+            }
+            _ => {}
+        }
         if let Err(m) = host.backend.finish(outcome.is_ok()) {
             outcome = Outcome::Failed {
                 failure: Failure::CommitFailed(m),

@@ -35,6 +35,10 @@ pub struct PackInfo {
     /// (`charmbox pack --grant-command`): they run on the machine for real.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub granted_commands: Vec<String>,
+    /// The declared machine directories the packer granted
+    /// (`charmbox pack --grant-dir`): the guest writes the real ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_dirs: Vec<String>,
 }
 
 /// The sandbox's limits, from charmcraft.yaml's `charmbox:` section or the

@@ -65,6 +65,9 @@ pub struct PackOptions {
     /// Declared machine commands the packed charm may run on its machine
     /// (`--grant-command`).
     pub grant_commands: Vec<String>,
+    /// Declared machine directories the packed charm may write for real
+    /// (`--grant-dir`).
+    pub grant_dirs: Vec<String>,
 }
 
 /// What was packed, with the sizes an operator cares about.

@@ -62,7 +62,13 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
     let all = all.as_object().ok_or_else(|| bad("not a map".into()))?;
     let meta = crate::charm::CharmMeta::parse(&text, &shown)?;
     let platforms = Platforms::read(all, &opts.platforms).map_err(bad)?;
-    let granted_commands = grants(&meta, &opts.grant_commands)?;
+    let granted_commands = grants(
+        &meta.machine_commands,
+        &opts.grant_commands,
+        "command",
+        "commands",
+    )?;
+    let granted_dirs = grants(&meta.machine_dirs, &opts.grant_dirs, "dir", "files")?;
     let triple = triple_for(&platforms.arch)?;
     let (limits, traces) = settings(all).map_err(bad)?;
     let host = match &opts.host {
@@ -90,6 +96,7 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
         limits,
         traces,
         granted_commands,
+        granted_dirs,
     };
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
     let mut text_file =
@@ -133,24 +140,25 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
     })
 }
 
-/// The programs `grant` lets the packed charm run on its machine: each must
-/// be one the charm declares (`charmbox: machine-commands:`).
-fn grants(meta: &crate::charm::CharmMeta, grant: &[String]) -> Result<Vec<String>, PackError> {
+/// What `grant` lets the packed charm reach on its machine: each a program
+/// or directory the charm declares (`charmbox: machine-<section>:`).
+fn grants(
+    declared: &std::collections::BTreeSet<String>,
+    grant: &[String],
+    flag: &str,
+    section: &str,
+) -> Result<Vec<String>, PackError> {
     let mut out: Vec<String> = Vec::new();
     for name in grant {
-        if !meta.machine_commands.contains(name) {
+        if !declared.contains(name) {
+            let listed = if declared.is_empty() {
+                "nothing".to_string()
+            } else {
+                declared.iter().cloned().collect::<Vec<_>>().join(", ")
+            };
             return Err(PackError::Grant(format!(
-                "--grant-command {name}: the charm does not declare {name:?} under \
-                 `charmbox: machine-commands:` in charmcraft.yaml (it declares: {})",
-                if meta.machine_commands.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    meta.machine_commands
-                        .iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                "--grant-{flag} {name}: the charm does not declare {name:?} under \
+                 `charmbox: machine-{section}:` in charmcraft.yaml (it declares: {listed})"
             )));
         }
         if !out.contains(name) {
@@ -182,6 +190,8 @@ fn settings(
         // Checked where the charm's metadata is read (CharmMeta).
         #[serde(default, rename = "machine-commands")]
         _machine_commands: Option<serde_json::Value>,
+        #[serde(default, rename = "machine-files")]
+        _machine_files: Option<serde_json::Value>,
         #[serde(default, rename = "kubernetes")]
         _kubernetes: Option<serde_json::Value>,
     }

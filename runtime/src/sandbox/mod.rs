@@ -15,10 +15,12 @@ use crate::limits::Meter;
 mod clock;
 mod disk_quota;
 mod guest_fs;
+mod machine_dirs;
 mod unit_dir;
 pub use clock::{MAX_SLEPT_NS, SleepDeadline, VirtualClock};
 pub use disk_quota::{DiskQuota, QuotaFs, QuotaFsData};
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
+pub use machine_dirs::MachineDirs;
 pub(crate) use unit_dir::private_dir_in;
 pub use unit_dir::{GUEST_STATE_DIR, GUEST_TMP_DIR, UnitDirs};
 
@@ -108,6 +110,12 @@ pub struct WasiGrants {
     /// The unit's writable directories (state dir, /tmp) on the host, kept
     /// across events; none: a scratch directory for the dispatch (UnitDirs).
     pub unit_dir: Option<std::path::PathBuf>,
+    /// The charm's machine directories on a simulated machine, laid out
+    /// under the unit's directory from the State's files.
+    pub machine: Option<Arc<MachineDirs>>,
+    /// Real host directories shown read-write at their guest paths (the
+    /// machine directories a pack grants, under a unit agent).
+    pub host_dirs: Vec<(std::path::PathBuf, String)>,
 }
 
 impl std::fmt::Debug for WasiGrants {
@@ -119,6 +127,8 @@ impl std::fmt::Debug for WasiGrants {
             .field("env", &self.env.len())
             .field("tapped", &self.tap.is_some())
             .field("unit_dir", &self.unit_dir)
+            .field("machine", &self.machine.as_ref().map(|m| &m.dirs))
+            .field("host_dirs", &self.host_dirs)
             .finish()
     }
 }
@@ -174,8 +184,13 @@ impl WasiGrants {
         {
             tracing::warn!("cannot preopen {}: {e}", host.display());
         }
+        for (host, guest) in &self.host_dirs {
+            if let Err(e) = b.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadWrite) {
+                tracing::warn!("cannot preopen {}: {e}", host.display());
+            }
+        }
         let dirs = if unit_dirs {
-            unit_dir::mount(&mut b, self.unit_dir.as_deref())
+            unit_dir::mount(&mut b, self.unit_dir.as_deref(), self.machine.as_ref())
         } else {
             None
         };

@@ -11,6 +11,7 @@
 //! It is made lazily, when the guest first uses WASI: guests without WASI
 //! (Rust charms) never pay for it.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::hash::BuildHasher;
 use std::io;
@@ -41,6 +42,8 @@ pub struct UnitDirs {
     tmp_dir: Dir,
     /// Made for one dispatch: removed on drop.
     scratch: bool,
+    /// The machine directories laid out under the root (to read back).
+    machine: Option<std::sync::Arc<super::MachineDirs>>,
 }
 
 impl UnitDirs {
@@ -68,6 +71,7 @@ impl UnitDirs {
                 state_dir,
                 tmp_dir,
                 scratch,
+                machine: None,
             }),
             Err(e) => {
                 if scratch {
@@ -212,10 +216,22 @@ impl Drop for UnitDirs {
 /// Open the unit's directories (`dir`, else a scratch one), clear stale
 /// locks and preopen them into `b`. None (with a warning) when they cannot be
 /// made: the guest then sees no writable directory.
-pub(crate) fn mount(b: &mut WasiCtxBuilder, dir: Option<&Path>) -> Option<UnitDirs> {
-    let opened = UnitDirs::open(dir).and_then(|dirs| {
+pub(crate) fn mount(
+    b: &mut WasiCtxBuilder,
+    dir: Option<&Path>,
+    machine: Option<&std::sync::Arc<super::MachineDirs>>,
+) -> Option<UnitDirs> {
+    let opened = UnitDirs::open(dir).and_then(|mut dirs| {
         dirs.remove_stale_locks();
         dirs.preopen(b)?;
+        if let Some(m) = machine {
+            match m.mount(&dirs.root, b) {
+                Ok(()) => dirs.machine = Some(m.clone()),
+                // The guest then sees no machine directories, and the
+                // State's files are left as they were.
+                Err(e) => tracing::warn!("cannot lay out the machine directories: {e}"),
+            }
+        }
         Ok(dirs)
     });
     match opened {
@@ -224,6 +240,15 @@ pub(crate) fn mount(b: &mut WasiCtxBuilder, dir: Option<&Path>) -> Option<UnitDi
             tracing::warn!("cannot give the guest its writable directories: {e}");
             None
         }
+    }
+}
+
+impl UnitDirs {
+    /// The files of the machine directories after the event, when they
+    /// were laid out for it (none: the State's files stay as they were).
+    pub fn machine_files(&self) -> Option<Result<BTreeMap<String, Vec<u8>>, String>> {
+        let m = self.machine.as_ref()?;
+        Some(m.read_back(&self.root))
     }
 }
 

@@ -17,6 +17,8 @@ pub struct MachineExpect {
     /// Commands (argv joined by spaces) that ran, in this order (not
     /// necessarily adjacent).
     pub ran: Vec<String>,
+    /// File in the charm's machine directories → its text (`null`: absent).
+    pub files: BTreeMap<String, Option<String>>,
 }
 
 /// Check the machines of `want`'s units; how many expectations held.
@@ -42,6 +44,16 @@ pub fn check(sim: &Simulator, want: &BTreeMap<String, MachineExpect>) -> Result<
             let got = m.services.get(svc).map_or("absent", |s| s.active.word());
             if got != state {
                 return fail(format!("{unit}: service {svc} is {got}, expected {state}"));
+            }
+            n += 1;
+        }
+        for (path, text) in &e.files {
+            let got = m.files.get(path).map(|f| match f {
+                crate::state::machine::MachineFile::Text(t) => t.clone(),
+                crate::state::machine::MachineFile::Bytes { base64 } => format!("base64:{base64}"),
+            });
+            if got != *text {
+                return fail(format!("{unit}: file {path} is {got:?}, expected {text:?}"));
             }
             n += 1;
         }

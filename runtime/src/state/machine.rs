@@ -36,6 +36,43 @@ pub struct MachineState {
     /// The commands that ran, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<CommandRecord>,
+    /// The files in the charm's machine directories (`charmbox:
+    /// machine-files:`): absolute path → content. The guest sees them as
+    /// files and what it leaves there comes back here.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, MachineFile>,
+}
+
+/// A file's content: text, or `{base64: ...}` for bytes that are not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MachineFile {
+    Text(String),
+    Bytes { base64: String },
+}
+
+impl MachineFile {
+    /// The file of these bytes: text when they are UTF-8.
+    pub fn from_bytes(bytes: Vec<u8>) -> MachineFile {
+        use base64::Engine as _;
+        match String::from_utf8(bytes) {
+            Ok(text) => MachineFile::Text(text),
+            Err(e) => MachineFile::Bytes {
+                base64: base64::engine::general_purpose::STANDARD.encode(e.into_bytes()),
+            },
+        }
+    }
+
+    /// The bytes, or why they cannot be decoded.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine as _;
+        match self {
+            MachineFile::Text(t) => Ok(t.as_bytes().to_vec()),
+            MachineFile::Bytes { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .map_err(|e| format!("not base64: {e}")),
+        }
+    }
 }
 
 impl MachineState {

@@ -17,7 +17,7 @@ use crate::backend::{
     Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError, ToolResult,
 };
 use crate::engine::{Charm, Dispatcher, InRuntime, wasi_grants};
-use crate::engine::{CharmComponent, DispatchOptions, Failure, Outcome, Runtime};
+use crate::engine::{DispatchOptions, Failure, Outcome, Runtime};
 use crate::event::ResolvedEvent;
 
 /// Where a replay first went its own way.
@@ -287,13 +287,14 @@ pub struct ExactReplay {
 }
 
 /// Replay every dispatch of `trace` with `component`, answering from the trace.
-pub fn replay_exact(rt: &Runtime, component: &CharmComponent, trace: &Trace) -> Vec<ExactReplay> {
+pub fn replay_exact(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<ExactReplay> {
+    let component = &charm.component;
     trace
         .dispatches
         .iter()
         .map(|d| {
             let opts = DispatchOptions {
-                grants: wasi_grants(&d.start.snapshot, &d.start.event, None),
+                grants: wasi_grants(&d.start.snapshot, &d.start.event, None, &charm.meta),
                 fuel: Some(trace.header.engine.fuel_per_event),
             };
             let (replayer, outcome, _) =
@@ -448,7 +449,12 @@ fn compare_one<D: Dispatcher>(
             return cmp;
         }
     };
-    let mut grants = wasi_grants(&d.start.snapshot, &d.start.event, Some(charm.dir()));
+    let mut grants = wasi_grants(
+        &d.start.snapshot,
+        &d.start.event,
+        Some(charm.dir()),
+        charm.meta(),
+    );
     let recorder = Recorder::new(backend);
     grants.tap = Some(recorder.tap());
     let done = charm.dispatch(recorder, &d.start.event, grants, None);
@@ -484,7 +490,7 @@ fn compare_one<D: Dispatcher>(
 /// so no delta to compare.
 fn compare_recorded<D: Dispatcher>(charm: &D, d: &RecordedDispatch) -> Comparison {
     let snapshot = &d.start.snapshot;
-    let grants = wasi_grants(snapshot, &d.start.event, Some(charm.dir()));
+    let grants = wasi_grants(snapshot, &d.start.event, Some(charm.dir()), charm.meta());
     let world = RecordedWorld::new(&d.calls, grants.now_ns, grants.seed);
     let recorder = Recorder::new(world);
     let mut grants = grants;

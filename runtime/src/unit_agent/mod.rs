@@ -120,6 +120,8 @@ pub fn dispatch(
         env: event.env.clone(),
         tap: None,
         unit_dir,
+        machine: None,
+        host_dirs: granted_dirs(&charm.meta, &info, &mut warnings),
     };
     let path = env
         .iter()
@@ -181,6 +183,27 @@ fn granted_commands(meta: &CharmMeta, info: &PackInfo) -> HostCommands {
         s => std::time::Duration::from_secs(s),
     };
     HostCommands::new(meta.machine_commands.clone(), granted, timeout)
+}
+
+/// The machine directories the pack grants (and the charm declares), as
+/// the guest sees them: the real directories, made if missing.
+fn granted_dirs(
+    meta: &CharmMeta,
+    info: &PackInfo,
+    warnings: &mut Vec<String>,
+) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for dir in info
+        .granted_dirs
+        .iter()
+        .filter(|d| meta.machine_dirs.contains(*d))
+    {
+        match std::fs::create_dir_all(dir) {
+            Ok(()) => out.push((PathBuf::from(dir), dir.clone())),
+            Err(e) => warnings.push(format!("cannot make the machine directory {dir}: {e}")),
+        }
+    }
+    out
 }
 
 /// The State a production trace starts from: what the unit knew before

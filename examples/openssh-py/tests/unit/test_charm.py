@@ -2,6 +2,8 @@
 Context's simulated machine (ops.testing would run them on this machine,
 so these tests are charmbox's only)."""
 
+from dataclasses import replace as dataclasses_replace
+
 import pytest
 from charm import MachineCharm
 
@@ -44,3 +46,20 @@ def test_a_command_not_granted_fails_the_hook_with_permission_error():
     ctx = context(granted=["apt-get"])
     with pytest.raises(testing.errors.UncaughtCharmError, match="PermissionError.*not granted"):
         ctx.run(ctx.on.start(), testing.State())
+
+
+def test_the_port_is_written_to_sshds_configuration_on_the_machine():
+    ctx = context()
+    out = ctx.run(ctx.on.install(), testing.State())
+    out = ctx.run(ctx.on.config_changed(), dataclasses_replace(out, config={"port": 2222}))
+    assert ctx.machine["files"] == {
+        "/etc/ssh/sshd_config.d/50-charm.conf": "# Written by the openssh-py charm.\nPort 2222\n"
+    }
+    ran = [" ".join(c["command"]) for c in ctx.machine["commands"]]
+    assert ran[-1] == "systemctl restart ssh"
+    # The same config again: the file stands, sshd is not restarted.
+    before = len(ctx.machine["commands"])
+    ctx.run(ctx.on.config_changed(), out)
+    assert [" ".join(c["command"]) for c in ctx.machine["commands"][before:]][-1] != (
+        "systemctl restart ssh"
+    )

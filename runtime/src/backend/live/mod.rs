@@ -11,7 +11,7 @@ use self::commands::HostCommands;
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
 use super::kubernetes::{KubernetesBackend, KubernetesError, KubernetesResult};
-use super::machine::{CommandError, MachineBackend, MachineResult};
+use super::machine::{MachineBackend, MachineResult};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use super::sandbox::VirtualSandbox;
 use super::{Backend, HookCall, HookReply, HookTools, RawToolResult, SandboxBackend, ToolResult};

@@ -91,6 +91,7 @@ fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
     workload::storages(state, &cx)?;
     workload::containers(state, &cx)?;
     if let Some(meta) = meta {
+        machine_files(state, meta)?;
         for name in state.resources.keys() {
             if !meta.resources.contains(name) {
                 return Err(invalid(
@@ -99,6 +100,34 @@ fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// The State's machine files: each under a directory the charm declares,
+/// decodable, and not too many.
+fn machine_files(state: &State, meta: &CharmMeta) -> Checked {
+    use crate::capability::machine_files::{MAX_DEPTH, MAX_FILES, directory_of};
+    let files = &state.machine.files;
+    if files.len() > MAX_FILES {
+        return Err(invalid(
+            "machine.files",
+            format!("{} files, at most {MAX_FILES}", files.len()),
+        ));
+    }
+    for (path, file) in files {
+        let at = format!("machine.files[{path:?}]");
+        if directory_of(path, &meta.machine_dirs).is_none() {
+            return Err(invalid(
+                at,
+                format!(
+                    "not a file under a directory the charm declares under `charmbox: \
+                     machine-files:` ({:?}; at most {MAX_DEPTH} levels below it)",
+                    meta.machine_dirs
+                ),
+            ));
+        }
+        file.bytes().map_err(|m| invalid(at, m))?;
     }
     Ok(())
 }
