@@ -81,21 +81,42 @@ impl PythonCharm {
     }
 }
 
-/// Files under `dir`, sorted, without caches and hidden entries.
+/// Files under `dir`, sorted, without caches and hidden entries, as the
+/// staged copy has them: links to files are read through, links to
+/// directories are not followed (staging refuses them), and the walk is
+/// bounded in depth and entries.
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut seen = 0usize;
+    collect_from(dir, out, 0, &mut seen);
+}
+
+/// The most entries the input hash looks at under `src/` or `lib/`.
+const MAX_HASHED_ENTRIES: usize = 200_000;
+
+fn collect_from(dir: &Path, out: &mut Vec<PathBuf>, depth: usize, seen: &mut usize) {
+    if depth > super::reproducible::MAX_SOURCE_DEPTH {
+        return;
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
+        *seen += 1;
+        if *seen > MAX_HASHED_ENTRIES {
+            return;
+        }
         let name = p.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with('.') || name == "__pycache__" || name.ends_with(".pyc") {
+        if super::reproducible::skipped(&name) {
             continue;
         }
-        if p.is_dir() {
-            collect(&p, out);
-        } else {
+        let Ok(own) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if own.is_dir() {
+            collect_from(&p, out, depth + 1, seen);
+        } else if !own.is_symlink() || p.is_file() {
             out.push(p);
         }
     }
@@ -191,5 +212,28 @@ mod tests {
         fs::write(dir.join("requirements.txt"), "ops\n").unwrap();
         assert_ne!(hash(&c), with_lib);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_hashed_files_follow_file_links_and_never_loop() {
+        let d = std::env::temp_dir().join(format!("charmbox-hash-links-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("src/pkg")).unwrap();
+        fs::write(d.join("shared.py"), "x").unwrap();
+        fs::write(d.join("src/pkg/m.py"), "m").unwrap();
+        std::os::unix::fs::symlink(d.join("shared.py"), d.join("src/charm.py")).unwrap();
+        // A directory link back up: not followed, so the walk ends.
+        std::os::unix::fs::symlink(d.join("src"), d.join("src/pkg/loop")).unwrap();
+        let mut files = Vec::new();
+        collect(&d.join("src"), &mut files);
+        let rel: Vec<_> = files
+            .iter()
+            .map(|f| f.strip_prefix(&d).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            rel,
+            [PathBuf::from("src/charm.py"), PathBuf::from("src/pkg/m.py")]
+        );
+        fs::remove_dir_all(&d).unwrap();
     }
 }

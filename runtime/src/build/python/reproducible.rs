@@ -113,39 +113,71 @@ fn walk(dir: &Path, budget: &mut usize) {
 }
 
 /// Copy `src` to `dst` (replacing it), without caches and hidden entries,
-/// bounded in files and bytes; then fix the copy's times.
+/// bounded in files, bytes and depth; then fix the copy's times. A link to
+/// a file is copied as the file it names, as the input hash reads it; a
+/// link to a directory, or a broken one, is refused by name (no loops).
 pub(crate) fn stage(src: &Path, dst: &Path) -> std::io::Result<()> {
     if dst.exists() {
         fs::remove_dir_all(dst)?;
     }
     fs::create_dir_all(dst)?;
     let mut left = (MAX_STAGED_FILES, MAX_STAGED_BYTES);
-    copy_tree(src, dst, &mut left)?;
+    copy_tree(src, dst, &mut left, 0)?;
     fix_times(&[dst]);
     Ok(())
 }
 
-fn copy_tree(src: &Path, dst: &Path, left: &mut (usize, u64)) -> std::io::Result<()> {
+/// The deepest directory staged or hashed below `src/` or `lib/`.
+pub(crate) const MAX_SOURCE_DEPTH: usize = 32;
+
+/// Whether a source tree's entry is left out (caches, hidden, builds).
+pub(crate) fn skipped(name: &str) -> bool {
+    name.starts_with('.')
+        || name == "__pycache__"
+        || name == "target"
+        || name.ends_with(".pyc")
+        || name.ends_with(".wasm")
+}
+
+fn copy_tree(src: &Path, dst: &Path, left: &mut (usize, u64), depth: usize) -> std::io::Result<()> {
+    if depth > MAX_SOURCE_DEPTH {
+        return Err(std::io::Error::other(format!(
+            "{}: more than {MAX_SOURCE_DEPTH} directories deep",
+            src.display()
+        )));
+    }
     let mut entries: Vec<fs::DirEntry> = fs::read_dir(src)?.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name();
-        let shown = name.to_string_lossy();
-        let skipped = shown.starts_with('.')
-            || shown == "__pycache__"
-            || shown == "target"
-            || shown.ends_with(".pyc")
-            || shown.ends_with(".wasm");
-        if skipped {
+        if skipped(&name.to_string_lossy()) {
             continue;
         }
-        let kind = e.file_type()?;
+        let mut kind = e.file_type()?;
         let to = dst.join(&name);
+        if kind.is_symlink() {
+            kind = match fs::metadata(e.path()) {
+                Ok(m) if m.is_file() => m.file_type(),
+                Ok(_) => {
+                    return Err(std::io::Error::other(format!(
+                        "{} is a symbolic link to a directory: a build follows links to \
+                         files only (link the directory above it, or copy it)",
+                        e.path().display()
+                    )));
+                }
+                Err(err) => {
+                    return Err(std::io::Error::other(format!(
+                        "{} is a broken symbolic link: {err}",
+                        e.path().display()
+                    )));
+                }
+            };
+        }
         if kind.is_dir() {
             fs::create_dir_all(&to)?;
-            copy_tree(&e.path(), &to, left)?;
+            copy_tree(&e.path(), &to, left, depth + 1)?;
         } else if kind.is_file() {
-            let size = e.metadata()?.len();
+            let size = fs::metadata(e.path())?.len();
             if left.0 == 0 || size > left.1 {
                 return Err(std::io::Error::other(format!(
                     "{} holds more than {MAX_STAGED_FILES} files or {} MiB",
@@ -229,6 +261,34 @@ mod tests {
             let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
             assert_eq!(secs, FIXED_TIME_SECS, "{p}");
         }
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn staging_follows_links_to_files_and_refuses_links_to_directories() {
+        let d = std::env::temp_dir().join(format!("charmbox-stage-links-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("shared")).unwrap();
+        fs::create_dir_all(d.join("src")).unwrap();
+        fs::write(d.join("shared/charm.py"), "shared").unwrap();
+        std::os::unix::fs::symlink(d.join("shared/charm.py"), d.join("src/charm.py")).unwrap();
+        stage(&d.join("src"), &d.join("staged")).unwrap();
+        assert_eq!(
+            fs::read_to_string(d.join("staged/charm.py")).unwrap(),
+            "shared"
+        );
+        // A loop through a directory link is refused, not walked.
+        std::os::unix::fs::symlink(d.join("src"), d.join("src/again")).unwrap();
+        let e = stage(&d.join("src"), &d.join("staged"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("again is a symbolic link to a directory"), "{e}");
+        fs::remove_file(d.join("src/again")).unwrap();
+        std::os::unix::fs::symlink(d.join("nowhere"), d.join("src/gone.py")).unwrap();
+        let e = stage(&d.join("src"), &d.join("staged"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gone.py is a broken symbolic link"), "{e}");
         fs::remove_dir_all(&d).unwrap();
     }
 }
