@@ -287,7 +287,7 @@ impl BenchArgs {
         let mut samples = Vec::with_capacity(rounds);
         for _ in 0..rounds {
             let t = Instant::now();
-            let report = replay_exact(rt, &charm, &trace);
+            let report = replay_exact(rt, charm, &trace);
             samples.push(t.elapsed());
             if let Some(r) = report.iter().find(|r| r.divergence.is_some()) {
                 bail!("dispatch #{} diverged", r.n);
