@@ -389,11 +389,11 @@ fn a_malformed_deferred_queue_fails_the_hook_naming_its_key() {
 /// action fails saying why.
 #[test]
 fn a_statefulset_partition_patch_is_recorded_and_replayed() {
-    let charm = built("examples/kvdb").join("kvdb.wasm");
+    let charm = built("examples/kvdb-k8s").join("kvdb-k8s.wasm");
     let d = scratch("k8s-partition");
     let state = |trusted: bool| {
         serde_json::json!({
-            "unit": "kvdb/0", "leader": true, "trusted": trusted,
+            "unit": "kvdb-k8s/0", "leader": true, "trusted": trusted,
             "model": {"type": "kubernetes"},
             "relations": [{
                 "id": 1, "endpoint": "upgrade",
