@@ -176,6 +176,8 @@ const CAUSE: &str = "cause";
 const STACK: &str = "upgrade-stack";
 const VERSIONS: &str = "versions";
 const RESUMED: &str = "upgrade-resumed";
+/// How the protocol's actions refuse off the leader (the seed's words).
+const NOT_LEADER: &str = "Action must be ran on the Juju leader.";
 /// The operator's action before `juju refresh`.
 pub const PRE_UPGRADE_CHECK: &str = "pre-upgrade-check";
 /// The operator's action letting a paused Kubernetes upgrade go on after
@@ -301,7 +303,7 @@ impl Upgrade {
         leader: bool,
     ) -> Result<(), Error> {
         if !leader {
-            return event.fail("Action must be ran on the Juju leader.");
+            return event.fail(NOT_LEADER);
         }
         let states = self.states(model, peers)?;
         if states.values().any(|s| *s != UnitState::Idle) {
@@ -494,7 +496,7 @@ impl Upgrade {
         leader: bool,
     ) -> Result<(), Error> {
         if !leader {
-            return event.fail("Action must be ran on the Juju leader.");
+            return event.fail(NOT_LEADER);
         }
         let stack: Vec<u32> = peers.local_app_data().get_json(STACK)?.unwrap_or_default();
         let Some(first) = stack.last() else {

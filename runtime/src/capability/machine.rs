@@ -62,6 +62,15 @@ pub fn program(argv: &[String]) -> Option<&str> {
     is_program_name(name).then_some(name)
 }
 
+/// Who grants commands, which the refusal of an ungranted one names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantedBy {
+    /// The run: the State's `machine.granted`, `charmbox run --grant-command`.
+    Run,
+    /// The pack, under a unit agent: `charmbox pack --grant-command`.
+    Pack,
+}
+
 /// Whether `argv` may run: well formed and within the size limits,
 /// declared by the charm, granted by the run; the program's name.
 pub fn check<'a>(
@@ -69,6 +78,17 @@ pub fn check<'a>(
     stdin: &[u8],
     declared: &BTreeSet<String>,
     granted: &BTreeSet<String>,
+) -> Result<&'a str, CommandError> {
+    check_granted_by(argv, stdin, declared, granted, GrantedBy::Run)
+}
+
+/// [`check`], the grant being `by`'s.
+pub fn check_granted_by<'a>(
+    argv: &'a [String],
+    stdin: &[u8],
+    declared: &BTreeSet<String>,
+    granted: &BTreeSet<String>,
+    by: GrantedBy,
 ) -> Result<&'a str, CommandError> {
     let Some(first) = argv.first() else {
         return Err(CommandError::Invalid("an empty command".into()));
@@ -102,10 +122,16 @@ pub fn check<'a>(
         )));
     };
     if !granted.contains(name) {
-        return Err(CommandError::NotGranted(format!(
-            "{name:?} is declared by the charm but not granted to this run \
-             (grant it: the State's `machine.granted`, or `charmbox run --grant-command {name}`)"
-        )));
+        return Err(CommandError::NotGranted(match by {
+            GrantedBy::Run => format!(
+                "{name:?} is declared by the charm but not granted to this run \
+                 (grant it: the State's `machine.granted`, or `charmbox run --grant-command {name}`)"
+            ),
+            GrantedBy::Pack => format!(
+                "{first:?} is declared by the charm but not granted on this machine \
+                 (pack the charm with `charmbox pack --grant-command {name}`)"
+            ),
+        }));
     }
     Ok(name)
 }

@@ -13,6 +13,8 @@ pub const MAX_DIRS: usize = 16;
 pub const MAX_PATH: usize = 256;
 /// The most files a State's machine may hold.
 pub const MAX_FILES: usize = 1024;
+/// The most entries (files, directories, links...) read back after an event.
+pub const MAX_ENTRIES: usize = 4 * MAX_FILES;
 /// The deepest file under a declared directory (path components below it).
 pub const MAX_DEPTH: usize = 16;
 

@@ -13,7 +13,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::capability::machine_files::{MAX_DEPTH, MAX_FILES, directory_of};
+use crate::capability::machine_files::{MAX_DEPTH, MAX_ENTRIES, MAX_FILES, directory_of};
 
 /// The declared directories and the files they start the event with.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,10 +80,12 @@ impl MachineDirs {
 
     /// The regular files under the directories of `root` after the event.
     /// Symlinks and other special files are not kept; more than
-    /// [`MAX_FILES`] files, or a file deeper than [`MAX_DEPTH`], is an error.
+    /// [`MAX_FILES`] files or [`MAX_ENTRIES`] entries, or a file deeper than
+    /// [`MAX_DEPTH`], is an error.
     pub(crate) fn read_back(&self, root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
         let top = Dir::open_ambient_dir(root, ambient_authority()).map_err(|e| e.to_string())?;
         let mut out = BTreeMap::new();
+        let mut seen = 0usize;
         for dir in &self.dirs {
             let rel = dir.trim_start_matches('/');
             let Ok(d) = top.open_dir(rel) else {
@@ -94,6 +96,12 @@ impl MachineDirs {
                 let entries = d.entries().map_err(|e| format!("{at}: {e}"))?;
                 for entry in entries {
                     let entry = entry.map_err(|e| format!("{at}: {e}"))?;
+                    seen += 1;
+                    if seen > MAX_ENTRIES {
+                        return Err(format!(
+                            "the machine directories hold more than {MAX_ENTRIES} entries"
+                        ));
+                    }
                     let name = entry.file_name();
                     let Some(name) = name.to_str() else {
                         return Err(format!("{at}: a file name that is not UTF-8"));
@@ -178,5 +186,19 @@ mod tests {
         let e = m.read_back(&root).unwrap_err();
         assert!(e.contains("more than 1024 files"), "{e}");
         std::fs::remove_dir_all(&root).unwrap();
+        // Empty directories count too: the walk is bounded by entries.
+        m.mount(&root_again(&root), &mut WasiCtxBuilder::new())
+            .unwrap();
+        for n in 0..=MAX_ENTRIES {
+            std::fs::create_dir(root.join(format!("etc/kvdb/d{n}"))).unwrap();
+        }
+        let e = m.read_back(&root).unwrap_err();
+        assert!(e.contains("more than 4096 entries"), "{e}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    fn root_again(root: &Path) -> std::path::PathBuf {
+        std::fs::create_dir_all(root).unwrap();
+        root.to_path_buf()
     }
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bindings::machine::{CommandError, CommandOutput};
+use crate::capability::machine;
 use crate::machine::CommandResult;
 
 /// Where a bare program name is looked up, in this order (never `PATH`).
@@ -61,16 +62,13 @@ impl HostCommands {
 
     /// Run `argv` with `stdin` if the charm declares and the pack grants it.
     pub fn run(&self, argv: &[String], stdin: &[u8]) -> CommandResult {
-        let name = crate::capability::machine::check(argv, stdin, &self.declared, &self.granted)
-            .map_err(|e| match e {
-                CommandError::NotGranted(_) => CommandError::NotGranted(format!(
-                    "{:?} is declared by the charm but not granted on this machine \
-                     (pack the charm with `charmbox pack --grant-command {}`)",
-                    argv[0],
-                    crate::capability::machine::program(argv).unwrap_or_default()
-                )),
-                other => other,
-            })?;
+        let name = machine::check_granted_by(
+            argv,
+            stdin,
+            &self.declared,
+            &self.granted,
+            machine::GrantedBy::Pack,
+        )?;
         let program = self.locate(name).ok_or_else(|| {
             CommandError::NotFound(format!(
                 "{name}: command not found (looked in {})",
