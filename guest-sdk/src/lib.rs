@@ -34,6 +34,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(all(target_arch = "wasm32", feature = "allocator"))]
+mod alloc;
 mod defer;
 mod error;
 mod event;

@@ -40,6 +40,11 @@ pub struct BenchArgs {
     /// side by side, and print both medians and their ratio.
     #[arg(long)]
     pub vs_scenario: bool,
+    /// Also time the same event under ops' Scenario with this Python charm,
+    /// which must implement the same logic (the results are compared), and
+    /// print how many times faster the charmbox dispatch is.
+    #[arg(long, value_name = "PYTHON_CHARM_DIR", conflicts_with_all = ["vs_scenario", "replay"])]
+    pub scenario_baseline: Option<PathBuf>,
     /// Run this action instead of a hook (with --param).
     #[arg(long)]
     pub action: Option<String>,
@@ -100,6 +105,17 @@ fn result_of(state: &serde_json::Value) -> serde_json::Value {
     })
 }
 
+/// The event as the Scenario driver reads it.
+fn event_json(spec: &EventSpec) -> serde_json::Value {
+    serde_json::json!({
+        "name": spec.name,
+        "action": spec.action,
+        "params": spec.params,
+        "relation_id": spec.relation_id,
+        "remote_unit": spec.remote_unit,
+    })
+}
+
 /// The component's size, for comparing languages: `path` is the component
 /// or the charm directory holding `<name>.wasm`.
 fn component_size(path: &std::path::Path, name: &str) -> String {
@@ -146,13 +162,14 @@ impl BenchArgs {
         let warmup = (self.iterations / 10).max(1);
         let mut plain = Vec::with_capacity(self.iterations);
         let mut traced = Vec::with_capacity(self.iterations);
+        let mut last = None;
         // Interleaved, so both see the same machine.
         for i in 0..warmup + self.iterations {
             for recording in [false, true] {
                 let input = state.clone();
                 let t = Instant::now();
                 let trace = if recording { Some(&mut sink) } else { None };
-                let (_, report) = run_event_with(
+                let (out, report) = run_event_with(
                     &rt,
                     &charm,
                     input,
@@ -166,6 +183,7 @@ impl BenchArgs {
                 if i >= warmup {
                     if recording { &mut traced } else { &mut plain }.push(took);
                 }
+                last = Some(out);
             }
         }
         println!(
@@ -187,6 +205,57 @@ impl BenchArgs {
             "  recording overhead: {:+.1} % of the median",
             (m1 / m0 - 1.0) * 100.0
         );
+        match &self.scenario_baseline {
+            Some(dir) => {
+                let last = last.expect("one run at least");
+                self.print_baseline(dir, &state, &spec, &last, m0)
+            }
+            None => Ok(ExitCode::SUCCESS),
+        }
+    }
+
+    /// The same event under Scenario with the Python charm at `dir`, and the
+    /// ratio of its median to charmbox's (`ours`, µs).
+    fn print_baseline(
+        &self,
+        dir: &Path,
+        state: &State,
+        spec: &EventSpec,
+        out: &State,
+        ours: f64,
+    ) -> anyhow::Result<ExitCode> {
+        if !dir.join("src").join("charm.py").is_file() {
+            bail!(
+                "--scenario-baseline needs a Python charm directory (src/charm.py): {}",
+                dir.display()
+            );
+        }
+        let input = serde_json::to_value(state)?;
+        let runs = self.iterations.min(2000);
+        let theirs = bench_scenario::time_in_scenario(dir, &input, &event_json(spec), runs)?;
+        println!(
+            "  Scenario   median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   min {:.1} µs   ({} runs of ctx.run on {}, {})",
+            theirs.median_us,
+            theirs.p10_us,
+            theirs.p90_us,
+            theirs.min_us,
+            theirs.runs,
+            dir.display(),
+            theirs.versions
+        );
+        println!(
+            "  ratio Scenario / charmbox (medians, plain): {:.0} x (target >= 200)",
+            theirs.median_us / ours
+        );
+        let ours = result_of(&serde_json::to_value(out)?);
+        if ours != theirs.result {
+            println!(
+                "  results differ (not the same logic?)\n    charmbox: {ours}\n    Scenario: {}",
+                theirs.result
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("  same result on both sides (unit status, application databags): {ours}");
         Ok(ExitCode::SUCCESS)
     }
 
@@ -219,14 +288,12 @@ impl BenchArgs {
             last = Some(out);
         }
         let input = serde_json::to_value(&state)?;
-        let event = serde_json::json!({
-            "name": spec.name,
-            "action": spec.action,
-            "params": spec.params,
-            "relation_id": spec.relation_id,
-            "remote_unit": spec.remote_unit,
-        });
-        let theirs = bench_scenario::time_in_scenario(&charm.dir, &input, &event, self.iterations)?;
+        let theirs = bench_scenario::time_in_scenario(
+            &charm.dir,
+            &input,
+            &event_json(&spec),
+            self.iterations,
+        )?;
         println!(
             "bench {} {}: {} events each, side by side",
             charm.meta.name,

@@ -132,9 +132,10 @@ fn check_binary(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
 }
 
 /// How much of a linear memory a pool slot keeps mapped between events.
-/// With PAGEMAP_SCAN only the pages written are copied back, so a large
-/// budget costs nothing to a small guest; without it the first bytes are
-/// reset whether written or not, and a small budget keeps small charms fast.
+/// With PAGEMAP_SCAN only the pages written are restored from the image, so
+/// a large budget costs nothing to a small guest; without it the first bytes
+/// are reset whether written or not, and a small budget keeps small charms
+/// fast.
 fn keep_resident() -> usize {
     if PoolingAllocationConfig::is_pagemap_scan_available() {
         64 << 20
@@ -146,7 +147,7 @@ fn keep_resident() -> usize {
 /// How pooled memories are reset between events, for benchmark reports.
 pub fn memory_reset() -> String {
     let how = if PoolingAllocationConfig::is_pagemap_scan_available() {
-        "initial memory copied in, written pages reset (PAGEMAP_SCAN)"
+        "copy-on-write image; the pages an event wrote are restored from it (PAGEMAP_SCAN)"
     } else {
         "copy-on-write image, madvise (no PAGEMAP_SCAN on this kernel)"
     };
@@ -166,12 +167,13 @@ fn engine_config(config: &RuntimeConfig) -> Config {
     c.cranelift_nan_canonicalization(true)
         .parallel_compilation(true);
     if let Some(slots) = config.pool_slots {
-        // With PAGEMAP_SCAN a slot's pages stay mapped between events
-        // and only the written ones are reset: copying the initial
-        // memory in at instantiation is then cheaper than mapping it
-        // copy-on-write and taking a fault on every page the event
-        // touches (a Python charm: 11.6 ms instead of 18.9 ms per event).
-        c.memory_init_cow(!PoolingAllocationConfig::is_pagemap_scan_available());
+        // The initial memory is mapped copy-on-write from the snapshot image
+        // and stays mapped in its slot: with PAGEMAP_SCAN the reset after
+        // an event copies back from the image only the pages it wrote
+        // (wasmtime patched to find all of them, vendor/wasmtime), so the
+        // next event in the slot takes no page faults on them and nothing
+        // is copied in at instantiation.
+        c.memory_init_cow(true);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
             .total_core_instances(slots * 16)
@@ -181,8 +183,7 @@ fn engine_config(config: &RuntimeConfig) -> Config {
             .total_stacks(slots)
             .max_memory_size(config.max_memory)
             // Where the kernel can tell (Linux >= 6.7, PAGEMAP_SCAN),
-            // only the pages written are reset, and they stay mapped:
-            // the next event takes no page faults on them.
+            // only the pages written are reset, and they stay mapped.
             .pagemap_scan(wasmtime::Enabled::Auto)
             .linear_memory_keep_resident(keep_resident())
             .table_keep_resident(1 << 16);
