@@ -205,6 +205,9 @@ impl BenchArgs {
             "  recording overhead: {:+.1} % of the median",
             (m1 / m0 - 1.0) * 100.0
         );
+        let mut alone = time_instantiation(&rt, &charm, &state, &spec, self.iterations)?;
+        let (_, line) = summary(&mut alone);
+        println!("  instantiate alone {line}   (a fresh instance and its reset, no event)");
         match &self.scenario_baseline {
             Some(dir) => {
                 let last = last.expect("one run at least");
