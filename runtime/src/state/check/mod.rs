@@ -177,12 +177,41 @@ const STATUSES: &[&str] = &[
     "terminated",
 ];
 
-fn status(path: &str, s: &StatusState) -> Checked {
+/// Whether `since` is an RFC 3339 time. The simulator hands the same few
+/// timestamps to every hook of a model, so times already found valid are
+/// remembered (at most [`KNOWN_TIMES`] of them, each short, per thread).
+fn valid_time(since: &str) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    thread_local! {
+        static VALID: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    }
+    if VALID.with(|v| v.borrow().contains(since)) {
+        return true;
+    }
+    let valid = crate::go::time::parse_time(since, true).is_some();
+    if valid && since.len() <= 64 {
+        VALID.with(|v| {
+            let mut v = v.borrow_mut();
+            if v.len() >= KNOWN_TIMES {
+                v.clear();
+            }
+            v.insert(since.to_string());
+        });
+    }
+    valid
+}
+
+/// How many valid times [`valid_time`] remembers.
+const KNOWN_TIMES: usize = 4096;
+
+/// A status, `path` naming it in errors (made only for an error).
+fn status(path: impl Fn() -> String, s: &StatusState) -> Checked {
     if let Some(since) = &s.since
-        && crate::go::time::parse_time(since, true).is_none()
+        && !valid_time(since)
     {
         return Err(invalid(
-            format!("{path}.since"),
+            format!("{}.since", path()),
             format!("{since:?} is not an RFC 3339 time"),
         ));
     }
@@ -190,7 +219,7 @@ fn status(path: &str, s: &StatusState) -> Checked {
         return Ok(());
     }
     Err(invalid(
-        format!("{path}.status"),
+        format!("{}.status", path()),
         format!(
             "unknown status {:?} (one of {})",
             s.status,
@@ -200,30 +229,30 @@ fn status(path: &str, s: &StatusState) -> Checked {
 }
 
 fn statuses(state: &State, cx: &Ctx) -> Checked {
-    status("unit_status", &state.unit_status)?;
-    status("app_status", &state.app_status)?;
+    status(|| "unit_status".into(), &state.unit_status)?;
+    status(|| "app_status".into(), &state.app_status)?;
     for (unit, s) in &state.peer_unit_statuses {
-        let path = format!("peer_unit_statuses.{unit}");
-        let (app, n) = parse_unit(unit).map_err(|m| invalid(&path, m))?;
+        let path = || format!("peer_unit_statuses.{unit}");
+        let (app, n) = parse_unit(unit).map_err(|m| invalid(path(), m))?;
         // Without a unit name or a charm the application is not known yet:
         // the check against the charm decides.
         if !cx.app.is_empty() && app != cx.app {
             return Err(invalid(
-                &path,
+                path(),
                 format!("not a unit of this application {:?}", cx.app),
             ));
         }
         if Some(n) == cx.unit_number {
-            return Err(invalid(&path, "the unit itself is not one of its peers"));
+            return Err(invalid(path(), "the unit itself is not one of its peers"));
         }
-        status(&path, s)?;
+        status(path, s)?;
     }
     for unit in &state.dying_units {
         parse_unit(unit).map_err(|m| invalid(format!("dying_units.{unit}"), m))?;
     }
     for r in &state.relations {
         for (n, s) in &r.remote_units_status {
-            status(&format!("relations.{}.remote_units_status.{n}", r.id), s)?;
+            status(|| format!("relations.{}.remote_units_status.{n}", r.id), s)?;
         }
     }
     Ok(())
@@ -323,4 +352,28 @@ fn app_name(path: &str, name: &str) -> Checked {
         return Ok(());
     }
     Err(invalid(path, format!("invalid application name {name:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KNOWN_TIMES, valid_time};
+
+    #[test]
+    fn remembered_times_do_not_let_an_invalid_time_through() {
+        let good = "2026-12-05T10:00:00Z";
+        assert!(valid_time(good));
+        assert!(valid_time(good), "remembered");
+        for bad in ["2026-13-05T10:00:00Z", "2026-12-05 10:00:00", "", "now"] {
+            assert!(!valid_time(bad), "{bad:?}");
+            assert!(!valid_time(bad), "{bad:?} asked again");
+        }
+        // More distinct valid times than are remembered: the memory is
+        // bounded and every answer stays right.
+        for i in 0..KNOWN_TIMES + 10 {
+            let t = format!("2026-12-05T10:00:00.{i:06}Z");
+            assert!(valid_time(&t), "{t}");
+        }
+        assert!(valid_time(good));
+        assert!(!valid_time("2026-02-30T10:00:00Z"));
+    }
 }
