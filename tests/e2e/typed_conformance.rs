@@ -243,7 +243,7 @@ fn drive(
         now_ns: DEFAULT_NOW_NS,
         seed: state.seed,
         charm_dir: None,
-        env: event.event.env.clone(),
+        env: event.event.env.as_slice().into(),
         ..WasiGrants::default()
     };
     let backend = Typed {

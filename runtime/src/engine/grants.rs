@@ -38,7 +38,7 @@ pub fn wasi_grants(
             .unwrap_or(DEFAULT_NOW_NS),
         seed: state.seed,
         charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
-        env: event.env.clone(),
+        env: event.env.as_slice().into(),
         tap: None,
         unit_dir: None,
         machine,

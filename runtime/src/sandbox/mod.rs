@@ -104,7 +104,7 @@ pub struct WasiGrants {
     /// Host directory shown read-only to the guest, with its guest path.
     pub charm_dir: Option<(std::path::PathBuf, String)>,
     /// Environment variables (the dispatch environment).
-    pub env: Vec<(String, String)>,
+    pub env: Arc<[(String, String)]>,
     /// Told of every clock and random read (when the dispatch is recorded).
     pub tap: Option<Arc<dyn WasiTap>>,
     /// The unit's writable directories (state dir, /tmp) on the host, kept
@@ -176,7 +176,7 @@ impl WasiGrants {
             // Filesystem calls run on the guest's thread, not hopping to a
             // blocking pool (a Python event makes hundreds of them).
             .allow_blocking_current_thread(true);
-        for (k, v) in &self.env {
+        for (k, v) in self.env.iter() {
             b.env(k, v);
         }
         if let Some((host, guest)) = &self.charm_dir

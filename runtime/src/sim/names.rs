@@ -222,6 +222,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Names of one application and of different ones order as their
+        /// text does.
+        #[test]
+        fn text_order_is_the_order_of_the_text(
+            a in proptest::sample::select(vec!["a", "a-b", "ab", "many", "b"]),
+            b in proptest::sample::select(vec!["a", "a-b", "ab", "many", "b"]),
+            n in 0u32..100_000,
+            m in 0u32..100_000,
+        ) {
+            let (x, y) = (UnitName::new(a, n), UnitName::new(b, m));
+            proptest::prop_assert_eq!(x.cmp_text(&y), x.to_string().cmp(&y.to_string()));
+        }
+    }
+
     #[test]
     fn interned_names_order_and_compare_as_text() {
         let a = UnitName::new("b", 1);

@@ -117,7 +117,7 @@ pub fn dispatch(
         now_ns,
         seed,
         charm_dir: Some((dir.to_path_buf(), event.context.charm_dir.clone())),
-        env: event.env.clone(),
+        env: event.env.as_slice().into(),
         tap: None,
         unit_dir,
         machine: None,
