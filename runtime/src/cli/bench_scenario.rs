@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -42,7 +43,6 @@ pub fn time_in_scenario(
 ) -> anyhow::Result<ScenarioTimes> {
     let venv = ensure_venv(charm_dir)?;
     let driver = venv.join("bench_scenario.py");
-    fs::write(&driver, DRIVER).with_context(|| driver.display().to_string())?;
     let mut child = Command::new(venv.join("bin").join("python"))
         .arg(&driver)
         .arg(charm_dir)
@@ -78,8 +78,22 @@ fn ensure_venv(charm_dir: &Path) -> anyhow::Result<PathBuf> {
     let dir = charmbox::build::python_cache_dir(charm_dir)
         .join("scenario")
         .join(hex);
+    // Benchmarks running at once (tests in parallel) share the venv: one
+    // makes it while the others wait on its lock.
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
+    }
+    let _lock =
+        charmbox::sim::lock::ModelLock::acquire(&dir, Duration::from_secs(900), &mut |_| {
+            eprintln!(
+                "  waiting for another benchmark installing {}",
+                dir.display()
+            );
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ready = dir.join(".ready");
     if ready.is_file() {
+        write_driver(&dir)?;
         return Ok(dir);
     }
     eprintln!(
@@ -105,7 +119,18 @@ fn ensure_venv(charm_dir: &Path) -> anyhow::Result<PathBuf> {
     pip.arg("ops[testing]");
     run(&mut pip).context("pip install ops[testing]")?;
     fs::write(&ready, b"")?;
+    write_driver(&dir)?;
     Ok(dir)
+}
+
+/// The driver script in the venv, rewritten only when it differs (under
+/// the venv's lock, so no benchmark reads it half-written).
+fn write_driver(venv: &Path) -> anyhow::Result<()> {
+    let driver = venv.join("bench_scenario.py");
+    if fs::read(&driver).ok().as_deref() != Some(DRIVER.as_bytes()) {
+        fs::write(&driver, DRIVER).with_context(|| driver.display().to_string())?;
+    }
+    Ok(())
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
