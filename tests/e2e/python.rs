@@ -478,6 +478,78 @@ fn sleeping_moves_virtual_time_at_once() {
     assert_eq!(unit_bag(&out), unit_bag(&again));
 }
 
+/// The ops examples' `get_version`: HTTP to the workload on localhost,
+/// answered from the State's `loopback_http`; a closed port refuses; the
+/// calls are in the trace and replay.
+#[test]
+fn http_to_the_workload_on_localhost_gets_the_states_answers() {
+    let mut s = with_mode("workload-http");
+    s.loopback_http = serde_json::from_value(json!([
+        {"port": 8000, "path": "/version", "json": {"version": "0.0.1"}},
+        {"port": 8000, "method": "POST", "path": "/items", "status": 201,
+         "headers": {"Location": "/items/7"}},
+        {"port": 8000, "method": "PUT", "path": "/items/1", "status": 204},
+    ]))
+    .unwrap();
+    let dir = scratch("loopback");
+    let input = dir.join("in.json");
+    std::fs::write(&input, s.to_json()).unwrap();
+    let charm = built(CHARM);
+    let (out, trace) = (dir.join("out.json"), dir.join("trace.jsonl"));
+    let (code, _, err) = charmbox(&[
+        "run",
+        "--charm",
+        charm.to_str().unwrap(),
+        "--event",
+        "start",
+        "--state",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = State::load(&out).unwrap();
+    assert_eq!(out.workload_version, "0.0.1");
+    let bag = unit_bag(&out);
+    assert_eq!(bag["created"], "201 /items/7");
+    assert_eq!(bag["missing"], "404");
+    assert_eq!(bag["chunked"], "204");
+    assert!(
+        bag["closed"]
+            .starts_with("ConnectionRefusedError: charmbox: nothing listens on loopback port 9999"),
+        "{bag:?}"
+    );
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        text.contains(r#""loopback""#) && text.contains("/version"),
+        "{text}"
+    );
+    let (code, stdout, err) = charmbox(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--component",
+        charm.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(stdout.contains("identical"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A State's answer the host cannot give is refused before the event,
+/// naming the field.
+#[test]
+fn a_malformed_loopback_answer_is_refused_naming_the_field() {
+    let mut s = with_mode("workload-http");
+    s.loopback_http = serde_json::from_value(json!([
+        {"port": 8000, "path": "/version", "headers": {"X": "a\r\nInjected: 1"}},
+    ]))
+    .unwrap();
+    let err = charmbox::state::check::shape(&s).unwrap_err().to_string();
+    assert!(err.contains("loopback_http[0].headers"), "{err}");
+}
+
 #[test]
 fn a_network_request_says_the_sandbox_has_no_network() {
     let rt = runtime();

@@ -21,6 +21,8 @@ The seams, each in its own module:
   unit's machine through the host;
 - ``network``: name lookups and connections fail saying the sandbox has
   no network;
+- ``loopback``: HTTP to the unit's own workloads on ``localhost`` goes to
+  the host's ``loopback`` import (the State's scripted answers);
 - ``preload``: what is imported at build time, so it is in the snapshot;
 - ``tracebacks``: a failed event's traceback, with the paths Juju would show.
 

@@ -13,6 +13,7 @@ import sys
 from . import (
     handler,
     hooktools,
+    loopback,
     machine,
     metadata,
     network,
@@ -84,6 +85,7 @@ def prepare(entry: str, roles: list[str]) -> None:
     storage.install()
     pebble.install()
     network.install()
+    loopback.install()
     src_dir = os.path.dirname(entry) or "."
     prefixes = [
         (path, src_dir if role == "src" else DEPLOYED[role])

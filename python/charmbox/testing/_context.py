@@ -40,6 +40,12 @@ class Context(scenario.Context):
     ``machine`` (docs/machine.md: ``granted``, ``available``, ``packages``,
     ``services``, ``handlers``...): each ``run`` starts from it and leaves
     the machine after the event in it, with the commands that ran.
+
+    ``loopback_http`` is what the unit's workloads answer to HTTP on
+    ``localhost``, as the State JSON's ``loopback_http`` (a list of
+    ``{"port", "method", "path", "status", "headers", "body" or "json"}``;
+    docs/state.md): where a test with ops.testing monkeypatches the charm's
+    call to its workload (``get_version``), give the workload's answer.
     """
 
     def __init__(
@@ -62,6 +68,7 @@ class Context(scenario.Context):
         trace: str | pathlib.Path | None = None,
         fuel: int | None = None,
         machine: dict[str, Any] | None = None,
+        loopback_http: list[dict[str, Any]] | None = None,
     ):
         self._charmbox_dir = find_charm_root(charm_type, charm_root)
         if not any((meta, actions, config)) and not _autoloads(charm_type):
@@ -88,6 +95,7 @@ class Context(scenario.Context):
         self.trace = pathlib.Path(trace) if trace is not None else None
         self.fuel = fuel
         self.machine: dict[str, Any] = dict(machine or {})
+        self.loopback_http: list[dict[str, Any]] = list(loopback_http or [])
         self._runs = 0
         # The trace text of the last run (JSON lines, `charmbox replay`'s input).
         self.last_trace: str | None = None
@@ -123,6 +131,8 @@ class Context(scenario.Context):
         )
         if self.machine:
             state_in["machine"] = self.machine
+        if self.loopback_http:
+            state_in["loopback_http"] = self.loopback_http
         args = event_args(event, self.app_name)
         with tempfile.TemporaryDirectory(prefix="charmbox-unit-") as tmp:
             unit_dir = pathlib.Path(tmp)

@@ -10,6 +10,7 @@ pub mod error;
 pub mod hook_tools;
 pub mod kubernetes;
 pub mod live;
+pub mod loopback;
 pub mod machine;
 pub mod pebble;
 pub mod reply;
@@ -21,6 +22,7 @@ use std::any::Any;
 pub use error::{ToolError, ToolResult};
 pub use hook_tools::{HookCall, HookReply, HookTools};
 pub use kubernetes::KubernetesBackend;
+pub use loopback::LoopbackBackend;
 pub use machine::MachineBackend;
 pub use pebble::PebbleBackend;
 pub use reply::UnexpectedReply;
@@ -28,7 +30,14 @@ pub use sandbox::SandboxBackend;
 
 /// Everything one dispatch needs from the world outside the guest.
 pub trait Backend:
-    HookTools + PebbleBackend + MachineBackend + KubernetesBackend + SandboxBackend + Any + Send
+    HookTools
+    + PebbleBackend
+    + MachineBackend
+    + LoopbackBackend
+    + KubernetesBackend
+    + SandboxBackend
+    + Any
+    + Send
 {
     /// The hook ended: commit the buffered effects when `success`, drop them
     /// otherwise. An error means the commit itself failed (a hook error).

@@ -22,4 +22,6 @@ pub mod error;
 pub mod resources;
 
 pub use exports::juju::charm::handler;
-pub use juju::charm::{event, hook_tools, jujuc, kubernetes, machine, pebble, sandbox, types};
+pub use juju::charm::{
+    event, hook_tools, jujuc, kubernetes, loopback, machine, pebble, sandbox, types,
+};

@@ -8,6 +8,7 @@
 use super::dispatch::new_store;
 use super::{CharmComponent, DispatchOptions, Runtime};
 use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
+use crate::backend::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{Backend, HookCall, HookReply, HookTools, SandboxBackend, ToolError};
@@ -32,6 +33,12 @@ impl PebbleBackend for NoBackend {
 
 impl MachineBackend for NoBackend {
     fn run_command(&mut self, _argv: &[String], _stdin: &[u8]) -> MachineResult {
+        Err(REFUSED.into())
+    }
+}
+
+impl LoopbackBackend for NoBackend {
+    fn loopback(&mut self, _port: u16, _call: &LoopbackCall) -> LoopbackResult {
         Err(REFUSED.into())
     }
 }

@@ -7,6 +7,7 @@ pub mod hook_tools;
 pub mod jujuc;
 pub mod kubernetes;
 pub mod limits;
+pub mod loopback;
 pub mod machine;
 pub mod pebble;
 pub mod sandbox;

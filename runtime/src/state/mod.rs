@@ -5,6 +5,7 @@
 pub mod check;
 pub mod container;
 mod keys;
+pub mod loopback;
 pub mod machine;
 mod relation;
 mod secret;
@@ -16,6 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use container::ContainerState;
+pub use loopback::HttpAnswer;
 pub use machine::MachineState;
 pub use relation::{RelationKind, RelationState};
 pub use secret::{SecretRevision, SecretState};
@@ -67,6 +69,10 @@ pub struct State {
     /// A machine charm's machine: packages, services, granted commands.
     #[serde(skip_serializing_if = "MachineState::is_empty")]
     pub machine: MachineState,
+    /// What the unit's workloads answer to HTTP on its loopback address
+    /// (`localhost`); a port not listed refuses connections.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loopback_http: Vec<HttpAnswer>,
     /// The rolling-update partition of the application's StatefulSet (k8s).
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub statefulset_partition: u32,

@@ -160,6 +160,12 @@ pub enum HostCall {
     Kubernetes {
         op: KubernetesOp,
     },
+    /// HTTP to a workload on the unit's loopback address.
+    Loopback {
+        port: u16,
+        #[serde(flatten)]
+        call: crate::backend::loopback::LoopbackCall,
+    },
     /// A command on the unit's machine.
     Machine {
         argv: Vec<String>,
@@ -216,6 +222,7 @@ pub enum HostResult {
     Hook(Result<HookReply, HookError>),
     Pebble(Result<PebbleReply, PebbleError>),
     Machine(crate::backend::machine::CommandResult),
+    Loopback(crate::backend::loopback::LoopbackAnswer),
     Kubernetes(Result<u32, crate::backend::kubernetes::KubernetesError>),
     Time(u64),
     /// A real hook tool's exit code and output.

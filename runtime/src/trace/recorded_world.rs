@@ -9,6 +9,7 @@
 
 use super::format::{CallRecord, HostCall, HostResult, KubernetesOp};
 use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
+use crate::backend::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::sandbox::VirtualSandbox;
@@ -114,6 +115,22 @@ impl MachineBackend for RecordedWorld {
             Some(HostResult::Machine(r)) => Ok(r),
             Some(HostResult::Fatal(m)) => Err(m),
             _ => Err(unanswered(&format!("the machine command {argv:?}"))),
+        }
+    }
+}
+
+impl LoopbackBackend for RecordedWorld {
+    fn loopback(&mut self, port: u16, call: &LoopbackCall) -> LoopbackResult {
+        let host = HostCall::Loopback {
+            port,
+            call: call.clone(),
+        };
+        match self.take(&host) {
+            Some(HostResult::Loopback(r)) => Ok(r),
+            Some(HostResult::Fatal(m)) => Err(m),
+            _ => Err(unanswered(&format!(
+                "the loopback call {call:?} on port {port}"
+            ))),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::format::{CallRecord, HostCall, HostResult, KubernetesOp, SandboxOp, WasiOp};
 use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
+use crate::backend::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::{
@@ -128,6 +129,22 @@ impl<B: MachineBackend> MachineBackend for Recorder<B> {
     /// Not a call of the guest's: the files reach the backend unrecorded.
     fn keep_files(&mut self, files: std::collections::BTreeMap<String, Vec<u8>>) {
         self.inner.keep_files(files);
+    }
+}
+
+impl<B: LoopbackBackend> LoopbackBackend for Recorder<B> {
+    fn loopback(&mut self, port: u16, call: &LoopbackCall) -> LoopbackResult {
+        let result = self.inner.loopback(port, call);
+        let logged = match &result {
+            Ok(r) => HostResult::Loopback(r.clone()),
+            Err(m) => HostResult::Fatal(m.clone()),
+        };
+        let call = HostCall::Loopback {
+            port,
+            call: call.clone(),
+        };
+        self.log(call, logged);
+        result
     }
 }
 

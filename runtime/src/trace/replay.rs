@@ -10,6 +10,7 @@ use super::reader::{RecordedDispatch, Trace};
 use super::recorded_world::RecordedWorld;
 use super::recorder::Recorder;
 use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
+use crate::backend::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
 use crate::backend::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use crate::backend::unit::UnitBackend;
@@ -164,6 +165,19 @@ impl MachineBackend for Replayer {
             stdin: stdin.to_vec(),
         })? {
             HostResult::Machine(r) => Ok(r),
+            HostResult::Fatal(m) => Err(m),
+            other => Err(self.mismatch(other)),
+        }
+    }
+}
+
+impl LoopbackBackend for Replayer {
+    fn loopback(&mut self, port: u16, call: &LoopbackCall) -> LoopbackResult {
+        match self.next(HostCall::Loopback {
+            port,
+            call: call.clone(),
+        })? {
+            HostResult::Loopback(r) => Ok(r),
             HostResult::Fatal(m) => Err(m),
             other => Err(self.mismatch(other)),
         }

@@ -11,6 +11,7 @@ use self::commands::HostCommands;
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
 use super::kubernetes::{KubernetesBackend, KubernetesError, KubernetesResult};
+use super::loopback::{LoopbackBackend, LoopbackCall, LoopbackError, LoopbackResult};
 use super::machine::{MachineBackend, MachineResult};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use super::sandbox::VirtualSandbox;
@@ -91,6 +92,16 @@ impl<R: ToolRunner, T: PebbleTransport> KubernetesBackend for LiveBackend<R, T> 
 
     fn set_statefulset_partition(&mut self, _partition: u32) -> KubernetesResult {
         Ok(Err(KubernetesError::Unavailable(LIVE_K8S.into())))
+    }
+}
+
+/// Under a unit agent the workloads' loopback HTTP is not reached yet:
+/// refused as a closed port would be (docs/security.md).
+impl<R: ToolRunner, T: PebbleTransport> LoopbackBackend for LiveBackend<R, T> {
+    fn loopback(&mut self, port: u16, _call: &LoopbackCall) -> LoopbackResult {
+        Ok(Err(LoopbackError::Refused(format!(
+            "charmbox does not reach loopback port {port} under a unit agent yet"
+        ))))
     }
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod data;
 mod kubernetes;
 mod leadership;
+mod loopback;
 mod machine;
 mod pebble;
 mod ports;

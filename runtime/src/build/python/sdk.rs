@@ -23,6 +23,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
         "entry.py",
         "handler.py",
         "hooktools.py",
+        "loopback.py",
         "machine.py",
         "metadata.py",
         "network.py",
@@ -41,6 +42,7 @@ pub(crate) const WIT: &[(&str, &str)] = embed!(
     [
         "hook-tools.wit",
         "kubernetes.wit",
+        "loopback.wit",
         "machine.wit",
         "pebble.wit",
         "types.wit",

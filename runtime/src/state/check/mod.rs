@@ -90,6 +90,7 @@ fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
     workload::ports(state, &cx)?;
     workload::storages(state, &cx)?;
     workload::containers(state, &cx)?;
+    loopback(state)?;
     if let Some(meta) = meta {
         machine_files(state, meta)?;
         for name in state.resources.keys() {
@@ -100,6 +101,23 @@ fn check(state: &State, meta: Option<&CharmMeta>) -> Checked {
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// The State's scripted loopback answers: bounded, each one the host can give.
+fn loopback(state: &State) -> Checked {
+    use crate::capability::loopback::MAX_ANSWERS;
+    let answers = &state.loopback_http;
+    if answers.len() > MAX_ANSWERS {
+        return Err(invalid(
+            "loopback_http",
+            format!("{} answers; at most {MAX_ANSWERS}", answers.len()),
+        ));
+    }
+    for (i, a) in answers.iter().enumerate() {
+        super::loopback::check_answer(a)
+            .map_err(|(field, m)| invalid(format!("loopback_http[{i}].{field}"), m))?;
     }
     Ok(())
 }

@@ -70,6 +70,8 @@ class MisbehaveCharm(ops.CharmBase):
             import urllib.request
 
             urllib.request.urlopen('http://charmhub.io/', timeout=5)
+        elif mode == 'workload-http':
+            self._workload_http()
         elif mode == 'loop':
             while True:
                 pass
@@ -89,6 +91,35 @@ class MisbehaveCharm(ops.CharmBase):
                 for _ in range(int(self.config['calls'])):
                     f.write(chunk)
         self.unit.status = ops.ActiveStatus()
+
+    def _workload_http(self) -> None:
+        """Talk to the workload on localhost as sidecar charms do (the ops
+        examples' `get_version`), with urllib and http.client."""
+        import http.client
+        import urllib.error
+        import urllib.request
+
+        bag = self._peers().data[self.unit]
+        with urllib.request.urlopen('http://localhost:8000/version') as r:
+            version = json.loads(r.read())['version']
+        self.unit.set_workload_version(version)
+        req = urllib.request.Request(
+            'http://127.0.0.1:8000/items', data=b'{"n": 1}', method='POST',
+            headers={'Content-Type': 'application/json'},
+        )
+        with urllib.request.urlopen(req) as r:
+            bag['created'] = f"{r.status} {r.headers['Location']}"
+        try:
+            urllib.request.urlopen('http://localhost:8000/missing')
+        except urllib.error.HTTPError as e:
+            bag['missing'] = str(e.code)
+        try:
+            urllib.request.urlopen('http://localhost:9999/')
+        except urllib.error.URLError as e:
+            bag['closed'] = f'{type(e.reason).__name__}: {e.reason.strerror}'
+        c = http.client.HTTPConnection('localhost', 8000)
+        c.request('PUT', '/items/1', body=iter([b'ab', b'cd']), encode_chunked=True)
+        bag['chunked'] = str(c.getresponse().status)
 
     def _symlink_escape(self, target: str) -> None:
         """Plant relative symlinks out of /tmp and the state directory towards
