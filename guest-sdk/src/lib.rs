@@ -42,6 +42,7 @@ mod event;
 pub mod kubernetes;
 pub mod layer;
 pub mod log;
+pub mod loopback;
 pub mod machine;
 mod model;
 pub mod pebble;

@@ -140,6 +140,19 @@ def test_the_sandbox_has_no_network_for_the_charm(tmp_path):
     assert out.unit_status == testing.ActiveStatus("starts=2")
 
 
+def test_the_workloads_http_answers_come_from_loopback_http():
+    # Where an ops.testing test monkeypatches the charm's call to its
+    # workload, charmbox.testing takes the workload's answer.
+    answers = [{"port": 8000, "path": "/version", "json": {"version": "0.0.1"}}]
+    ctx = testing.Context(StateCharm, loopback_http=answers)
+    out = ctx.run(ctx.on.config_changed(), testing.State(config={"mode": "http"}))
+    assert out.workload_version == "0.0.1"
+    ctx = testing.Context(StateCharm)
+    with pytest.raises(testing.errors.UncaughtCharmError) as e:
+        ctx.run(ctx.on.config_changed(), testing.State(config={"mode": "http"}))
+    assert "nothing listens on loopback port 8000" in str(e.value)
+
+
 def test_go_durations_in_exec_history():
     from charmbox.testing._context import go_seconds
 

@@ -332,6 +332,31 @@ fn a_rust_charm_sleeps_in_virtual_time_and_replays() {
     assert_eq!(status(0), format!("now moved {} ns", century + 1_000));
 }
 
+/// A Rust charm's HTTP to its workload on loopback gets the State's
+/// answers (404 for an unserved path, a closed port refused), and the
+/// trace replays exactly.
+#[test]
+fn a_rust_charm_reaches_its_workload_on_loopback_and_replays() {
+    let charm = built("tests/charms/misbehave");
+    let d = scratch("loopback");
+    let trace = d.join("t.jsonl");
+    let state = r#"{"config": {"mode": "workload-http"}, "loopback_http": [
+        {"port": 8000, "path": "/version", "body": "1.2.3\n",
+         "headers": {"Content-Type": "text/plain"}}]}"#;
+    assert_eq!(record(&charm, state, &["start"], &trace), 0);
+    let out = std::fs::read_to_string(d.join("out.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["workload_version"], "1.2.3");
+    assert_eq!(
+        v["unit_status"]["message"],
+        "200 Some(\"text/plain\") Ok(404); nothing listens on loopback port 9999 \
+         (the State's loopback_http has no answer on it)"
+    );
+    let (code, out, err) = replay(&trace, &charm);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(": identical"), "{out}");
+}
+
 /// `event.defer()` in a Rust charm keeps the event in the unit's state and
 /// hands it back at the start of later dispatches, before their own event,
 /// until a handler no longer defers it (ops' semantics).

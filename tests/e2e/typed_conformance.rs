@@ -115,6 +115,16 @@ impl charmbox::backend::MachineBackend for Typed {
     }
 }
 
+impl charmbox::backend::LoopbackBackend for Typed {
+    fn loopback(
+        &mut self,
+        port: u16,
+        call: &charmbox::backend::loopback::LoopbackCall,
+    ) -> charmbox::backend::loopback::LoopbackResult {
+        self.inner.loopback(port, call)
+    }
+}
+
 impl charmbox::backend::KubernetesBackend for Typed {
     fn statefulset_partition(&mut self) -> charmbox::backend::kubernetes::KubernetesResult {
         self.inner.statefulset_partition()

@@ -54,9 +54,10 @@ fn defer_start(event: &Event, model: &Model) -> Result<(), Error> {
     let allowed = model.config().get_int("calls")?.unwrap_or(0);
     if allowed < *tries {
         event.defer()?;
-        return model
-            .unit()
-            .set_status(Status::maintenance(&format!("start deferred ({} tries)", *tries)));
+        return model.unit().set_status(Status::maintenance(&format!(
+            "start deferred ({} tries)",
+            *tries
+        )));
     }
     model
         .unit()
@@ -76,9 +77,7 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "chatty" => chatty(model),
         // Walks and YAML (issue 12, classes 2 and 3): guest input that
         // once overflowed the host's stack or exhausted its memory.
-        "chain-after" | "chain-before" | "chain-requires" | "chain-loop" => {
-            chain(model, &mode)
-        }
+        "chain-after" | "chain-before" | "chain-requires" | "chain-loop" => chain(model, &mode),
         "yaml-alias-layer" | "yaml-deep-layer" => hostile_layer(model, &mode),
         "yaml-alias-stdin" | "yaml-deep-stdin" => hostile_stdin(&mode),
         "long-glob" => long_glob(model),
@@ -91,6 +90,7 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "status-get-loop" => status_get_loop(model),
         "random-over" => random_over(),
         "sleep" => sleep_then_tell(model),
+        "workload-http" => workload_http(model),
         "huge-secret" => huge_secret(model),
         "reboot" => reboot_after(model),
         "reboot-now" => reboot_now(model),
@@ -235,9 +235,9 @@ fn long_glob(model: &Model) -> Result<(), Error> {
     let found = c.list_files("/", Some(&long), false)?.len();
     let stars = "*a".repeat(50) + "b";
     let found_stars = c.list_files("/", Some(&stars), false)?.len();
-    model
-        .unit()
-        .set_status(Status::active(format!("globs matched {found} and {found_stars}")))
+    model.unit().set_status(Status::active(format!(
+        "globs matched {found} and {found_stars}"
+    )))
 }
 
 /// `size` config (MiB, default 1) in bytes.
@@ -282,7 +282,9 @@ fn huge_relation(model: &Model) -> Result<(), Error> {
     peers
         .local_unit_data()
         .set("huge", &"x".repeat(size(model)?))?;
-    model.unit().set_status(Status::active("huge value written"))
+    model
+        .unit()
+        .set_status(Status::active("huge value written"))
 }
 
 /// A status of `size` MiB, then status-get `calls` times: host work the
@@ -301,7 +303,9 @@ fn status_get_loop(model: &Model) -> Result<(), Error> {
 /// More random bytes than the host gives in one call: the host refuses and
 /// the guest traps, and the failure must say why.
 fn random_over() -> Result<(), Error> {
-    black_box(charmbox_sdk::bindings::juju::charm::sandbox::random_bytes(2 << 20));
+    black_box(charmbox_sdk::bindings::juju::charm::sandbox::random_bytes(
+        2 << 20,
+    ));
     Ok(())
 }
 
@@ -322,6 +326,25 @@ fn sleep_then_tell(model: &Model) -> Result<(), Error> {
     model
         .unit()
         .set_status(Status::active(&format!("now moved {moved} ns")))?;
+    Ok(())
+}
+
+/// The workload's version over loopback HTTP, and a closed port's refusal.
+fn workload_http(model: &Model) -> Result<(), Error> {
+    use charmbox_sdk::loopback;
+    let r = loopback::get(8000, "/version").map_err(|e| Error::msg(e.to_string()))?;
+    let version = String::from_utf8_lossy(&r.body).trim().to_string();
+    model.unit().set_workload_version(&version)?;
+    let closed = match loopback::get(9999, "/") {
+        Err(loopback::LoopbackError::Refused(m)) => m,
+        other => format!("not refused: {other:?}"),
+    };
+    let missing = loopback::get(8000, "/missing").map(|r| r.status);
+    model.unit().set_status(Status::active(&format!(
+        "{} {:?} {missing:?}; {closed}",
+        r.status,
+        r.header("content-type")
+    )))?;
     Ok(())
 }
 
@@ -376,7 +399,9 @@ fn reboot_after(model: &Model) -> Result<(), Error> {
     *asked = true;
     asked.save()?;
     model.unit().reboot(false)?;
-    model.unit().set_status(Status::maintenance("rebooting after start"))
+    model
+        .unit()
+        .set_status(Status::maintenance("rebooting after start"))
 }
 
 /// Reboot now, once: the status (immediate, so it survives the stopped
@@ -388,7 +413,11 @@ fn reboot_now(model: &Model) -> Result<(), Error> {
     let mut lost = model.stored::<bool>("lost")?;
     *lost = true;
     lost.save()?;
-    model.unit().set_status(Status::maintenance("rebooting now"))?;
+    model
+        .unit()
+        .set_status(Status::maintenance("rebooting now"))?;
     model.unit().reboot(true)?;
-    model.unit().set_status(Status::blocked("the hook went on after juju-reboot --now"))
+    model
+        .unit()
+        .set_status(Status::blocked("the hook went on after juju-reboot --now"))
 }

@@ -41,6 +41,14 @@ class StateCharm(ops.CharmBase):
         if mode == 'defer':
             event.defer()
             return
+        if mode == 'http':
+            # The ops examples' get_version: the workload over localhost.
+            import json
+            import urllib.request
+
+            with urllib.request.urlopen('http://localhost:8000/version') as r:
+                self.unit.set_workload_version(json.loads(r.read())['version'])
+            return
         if mode == 'exec':
             process = self.unit.get_container('workload').exec(['/bin/version', '--short'])
             version, _ = process.wait_output()
