@@ -91,5 +91,11 @@ pub fn request(
 
 /// `GET target` on loopback `port`.
 pub fn get(port: u16, target: &str) -> Result<Response, LoopbackError> {
-    request(port, "GET", target, &[("Host", &format!("localhost:{port}"))], &[])
+    request(
+        port,
+        "GET",
+        target,
+        &[("Host", &format!("localhost:{port}"))],
+        &[],
+    )
 }
