@@ -91,6 +91,29 @@ fn jsonschema_charset_normalizer_jinja2_and_lzma_run_in_the_sandbox() {
     assert!(packed.starts_with("/Td6WFoAAA"), "{packed}");
 }
 
+/// bcrypt and jiter, Rust + PyO3 laid out unlike pydantic-core (a crate
+/// in a subdirectory named by setuptools-rust; a workspace member named
+/// by maturin), built for WASI and run.
+#[test]
+fn bcrypt_and_jiter_are_built_for_wasi_and_run() {
+    let rt = runtime();
+    let charm = charm(&rt, CHARM);
+    let spec = EventSpec {
+        name: "hash".into(),
+        action: true,
+        params: [("password".to_string(), json!("hunter2"))].into(),
+        ..Default::default()
+    };
+    let (_, report) =
+        charmbox::run::run_event(&rt, &charm, state(json!({})), &spec, None).expect("action runs");
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.logs);
+    let results = &report.action.as_ref().expect("an action report").results;
+    assert_eq!(results["prefix"], "$2b$04$");
+    assert_eq!(results["checks"], "True");
+    assert_eq!(results["wrong"], "False");
+    assert_eq!(results["parsed"], r#"{"n": [1, 2.5, "x"], "ok": true}"#);
+}
+
 /// What the component links is the WASI build: a wasm shared library
 /// (`dylink.0`), kept per version in the build cache; no host `.so`.
 #[test]

@@ -28,7 +28,7 @@ use crate::build::progress::Step;
 use crate::build::{BuildError, BuildOptions};
 
 /// Part of every cache key: a change of recipe builds again.
-pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-3";
+pub(crate) const RECIPE: &str = "pyo3-wasip1-cdylib-4";
 
 /// The Rust target the extensions are built for.
 const TARGET: &str = "wasm32-wasip1";
@@ -39,6 +39,10 @@ const BUILDABLE: &[&str] = &[
     "pydantic-core",
     // jsonschema >= 4.18's persistent maps (through referencing).
     "rpds-py",
+    // Password hashing (bcrypt >= 4.1 is Rust + PyO3).
+    "bcrypt",
+    // pydantic's and openai's fast JSON parser.
+    "jiter",
 ];
 
 /// The longest a build may take before it is stopped.
@@ -168,20 +172,89 @@ fn sdist(name: &str, version: &str, work: &Path) -> Result<PathBuf, BuildError> 
             format!("its source distribution does not unpack: {e}"),
         )
     })?;
-    let top = fs::read_dir(&unpacked)
+    let root = fs::read_dir(&unpacked)
         .map_err(|e| setup(&unpacked, e))?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.join("Cargo.toml").is_file() && !p.is_symlink())
+        .find(|p| {
+            !p.is_symlink()
+                && (p.join("Cargo.toml").is_file() || p.join("pyproject.toml").is_file())
+        })
         .ok_or_else(|| refusal(name, "its source distribution has no Cargo.toml".into()))?;
+    let top = crate_dir(&root).map_err(|m| refusal(name, m))?;
     // Its own workspace root, wherever the cache is (e.g. inside a cargo
-    // workspace's target/).
-    let manifest = top.join("Cargo.toml");
-    let text = fs::read_to_string(&manifest).map_err(|e| setup(&manifest, e))?;
-    if !text.lines().any(|l| l.trim() == "[workspace]") {
-        fs::write(&manifest, format!("{text}\n[workspace]\n")).map_err(|e| setup(&manifest, e))?;
+    // workspace's target/): the sdist's root manifest when it declares a
+    // workspace (the crate is a member: jiter's crates/jiter-python), else
+    // the crate's own.
+    let is_workspace = |text: &str| text.lines().any(|l| l.trim().starts_with("[workspace"));
+    let root_manifest = root.join("Cargo.toml");
+    let in_workspace =
+        top != root && fs::read_to_string(&root_manifest).is_ok_and(|text| is_workspace(&text));
+    if !in_workspace {
+        let manifest = top.join("Cargo.toml");
+        let text = fs::read_to_string(&manifest).map_err(|e| setup(&manifest, e))?;
+        if !is_workspace(&text) {
+            fs::write(&manifest, format!("{text}\n[workspace]\n"))
+                .map_err(|e| setup(&manifest, e))?;
+        }
     }
     Ok(top)
+}
+
+/// The directory of the Rust crate in an unpacked sdist `root`: where
+/// pyproject.toml's `[tool.maturin] manifest-path` or its one
+/// `[[tool.setuptools-rust.ext-modules]]` `path` says (bcrypt's is
+/// `src/_bcrypt/Cargo.toml`), which must stay inside `root`, else `root`.
+fn crate_dir(root: &Path) -> Result<PathBuf, String> {
+    let pyproject = root.join("pyproject.toml");
+    let manifest = match fs::read_to_string(&pyproject) {
+        Ok(text) if text.len() <= 1 << 20 => {
+            let doc: toml_edit::Document<String> = text
+                .parse()
+                .map_err(|e| format!("its pyproject.toml does not parse: {e}"))?;
+            let tool = doc.get("tool");
+            let maturin = tool
+                .and_then(|t| t.get("maturin"))
+                .and_then(|m| m.get("manifest-path"));
+            // setuptools-rust: one extension module, its `path`.
+            let setuptools = tool
+                .and_then(|t| t.get("setuptools-rust"))
+                .and_then(|r| r.get("ext-modules"))
+                .and_then(|m| m.as_array_of_tables())
+                .and_then(|m| match m.len() {
+                    1 => m.get(0).and_then(|m| m.get("path")),
+                    _ => None,
+                });
+            maturin
+                .or(setuptools)
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+        }
+        Ok(_) => return Err("its pyproject.toml is over 1 MiB".into()),
+        Err(_) => None,
+    };
+    let Some(manifest) = manifest else {
+        return match root.join("Cargo.toml").is_file() {
+            true => Ok(root.to_path_buf()),
+            false => Err("its source distribution has no Cargo.toml".into()),
+        };
+    };
+    let rel = Path::new(&manifest);
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside || rel.file_name().is_none_or(|f| f != "Cargo.toml") {
+        return Err(format!(
+            "its pyproject.toml's Rust manifest path {manifest:?} is not a Cargo.toml inside the source"
+        ));
+    }
+    let path = root.join(rel);
+    if !path.is_file() || path.is_symlink() {
+        return Err(format!(
+            "its Rust manifest path {manifest:?} is not in the source"
+        ));
+    }
+    Ok(path.parent().unwrap_or(root).to_path_buf())
 }
 
 /// PyO3's view of the guest's Python: CPython 3.14, a shared 32-bit
@@ -204,6 +277,27 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     );
     if let Some(clocks) = clock_ids(work)? {
         rustflags.push_str(&format!(" -C link-arg={}", clocks.display()));
+    }
+    // An sdist's Cargo.lock may still list workspace members left out of
+    // the sdist (jiter's fuzz crate): drop those, keeping every locked
+    // dependency as it is, so the build below can stay `--locked`.
+    let mut prune = Command::new("cargo");
+    for var in crate::build::toolchain::OUTER_CARGO_VARS {
+        prune.env_remove(var);
+    }
+    prune
+        .args(["update", "--workspace"])
+        .current_dir(src)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (ok, _, stderr) = run_bounded(&mut prune)?;
+    if !ok {
+        return Err(refusal(
+            name,
+            format!("its Cargo.lock could not be read:\n{}", tail(&stderr, 10)),
+        ));
     }
     let mut cmd = Command::new("cargo");
     for var in crate::build::toolchain::OUTER_CARGO_VARS {
@@ -231,6 +325,9 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
     .env("PYO3_CONFIG_FILE", &config)
     .env("PYO3_BUILD_EXTENSION_MODULE", "1")
+    // A stable-ABI (abi3) crate whose PyO3 predates 3.14 builds for the
+    // newest stable ABI it knows, which 3.14 loads (bcrypt 4.3's PyO3 0.23).
+    .env("PYO3_USE_ABI3_FORWARD_COMPATIBILITY", "1")
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
@@ -392,6 +489,60 @@ fn setup(path: impl AsRef<Path>, e: std::io::Error) -> BuildError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sdist_root(pyproject: &str, files: &[&str]) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "charmbox-crate-dir-{}-{}",
+            std::process::id(),
+            files.len() + pyproject.len()
+        ));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("pyproject.toml"), pyproject).unwrap();
+        for f in files {
+            let p = d.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "[package]\n").unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn the_crate_is_where_maturin_or_setuptools_rust_says() {
+        let d = sdist_root(
+            "[tool.maturin]\nmanifest-path = \"crates/py/Cargo.toml\"\n",
+            &["Cargo.toml", "crates/py/Cargo.toml"],
+        );
+        assert_eq!(crate_dir(&d).unwrap(), d.join("crates/py"));
+        let d = sdist_root(
+            "[[tool.setuptools-rust.ext-modules]]\ntarget = \"b._b\"\npath = \"src/_b/Cargo.toml\"\n",
+            &["src/_b/Cargo.toml"],
+        );
+        assert_eq!(crate_dir(&d).unwrap(), d.join("src/_b"));
+        let d = sdist_root("[project]\nname = \"x\"\n", &["Cargo.toml"]);
+        assert_eq!(crate_dir(&d).unwrap(), d);
+        let d = sdist_root("[project]\nname = \"x\"\n", &[]);
+        assert!(crate_dir(&d).unwrap_err().contains("no Cargo.toml"));
+    }
+
+    #[test]
+    fn a_manifest_path_out_of_the_source_is_refused() {
+        for path in [
+            "../x/Cargo.toml",
+            "/etc/Cargo.toml",
+            "crates/py/setup.py",
+            "gone/Cargo.toml",
+        ] {
+            let d = sdist_root(
+                &format!("[tool.maturin]\nmanifest-path = {path:?}\n"),
+                &["Cargo.toml"],
+            );
+            let e = crate_dir(&d).unwrap_err();
+            assert!(e.contains(path), "{path}: {e}");
+        }
+        let d = sdist_root("[tool.maturin\n", &["Cargo.toml"]);
+        assert!(crate_dir(&d).unwrap_err().contains("does not parse"));
+    }
 
     #[test]
     fn the_cdylib_is_found_in_cargos_messages() {

@@ -453,9 +453,9 @@ mod tests {
 
     const REPORT: &str = r#"{"install": [
         {"requested": true, "metadata": {"name": "my-charm-deps", "requires_dist": ["pydantic>=2; python_version >= '3.8'"]}},
-        {"requested": false, "metadata": {"name": "pydantic", "requires_dist": ["pydantic-core==2.41.5", "jiter>=0.5", "typing_extensions[x]>=4"]}},
+        {"requested": false, "metadata": {"name": "pydantic", "requires_dist": ["pydantic-core==2.41.5", "orjson>=0.5", "typing_extensions[x]>=4"]}},
         {"requested": false, "metadata": {"name": "pydantic_core"}},
-        {"requested": false, "metadata": {"name": "jiter"}}
+        {"requested": false, "metadata": {"name": "orjson"}}
     ]}"#;
 
     #[test]
@@ -497,10 +497,10 @@ mod tests {
     #[test]
     fn native_code_is_refused_with_the_package_named() {
         let site = site_with(
-            "jiter",
+            "orjson",
             &[
-                "jiter/__init__.py",
-                "jiter/jiter.cpython-314-x86_64-linux-gnu.so",
+                "orjson/__init__.py",
+                "orjson/orjson.cpython-314-x86_64-linux-gnu.so",
             ],
         );
         let err = check_native(
@@ -512,11 +512,11 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("jiter (required by my-charm-deps -> pydantic)"),
+            text.contains("orjson (required by my-charm-deps -> pydantic)"),
             "{text}"
         );
         assert!(
-            text.contains("jiter/jiter.cpython-314-x86_64-linux-gnu.so"),
+            text.contains("orjson/orjson.cpython-314-x86_64-linux-gnu.so"),
             "{text}"
         );
         assert!(text.contains("pure-Python"), "{text}");

@@ -5,8 +5,10 @@ import base64
 import json
 import lzma
 
+import bcrypt
 import charset_normalizer
 import jinja2
+import jiter
 import jsonschema
 import ops
 import pydantic
@@ -40,6 +42,7 @@ class PydanticCharm(ops.CharmBase):
         framework.observe(self.on.config_changed, self._on_config_changed)
         framework.observe(self.on.schema_action, self._on_schema)
         framework.observe(self.on.render_action, self._on_render)
+        framework.observe(self.on.hash_action, self._on_hash)
 
     def _on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
         try:
@@ -54,6 +57,17 @@ class PydanticCharm(ops.CharmBase):
 
     def _on_schema(self, event: ops.ActionEvent) -> None:
         event.set_results({'schema': json.dumps(WorkloadConfig.model_json_schema(), sort_keys=True)})
+
+    def _on_hash(self, event: ops.ActionEvent) -> None:
+        password = event.params['password'].encode('utf-8')
+        hashed = bcrypt.hashpw(password, bcrypt.gensalt(rounds=4))
+        parsed = jiter.from_json(b'{"n": [1, 2.5, "x"], "ok": true}')
+        event.set_results({
+            'prefix': hashed[:7].decode(),
+            'checks': str(bcrypt.checkpw(password, hashed)),
+            'wrong': str(bcrypt.checkpw(b'wrong', hashed)),
+            'parsed': json.dumps(parsed, sort_keys=True),
+        })
 
     def _on_render(self, event: ops.ActionEvent) -> None:
         raw = event.params['document'].encode('utf-8')
