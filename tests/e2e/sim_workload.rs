@@ -517,3 +517,49 @@ fn scenario_upgrade_machine_and_forced_removal_steps() {
         "{err}"
     );
 }
+
+/// A deployed application's workload answers HTTP on each unit's loopback
+/// (`deploy`'s `loopback_http`): the charm's start reads the version from
+/// it; the scenario step takes the same answers.
+#[test]
+fn the_workloads_loopback_answers_reach_every_unit() {
+    let mut s = sim(22);
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("mode".to_string(), serde_json::json!("workload-http"));
+    let answers = serde_json::json!([
+        {"port": 8000, "path": "/version", "body": "4.5.6",
+         "headers": {"Content-Type": "text/plain"}}
+    ]);
+    let opts = DeployOptions {
+        config,
+        units: Some(2),
+        loopback_http: serde_json::from_value(answers).unwrap(),
+        ..Default::default()
+    };
+    s.deploy(&built(super::MISBEHAVE), opts).unwrap();
+    s.settle().unwrap();
+    for n in 0..2 {
+        let name = charmbox::sim::names::UnitName::new("misbehave", n);
+        let unit = s.model().unit(&name).unwrap();
+        assert_eq!(unit.workload_version, "4.5.6");
+        assert!(
+            unit.status
+                .message
+                .ends_with("nothing listens on loopback port 9999 (the State's loopback_http has no answer on it)"),
+            "{:?}",
+            unit.status
+        );
+    }
+    let file = tmp("loopback.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "steps:\n  - deploy: {{charm: {}, config: {{mode: workload-http}}, \
+             loopback-http: [{{port: 8000, path: /version, body: \"7.8.9\"}}]}}\n  - settle:\n  \
+             - expect: {{agent: {{misbehave/0: idle}}}}\n",
+            built(super::MISBEHAVE).display()
+        ),
+    )
+    .unwrap();
+    super::sim_file(&file);
+}

@@ -294,6 +294,7 @@ impl ModelArgs {
                         trust,
                         containers: Vec::new(),
                         machine: Default::default(),
+                        loopback_http: Vec::new(),
                         native,
                     },
                 )?;

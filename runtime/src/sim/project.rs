@@ -173,8 +173,7 @@ pub fn project_from(
         storages: unit.storages.clone(),
         containers: unit.containers.clone(),
         machine: unit.machine.clone(),
-        // The simulator scripts no workload HTTP yet: loopback ports refuse.
-        loopback_http: Vec::new(),
+        loopback_http: app.loopback_http.clone(),
         statefulset_partition: app.partition,
         networks,
         model: ModelState {

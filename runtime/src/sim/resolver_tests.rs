@@ -54,6 +54,7 @@ pub fn model(app: &str, units: u32) -> Model {
         index: 0,
         containers: Vec::new(),
         machine: Default::default(),
+        loopback_http: Vec::new(),
         partition: 0,
         rollout: None,
     });

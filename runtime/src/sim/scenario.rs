@@ -223,6 +223,7 @@ fn run_step(sim: &mut Simulator, step: &Step, base: &Path) -> Result<String, Sim
                     trust: d.trust,
                     containers: d.containers.clone(),
                     machine: d.machine.clone(),
+                    loopback_http: d.loopback_http.clone(),
                     native: d.native,
                 },
             )?;

@@ -33,6 +33,10 @@ pub struct DeployStep {
     /// installed packages, services, granted commands, handlers.
     #[serde(default)]
     pub machine: crate::state::MachineState,
+    /// What the workloads answer to HTTP on each unit's loopback
+    /// (`localhost`), as the State's `loopback_http`.
+    #[serde(default)]
+    pub loopback_http: Vec<crate::state::HttpAnswer>,
     /// Run the charm directory natively, as a process.
     #[serde(default)]
     pub native: bool,

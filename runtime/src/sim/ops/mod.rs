@@ -63,6 +63,8 @@ pub struct DeployOptions {
     pub containers: Vec<ContainerState>,
     /// The machine each unit starts on (machine charms).
     pub machine: crate::state::MachineState,
+    /// What the workloads answer to HTTP on each unit's loopback.
+    pub loopback_http: Vec<crate::state::HttpAnswer>,
     /// Run the charm directory natively, as a process (`crate::native`),
     /// instead of its component.
     pub native: bool,
@@ -183,6 +185,7 @@ impl Simulator {
             index,
             containers,
             machine: opts.machine.clone(),
+            loopback_http: opts.loopback_http.clone(),
             partition: 0,
             rollout: None,
         };
