@@ -23,13 +23,7 @@ impl Host for HostState {
         port: u16,
         request: HttpRequest,
     ) -> wasmtime::Result<Result<HttpResponse, LoopbackError>> {
-        let asked = request.target.len()
-            + request.body.len()
-            + request
-                .headers
-                .iter()
-                .map(|(n, v)| n.len() + v.len())
-                .sum::<usize>();
+        let asked = request.target.len() + request.body.len() + header_bytes(&request.headers);
         if let Err(e) = self.meter.call(asked as u64).map_err(stop)? {
             return Ok(Err(LoopbackError::Invalid(e.to_string())));
         }
@@ -49,15 +43,15 @@ impl Host for HostState {
             }
             Err(e) => return Ok(Err(e)),
         };
-        let size = response.body.len()
-            + response
-                .headers
-                .iter()
-                .map(|(n, v)| n.len() + v.len())
-                .sum::<usize>();
+        let size = response.body.len() + header_bytes(&response.headers);
         if let Err(e) = self.meter.reply(size as u64).map_err(stop)? {
             return Ok(Err(LoopbackError::Invalid(e.to_string())));
         }
         Ok(Ok(response))
     }
+}
+
+/// The bytes of headers' names and values.
+fn header_bytes(headers: &[(String, String)]) -> usize {
+    headers.iter().map(|(n, v)| n.len() + v.len()).sum()
 }

@@ -262,6 +262,21 @@ fn crate_dir(root: &Path) -> Result<PathBuf, String> {
 const PYO3_CONFIG: &str = "implementation=CPython\nversion=3.14\nshared=true\nabi3=false\n\
 lib_name=python3.14\npointer_width=32\nsuppress_build_script_link_lines=true\n";
 
+/// cargo in the crate `src`, building into `target_dir`, with none of an
+/// outer cargo's variables and its output captured.
+fn cargo_in(src: &Path, target_dir: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    for var in crate::build::toolchain::OUTER_CARGO_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(src)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
 /// Compile the crate in `src` for WASI as a shared library; its path.
 fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
     ensure_target()?;
@@ -281,17 +296,8 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     // An sdist's Cargo.lock may still list workspace members left out of
     // the sdist (jiter's fuzz crate): drop those, keeping every locked
     // dependency as it is, so the build below can stay `--locked`.
-    let mut prune = Command::new("cargo");
-    for var in crate::build::toolchain::OUTER_CARGO_VARS {
-        prune.env_remove(var);
-    }
-    prune
-        .args(["update", "--workspace"])
-        .current_dir(src)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut prune = cargo_in(src, target_dir);
+    prune.args(["update", "--workspace"]);
     let (ok, _, stderr) = run_bounded(&mut prune)?;
     if !ok {
         return Err(refusal(
@@ -299,10 +305,7 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
             format!("its Cargo.lock could not be read:\n{}", tail(&stderr, 10)),
         ));
     }
-    let mut cmd = Command::new("cargo");
-    for var in crate::build::toolchain::OUTER_CARGO_VARS {
-        cmd.env_remove(var);
-    }
+    let mut cmd = cargo_in(src, target_dir);
     cmd.args([
         "rustc",
         "--release",
@@ -316,8 +319,6 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
         "cdylib",
         "--message-format=json-render-diagnostics",
     ])
-    .current_dir(src)
-    .env("CARGO_TARGET_DIR", target_dir)
     .env("RUSTFLAGS", rustflags)
     // Fat LTO takes std in as bitcode and compiles it position-independent
     // with the crate (rustup's prebuilt std is not PIC).
@@ -327,10 +328,7 @@ fn compile(name: &str, src: &Path, work: &Path, target_dir: &Path) -> Result<Pat
     .env("PYO3_BUILD_EXTENSION_MODULE", "1")
     // A stable-ABI (abi3) crate whose PyO3 predates 3.14 builds for the
     // newest stable ABI it knows, which 3.14 loads (bcrypt 4.3's PyO3 0.23).
-    .env("PYO3_USE_ABI3_FORWARD_COMPATIBILITY", "1")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    .env("PYO3_USE_ABI3_FORWARD_COMPATIBILITY", "1");
     let (ok, stdout, stderr) = run_bounded(&mut cmd)?;
     if !ok {
         return Err(refusal(
