@@ -137,8 +137,7 @@ pub struct Application {
     /// The machine a new unit of a machine charm starts on.
     #[serde(default, skip_serializing_if = "crate::state::MachineState::is_empty")]
     pub machine: crate::state::MachineState,
-    /// What the application's workloads answer on each unit's loopback
-    /// (the State's `loopback_http`; a port not listed refuses).
+    /// What its workloads answer on each unit's loopback (`loopback_http`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loopback_http: Vec<crate::state::HttpAnswer>,
     /// The StatefulSet's rolling-update partition (k8s): pods with a
