@@ -80,6 +80,28 @@ pub(super) fn summary(samples: &mut [Duration]) -> (f64, String) {
     (median, line)
 }
 
+/// Scenario's timing line; `on` names the charm when it is another.
+fn scenario_line(t: &bench_scenario::ScenarioTimes, on: &str) -> String {
+    format!(
+        "  Scenario   median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   mean {:.1} µs   min {:.1} µs   ({} runs of ctx.run{on}, {})",
+        t.median_us, t.p10_us, t.p90_us, t.mean_us, t.min_us, t.runs, t.versions
+    )
+}
+
+/// Print whether both sides left the same result; failure when not.
+fn compare_results(ours: &serde_json::Value, theirs: &bench_scenario::ScenarioTimes) -> ExitCode {
+    if *ours == theirs.result {
+        println!("  same result on both sides (unit status, application databags): {ours}");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "  results differ (not the same logic?)\n    charmbox: {ours}\n    Scenario: {}",
+            theirs.result
+        );
+        ExitCode::FAILURE
+    }
+}
+
 /// What an event left, as the Scenario driver reports it: the unit's
 /// status and each relation's application databag.
 fn result_of(state: &serde_json::Value) -> serde_json::Value {
@@ -237,29 +259,17 @@ impl BenchArgs {
         let runs = self.iterations.min(2000);
         let theirs = bench_scenario::time_in_scenario(dir, &input, &event_json(spec), runs)?;
         println!(
-            "  Scenario   median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   min {:.1} µs   ({} runs of ctx.run on {}, {})",
-            theirs.median_us,
-            theirs.p10_us,
-            theirs.p90_us,
-            theirs.min_us,
-            theirs.runs,
-            dir.display(),
-            theirs.versions
+            "{}",
+            scenario_line(&theirs, &format!(" on {}", dir.display()))
         );
         println!(
             "  ratio Scenario / charmbox (medians, plain): {:.0} x (target >= 200)",
             theirs.median_us / ours
         );
-        let ours = result_of(&serde_json::to_value(out)?);
-        if ours != theirs.result {
-            println!(
-                "  results differ (not the same logic?)\n    charmbox: {ours}\n    Scenario: {}",
-                theirs.result
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-        println!("  same result on both sides (unit status, application databags): {ours}");
-        Ok(ExitCode::SUCCESS)
+        Ok(compare_results(
+            &result_of(&serde_json::to_value(out)?),
+            &theirs,
+        ))
     }
 
     fn bench_vs_scenario(
@@ -306,16 +316,7 @@ impl BenchArgs {
         println!("  memory reset: {}", charmbox::engine::memory_reset());
         let (ours, line) = summary(&mut samples);
         println!("  charmbox   {line}   (instantiate + event + commit)");
-        println!(
-            "  Scenario   median {:.1} µs   p10 {:.1} µs   p90 {:.1} µs   mean {:.1} µs   min {:.1} µs   ({} runs of ctx.run, {})",
-            theirs.median_us,
-            theirs.p10_us,
-            theirs.p90_us,
-            theirs.mean_us,
-            theirs.min_us,
-            theirs.runs,
-            theirs.versions
-        );
+        println!("{}", scenario_line(&theirs, ""));
         println!(
             "  ratio charmbox / Scenario (medians): {:.2} (target <= 1.0)",
             ours / theirs.median_us
@@ -328,19 +329,11 @@ impl BenchArgs {
             ours - inst,
             (ours - inst) / theirs.median_us
         );
-        let ours_result = result_of(&serde_json::to_value(last.expect("one run at least"))?);
-        if ours_result == theirs.result {
-            println!(
-                "  same result on both sides (unit status, application databags): {ours_result}"
-            );
-        } else {
-            println!(
-                "  results differ!\n    charmbox: {ours_result}\n    Scenario: {}",
-                theirs.result
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-        Ok(ExitCode::SUCCESS)
+        let last = last.expect("one run at least");
+        Ok(compare_results(
+            &result_of(&serde_json::to_value(last)?),
+            &theirs,
+        ))
     }
 
     fn bench_replay(&self, rt: &Runtime, charm: &Charm, path: &Path) -> anyhow::Result<ExitCode> {
