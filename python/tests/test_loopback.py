@@ -1,7 +1,8 @@
 """charmbox_ops.loopback: HTTP to the unit's loopback through the host.
 With a requester that forwards each parsed request to a real HTTP server on
-this machine, ``urllib.request`` and ``http.client`` must get what they get
-over a real socket, and the server must see the same requests."""
+this machine, ``urllib.request``, ``http.client``, ``requests`` and
+``httpx`` must get what they get over a real socket, and the server must
+see the same requests."""
 
 import http.client
 import http.server
@@ -111,6 +112,12 @@ def both(monkeypatch, call):
     monkeypatch.setattr(loopback, "requester", counted)
     monkeypatch.setattr(loopback, "connector", refuse)
     monkeypatch.setattr(socket, "create_connection", loopback.create_connection)
+    # What install() patches for requests (urllib3's own create_connection).
+    import urllib3.util.connection
+
+    monkeypatch.setattr(
+        urllib3.util.connection, "create_connection", loopback._urllib3_create_connection
+    )
     ours = outcome()
     monkeypatch.undo()
     # The shim, not a real socket, carried every request that was answered.
@@ -194,3 +201,25 @@ def test_hostile_requests_are_refused(monkeypatch):
     s.sendall(b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab")
     with pytest.raises(TimeoutError, match="never completed"):
         s.recv(10)
+
+
+def test_requests_and_httpx_see_what_a_real_socket_gives(monkeypatch, server):
+    # requests goes through urllib3's create_connection, httpx through
+    # socket.create_connection (httpcore's sync backend).
+    import httpx
+    import requests
+
+    def with_requests():
+        r = requests.post(f"http://localhost:{server}/items?x=1", json={"a": 1}, timeout=5)
+        again = requests.get(f"http://localhost:{server}/missing", timeout=5)
+        return r.status_code, r.json(), again.status_code
+
+    def with_httpx():
+        with httpx.Client(timeout=5) as c:
+            r = c.put(f"http://127.0.0.1:{server}/items/7", content=b"body")
+            again = c.get(f"http://127.0.0.1:{server}/version")
+        return r.status_code, r.json()["body"], again.json()["path"]
+
+    for call in (with_requests, with_httpx):
+        real, ours = both(monkeypatch, call)
+        assert real == ours and real[0] == "ok", (real, ours)
