@@ -450,6 +450,7 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
         out: Some(out.clone()),
         host: Some(find_host().unwrap()),
         grant_commands: vec!["systemctl".into(), "systemctl".into()],
+        grant_loopback_ports: vec![8080, 80, 8080],
         build: charmbox::build::BuildOptions {
             release: true,
             quiet: true,
@@ -462,6 +463,7 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
     charmbox::pack::unpack(&out, &unpacked).unwrap();
     let info = charmbox::pack::info::PackInfo::read(&unpacked).unwrap();
     assert_eq!(info.granted_commands, ["systemctl"]);
+    assert_eq!(info.granted_loopback_ports, [80, 8080]);
     // Packed without grants, the install's apt-get is refused on the
     // machine itself, saying how to grant it; the refusal is recorded and
     // the trace replays.

@@ -29,6 +29,10 @@ pub struct PackArgs {
     /// packed charm may write on its machine for real; repeatable.
     #[arg(long = "grant-dir", value_name = "DIR")]
     pub grant_dirs: Vec<String>,
+    /// A loopback port (1-65535) the packed charm's HTTP may reach for real
+    /// (its workload's server on localhost); repeatable. None by default.
+    #[arg(long = "grant-loopback-port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub grant_loopback_ports: Vec<u16>,
     /// Print nothing but errors and the result.
     #[arg(long, short)]
     pub quiet: bool,
@@ -47,6 +51,7 @@ impl PackArgs {
             },
             grant_commands: self.grant_commands,
             grant_dirs: self.grant_dirs,
+            grant_loopback_ports: self.grant_loopback_ports,
         };
         let r = pack(&self.charm_dir, &opts)?;
         println!(

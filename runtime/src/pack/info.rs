@@ -39,6 +39,10 @@ pub struct PackInfo {
     /// (`charmbox pack --grant-dir`): the guest writes the real ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub granted_dirs: Vec<String>,
+    /// The loopback ports the packer granted (`charmbox pack
+    /// --grant-loopback-port`): the charm's HTTP reaches them for real.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_loopback_ports: Vec<u16>,
 }
 
 /// The sandbox's limits, from charmcraft.yaml's `charmbox:` section or the

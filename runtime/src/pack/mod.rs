@@ -65,6 +65,9 @@ pub struct PackOptions {
     /// Declared machine commands the packed charm may run on its machine
     /// (`--grant-command`).
     pub grant_commands: Vec<String>,
+    /// Loopback ports the packed charm's HTTP may reach
+    /// (`--grant-loopback-port`).
+    pub grant_loopback_ports: Vec<u16>,
     /// Declared machine directories the packed charm may write for real
     /// (`--grant-dir`).
     pub grant_dirs: Vec<String>,

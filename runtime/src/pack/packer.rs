@@ -97,6 +97,12 @@ pub fn pack(dir: &Path, opts: &PackOptions) -> Result<PackReport, PackError> {
         traces,
         granted_commands,
         granted_dirs,
+        granted_loopback_ports: {
+            let mut ports = opts.grant_loopback_ports.clone();
+            ports.sort_unstable();
+            ports.dedup();
+            ports
+        },
     };
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
     let mut text_file =

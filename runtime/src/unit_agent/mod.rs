@@ -137,7 +137,8 @@ pub fn dispatch(
         (relation, endpoint),
         (now_ns, seed),
     )
-    .with_commands(granted_commands(&charm.meta, &info));
+    .with_commands(granted_commands(&charm.meta, &info))
+    .with_loopback(granted_loopback(&info));
     let runner = InRuntime {
         rt: &rt,
         charm: &charm,
@@ -183,6 +184,20 @@ fn granted_commands(meta: &CharmMeta, info: &PackInfo) -> HostCommands {
         s => std::time::Duration::from_secs(s),
     };
     HostCommands::new(meta.machine_commands.clone(), granted, timeout)
+}
+
+/// The loopback ports the pack grants, each request for at most the
+/// dispatch's deadline.
+fn granted_loopback(info: &PackInfo) -> crate::backend::live::loopback::HostLoopback {
+    use crate::backend::live::loopback::{DEFAULT_TIMEOUT, HostLoopback};
+    let timeout = match info.limits.deadline_secs {
+        0 => DEFAULT_TIMEOUT,
+        s => std::time::Duration::from_secs(s),
+    };
+    HostLoopback::new(
+        info.granted_loopback_ports.iter().copied().collect(),
+        timeout,
+    )
 }
 
 /// The machine directories the pack grants (and the charm declares), as

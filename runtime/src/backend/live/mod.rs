@@ -4,14 +4,16 @@
 //! Juju's uniter owns the hook's transaction, so nothing is buffered here.
 
 pub mod commands;
+pub mod loopback;
 pub mod pebble;
 pub mod tools;
 
 use self::commands::HostCommands;
+use self::loopback::HostLoopback;
 use self::pebble::{LivePebble, PebbleTransport, SocketPebble};
 use self::tools::{LiveTools, PathTools, ToolRunner};
 use super::kubernetes::{KubernetesBackend, KubernetesError, KubernetesResult};
-use super::loopback::{LoopbackBackend, LoopbackCall, LoopbackError, LoopbackResult};
+use super::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use super::machine::{MachineBackend, MachineResult};
 use super::pebble::{PebbleBackend, PebbleCall, PebbleResult};
 use super::sandbox::VirtualSandbox;
@@ -29,6 +31,9 @@ pub struct LiveBackend<R: ToolRunner = PathTools, T: PebbleTransport = SocketPeb
     /// The machine's commands: the charm's declared programs, the pack's
     /// grant (nothing unless [`LiveBackend::with_commands`]).
     commands: HostCommands,
+    /// The loopback ports the pack grants (none unless
+    /// [`LiveBackend::with_loopback`]).
+    loopback: HostLoopback,
 }
 
 impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
@@ -53,12 +58,19 @@ impl<R: ToolRunner, T: PebbleTransport> LiveBackend<R, T> {
             pebble: LivePebble::new(transport),
             sandbox: VirtualSandbox::new(now_ns, seed),
             commands: HostCommands::none(meta.machine_commands.clone()),
+            loopback: HostLoopback::none(),
         }
     }
 
     /// Run the machine's commands with `commands` (the pack's grant).
     pub fn with_commands(mut self, commands: HostCommands) -> Self {
         self.commands = commands;
+        self
+    }
+
+    /// Reach the loopback ports of `loopback` (the pack's grant).
+    pub fn with_loopback(mut self, loopback: HostLoopback) -> Self {
+        self.loopback = loopback;
         self
     }
 }
@@ -95,13 +107,11 @@ impl<R: ToolRunner, T: PebbleTransport> KubernetesBackend for LiveBackend<R, T> 
     }
 }
 
-/// Under a unit agent the workloads' loopback HTTP is not reached yet:
-/// refused as a closed port would be (docs/security.md).
+/// Under a unit agent a granted loopback port is reached for real; any
+/// other is refused as a closed one.
 impl<R: ToolRunner, T: PebbleTransport> LoopbackBackend for LiveBackend<R, T> {
-    fn loopback(&mut self, port: u16, _call: &LoopbackCall) -> LoopbackResult {
-        Ok(Err(LoopbackError::Refused(format!(
-            "charmbox does not reach loopback port {port} under a unit agent yet"
-        ))))
+    fn loopback(&mut self, port: u16, call: &LoopbackCall) -> LoopbackResult {
+        Ok(self.loopback.call(port, call))
     }
 }
 
