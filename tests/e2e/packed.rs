@@ -495,3 +495,90 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
         assert!(r.divergence.is_none(), "{:?}", r.divergence);
     }
 }
+
+/// A stand-in workload on 127.0.0.1:8000 for misbehave's `workload-http`:
+/// `/version` answers 200 with text, anything else 404; one request per
+/// connection, as the host's requests ask (`Connection: close`).
+fn serve_workload(listener: std::net::TcpListener) {
+    use std::io::{Read, Write};
+    for conn in listener.incoming() {
+        let Ok(mut conn) = conn else { continue };
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
+            match conn.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => break,
+            }
+        }
+        let head = String::from_utf8_lossy(&head);
+        let (status, body) = if head.starts_with("GET /version ") {
+            ("200 OK", "1.2.3\n")
+        } else {
+            ("404 Not Found", "no such page\n")
+        };
+        let _ = write!(
+            conn,
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
+
+/// Under a unit agent, a charm's loopback requests reach the real workload
+/// on the ports its pack grants, and no other; its trace replays them at
+/// home without the workload.
+#[test]
+fn a_packed_charm_reaches_its_workload_only_on_the_loopback_ports_its_pack_grants() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:8000")
+        .expect("this test needs 127.0.0.1:8000 free for its stand-in workload");
+    std::thread::spawn(move || serve_workload(listener));
+    let out = tempdir("misbehave-loopback").join("c.charm");
+    let opts = PackOptions {
+        out: Some(out.clone()),
+        host: Some(find_host().unwrap()),
+        grant_loopback_ports: vec![8000],
+        build: charmbox::build::BuildOptions {
+            release: true,
+            quiet: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    pack(&root().join("tests/charms/misbehave"), &opts).unwrap();
+    let dir = tempdir("misbehave-loopback-unpacked");
+    charmbox::pack::unpack(&out, &dir).unwrap();
+    let native = NativeCharm::open(&dir).expect("the unpacked charm opens natively");
+    let unit = tempdir("misbehave-loopback-unit");
+    let s = state(json!({"config": {"mode": "workload-http"}}));
+    let (out, report, calls) = traced(&native, s, &EventSpec::named("start"), &unit, "packed");
+    assert_eq!(report.outcome, Outcome::Ok, "{report:?}");
+    assert_eq!(out.workload_version, "1.2.3");
+    // Port 9999 is not granted: refused before any connection is tried.
+    assert_eq!(
+        out.unit_status.message,
+        "200 Some(\"text/plain\") Ok(404); loopback port 9999 is not granted to this charm \
+         (pack it with `charmbox pack --grant-loopback-port 9999`)",
+        "{calls:?}"
+    );
+    // The packed charm's own trace holds the workload's answers: it
+    // replays exactly with the component, with nothing listening.
+    let traces = own_traces(&unit);
+    assert_eq!(traces.len(), 1, "{traces:?}");
+    let trace = read_trace(&traces[0]).unwrap();
+    // Each request connects first: /version, 9999 (refused at connect),
+    // then /missing.
+    let ports: Vec<u16> = (trace.dispatches[0].calls.iter())
+        .filter_map(|c| match c.call {
+            HostCall::Loopback { port, .. } => Some(port),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ports, [8000, 8000, 9999, 8000, 8000]);
+    let rt = runtime();
+    let charm = Charm::open(&rt, &dir).unwrap();
+    for r in charmbox::trace::replay::replay_exact(&rt, &charm, &trace) {
+        assert!(r.divergence.is_none(), "{:?}", r.divergence);
+    }
+}
