@@ -471,6 +471,39 @@ fn a_model_file_reopens_where_it_was_committed() {
     assert_eq!(a.events().unwrap(), b.events().unwrap());
 }
 
+/// The model vouches for the statuses it projects (the State check skips
+/// the peers'), so a status in a model file is checked as it is read back:
+/// a tampered one is refused with its reason, and nothing is projected.
+#[test]
+fn a_tampered_status_in_a_model_file_is_refused_on_open() {
+    let db = tmp("tampered-status.db");
+    let mut a = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
+    deploy3(&mut a, false);
+    a.settle().unwrap();
+    drop(a);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let data: String = conn
+        .query_row(
+            "SELECT data FROM units WHERE name = 'peer-counter/1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut unit: serde_json::Value = serde_json::from_str(&data).unwrap();
+    unit["status"]["status"] = "happy".into();
+    conn.execute(
+        "UPDATE units SET data = ?1 WHERE name = 'peer-counter/1'",
+        [unit.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let e = match Simulator::open(runtime(), &db) {
+        Ok(_) => panic!("a tampered status was read back"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("unknown status \"happy\""), "{e}");
+}
+
 const MISBEHAVE: &str = "tests/charms/misbehave";
 
 #[test]

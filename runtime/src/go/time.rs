@@ -43,11 +43,11 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
 /// no-timezone layout). Returns nanoseconds since the Unix epoch, UTC.
 pub fn parse_time(s: &str, zone: bool) -> Option<i128> {
     let b = s.as_bytes();
+    // At most 4 digits: no overflow.
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(r)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| std::str::from_utf8(part).ok()?.parse().ok())?
+        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
     };
     if b.len() < 19
         || b[4] != b'-'
@@ -75,8 +75,11 @@ pub fn parse_time(s: &str, zone: bool) -> Option<i128> {
         if end == start {
             return None;
         }
-        let digits = &s[start..end.min(start + 9)];
-        frac = digits.parse::<i128>().ok()? * 10i128.pow(9 - digits.len() as u32);
+        let digits = &b[start..end.min(start + 9)];
+        let value = digits
+            .iter()
+            .fold(0i128, |acc, &c| acc * 10 + i128::from(c - b'0'));
+        frac = value * 10i128.pow(9 - digits.len() as u32);
         i = end;
     }
     let offset: i128 = if zone {

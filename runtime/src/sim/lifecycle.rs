@@ -24,14 +24,19 @@ fn status(s: &str, m: &str) -> StatusState {
 
 /// Set a unit's workload status, stamped with the model's time when it
 /// says something new (`goal-state` shows when it was set).
-pub fn set_unit_status(m: &mut Model, name: &UnitName, mut new: StatusState) {
-    let now = m.meta.now;
-    let Some(u) = m.unit_mut(name) else { return };
+pub fn set_unit_status(m: &mut Model, name: &UnitName, new: StatusState) {
+    let Some(u) = m.unit(name) else { return };
     if u.status.says_same(&new) && new.since.is_none() {
         return;
     }
+    let now = m.meta.now;
+    stamped(m, name, new, now);
+}
+
+/// Write `name`'s status, stamped with the virtual time `now`.
+fn stamped(m: &mut Model, name: &UnitName, mut new: StatusState, now: u64) {
     new.since = Some(super::project::rfc3339(now));
-    u.status = new;
+    m.set_status_of(name, new);
 }
 
 /// The agent's own status before a hook (§5.4).
@@ -92,8 +97,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.stopped = false;
             a.update_status_at = Some(now + (interval as f64 * (0.8 + 0.4 * r)) as u64);
             if !u.status_set {
-                u.status = status("unknown", "");
-                u.status.since = Some(super::project::rfc3339(now));
+                stamped(m, name, status("unknown", ""), now);
             }
         }
         Hook::UpdateStatus => {
@@ -164,8 +168,7 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
             a.started = false;
             a.update_status_at = None;
             let exit = a.pod_exit.take();
-            u.status = status("maintenance", "");
-            u.status.since = Some(super::project::rfc3339(now));
+            stamped(m, name, status("maintenance", ""), now);
             match exit {
                 Some(_) => new_pod(m, name, touched),
                 None => {

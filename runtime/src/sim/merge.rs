@@ -67,12 +67,13 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     if same {
         return;
     }
-    let u = m.unit_mut(name).expect("unit exists");
     if !u.status.says_same(&out.unit_status) {
-        u.status = out.unit_status.clone();
-        u.status.since = Some(super::project::rfc3339(now));
-        u.status_set = true;
+        let mut status = out.unit_status.clone();
+        status.since = Some(super::project::rfc3339(now));
+        m.set_status_of(name, status);
+        m.unit_mut(name).expect("unit exists").status_set = true;
     }
+    let u = m.unit_mut(name).expect("unit exists");
     u.workload_version.clone_from(&out.workload_version);
     u.unit_state.clone_from(&out.unit_state);
     u.ports.clone_from(&out.opened_ports);

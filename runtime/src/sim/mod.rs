@@ -13,8 +13,10 @@
 //! one transaction per committed hook. See docs/simulator.md.
 
 pub mod agent;
+mod bags;
 pub mod charms;
 pub mod cmr;
+mod dirty;
 mod disks;
 pub mod expect;
 pub mod expect_machine;
@@ -29,6 +31,8 @@ pub mod model;
 pub mod names;
 pub mod ops;
 pub mod project;
+#[cfg(test)]
+mod project_tests;
 pub mod resolver;
 #[cfg(test)]
 mod resolver_tests;
@@ -40,6 +44,7 @@ pub mod scheduler;
 pub mod series;
 pub mod status;
 pub mod store;
+pub mod unit_status;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

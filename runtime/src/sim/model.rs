@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 
 pub use super::agent::PodExit;
 use super::agent::{Agent, RelView};
+pub use super::bags::{BagOwner, Databag, RelBags};
+pub use super::dirty::Dirty;
 use super::names::UnitName;
+pub use super::unit_status::UnitStatus;
+use super::unit_status::{Revs, StatusRevisions};
 use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
 
 /// Machines or Kubernetes (a Juju model is one or the other).
@@ -174,7 +178,7 @@ pub struct Unit {
     pub life: Life,
     /// A subordinate's principal unit.
     pub principal: Option<UnitName>,
-    pub status: StatusState,
+    pub status: UnitStatus,
     /// Whether the charm ever set the workload status.
     pub status_set: bool,
     pub workload_version: String,
@@ -256,37 +260,6 @@ impl Relation {
     }
 }
 
-/// Who holds a databag.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BagOwner {
-    App(String),
-    Unit(UnitName),
-}
-
-impl std::fmt::Display for BagOwner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BagOwner::App(a) => write!(f, "{a}"),
-            BagOwner::Unit(u) => write!(f, "{u}"),
-        }
-    }
-}
-
-/// A databag and how often it changed (0: never written).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Databag {
-    pub version: u64,
-    pub data: Bag,
-}
-
-/// The databags of one relation, by owner.
-#[derive(Debug, Clone, Default)]
-pub struct RelBags {
-    pub apps: BTreeMap<String, Databag>,
-    pub units: BTreeMap<UnitName, Databag>,
-}
-
 /// Who owns a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -354,32 +327,6 @@ pub struct ActionRecord {
     pub logs: Vec<String>,
 }
 
-/// Rows changed since the last commit.
-#[derive(Debug, Default)]
-pub struct Dirty {
-    pub meta: bool,
-    pub apps: BTreeSet<String>,
-    pub units: BTreeSet<UnitName>,
-    pub views: BTreeSet<(UnitName, u32)>,
-    pub relations: BTreeSet<u32>,
-    pub bags: BTreeSet<(u32, BagOwner)>,
-    pub secrets: BTreeSet<String>,
-    pub actions: BTreeSet<u64>,
-}
-
-impl Dirty {
-    pub fn is_empty(&self) -> bool {
-        !self.meta
-            && self.apps.is_empty()
-            && self.units.is_empty()
-            && self.views.is_empty()
-            && self.relations.is_empty()
-            && self.bags.is_empty()
-            && self.secrets.is_empty()
-            && self.actions.is_empty()
-    }
-}
-
 /// The whole model.
 #[derive(Debug)]
 pub struct Model {
@@ -395,6 +342,8 @@ pub struct Model {
     pub secrets: BTreeMap<String, Secret>,
     pub actions: BTreeMap<u64, ActionRecord>,
     pub dirty: Dirty,
+    /// Per application, the revision of its units' statuses (not persisted).
+    pub status_revs: StatusRevisions,
 }
 
 impl Model {
@@ -409,6 +358,7 @@ impl Model {
             secrets: BTreeMap::new(),
             actions: BTreeMap::new(),
             dirty: Dirty::default(),
+            status_revs: StatusRevisions::default(),
         };
         m.dirty.meta = true;
         m
@@ -433,6 +383,22 @@ impl Model {
         let id = meta.next_storage.max(used);
         meta.next_storage = id + 1;
         id
+    }
+
+    /// Write `name`'s workload status as given (its time is not stamped:
+    /// see `lifecycle::set_unit_status`), moving its application's
+    /// status revision.
+    pub fn set_status_of(&mut self, name: &UnitName, status: StatusState) {
+        if let Some(u) = self.unit_mut(name) {
+            u.status = UnitStatus::new(status);
+            let stamp = u.status.stamp();
+            self.status_revs.written(name.app.as_str(), stamp);
+        }
+    }
+
+    /// The revisions of `app`'s unit statuses and set of units.
+    pub fn statuses_rev(&self, app: &str) -> Revs {
+        self.status_revs.of(app)
     }
 
     pub fn app(&self, name: &str) -> Option<&Application> {
@@ -467,12 +433,14 @@ impl Model {
 
     pub fn insert_unit(&mut self, unit: Unit) {
         self.dirty.units.insert(unit.name.clone());
+        self.status_revs.members_moved(unit.name.app.as_str());
         self.units.insert(unit.name.clone(), unit);
     }
 
     /// Remove a unit with its views and bags.
     pub fn remove_unit(&mut self, name: &UnitName) {
         self.dirty.units.insert(name.clone());
+        self.status_revs.members_moved(name.app.as_str());
         self.units.remove(name);
         for id in self.views_of(name) {
             self.remove_view(name, id);

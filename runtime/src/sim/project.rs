@@ -10,12 +10,17 @@
 //! and the application bags when their versions moved. Membership only
 //! changes by the unit's own hooks (joined, departed), whose output is what
 //! is kept, so the kept relations always have the view's members.
+//!
+//! The statuses of the unit's peers and of each relation's remote units
+//! are kept the same way, and copied again only when their application's
+//! status revision ([`Model::statuses_rev`]) moved.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::hook::Hook;
 use super::model::{BagOwner, Model, SecretOwner};
 use super::names::UnitName;
+use super::unit_status::Revs;
 use crate::state::{
     ModelState, NetworkState, RelationKind, RelationState, SecretState, State, StatusState,
 };
@@ -26,12 +31,38 @@ pub fn rfc3339(ns: u64) -> String {
     humantime::format_rfc3339_nanos(t).to_string()
 }
 
-/// The versions of the bags a projected relation was built from (0: no bag).
+/// The versions of the bags a projected relation was built from (0: no
+/// bag), and the status revision of the remote application (0: a peer
+/// relation, whose statuses come with the unit's own application).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BagVersions {
     pub own_unit: u64,
     pub local_app: u64,
     pub remote_app: u64,
+    pub remote_statuses: Revs,
+}
+
+/// What a projection was built from: each relation's versions, and the
+/// status revision of the unit's own application (its peers' statuses).
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub relations: Vec<(u32, BagVersions)>,
+    pub peers: Revs,
+}
+
+/// The statuses of a unit's peers as of its last committed hook, and the
+/// status revision of its application they were built from.
+#[derive(Debug, Clone)]
+pub struct KeptPeers {
+    pub revs: Revs,
+    pub statuses: BTreeMap<String, StatusState>,
+}
+
+/// What is kept of one unit's last committed hook.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    pub relations: Vec<KeptRelation>,
+    pub peers: Option<KeptPeers>,
 }
 
 /// One relation as a unit last saw it, and the versions it was built from.
@@ -44,30 +75,41 @@ pub struct KeptRelation {
 /// Each unit's relations as of its last committed hook.
 #[derive(Debug, Default)]
 pub struct Views {
-    units: HashMap<UnitName, Vec<KeptRelation>>,
+    units: HashMap<UnitName, Kept>,
 }
 
 impl Views {
     /// Take what is kept for `unit` (it is put back after a committed hook).
-    pub fn take(&mut self, unit: &UnitName) -> Vec<KeptRelation> {
+    pub fn take(&mut self, unit: &UnitName) -> Kept {
         self.units.remove(unit).unwrap_or_default()
     }
 
-    /// Keep `relations`, the output of `unit`'s committed hook, built from
-    /// `versions` (by relation id).
+    /// Keep `relations` and `peers`, the output of `unit`'s committed hook,
+    /// built from `sources`.
     pub fn keep(
         &mut self,
         unit: &UnitName,
         relations: Vec<RelationState>,
-        versions: &[(u32, BagVersions)],
+        peers: BTreeMap<String, StatusState>,
+        sources: &Sources,
     ) {
         let mut kept = Vec::with_capacity(relations.len());
         for rel in relations {
-            if let Some((_, v)) = versions.iter().find(|(id, _)| *id == rel.id) {
+            if let Some((_, v)) = sources.relations.iter().find(|(id, _)| *id == rel.id) {
                 kept.push(KeptRelation { rel, versions: *v });
             }
         }
-        self.units.insert(unit.clone(), kept);
+        let peers = Some(KeptPeers {
+            revs: sources.peers,
+            statuses: peers,
+        });
+        self.units.insert(
+            unit.clone(),
+            Kept {
+                relations: kept,
+                peers,
+            },
+        );
     }
 
     pub fn forget(&mut self, unit: &UnitName) {
@@ -81,25 +123,45 @@ impl Views {
 
 /// The State `unit` sees while running `hook`; `seed` seeds its randomness.
 pub fn project(m: &Model, name: &UnitName, hook: &Hook, seed: u64) -> Option<State> {
-    project_from(m, name, hook, seed, Vec::new(), &BTreeMap::new()).map(|(s, _)| s)
+    project_from(m, name, hook, seed, Kept::default(), &BTreeMap::new()).map(|(s, _)| s)
 }
 
-/// [`project`], patching `kept` (the unit's relations as of its last hook)
-/// instead of copying every member's bag again; `stale` lists, by relation,
-/// the members whose bags changed since. Also returns the versions of the
-/// bags each relation was built from.
+/// [`project`], patching `kept` (the unit's relations and peer statuses as
+/// of its last hook) instead of copying every member's bag and status
+/// again; `stale` lists, by relation, the members whose bags changed since.
+/// Also returns what the projection was built from.
 pub fn project_from(
     m: &Model,
     name: &UnitName,
     hook: &Hook,
     seed: u64,
-    kept: Vec<KeptRelation>,
+    kept: Kept,
     stale: &BTreeMap<u32, BTreeSet<UnitName>>,
-) -> Option<(State, Vec<(u32, BagVersions)>)> {
+) -> Option<(State, Sources)> {
     let unit = m.unit(name)?;
     let app = m.app(&name.app)?;
     let leader = app.leader == Some(name.n);
-    let mut kept: BTreeMap<u32, KeptRelation> = kept.into_iter().map(|k| (k.rel.id, k)).collect();
+    let peers_rev = m.statuses_rev(&name.app);
+    let peer_unit_statuses = match kept.peers {
+        Some(p) if p.revs == peers_rev => p.statuses,
+        // The same peers: copy only the statuses written since.
+        Some(mut p) if p.revs.members == peers_rev.members => {
+            for u in m.units_of(&name.app) {
+                if u.name != *name && u.status.stamp() > p.revs.statuses {
+                    p.statuses
+                        .insert(u.name.to_string(), StatusState::clone(&u.status));
+                }
+            }
+            p.statuses
+        }
+        _ => m
+            .units_of(&name.app)
+            .filter(|u| u.name != *name)
+            .map(|u| (u.name.to_string(), StatusState::clone(&u.status)))
+            .collect(),
+    };
+    let mut kept: BTreeMap<u32, KeptRelation> =
+        kept.relations.into_iter().map(|k| (k.rel.id, k)).collect();
     let mut relations = Vec::new();
     let mut versions = Vec::new();
     let no_stale = BTreeSet::new();
@@ -122,11 +184,6 @@ pub fn project_from(
     {
         add(*relation, &mut relations);
     }
-    let peer_unit_statuses = m
-        .units_of(&name.app)
-        .filter(|u| u.name != *name)
-        .map(|u| (u.name.to_string(), u.status.clone()))
-        .collect();
     let mut dying_units: BTreeSet<String> = m
         .units_of(&name.app)
         .filter(|u| u.life == super::model::Life::Dying)
@@ -136,12 +193,10 @@ pub fn project_from(
         let Some(remote_app) = r.remote_app.as_deref() else {
             continue;
         };
-        for n in r.remote_units_status.keys() {
-            let x = UnitName::new(remote_app, *n);
-            if m.unit(&x)
-                .is_some_and(|u| u.life == super::model::Life::Dying)
+        for u in m.units_of(remote_app) {
+            if u.life == super::model::Life::Dying && r.remote_units_status.contains_key(&u.name.n)
             {
-                dying_units.insert(x.to_string());
+                dying_units.insert(u.name.to_string());
             }
         }
     }
@@ -157,7 +212,7 @@ pub fn project_from(
         leader,
         config: app.config.clone(),
         relations,
-        unit_status: unit.status.clone(),
+        unit_status: StatusState::clone(&unit.status),
         app_status: if leader {
             app.status.clone()
         } else {
@@ -190,8 +245,17 @@ pub fn project_from(
         trusted: app.trusted,
         now: Some(rfc3339(m.meta.now)),
         seed,
+        // Every status in the model was checked when written or read back
+        // (`unit_status.rs`).
+        statuses_vouched: true,
     };
-    Some((state, versions))
+    Some((
+        state,
+        Sources {
+            relations: versions,
+            peers: peers_rev,
+        },
+    ))
 }
 
 fn unit_data(m: &Model, id: u32, x: &UnitName) -> crate::state::Bag {
@@ -224,12 +288,19 @@ fn relation_state(
         } else {
             m.bag_version(id, &remote_owner)
         },
+        remote_statuses: if peer {
+            Revs::default()
+        } else {
+            m.statuses_rev(remote_app)
+        },
     };
     let members = view.map(|v| v.members.len()).unwrap_or(0);
+    let mut kept_statuses = None;
     let mut out = match kept {
         // Membership only moves with the unit's own hooks, whose output
         // was kept; a different count means something else happened.
         Some(k) if k.rel.remote_units_data.len() == members => {
+            kept_statuses = Some(k.versions.remote_statuses);
             let mut r = k.rel;
             for x in stale {
                 if let Some(d) = r.remote_units_data.get_mut(&x.n) {
@@ -289,15 +360,56 @@ fn relation_state(
     }
     // Remote members' workload statuses, for goal-state (peers' come
     // with the unit's own application).
-    out.remote_units_status.clear();
-    if !peer {
-        for n in out.remote_units_data.keys() {
-            if let Some(u) = m.unit(&UnitName::new(remote_app, *n)) {
-                out.remote_units_status.insert(*n, u.status.clone());
-            }
-        }
+    if peer {
+        out.remote_units_status.clear();
+    } else {
+        remote_statuses(
+            m,
+            remote_app,
+            &mut out,
+            kept_statuses,
+            versions.remote_statuses,
+        );
     }
     Some((out, versions))
+}
+
+/// Bring `out`'s remote members' statuses up to date: those kept from
+/// `old` (the remote application's revisions they were built from, none:
+/// nothing kept) stay while the application has the same units, and only
+/// the members that are new to the relation or whose status was written
+/// since are copied.
+fn remote_statuses(
+    m: &Model,
+    remote_app: &str,
+    out: &mut RelationState,
+    old: Option<Revs>,
+    now: Revs,
+) {
+    let RelationState {
+        remote_units_data: data,
+        remote_units_status: statuses,
+        ..
+    } = out;
+    let since = match old {
+        Some(o) if o.members == now.members => {
+            statuses.retain(|n, _| data.contains_key(n));
+            if o.statuses == now.statuses && statuses.len() == data.len() {
+                return;
+            }
+            o.statuses
+        }
+        _ => {
+            statuses.clear();
+            0
+        }
+    };
+    for u in m.units_of(remote_app) {
+        let n = u.name.n;
+        if data.contains_key(&n) && (u.status.stamp() > since || !statuses.contains_key(&n)) {
+            statuses.insert(n, StatusState::clone(&u.status));
+        }
+    }
 }
 
 /// Whether `name` sees `secret` as its owner: its application's secrets,

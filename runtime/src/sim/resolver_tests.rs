@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::agent::{Agent, HookError};
 use super::hook::Hook;
-use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit};
+use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit, UnitStatus};
 use super::names::UnitName;
 use super::resolver::next_hook;
 use crate::state::{Bag, StatusState};
@@ -63,7 +63,7 @@ pub fn model(app: &str, units: u32) -> Model {
             name: UnitName::new(app, n),
             life: Life::Alive,
             principal: None,
-            status: StatusState::default(),
+            status: UnitStatus::default(),
             status_set: false,
             workload_version: String::new(),
             unit_state: Bag::new(),

@@ -13,7 +13,7 @@ use super::merge::{merge, owner_unit};
 use super::model::ActionStatus;
 use super::model::Substrate;
 use super::names::UnitName;
-use super::project::{BagVersions, project, project_from};
+use super::project::{Sources, project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
@@ -136,7 +136,8 @@ impl Simulator {
                 // unit's next projection; a failed one's may hold a member
                 // that never joined.
                 if report.outcome.is_ok() && self.model.unit(name).is_some() {
-                    self.views.keep(name, out.relations, &versions);
+                    self.views
+                        .keep(name, out.relations, out.peer_unit_statuses, &versions);
                 }
                 self.queue_logs(name, &event, &report);
                 let outcome = self.conclude(name, &hook, report, r, &mut touched);
@@ -162,7 +163,7 @@ impl Simulator {
         name: &UnitName,
         hook: &Hook,
         seed: u64,
-    ) -> Result<(State, Vec<(u32, BagVersions)>), SimError> {
+    ) -> Result<(State, Sources), SimError> {
         let kept = self.views.take(name);
         let stale = self.model.take_stale(name);
         let (state, versions) = project_from(&self.model, name, hook, seed, kept, &stale)
@@ -172,8 +173,8 @@ impl Simulator {
             if full.as_ref() != Some(&state) {
                 return Err(SimError::Corrupt(format!(
                     "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
-                    serde_json::to_string(&state.relations).unwrap_or_default(),
-                    serde_json::to_string(&full.map(|s| s.relations)).unwrap_or_default(),
+                    serde_json::to_string(&state).unwrap_or_default(),
+                    serde_json::to_string(&full).unwrap_or_default(),
                 )));
             }
         }

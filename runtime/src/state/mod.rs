@@ -89,6 +89,12 @@ pub struct State {
     pub now: Option<String>,
     /// Seed of the guest's random numbers.
     pub seed: u64,
+    /// Whether the statuses of the peers and of the relations' remote
+    /// units were checked where they came from, so that the State check
+    /// skips them: set only by the simulator, whose model checks each
+    /// status when it is written or read back. Never read from a file.
+    #[serde(skip)]
+    pub statuses_vouched: bool,
 }
 
 /// A status as Juju keeps it.

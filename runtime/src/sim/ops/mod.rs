@@ -14,7 +14,7 @@ use super::agent::Agent;
 use super::charms::open_as;
 use super::lifecycle::{self, Touched};
 use super::limits::check_unit_count;
-use super::model::{Application, End, Life, Relation, Substrate, Unit};
+use super::model::{Application, End, Life, Relation, Substrate, Unit, UnitStatus};
 use super::names::UnitName;
 use super::scheduler::draw_unit;
 use super::{SimError, Simulator};
@@ -246,11 +246,11 @@ impl Simulator {
             name: name.clone(),
             life: Life::Alive,
             principal,
-            status: StatusState {
+            status: UnitStatus::new(StatusState {
                 status: "waiting".into(),
                 message: "agent initialising".into(),
                 since: Some(super::project::rfc3339(self.model.meta.now)),
-            },
+            }),
             status_set: false,
             workload_version: String::new(),
             unit_state: Bag::new(),

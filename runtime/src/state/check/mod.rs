@@ -195,33 +195,12 @@ const STATUSES: &[&str] = &[
     "terminated",
 ];
 
-/// Whether `since` is an RFC 3339 time. The simulator hands the same few
-/// timestamps to every hook of a model, so times already found valid are
-/// remembered (at most [`KNOWN_TIMES`] of them, each short, per thread).
+/// Whether `since` is an RFC 3339 time (Go's parser: no allocation, a
+/// few dozen byte comparisons; cheaper than looking it up in a set of
+/// times already seen, which an earlier version did).
 fn valid_time(since: &str) -> bool {
-    use std::cell::RefCell;
-    use std::collections::HashSet;
-    thread_local! {
-        static VALID: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
-    }
-    if VALID.with(|v| v.borrow().contains(since)) {
-        return true;
-    }
-    let valid = crate::go::time::parse_time(since, true).is_some();
-    if valid && since.len() <= 64 {
-        VALID.with(|v| {
-            let mut v = v.borrow_mut();
-            if v.len() >= KNOWN_TIMES {
-                v.clear();
-            }
-            v.insert(since.to_string());
-        });
-    }
-    valid
+    crate::go::time::parse_time(since, true).is_some()
 }
-
-/// How many valid times [`valid_time`] remembers.
-const KNOWN_TIMES: usize = 4096;
 
 /// A status, `path` naming it in errors (made only for an error).
 fn status(path: impl Fn() -> String, s: &StatusState) -> Checked {
@@ -246,9 +225,21 @@ fn status(path: impl Fn() -> String, s: &StatusState) -> Checked {
     ))
 }
 
+/// A status as a State may hold it (known, its time RFC 3339), as the
+/// simulator checks one read back from a model file.
+pub fn status_state(s: &StatusState) -> Checked {
+    status(|| "status".into(), s)
+}
+
 fn statuses(state: &State, cx: &Ctx) -> Checked {
     status(|| "unit_status".into(), &state.unit_status)?;
     status(|| "app_status".into(), &state.app_status)?;
+    for unit in &state.dying_units {
+        parse_unit(unit).map_err(|m| invalid(format!("dying_units.{unit}"), m))?;
+    }
+    if state.statuses_vouched {
+        return Ok(());
+    }
     for (unit, s) in &state.peer_unit_statuses {
         let path = || format!("peer_unit_statuses.{unit}");
         let (app, n) = parse_unit(unit).map_err(|m| invalid(path(), m))?;
@@ -264,9 +255,6 @@ fn statuses(state: &State, cx: &Ctx) -> Checked {
             return Err(invalid(path(), "the unit itself is not one of its peers"));
         }
         status(path, s)?;
-    }
-    for unit in &state.dying_units {
-        parse_unit(unit).map_err(|m| invalid(format!("dying_units.{unit}"), m))?;
     }
     for r in &state.relations {
         for (n, s) in &r.remote_units_status {
@@ -374,24 +362,45 @@ fn app_name(path: &str, name: &str) -> Checked {
 
 #[cfg(test)]
 mod tests {
-    use super::{KNOWN_TIMES, valid_time};
+    use super::valid_time;
+    use crate::state::State;
+
+    /// Only the simulator vouches for the statuses it projects: a State
+    /// file cannot, and its peers' statuses are checked.
+    #[test]
+    fn a_state_file_cannot_vouch_for_its_statuses() {
+        let bad =
+            r#"{"unit": "a/0", "peer_unit_statuses": {"a/1": {"status": "happy", "message": ""}}"#;
+        let vouching = format!("{bad}, \"statuses_vouched\": true}}");
+        let e = serde_json::from_str::<State>(&vouching).unwrap_err();
+        assert!(e.to_string().contains("statuses_vouched"), "{e}");
+        let state: State = serde_json::from_str(&format!("{bad}}}")).unwrap();
+        assert!(!state.statuses_vouched);
+        let e = super::shape(&state).unwrap_err().to_string();
+        assert!(e.contains("peer_unit_statuses.a/1.status"), "{e}");
+    }
 
     #[test]
-    fn remembered_times_do_not_let_an_invalid_time_through() {
-        let good = "2026-12-05T10:00:00Z";
-        assert!(valid_time(good));
-        assert!(valid_time(good), "remembered");
-        for bad in ["2026-13-05T10:00:00Z", "2026-12-05 10:00:00", "", "now"] {
+    fn status_times_are_checked_as_rfc_3339() {
+        for good in [
+            "2026-12-05T10:00:00Z",
+            "2026-12-05T10:00:00.123456789Z",
+            "2024-02-29T23:59:59+01:00",
+        ] {
+            assert!(valid_time(good), "{good:?}");
+        }
+        for bad in [
+            "2026-13-05T10:00:00Z",
+            "2026-12-05 10:00:00",
+            "2026-02-30T10:00:00Z",
+            "2025-02-29T10:00:00Z",
+            "2026-12-05T10:00:60Z",
+            "2026-12-05T10:00:00.Z",
+            "2026-12-05T10:00:00",
+            "",
+            "now",
+        ] {
             assert!(!valid_time(bad), "{bad:?}");
-            assert!(!valid_time(bad), "{bad:?} asked again");
         }
-        // More distinct valid times than are remembered: the memory is
-        // bounded and every answer stays right.
-        for i in 0..KNOWN_TIMES + 10 {
-            let t = format!("2026-12-05T10:00:00.{i:06}Z");
-            assert!(valid_time(&t), "{t}");
-        }
-        assert!(valid_time(good));
-        assert!(!valid_time("2026-02-30T10:00:00Z"));
     }
 }
