@@ -76,7 +76,9 @@ pub fn dispatch_env(ctx: &JujuContext, state: &State) -> Vec<(String, String)> {
         set("JUJU_ACTION_UUID", &a.id);
         set("JUJU_ACTION_TAG", &format!("action-{}", a.id));
     }
-    env.sort();
+    // Every name is set once, so ordering by name alone is the full order.
+    env.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    debug_assert!(env.windows(2).all(|w| w[0].0 != w[1].0), "a name set twice");
     env
 }
 

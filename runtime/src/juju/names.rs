@@ -29,12 +29,11 @@ pub fn is_app_name(name: &str) -> bool {
 
 /// A UUID as Juju writes it: lower-case hex, 8-4-4-4-12.
 pub fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| {
-            p.len() == *n
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    // 8-4-4-4-12 lower-case hex digits: the dashes at fixed places.
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
         })
 }
 
@@ -57,5 +56,22 @@ mod tests {
         assert!(parse_unit("app/x").is_err());
         assert!(parse_unit("app-/1").is_err());
         assert!(parse_unit("app-1/1").is_err());
+    }
+
+    #[test]
+    fn uuids() {
+        assert!(is_uuid("f47ac10b-58cc-4372-a567-0e02b2c3d479"));
+        for bad in [
+            "",
+            "F47AC10B-58CC-4372-A567-0E02B2C3D479",
+            "f47ac10b58cc-4372-a567-0e02b2c3d479-",
+            "f47ac10b-58cc-4372-a567-0e02b2c3d47",
+            "f47ac10b-58cc-4372-a567-0e02b2c3d4799",
+            "f47ac10b-58cc-4372-a567_0e02b2c3d479",
+            "g47ac10b-58cc-4372-a567-0e02b2c3d479",
+            "f47ac10b-58cc-4372-a567-0e02b2c3d4é",
+        ] {
+            assert!(!is_uuid(bad), "{bad:?}");
+        }
     }
 }

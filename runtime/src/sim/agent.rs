@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::hook::Hook;
-use super::names::UnitName;
+use super::names::{TextOrdered, UnitName};
 
 /// Why a unit's pod is going away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,17 +111,18 @@ pub struct RelView {
     pub changed_pending: Option<UnitName>,
     /// Members (or candidates) whose state may differ from what was seen:
     /// a hint for the resolver, not persisted (rebuilt on load as every
-    /// member and remote unit in scope).
+    /// member and remote unit in scope). In text order, so the resolver's
+    /// first match is Juju's pick.
     #[serde(skip)]
-    pub dirty: BTreeSet<UnitName>,
+    pub dirty: BTreeSet<TextOrdered>,
     /// Members whose bags changed since the unit last projected this view
     /// (its kept projection is patched with them; not persisted).
     #[serde(skip)]
     pub stale: BTreeSet<UnitName>,
     /// Members (or candidates) that may have left the scope: where the
-    /// resolver looks for departures (a hint like `dirty`).
+    /// resolver looks for departures (a hint like `dirty`, in text order).
     #[serde(skip)]
-    pub leaving: BTreeSet<UnitName>,
+    pub leaving: BTreeSet<TextOrdered>,
 }
 
 /// Juju's hook retry delay: 5 s doubling to 5 min, with ±3 % jitter

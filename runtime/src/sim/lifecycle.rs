@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::agent::{HookError, RelView, retry_delay_ns};
 use super::hook::Hook;
 use super::model::{BagOwner, Life, Model, PodExit, SecretOwner};
-use super::names::UnitName;
+use super::names::{TextOrdered, UnitName};
 use crate::state::{Bag, RelationKind, StatusState};
 
 /// Units whose next hook may have changed.
@@ -208,7 +208,11 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
         Hook::RelationCreated { relation } => {
             let id = *relation;
             if let Some(rel) = m.relations.get(&id) {
-                let dirty = m.remote_scope(rel, name).into_iter().collect();
+                let dirty = m
+                    .remote_scope(rel, name)
+                    .into_iter()
+                    .map(TextOrdered)
+                    .collect();
                 m.insert_view(
                     name,
                     id,
@@ -239,7 +243,7 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
                 if v.changed_pending.as_ref() == Some(x) {
                     v.changed_pending = None;
                 }
-                v.dirty.remove(x);
+                v.dirty.remove(&TextOrdered(x.clone()));
             }
         }
         Hook::RelationChanged {
@@ -267,8 +271,9 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
             let mut empty = false;
             if let Some(v) = m.view_mut(name, *relation) {
                 v.members.remove(unit);
-                v.dirty.remove(unit);
-                v.leaving.remove(unit);
+                let hint = TextOrdered(unit.clone());
+                v.dirty.remove(&hint);
+                v.leaving.remove(&hint);
                 if v.changed_pending.as_ref() == Some(unit) {
                     v.changed_pending = None;
                 }

@@ -67,13 +67,15 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     if same {
         return;
     }
-    if !u.status.says_same(&out.unit_status) {
+    let u = if u.status.says_same(&out.unit_status) {
+        m.unit_mut(name).expect("unit exists")
+    } else {
         let mut status = out.unit_status.clone();
         status.since = Some(super::project::rfc3339(now));
-        m.set_status_of(name, status);
-        m.unit_mut(name).expect("unit exists").status_set = true;
-    }
-    let u = m.unit_mut(name).expect("unit exists");
+        let u = m.set_status_of(name, status).expect("unit exists");
+        u.status_set = true;
+        u
+    };
     u.workload_version.clone_from(&out.workload_version);
     u.unit_state.clone_from(&out.unit_state);
     u.ports.clone_from(&out.opened_ports);

@@ -12,7 +12,7 @@ pub use super::agent::PodExit;
 use super::agent::{Agent, RelView};
 pub use super::bags::{BagOwner, Databag, RelBags};
 pub use super::dirty::Dirty;
-use super::names::UnitName;
+use super::names::{TextOrdered, UnitName};
 pub use super::unit_status::UnitStatus;
 use super::unit_status::{Revs, StatusRevisions};
 use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
@@ -387,13 +387,14 @@ impl Model {
 
     /// Write `name`'s workload status as given (its time is not stamped:
     /// see `lifecycle::set_unit_status`), moving its application's
-    /// status revision.
-    pub fn set_status_of(&mut self, name: &UnitName, status: StatusState) {
-        if let Some(u) = self.unit_mut(name) {
-            u.status = UnitStatus::new(status);
-            let stamp = u.status.stamp();
-            self.status_revs.written(name.app.as_str(), stamp);
-        }
+    /// status revision. Gives the unit back for the rest of a write.
+    pub fn set_status_of(&mut self, name: &UnitName, status: StatusState) -> Option<&mut Unit> {
+        let u = self.units.get_mut(name)?;
+        self.dirty.units.insert(name.clone());
+        u.status = UnitStatus::new(status);
+        self.status_revs
+            .written(name.app.as_str(), u.status.stamp());
+        Some(u)
     }
 
     /// The revisions of `app`'s unit statuses and set of units.
@@ -462,7 +463,7 @@ impl Model {
     pub fn watch(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
         match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
             Some(v) => {
-                v.dirty.insert(x.clone());
+                v.dirty.insert(TextOrdered(x.clone()));
                 v.stale.insert(x.clone());
                 true
             }
@@ -474,9 +475,9 @@ impl Model {
     pub fn watch_leaving(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
         match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
             Some(v) => {
-                v.dirty.insert(x.clone());
+                v.dirty.insert(TextOrdered(x.clone()));
                 v.stale.insert(x.clone());
-                v.leaving.insert(x.clone());
+                v.leaving.insert(TextOrdered(x.clone()));
                 true
             }
             None => false,
@@ -497,10 +498,10 @@ impl Model {
                 .get_mut(&u)
                 .and_then(|vs| vs.get_mut(&id))
                 .expect("view");
-            let members: Vec<UnitName> = v.members.keys().cloned().collect();
+            let members: Vec<TextOrdered> = v.members.keys().cloned().map(TextOrdered).collect();
             v.dirty.extend(members.iter().cloned());
             v.leaving.extend(members);
-            v.dirty.extend(scope);
+            v.dirty.extend(scope.into_iter().map(TextOrdered));
         }
     }
 

@@ -291,11 +291,12 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     }
     let in_scope = |x: &UnitName| rel.scope.contains(x) && m.in_same_scope(rel, &unit.name, x);
     // 2. departures: only members that may have left the scope.
+    // The hint sets are in text order: the first match is the smallest.
     if let Some(x) = view
         .leaving
         .iter()
-        .filter(|x| view.members.contains_key(*x) && !in_scope(x))
-        .min_by(|a, b| a.cmp_text(b))
+        .map(|x| &x.0)
+        .find(|x| view.members.contains_key(*x) && !in_scope(x))
     {
         return Some(Hook::RelationDeparted {
             relation: id,
@@ -316,8 +317,8 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     if let Some(x) = view
         .dirty
         .iter()
-        .filter(|x| !view.members.contains_key(*x) && in_scope(x))
-        .min_by(|a, b| a.cmp_text(b))
+        .map(|x| &x.0)
+        .find(|x| !view.members.contains_key(*x) && in_scope(x))
     {
         return Some(Hook::RelationJoined {
             relation: id,
@@ -327,11 +328,11 @@ pub fn relation_next(m: &Model, unit: &Unit, id: u32, dying: bool) -> Option<Hoo
     // 6. changed settings.
     view.dirty
         .iter()
-        .filter(|x| match view.members.get(*x) {
+        .map(|x| &x.0)
+        .find(|x| match view.members.get(*x) {
             Some(seen) => *seen != Some(m.unit_bag(id, x).map_or(0, |b| b.version)),
             None => false,
         })
-        .min_by(|a, b| a.cmp_text(b))
         .map(|x| Hook::RelationChanged {
             relation: id,
             unit: Some(x.clone()),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::agent::{Agent, HookError};
 use super::hook::Hook;
 use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit, UnitStatus};
-use super::names::UnitName;
+use super::names::{TextOrdered, UnitName};
 use super::resolver::next_hook;
 use crate::state::{Bag, StatusState};
 
@@ -269,7 +269,12 @@ fn peer_relation(m: &mut Model, app: &str) {
     for u in &units {
         let view = RelView {
             created: true,
-            dirty: units.iter().filter(|x| *x != u).cloned().collect(),
+            dirty: units
+                .iter()
+                .filter(|x| *x != u)
+                .cloned()
+                .map(TextOrdered)
+                .collect(),
             ..RelView::default()
         };
         m.insert_view(u, 0, view);
@@ -288,7 +293,7 @@ fn joins_and_departures_follow_unit_names_sorted_as_strings() {
     while let Some(Hook::RelationJoined { unit: x, .. }) = next_hook(&m, &me, 0, 0) {
         let view = m.view_mut(&me, 0).unwrap();
         view.members.insert(x.clone(), Some(0));
-        view.dirty.remove(&x);
+        view.dirty.remove(&TextOrdered(x.clone()));
         joined.push(x.to_string());
     }
     assert_eq!(joined[..4], ["many/1", "many/10", "many/2", "many/3"]);

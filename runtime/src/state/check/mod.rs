@@ -353,11 +353,14 @@ fn networks(state: &State) -> Checked {
 }
 
 /// An application name given in a State (a relation's remote end).
-fn app_name(path: &str, name: &str) -> Checked {
+fn app_name(path: impl FnOnce() -> String, name: &str) -> Checked {
     if is_app_name(name) {
         return Ok(());
     }
-    Err(invalid(path, format!("invalid application name {name:?}")))
+    Err(invalid(
+        path(),
+        format!("invalid application name {name:?}"),
+    ))
 }
 
 #[cfg(test)]

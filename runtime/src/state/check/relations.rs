@@ -22,21 +22,22 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
     let mut ids = BTreeSet::new();
     let mut peers: BTreeMap<&str, u32> = BTreeMap::new();
     for (i, r) in state.relations.iter().enumerate() {
-        let path = format!("relations[{i}]");
+        // Paths are written only for an error: most States have none.
+        let path = |field: &str| format!("relations[{i}]{field}");
         if !ids.insert(r.id) {
             return Err(invalid(
-                format!("{path}.id"),
+                path(".id"),
                 format!("relation id {} is used twice", r.id),
             ));
         }
         if r.endpoint.is_empty() {
-            return Err(invalid(format!("{path}.endpoint"), "empty endpoint name"));
+            return Err(invalid(path(".endpoint"), "empty endpoint name"));
         }
         let kind = match cx.meta {
             Some(meta) => {
                 let Some(ep) = meta.endpoints.get(&r.endpoint) else {
                     return Err(invalid(
-                        format!("{path}.endpoint"),
+                        path(".endpoint"),
                         format!(
                             "endpoint {:?} is not declared in charmcraft.yaml",
                             r.endpoint
@@ -47,7 +48,7 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
                     && k != ep.kind
                 {
                     return Err(invalid(
-                        format!("{path}.kind"),
+                        path(".kind"),
                         format!(
                             "{k:?} but endpoint {:?} is {:?} in charmcraft.yaml",
                             r.endpoint, ep.kind
@@ -61,7 +62,7 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
         let peer = kind == Some(RelationKind::Peer);
         if peer && let Some(first) = peers.insert(&r.endpoint, r.id) {
             return Err(invalid(
-                &path,
+                path(""),
                 format!(
                     "a second relation on peer endpoint {:?} (relation {first} is the first): an application has one relation per peer endpoint",
                     r.endpoint
@@ -69,10 +70,10 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
             ));
         }
         if let Some(remote) = &r.remote_app {
-            app_name(&format!("{path}.remote_app"), remote)?;
+            app_name(|| path(".remote_app"), remote)?;
             if peer && !cx.app.is_empty() && *remote != cx.app {
                 return Err(invalid(
-                    format!("{path}.remote_app"),
+                    path(".remote_app"),
                     format!(
                         "a peer relation's remote application is the application itself ({:?}), not {remote:?}",
                         cx.app
@@ -82,7 +83,7 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
         }
         if r.remote_units_data.len() > MAX_RELATION_UNITS {
             return Err(invalid(
-                format!("{path}.remote_units_data"),
+                path(".remote_units_data"),
                 format!(
                     "{} units, more than the {MAX_RELATION_UNITS} a relation of a State may hold",
                     r.remote_units_data.len()
@@ -94,7 +95,7 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
             && r.remote_units_data.contains_key(&n)
         {
             return Err(invalid(
-                format!("{path}.remote_units_data.{n}"),
+                path(&format!(".remote_units_data.{n}")),
                 "the unit itself is not a remote unit of its peer relation",
             ));
         }
@@ -102,7 +103,7 @@ pub(super) fn check(state: &State, cx: &Ctx) -> Checked {
             && !is_uuid(uuid)
         {
             return Err(invalid(
-                format!("{path}.remote_model_uuid"),
+                path(".remote_model_uuid"),
                 format!("{uuid:?} is not a UUID"),
             ));
         }

@@ -12,10 +12,11 @@ use crate::state::State;
 pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
     let mut ids = BTreeSet::new();
     for (i, s) in state.secrets.iter().enumerate() {
-        let path = format!("secrets[{i}]");
+        // Paths are written only for an error: most States have none.
+        let path = |field: &str| format!("secrets[{i}]{field}");
         let Some(id) = secret_uri_id(&s.id) else {
             return Err(invalid(
-                format!("{path}.id"),
+                path(".id"),
                 format!(
                     "{:?} is not a secret URI (secret:<20 lower-case letters and digits>, or secret://<model-uuid>/<id>)",
                     s.id
@@ -23,17 +24,14 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
             ));
         };
         if !ids.insert(id) {
-            return Err(invalid(
-                format!("{path}.id"),
-                format!("secret {id} is listed twice"),
-            ));
+            return Err(invalid(path(".id"), format!("secret {id} is listed twice")));
         }
         if let Some(owner) = &s.owner
             && owner != "application"
             && owner != "unit"
         {
             return Err(invalid(
-                format!("{path}.owner"),
+                path(".owner"),
                 format!(
                     "{owner:?} (want application, unit, or no owner for another application's secret)"
                 ),
@@ -41,25 +39,25 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
         }
         if s.revisions.is_empty() {
             return Err(invalid(
-                format!("{path}.revisions"),
+                path(".revisions"),
                 "a secret has at least one revision",
             ));
         }
         let mut revisions = BTreeSet::new();
         for (j, r) in s.revisions.iter().enumerate() {
-            let rpath = format!("{path}.revisions[{j}]");
+            let rpath = |field: &str| path(&format!(".revisions[{j}]{field}"));
             if r.revision == 0 {
-                return Err(invalid(format!("{rpath}.revision"), "revisions start at 1"));
+                return Err(invalid(rpath(".revision"), "revisions start at 1"));
             }
             if !revisions.insert(r.revision) {
                 return Err(invalid(
-                    format!("{rpath}.revision"),
+                    rpath(".revision"),
                     format!("revision {} is listed twice", r.revision),
                 ));
             }
             if let Some(k) = r.content.keys().find(|k| !is_secret_key(k)) {
                 return Err(invalid(
-                    format!("{rpath}.content.{k}"),
+                    rpath(&format!(".content.{k}")),
                     "invalid secret key (Juju's rule: ^[a-z](-?[a-z0-9]){2,}$)",
                 ));
             }
@@ -69,7 +67,7 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
         {
             let have: Vec<String> = revisions.iter().map(|r| r.to_string()).collect();
             return Err(invalid(
-                format!("{path}.tracked"),
+                path(".tracked"),
                 format!(
                     "revision {t} does not exist (the secret has revisions {})",
                     have.join(", ")
@@ -80,7 +78,7 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
             && rotate_policy(r).is_none()
         {
             return Err(invalid(
-                format!("{path}.rotate"),
+                path(".rotate"),
                 format!(
                     "unknown rotation policy {r:?} (one of {})",
                     ROTATE_POLICIES.join(", ")
@@ -88,17 +86,16 @@ pub(super) fn check(state: &State, _cx: &Ctx) -> Checked {
             ));
         }
         for (rel, units) in &s.grants {
-            let gpath = format!("{path}.grants.{rel}");
             // A grant may outlive the relation's view in this State.
             let remote = state.relation(*rel).and_then(|r| r.remote_app.as_deref());
             for (k, u) in units.iter().enumerate() {
-                let upath = format!("{gpath}[{k}]");
-                let (app, _) = parse_unit(u).map_err(|m| invalid(&upath, m))?;
+                let upath = || path(&format!(".grants.{rel}[{k}]"));
+                let (app, _) = parse_unit(u).map_err(|m| invalid(upath(), m))?;
                 if let Some(remote) = remote
                     && remote != app
                 {
                     return Err(invalid(
-                        upath,
+                        upath(),
                         format!("{u:?} is not a unit of relation {rel}'s application {remote:?}"),
                     ));
                 }
