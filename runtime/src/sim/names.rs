@@ -108,17 +108,15 @@ impl fmt::Display for AppName {
     }
 }
 
-/// `n`'s decimal digits, written at the end of `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
+/// `a` and `b` ordered as their decimal text (`10` before `2`), without
+/// writing it: the shorter number is scaled to the longer one's digits, and
+/// if they are then equal the shorter text is a prefix of the longer.
+fn cmp_decimal(a: u32, b: u32) -> Ordering {
+    let digits = |n: u32| n.checked_ilog10().unwrap_or(0) + 1;
+    let (da, db) = (digits(a), digits(b));
+    let x = u64::from(a) * 10u64.pow(db.saturating_sub(da));
+    let y = u64::from(b) * 10u64.pow(da.saturating_sub(db));
+    x.cmp(&y).then(da.cmp(&db))
 }
 
 /// A unit's name.
@@ -142,9 +140,7 @@ impl UnitName {
     /// `sort.Strings`): `app/10` before `app/2`, `a-b/1` before `a/1`.
     pub fn cmp_text(&self, other: &UnitName) -> Ordering {
         if self.app == other.app {
-            // Same `app/`: the numbers' decimal digits decide.
-            let (mut x, mut y) = ([0u8; 10], [0u8; 10]);
-            return decimal(self.n, &mut x).cmp(decimal(other.n, &mut y));
+            return cmp_decimal(self.n, other.n);
         }
         // Different names: compare them as if each ended in `/`, which no
         // application name holds, so one name's end is never a tie.
@@ -252,6 +248,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn numbers_order_as_their_digits() {
+        use std::cmp::Ordering::*;
+        for (a, b, want) in [
+            (1, 10, Less),
+            (2, 10, Greater),
+            (10, 1, Greater),
+            (0, 0, Equal),
+            (0, 10, Less),
+            (100, 10, Greater),
+            (u32::MAX, 4, Greater),
+            (u32::MAX, 5, Less),
+            (u32::MAX, u32::MAX, Equal),
+        ] {
+            assert_eq!(super::cmp_decimal(a, b), want, "{a} vs {b}");
+            assert_eq!(want, a.to_string().cmp(&b.to_string()));
+        }
+    }
+
     proptest::proptest! {
         /// Names of one application and of different ones order as their
         /// text does.
@@ -259,8 +274,8 @@ mod tests {
         fn text_order_is_the_order_of_the_text(
             a in proptest::sample::select(vec!["a", "a-b", "ab", "a0", "many", "ma", "b"]),
             b in proptest::sample::select(vec!["a", "a-b", "ab", "a0", "many", "ma", "b"]),
-            n in 0u32..100_000,
-            m in 0u32..100_000,
+            n in proptest::prop_oneof![0u32..1_000, proptest::num::u32::ANY],
+            m in proptest::prop_oneof![0u32..1_000, proptest::num::u32::ANY],
         ) {
             let (x, y) = (UnitName::new(a, n), UnitName::new(b, m));
             proptest::prop_assert_eq!(x.cmp_text(&y), x.to_string().cmp(&y.to_string()));
