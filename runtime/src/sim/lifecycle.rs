@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::agent::{HookError, RelView, retry_delay_ns};
 use super::hook::Hook;
-use super::model::{BagOwner, Life, Model, PodExit, SecretOwner};
+use super::model::{BagOwner, Hint, Life, Model, PodExit, SecretOwner};
 use super::names::{TextOrdered, UnitName};
 use crate::state::{Bag, RelationKind, StatusState};
 
@@ -320,7 +320,7 @@ pub fn enter_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
     m.set_bag(id, key, bag);
     let rel = &m.relations[&id];
     for w in m.watchers(rel, name) {
-        if m.watch(&w, id, name) {
+        if m.watch(&w, id, name, Hint::Changed) {
             touched.insert(w);
         }
     }
@@ -341,7 +341,7 @@ pub fn leave_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
         rel.scope.remove(name);
     }
     for w in watchers {
-        if m.watch_leaving(&w, id, name) {
+        if m.watch(&w, id, name, Hint::Leaving) {
             touched.insert(w);
         }
     }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{BagOwner, Model, Secret, SecretOwner};
+use super::model::{BagOwner, Hint, Model, Secret, SecretOwner};
 use super::names::UnitName;
 use super::project::{consumes, owns};
 use crate::juju::secrets::rotate_interval_ns;
@@ -136,7 +136,7 @@ fn merge_relation(
     {
         let rel = &m.relations[&r.id];
         for w in m.watchers(rel, name) {
-            if m.watch(&w, r.id, name) {
+            if m.watch(&w, r.id, name, Hint::Changed) {
                 woken.insert(w);
             }
         }

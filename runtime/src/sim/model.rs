@@ -45,6 +45,15 @@ pub enum Life {
     Dying,
 }
 
+/// What [`Model::watch`] tells a watcher about a unit of a relation it views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// Its settings or membership may have changed: a join or change may be due.
+    Changed,
+    /// It left the scope: a departure may be due too.
+    Leaving,
+}
+
 /// Model-wide settings (Juju model config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -458,30 +467,19 @@ impl Model {
         Some(v)
     }
 
-    /// Note that `x` may have changed for `unit`'s view of `rel` (a
-    /// resolver hint, rebuilt on load: the row is not rewritten).
-    pub fn watch(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
-        match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
-            Some(v) => {
-                v.dirty.insert(TextOrdered(x.clone()));
-                v.stale.insert(x.clone());
-                true
-            }
-            None => false,
+    /// Note that `x` may have changed for `unit`'s view of `rel`, or (with
+    /// [`Hint::Leaving`]) left its scope (a resolver hint, rebuilt on load:
+    /// the row is not rewritten). False when `unit` has no such view.
+    pub fn watch(&mut self, unit: &UnitName, rel: u32, x: &UnitName, hint: Hint) -> bool {
+        let Some(v) = self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) else {
+            return false;
+        };
+        v.dirty.insert(TextOrdered(x.clone()));
+        v.stale.insert(x.clone());
+        if hint == Hint::Leaving {
+            v.leaving.insert(TextOrdered(x.clone()));
         }
-    }
-
-    /// [`Model::watch`] for `x` leaving the scope of `rel`: a departure may be due.
-    pub fn watch_leaving(&mut self, unit: &UnitName, rel: u32, x: &UnitName) -> bool {
-        match self.views.get_mut(unit).and_then(|vs| vs.get_mut(&rel)) {
-            Some(v) => {
-                v.dirty.insert(TextOrdered(x.clone()));
-                v.stale.insert(x.clone());
-                v.leaving.insert(TextOrdered(x.clone()));
-                true
-            }
-            None => false,
-        }
+        true
     }
 
     /// Rebuild every view's hints: its members and the remote units in

@@ -202,13 +202,6 @@ impl PartialOrd for TextOrdered {
     }
 }
 
-impl Deref for TextOrdered {
-    type Target = UnitName;
-    fn deref(&self) -> &UnitName {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
