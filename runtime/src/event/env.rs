@@ -90,7 +90,22 @@ fn context_id(ctx: &JujuContext, seed: u64) -> String {
     } else {
         &ctx.hook_name
     };
-    let digest = Sha256::digest(format!("{}|{}|{}", ctx.unit_name, ctx.dispatch_path, seed));
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}", ctx.unit_name, hook, hex)
+    let digest = Sha256::new()
+        .chain_update(ctx.unit_name.as_bytes())
+        .chain_update(b"|")
+        .chain_update(ctx.dispatch_path.as_bytes())
+        .chain_update(b"|")
+        .chain_update(seed.to_string().as_bytes())
+        .finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(ctx.unit_name.len() + hook.len() + 34);
+    id.push_str(&ctx.unit_name);
+    id.push('-');
+    id.push_str(hook);
+    id.push('-');
+    for b in &digest[..16] {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
 }

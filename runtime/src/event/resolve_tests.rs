@@ -69,3 +69,30 @@ fn action_parameters_are_validated_then_defaulted() {
         Some(json!({"n": 2}).as_object().unwrap().clone())
     );
 }
+
+/// `JUJU_CONTEXT_ID` is `<unit>-<hook or action>-<32 hex>`: the first 16
+/// bytes of SHA-256 over `<unit>|<dispatch path>|<seed>` (values computed
+/// with Python's hashlib), so a seed gives the same id run after run.
+#[test]
+fn the_context_id_is_the_unit_the_hook_and_a_digest_of_the_seed() {
+    let env_of = |spec: EventSpec, seed: u64| {
+        let state = State {
+            seed,
+            ..State::default()
+        };
+        let env = spec.resolve(&meta(), &state).unwrap().event.env;
+        env.into_iter()
+            .find(|(k, _)| k == "JUJU_CONTEXT_ID")
+            .unwrap()
+            .1
+    };
+    assert_eq!(
+        env_of(EventSpec::named("install"), 7),
+        "c/0-install-36761d6a4850544b688d1be52c742efb"
+    );
+    let go = EventSpec {
+        action: true,
+        ..EventSpec::named("go")
+    };
+    assert_eq!(env_of(go, 0), "c/0-go-8f9834eb707c52ab9bf55bd8ac755d60");
+}
