@@ -21,6 +21,9 @@ wasmtime::component::bindgen!({
 pub mod error;
 pub mod resources;
 
+/// The interface every charm component exports (its one function: `dispatch`).
+pub const HANDLER: &str = "juju:charm/handler@0.1.0";
+
 pub use exports::juju::charm::handler;
 pub use juju::charm::{
     event, hook_tools, jujuc, kubernetes, loopback, machine, pebble, sandbox, types,

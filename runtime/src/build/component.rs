@@ -8,8 +8,7 @@ use wit_component::{ComponentEncoder, DecodedWasm};
 
 use super::BuildError;
 
-/// The interface every charm component exports.
-pub(crate) const HANDLER: &str = "juju:charm/handler@0.1.0";
+pub(crate) use crate::bindings::HANDLER;
 
 /// The core export wit-bindgen gives the handler's one function.
 fn dispatch_export() -> String {

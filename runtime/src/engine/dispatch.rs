@@ -5,12 +5,15 @@ use std::any::Any;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{InstancePre, TypedFunc};
 use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
 
 use super::reason::{bounded, describe};
-use super::{CharmComponent, Runtime};
+use super::{CharmComponent, LoadError, Runtime};
 use crate::backend::Backend;
 use crate::bindings::event::Event;
+use crate::bindings::{CharmPre, HANDLER};
 use crate::host::{HostState, MemoryLimiter};
 use crate::limits::meter::{Current, Meter, Stopped, Trip};
 use crate::sandbox::WasiGrants;
@@ -88,7 +91,67 @@ pub struct DispatchStats {
     pub io_bytes: u64,
 }
 
+/// The handler's `dispatch: func(event: event) -> result<_, string>`.
+type DispatchFunc<'a> = TypedFunc<(&'a Event,), (Result<(), String>,)>;
+
 impl CharmComponent {
+    /// Find the export each event calls, the handler's `dispatch`, and
+    /// type-check it once: the same check the bindings' `instantiate` would
+    /// make for every instance (against `pre`'s instance type, which every
+    /// instance of `pre` shares).
+    pub(super) fn new(
+        pre: InstancePre<HostState>,
+        hash: String,
+        origin: &str,
+    ) -> Result<CharmComponent, LoadError> {
+        let not_charm = |message: String| LoadError::NotACharm {
+            path: origin.into(),
+            message,
+        };
+        let component = pre.component();
+        let iface = component
+            .get_export_index(None, HANDLER)
+            .ok_or_else(|| not_charm(format!("no exported instance named `{HANDLER}`")))?;
+        let dispatch_export = match component.get_export(Some(&iface), "dispatch") {
+            Some((ComponentItem::ComponentFunc(func), index)) => {
+                func.typecheck::<(&Event,), (Result<(), String>,)>(&pre.instance_type())
+                    .map_err(|e| LoadError::OtherWorld {
+                        path: origin.into(),
+                        message: format!("type-checking export func `dispatch`: {e:#}"),
+                    })?;
+                index
+            }
+            Some(_) => return Err(not_charm("export `dispatch` is not a function".into())),
+            None => {
+                return Err(not_charm(format!(
+                    "instance export `{HANDLER}` does not have export `dispatch`"
+                )));
+            }
+        };
+        let pre = CharmPre::new(pre).map_err(|e| not_charm(format!("{e:#}")))?;
+        Ok(CharmComponent {
+            pre,
+            dispatch_export,
+            hash,
+        })
+    }
+
+    /// A fresh instance's `dispatch`, without the bindings' type check of
+    /// every instance: [`CharmComponent::new`] made it once.
+    fn instantiate_handler(
+        &self,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<DispatchFunc<'_>> {
+        let instance = self.pre.instance_pre().instantiate(&mut *store)?;
+        let func = instance
+            .get_func(&mut *store, self.dispatch_export)
+            .ok_or_else(|| wasmtime::format_err!("the instance has no `dispatch` export"))?;
+        // SAFETY: `CharmComponent::new` type-checked this export against
+        // exactly this signature and `pre`'s instance type, which is what
+        // `new_unchecked` asks.
+        Ok(unsafe { TypedFunc::new_unchecked(func) })
+    }
+
     /// Run `event` in a fresh instance against `backend`, then commit or
     /// roll back. The backend comes back with the output.
     pub fn dispatch<B: Backend>(
@@ -103,8 +166,8 @@ impl CharmComponent {
         let current = Current::install(store.data().meter.clone());
         store.data().meter.started_with(fuel);
         let result = store.set_fuel(fuel).and_then(|()| {
-            let charm = self.pre.instantiate(&mut store)?;
-            charm.juju_charm_handler().call_dispatch(&mut store, event)
+            let dispatch = self.instantiate_handler(&mut store)?;
+            dispatch.call(&mut store, (event,)).map(|(r,)| r)
         });
         drop(current);
         let left = store.get_fuel().unwrap_or(0);
@@ -160,7 +223,7 @@ impl CharmComponent {
         let mut store = new_store(rt, backend, opts);
         store
             .set_fuel(fuel)
-            .and_then(|()| self.pre.instantiate(&mut store).map(drop))
+            .and_then(|()| self.instantiate_handler(&mut store).map(drop))
             .map_err(|e| describe(&e))
     }
 }

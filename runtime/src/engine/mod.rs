@@ -204,6 +204,8 @@ pub struct Runtime {
 /// A charm component ready to instantiate.
 pub struct CharmComponent {
     pre: CharmPre<HostState>,
+    /// The handler's `dispatch`, type-checked once by [`CharmComponent::new`].
+    dispatch_export: wasmtime::component::ComponentExportIndex,
     /// sha256 of the component bytes.
     pub hash: String,
 }
@@ -276,8 +278,7 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
-        let pre = CharmPre::new(pre).map_err(not_charm)?;
-        let component = CharmComponent { pre, hash };
+        let component = CharmComponent::new(pre, hash, origin)?;
         component
             .check_world(self)
             .map_err(|m| LoadError::OtherWorld {

@@ -9,7 +9,6 @@ use wasmtime::component::Component;
 #[cfg(feature = "compiler")]
 use super::engine_config;
 use super::{CharmComponent, LoadError, Runtime};
-use crate::bindings::CharmPre;
 
 /// Why a component could not be precompiled for a platform.
 #[derive(Debug, thiserror::Error)]
@@ -102,11 +101,7 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
-        let pre = CharmPre::new(pre).map_err(not_charm)?;
-        let component = CharmComponent {
-            pre,
-            hash: hash.to_string(),
-        };
+        let component = CharmComponent::new(pre, hash.to_string(), &origin)?;
         component
             .check_world(self)
             .map_err(|m| LoadError::OtherWorld {

@@ -146,6 +146,25 @@ fn a_component_of_another_world_is_refused_at_load() {
         &[],
         &["component of another world", "other.wasm"],
     );
+    // The same, with a start function that traps: the handler's type is
+    // checked from the component's type, not by instantiating it (the
+    // dispatch then calls the export unchecked, so it must never be skipped).
+    let trapping = wat.replace(
+        "unreachable))",
+        "unreachable)\n        (func $boom unreachable)\n        (start $boom))",
+    );
+    assert_ne!(trapping, wat);
+    let wasm = dir.join("other-trapping.wasm");
+    std::fs::write(&wasm, wat::parse_str(&trapping).unwrap()).unwrap();
+    refused(
+        "other-world",
+        &wasm,
+        &[],
+        &[
+            "component of another world",
+            "type-checking export func `dispatch`",
+        ],
+    );
 }
 
 #[test]
