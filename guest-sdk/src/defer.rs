@@ -209,7 +209,6 @@ mod tests {
                 storage: None,
                 action: None,
             },
-            env: vec![("JUJU_HOOK_NAME".into(), hook.into())],
         }
     }
 
@@ -236,7 +235,8 @@ mod tests {
         });
         let stored = serde_json::to_string(&[Deferred::of(&changed)]).unwrap();
         let back: Vec<Deferred> = serde_json::from_str(&stored).unwrap();
-        let current = event(EventKind::UpdateStatus, "update-status");
+        let mut current = event(EventKind::UpdateStatus, "update-status");
+        current.context.model_uuid = "now".into();
         let again = back[0].restore(&current).unwrap();
         assert_eq!(again.kind, EventKind::RelationChanged);
         assert_eq!(again.context.hook_name, "db-relation-changed");
@@ -244,7 +244,7 @@ mod tests {
         let r = again.context.relation.unwrap();
         assert_eq!((r.id, r.remote_unit.as_str()), (7, "app/1"));
         // The rest is the current dispatch's.
-        assert_eq!(again.env, current.env);
+        assert_eq!(again.context.model_uuid, "now");
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! The event being handled: its kind, its context (relation, workload,
 //! secret, storage, action) and, for actions, params, results and failure.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 
 use crate::bindings::juju::charm::event::{
-    Event as RawEvent, EventKind, JujuContext, NoticeContext, StorageContext,
+    Event as RawEvent, EventKind, JujuContext, NoticeContext, StorageContext, environment,
 };
 use crate::bindings::juju::charm::hook_tools as tools;
 use crate::model::Context;
@@ -29,6 +29,8 @@ pub struct Event {
     raw: RawEvent,
     ctx: Rc<Context>,
     deferred: Cell<bool>,
+    /// The dispatch environment, once [`Event::env`] asked for it.
+    env: OnceCell<Vec<(String, String)>>,
 }
 
 impl Event {
@@ -38,6 +40,7 @@ impl Event {
             raw,
             ctx,
             deferred: Cell::new(false),
+            env: OnceCell::new(),
         }
     }
 
@@ -91,20 +94,16 @@ impl Event {
         &self.raw.context
     }
 
-    /// A variable of the environment Juju would give the dispatch process.
+    /// A variable of the environment Juju would give the dispatch process
+    /// (asked of the host on the first call, then kept for the event).
     pub fn env(&self, name: &str) -> Option<&str> {
-        self.raw
-            .env
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+        let env = self.env.get_or_init(environment);
+        env.binary_search_by(|(k, _)| k.as_str().cmp(name))
             .ok()
-            .map(|i| self.raw.env[i].1.as_str())
+            .map(|i| env[i].1.as_str())
             .or_else(|| {
                 // The host sends the list sorted; stay correct if it did not.
-                self.raw
-                    .env
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.as_str())
+                env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
             })
     }
 

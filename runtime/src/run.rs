@@ -146,7 +146,7 @@ fn run_event_unguarded<D: Dispatcher>(
 ) -> Result<(State, RunReport), RunError> {
     let meta = d.meta();
     let resolved = spec.resolve(meta, &state)?;
-    let mut grants = wasi_grants(&state, &resolved.event, Some(d.dir()), meta);
+    let mut grants = wasi_grants(&state, &resolved.event, &resolved.env, Some(d.dir()), meta);
     grants.unit_dir = run.unit_dir.map(Path::to_path_buf);
     let event = &resolved.event;
     let action = resolved.params.is_some();
@@ -174,6 +174,7 @@ fn run_event_unguarded<D: Dispatcher>(
         name: spec.name.clone(),
         action: spec.action,
         event: resolved.event,
+        env: resolved.env,
         params: resolved.params,
         snapshot,
     };
@@ -202,7 +203,13 @@ pub fn time_instantiation(
 ) -> Result<Vec<std::time::Duration>, RunError> {
     let resolved = spec.resolve(&charm.meta, state)?;
     let opts = DispatchOptions {
-        grants: wasi_grants(state, &resolved.event, Some(&charm.dir), &charm.meta),
+        grants: wasi_grants(
+            state,
+            &resolved.event,
+            &resolved.env,
+            Some(&charm.dir),
+            &charm.meta,
+        ),
         fuel: None,
     };
     let mut times = Vec::with_capacity(runs);

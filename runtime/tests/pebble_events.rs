@@ -27,7 +27,7 @@ fn state() -> State {
 
 fn env(spec: &EventSpec) -> Result<Vec<(String, String)>, String> {
     spec.resolve(&meta(), &state())
-        .map(|r| r.event.env)
+        .map(|r| r.env)
         .map_err(|e| e.0)
 }
 

@@ -137,18 +137,29 @@ fn broken_traces_are_refused_with_the_line_named() {
         "{err}"
     );
 
-    let future = d.join("future.jsonl");
-    std::fs::write(
-        &future,
-        text.replacen(r#""version":1"#, r#""version":2"#, 1),
-    )
-    .unwrap();
-    let (code, _, err) = replay(&future, &charm);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("trace format version 2 is not supported: this charmbox reads version 1"),
-        "{err}"
-    );
+    // A later version, and version 1 (whose events carried the
+    // environment inside `event`), are refused by number.
+    let v = charmbox::trace::TRACE_VERSION;
+    for other in [v + 1, 1] {
+        let future = d.join(format!("v{other}.jsonl"));
+        std::fs::write(
+            &future,
+            text.replacen(
+                &format!(r#""version":{v}"#),
+                &format!(r#""version":{other}"#),
+                1,
+            ),
+        )
+        .unwrap();
+        let (code, _, err) = replay(&future, &charm);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains(&format!(
+                "trace format version {other} is not supported: this charmbox reads version {v}"
+            )),
+            "{err}"
+        );
+    }
 
     let other = built("tests/charms/misbehave");
     let (code, _, err) = replay(&trace, &other);

@@ -245,15 +245,12 @@ fn drive(
     script: Json,
 ) -> Result<(Typed, Outcome), String> {
     let (state, mut event) = case.prepare(meta, base)?;
-    event
-        .event
-        .env
-        .push((SCRIPT_VAR.to_string(), script.to_string()));
+    event.env.push((SCRIPT_VAR.to_string(), script.to_string()));
     let grants = WasiGrants {
         now_ns: DEFAULT_NOW_NS,
         seed: state.seed,
         charm_dir: None,
-        env: event.event.env.as_slice().into(),
+        env: event.env.as_slice().into(),
         ..WasiGrants::default()
     };
     let backend = Typed {

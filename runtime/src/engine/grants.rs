@@ -9,12 +9,14 @@ use crate::juju::DEFAULT_NOW_NS;
 use crate::sandbox::{MachineDirs, WasiGrants, parse_rfc3339_ns};
 use crate::state::State;
 
-/// What a WASI guest of the charm `meta` sees for this State and event:
-/// its machine directories hold the State's machine files (a State whose
-/// files the charm does not declare gets none; the State's check says why).
+/// What a WASI guest of the charm `meta` sees for this State and event
+/// (`env`, the dispatch environment): its machine directories hold the
+/// State's machine files (a State whose files the charm does not declare
+/// gets none; the State's check says why).
 pub fn wasi_grants(
     state: &State,
     event: &Event,
+    env: &[(String, String)],
     charm_dir: Option<&Path>,
     meta: &CharmMeta,
 ) -> WasiGrants {
@@ -38,7 +40,7 @@ pub fn wasi_grants(
             .unwrap_or(DEFAULT_NOW_NS),
         seed: state.seed,
         charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
-        env: event.env.as_slice().into(),
+        env: env.into(),
         tap: None,
         unit_dir: None,
         machine,

@@ -128,13 +128,7 @@ pub fn event_from_env(env: &[(String, String)], meta: &CharmMeta) -> Result<Even
         }
         _ => {}
     }
-    let mut env = env.to_vec();
-    env.sort();
-    Ok(Event {
-        kind,
-        context: ctx,
-        env,
-    })
+    Ok(Event { kind, context: ctx })
 }
 
 /// `<endpoint>:<id>` of JUJU_RELATION_ID.
@@ -215,7 +209,7 @@ mod tests {
                 }
             }
             let resolved = spec.resolve(&meta, &state).unwrap();
-            let read = event_from_env(&resolved.event.env, &meta).unwrap();
+            let read = event_from_env(&resolved.env, &meta).unwrap();
             assert_eq!(read, resolved.event, "{name}");
         }
     }
@@ -228,7 +222,6 @@ mod tests {
             .unwrap();
         let with = |k: &str, v: Option<&str>| {
             let mut env: Vec<_> = resolved
-                .event
                 .env
                 .iter()
                 .filter(|(n, _)| n != k)

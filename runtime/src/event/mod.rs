@@ -46,6 +46,10 @@ pub struct EventSpec {
 #[derive(Debug, Clone)]
 pub struct ResolvedEvent {
     pub event: Event,
+    /// The environment Juju would give the dispatch process, sorted by
+    /// name: the guest's WASI environment, and what `event.environment`
+    /// answers.
+    pub env: Vec<(String, String)>,
     /// Action parameters with schema defaults filled in.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -143,11 +147,8 @@ impl EventSpec {
         let mut env = env::dispatch_env(&ctx, state);
         self.series_upgrade_env(kind, state, &mut env)?;
         Ok(ResolvedEvent {
-            event: Event {
-                kind,
-                context: ctx,
-                env,
-            },
+            event: Event { kind, context: ctx },
+            env,
             params,
         })
     }

@@ -80,7 +80,7 @@ fn the_context_id_is_the_unit_the_hook_and_a_digest_of_the_seed() {
             seed,
             ..State::default()
         };
-        let env = spec.resolve(&meta(), &state).unwrap().event.env;
+        let env = spec.resolve(&meta(), &state).unwrap().env;
         env.into_iter()
             .find(|(k, _)| k == "JUJU_CONTEXT_ID")
             .unwrap()

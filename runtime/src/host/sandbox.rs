@@ -10,7 +10,7 @@ const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 impl HostState {
     /// Meter a sandbox call whose reply is `bytes` long: nothing to refuse
     /// but the guest's stop (an over-budget draw stops it too).
-    fn sandbox_call(&mut self, bytes: u64) -> wasmtime::Result<()> {
+    pub(super) fn sandbox_call(&mut self, bytes: u64) -> wasmtime::Result<()> {
         let over = self.meter.call(0).map_err(stop)?;
         let out = self.meter.reply(bytes).map_err(stop)?;
         if let Err(e) = over.and(out) {

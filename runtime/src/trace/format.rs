@@ -14,7 +14,7 @@ use crate::state::State;
 /// The `format` field of every header.
 pub const TRACE_FORMAT: &str = "charmbox-trace";
 /// The version this build writes and reads.
-pub const TRACE_VERSION: u32 = 1;
+pub const TRACE_VERSION: u32 = 2;
 
 /// One line of a trace.
 // Lines are built and parsed one at a time, never stored in bulk: the size
@@ -119,6 +119,9 @@ pub struct DispatchLine {
     pub name: String,
     pub action: bool,
     pub event: Event,
+    /// The dispatch environment, sorted by name (the guest's WASI
+    /// environment and `event.environment`'s answer).
+    pub env: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     pub snapshot: State,

@@ -308,7 +308,13 @@ pub fn replay_exact(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<ExactRepl
         .iter()
         .map(|d| {
             let opts = DispatchOptions {
-                grants: wasi_grants(&d.start.snapshot, &d.start.event, None, &charm.meta),
+                grants: wasi_grants(
+                    &d.start.snapshot,
+                    &d.start.event,
+                    &d.start.env,
+                    None,
+                    &charm.meta,
+                ),
                 fuel: Some(trace.header.engine.fuel_per_event),
             };
             let (replayer, outcome, _) =
@@ -451,6 +457,7 @@ fn compare_one<D: Dispatcher>(
     };
     let resolved = ResolvedEvent {
         event: d.start.event.clone(),
+        env: d.start.env.clone(),
         params: d.start.params.clone(),
     };
     let backend = match UnitBackend::new(charm.meta().clone(), d.start.snapshot.clone(), &resolved)
@@ -466,6 +473,7 @@ fn compare_one<D: Dispatcher>(
     let mut grants = wasi_grants(
         &d.start.snapshot,
         &d.start.event,
+        &d.start.env,
         Some(charm.dir()),
         charm.meta(),
     );
@@ -504,7 +512,13 @@ fn compare_one<D: Dispatcher>(
 /// so no delta to compare.
 fn compare_recorded<D: Dispatcher>(charm: &D, d: &RecordedDispatch) -> Comparison {
     let snapshot = &d.start.snapshot;
-    let grants = wasi_grants(snapshot, &d.start.event, Some(charm.dir()), charm.meta());
+    let grants = wasi_grants(
+        snapshot,
+        &d.start.event,
+        &d.start.env,
+        Some(charm.dir()),
+        charm.meta(),
+    );
     let world = RecordedWorld::new(&d.calls, grants.now_ns, grants.seed);
     let recorder = Recorder::new(world);
     let mut grants = grants;

@@ -53,6 +53,14 @@ pub struct AgentReport {
     pub warnings: Vec<String>,
 }
 
+/// The dispatch's environment as the guest's WASI environment: sorted,
+/// like the one charmbox makes for `run`.
+fn sorted_env(env: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env = env.to_vec();
+    env.sort();
+    env
+}
+
 /// The charm directory of this dispatch: `JUJU_CHARM_DIR`, else the
 /// directory of the `dispatch` executable.
 pub fn charm_dir(env: &[(String, String)]) -> PathBuf {
@@ -82,6 +90,7 @@ pub fn dispatch(
     let info = PackInfo::read(dir)?;
     let meta = Arc::new(CharmMeta::load_dir(dir)?);
     let event = crate::event::event_from_env(env, &meta)?;
+    let env = sorted_env(env);
     let rt = Runtime::new(info.limits.runtime_config())
         .map_err(|e| AgentError::Runtime(format!("{e:#}")))?;
     let cwasm = dir.join(PACKED_CWASM);
@@ -117,7 +126,7 @@ pub fn dispatch(
         now_ns,
         seed,
         charm_dir: Some((dir.to_path_buf(), event.context.charm_dir.clone())),
-        env: event.env.as_slice().into(),
+        env: env.as_slice().into(),
         tap: None,
         unit_dir,
         machine: None,
@@ -161,7 +170,8 @@ pub fn dispatch(
         stats: done.stats,
         output: None,
     };
-    if let Err(w) = record(dir, &info, &rt, &charm, &event, now_ns, seed, calls, &done) {
+    let at = (now_ns, seed);
+    if let Err(w) = record(dir, &info, &rt, &charm, (&event, &env), at, calls, &done) {
         warnings.push(w);
     }
     Ok(AgentReport {
@@ -224,7 +234,7 @@ fn granted_dirs(
 /// The State a production trace starts from: what the unit knew before
 /// any call (its name, its model, the clock and seed). Everything else the
 /// charm learnt is in the calls.
-fn snapshot(event: &Event, now_ns: u64, seed: u64) -> State {
+fn snapshot(event: &Event, env: &[(String, String)], now_ns: u64, seed: u64) -> State {
     let ctx = &event.context;
     let mut s = State {
         unit: Some(ctx.unit_name.clone()),
@@ -235,8 +245,7 @@ fn snapshot(event: &Event, now_ns: u64, seed: u64) -> State {
     s.model.name = ctx.model_name.clone();
     s.model.uuid = ctx.model_uuid.clone();
     s.model.juju_version = ctx.juju_version.clone();
-    let machine = event
-        .env
+    let machine = env
         .iter()
         .any(|(k, v)| k == "JUJU_MACHINE_ID" && !v.is_empty());
     if machine {
@@ -252,14 +261,13 @@ fn record(
     info: &PackInfo,
     rt: &Runtime,
     charm: &Charm,
-    event: &Event,
-    now_ns: u64,
-    seed: u64,
+    (event, env): (&Event, &[(String, String)]),
+    (now_ns, seed): (u64, u64),
     calls: Vec<crate::trace::format::CallRecord>,
     done: &Dispatched<()>,
 ) -> Result<(), String> {
     let traces = TraceDir::new(dir, &info.traces);
-    let state = snapshot(event, now_ns, seed);
+    let state = snapshot(event, env, now_ns, seed);
     let name = match &event.context.action {
         Some(a) => a.name.clone(),
         None => event.context.hook_name.clone(),
@@ -270,6 +278,7 @@ fn record(
         name: name.clone(),
         action: event.context.action.is_some(),
         event: event.clone(),
+        env: env.to_vec(),
         params: None,
         snapshot: state.clone(),
     };

@@ -425,7 +425,7 @@ fn traces_that_cannot_be_replayed_are_refused() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let text = std::fs::read_to_string(&trace).unwrap();
     let header = text.lines().next().unwrap();
-    assert!(header.contains(r#""version":1"#), "{header}");
+    assert!(header.contains(r#""version":2"#), "{header}");
     let replay = |name: &str, content: String, reason: &str| {
         let file = dir.join(name);
         std::fs::write(&file, content).unwrap();
@@ -445,8 +445,8 @@ fn traces_that_cannot_be_replayed_are_refused() {
     };
     replay(
         "string-version.jsonl",
-        text.replacen(r#""version":1"#, r#""version":"1""#, 1),
-        r#"version "1" is not supported"#,
+        text.replacen(r#""version":2"#, r#""version":"2""#, 1),
+        r#"version "2" is not supported"#,
     );
     replay(
         "header-only.jsonl",

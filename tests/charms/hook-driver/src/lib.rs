@@ -289,8 +289,9 @@ fn perform(call: Call) -> Option<Result<Reply, HookError>> {
 struct HookDriver;
 
 impl Guest for HookDriver {
-    fn dispatch(event: Event) -> Result<(), String> {
-        let Some((_, text)) = event.env.iter().find(|(k, _)| k == SCRIPT_VAR) else {
+    fn dispatch(_event: Event) -> Result<(), String> {
+        let env = juju::charm::event::environment();
+        let Some((_, text)) = env.iter().find(|(k, _)| k == SCRIPT_VAR) else {
             return Ok(());
         };
         let script: Script =
