@@ -91,8 +91,12 @@ pub struct DispatchStats {
     pub io_bytes: u64,
 }
 
-/// The handler's `dispatch: func(event: event) -> result<_, string>`.
-type DispatchFunc<'a> = TypedFunc<(&'a Event,), (Result<(), String>,)>;
+/// The parameters of the handler's `dispatch: func(event: event) -> result<_, string>`.
+type DispatchParams<'a> = (&'a Event,);
+/// Its results.
+type DispatchResults = (Result<(), String>,);
+/// The handler's `dispatch`, typed.
+type DispatchFunc<'a> = TypedFunc<DispatchParams<'a>, DispatchResults>;
 
 impl CharmComponent {
     /// Find the export each event calls, the handler's `dispatch`, and
@@ -114,7 +118,7 @@ impl CharmComponent {
             .ok_or_else(|| not_charm(format!("no exported instance named `{HANDLER}`")))?;
         let dispatch_export = match component.get_export(Some(&iface), "dispatch") {
             Some((ComponentItem::ComponentFunc(func), index)) => {
-                func.typecheck::<(&Event,), (Result<(), String>,)>(&pre.instance_type())
+                func.typecheck::<DispatchParams, DispatchResults>(&pre.instance_type())
                     .map_err(|e| LoadError::OtherWorld {
                         path: origin.into(),
                         message: format!("type-checking export func `dispatch`: {e:#}"),
@@ -231,11 +235,7 @@ impl CharmComponent {
 /// A store for one event: the backend (told the runtime's limits), the
 /// memory limiter, the WASI grants, the meter of host work (paid from the
 /// guest's fuel on each return from the host) and the deadline.
-pub(super) fn new_store<B: Backend>(
-    rt: &Runtime,
-    mut backend: B,
-    opts: &DispatchOptions,
-) -> Store<HostState> {
+fn new_store<B: Backend>(rt: &Runtime, mut backend: B, opts: &DispatchOptions) -> Store<HostState> {
     let limits = &rt.config.limits;
     backend.set_limits(limits);
     let limiter = MemoryLimiter::new(rt.config.max_memory);

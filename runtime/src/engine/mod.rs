@@ -10,7 +10,6 @@ mod grants;
 mod precompiled;
 mod reason;
 mod ticker;
-mod world;
 
 use std::path::{Path, PathBuf};
 
@@ -278,14 +277,7 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
-        let component = CharmComponent::new(pre, hash, origin)?;
-        component
-            .check_world(self)
-            .map_err(|m| LoadError::OtherWorld {
-                path: origin.into(),
-                message: m.0,
-            })?;
-        Ok(component)
+        CharmComponent::new(pre, hash, origin)
     }
 
     #[cfg(feature = "compiler")]

@@ -101,13 +101,6 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(not_charm)?;
-        let component = CharmComponent::new(pre, hash.to_string(), &origin)?;
-        component
-            .check_world(self)
-            .map_err(|m| LoadError::OtherWorld {
-                path: origin,
-                message: m.0,
-            })?;
-        Ok(component)
+        CharmComponent::new(pre, hash.to_string(), &origin)
     }
 }
