@@ -220,6 +220,35 @@ fn bytes_through_host_calls_are_bounded_per_event() {
 }
 
 #[test]
+fn a_guest_asking_for_its_environment_in_a_loop_is_stopped_by_the_io_budget() {
+    // Each `event.environment()` reply is charged to the I/O budget: with a
+    // 1 MiB budget the loop is stopped long before its millionth call, and
+    // by the budget, not the fuel.
+    let limits = HostLimits {
+        io_bytes: 1 << 20,
+        ..HostLimits::default()
+    };
+    let rt = runtime_limited(100_000_000_000, 256 << 20, limits);
+    let charm = charm(&rt, RUST);
+    let input = flood("env-loop", 1_000_000, 0);
+    let (out, report) = run(&rt, &charm, input.clone(), "start");
+    println!(
+        "environment loop: {} KiB through host calls, {} fuel ({} for host work)",
+        report.stats.io_bytes >> 10,
+        report.stats.fuel_used,
+        report.stats.host_fuel
+    );
+    match failure(&report.outcome) {
+        Failure::Trap(m) => assert!(m.contains("--max-io-mib"), "{m}"),
+        other => panic!("expected the I/O budget to stop the guest, got {other:?}"),
+    }
+    assert!(report.stats.io_bytes <= 1 << 20);
+    assert_eq!(out.relations, input.relations);
+    assert_eq!(out.unit_status, input.unit_status);
+    still_serves(&rt, &charm);
+}
+
+#[test]
 fn a_python_charm_filling_tmp_gets_enospc_at_the_unit_directory_quota() {
     let rt = runtime();
     let charm = charm(&rt, PY);

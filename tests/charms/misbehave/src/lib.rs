@@ -89,6 +89,7 @@ fn on_start(model: &Model) -> Result<(), Error> {
         "huge-relation" => huge_relation(model),
         "status-get-loop" => status_get_loop(model),
         "random-over" => random_over(),
+        "env-loop" => env_loop(model),
         "sleep" => sleep_then_tell(model),
         "workload-http" => workload_http(model),
         "huge-secret" => huge_secret(model),
@@ -306,6 +307,16 @@ fn random_over() -> Result<(), Error> {
     black_box(charmbox_sdk::bindings::juju::charm::sandbox::random_bytes(
         2 << 20,
     ));
+    Ok(())
+}
+
+/// Ask the host for the dispatch environment config `calls` times: each
+/// call is metered, so the loop ends at the host's budget.
+fn env_loop(model: &Model) -> Result<(), Error> {
+    let calls = model.config().get_int("calls")?.unwrap_or(1000);
+    for _ in 0..calls {
+        black_box(charmbox_sdk::bindings::juju::charm::event::environment());
+    }
     Ok(())
 }
 
