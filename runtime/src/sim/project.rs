@@ -184,11 +184,18 @@ pub fn project_from(
     {
         add(*relation, &mut relations);
     }
-    let mut dying_units: BTreeSet<String> = m
-        .units_of(&name.app)
-        .filter(|u| u.life == super::model::Life::Dying)
-        .map(|u| u.name.to_string())
-        .collect();
+    // One walk over the application's units: the dying ones and the
+    // alive ones Juju plans for.
+    let mut dying_units = BTreeSet::new();
+    let mut planned_units = 0u32;
+    for u in m.units_of(&name.app) {
+        match u.life {
+            super::model::Life::Dying => {
+                dying_units.insert(u.name.to_string());
+            }
+            super::model::Life::Alive => planned_units += 1,
+        }
+    }
     for r in &relations {
         let Some(remote_app) = r.remote_app.as_deref() else {
             continue;
@@ -237,10 +244,7 @@ pub fn project_from(
             kind: m.meta.kind.model_type().into(),
             juju_version: m.meta.juju_version.clone(),
         },
-        planned_units: m
-            .units_of(&name.app)
-            .filter(|u| u.life == super::model::Life::Alive)
-            .count() as u32,
+        planned_units,
         resources: BTreeMap::new(),
         trusted: app.trusted,
         now: Some(rfc3339(m.meta.now)),

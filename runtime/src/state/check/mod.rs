@@ -267,19 +267,19 @@ fn statuses(state: &State, cx: &Ctx) -> Checked {
 fn config(state: &State, cx: &Ctx) -> Checked {
     let Some(meta) = cx.meta else { return Ok(()) };
     for (key, value) in &state.config {
-        let path = format!("config.{key}");
+        let path = || format!("config.{key}");
         let Some(option) = meta.config.get(key) else {
             return Err(invalid(
-                path,
+                path(),
                 format!("config option {key:?} is not declared in charmcraft.yaml"),
             ));
         };
-        option.check(value).map_err(|m| invalid(&path, m))?;
+        option.check(value).map_err(|m| invalid(path(), m))?;
         if option.kind == crate::charm::ConfigType::Secret
             && let Some(uri) = value.as_str()
             && crate::juju::secrets::secret_uri_id(uri).is_none()
         {
-            return Err(invalid(path, format!("{uri:?} is not a secret URI")));
+            return Err(invalid(path(), format!("{uri:?} is not a secret URI")));
         }
     }
     Ok(())
@@ -288,16 +288,16 @@ fn config(state: &State, cx: &Ctx) -> Checked {
 fn unit_state(state: &State) -> Checked {
     let mut total = 0;
     for (k, v) in &state.unit_state {
-        let path = format!("unit_state.{k}");
+        let path = || format!("unit_state.{k}");
         if k.len() > UNIT_STATE_MAX_KEY {
             return Err(invalid(
-                path,
+                path(),
                 format!("key longer than Juju's {UNIT_STATE_MAX_KEY} bytes"),
             ));
         }
         if v.len() > UNIT_STATE_MAX_VALUE {
             return Err(invalid(
-                path,
+                path(),
                 format!("value longer than Juju's {UNIT_STATE_MAX_VALUE} bytes"),
             ));
         }
@@ -314,14 +314,16 @@ fn unit_state(state: &State) -> Checked {
     Ok(())
 }
 
-fn ip(path: &str, a: &str) -> Checked {
+/// An IP address; `path` names it in the error (built only then).
+fn ip(path: impl FnOnce() -> String, a: &str) -> Checked {
     a.parse::<IpAddr>()
         .map(drop)
-        .map_err(|_| invalid(path, format!("{a:?} is not an IP address")))
+        .map_err(|_| invalid(path(), format!("{a:?} is not an IP address")))
 }
 
-fn cidr(path: &str, c: &str) -> Checked {
-    let bad = || invalid(path, format!("{c:?} is not a CIDR (address/prefix)"));
+/// A CIDR; `path` names it in the error (built only then).
+fn cidr(path: impl Fn() -> String, c: &str) -> Checked {
+    let bad = || invalid(path(), format!("{c:?} is not a CIDR (address/prefix)"));
     let (addr, bits) = c.split_once('/').ok_or_else(bad)?;
     let max = match addr.parse::<IpAddr>().map_err(|_| bad())? {
         IpAddr::V4(_) => 32,
@@ -335,18 +337,17 @@ fn cidr(path: &str, c: &str) -> Checked {
 
 fn networks(state: &State) -> Checked {
     for (name, n) in &state.networks {
-        let path = format!("networks.{name}");
         for (i, a) in n.addresses.iter().enumerate() {
-            ip(&format!("{path}.addresses[{i}]"), a)?;
+            ip(|| format!("networks.{name}.addresses[{i}]"), a)?;
         }
         for (i, a) in n.ingress_addresses.iter().enumerate() {
-            ip(&format!("{path}.ingress_addresses[{i}]"), a)?;
+            ip(|| format!("networks.{name}.ingress_addresses[{i}]"), a)?;
         }
         if !n.cidr.is_empty() {
-            cidr(&format!("{path}.cidr"), &n.cidr)?;
+            cidr(|| format!("networks.{name}.cidr"), &n.cidr)?;
         }
         for (i, c) in n.egress_subnets.iter().enumerate() {
-            cidr(&format!("{path}.egress_subnets[{i}]"), c)?;
+            cidr(|| format!("networks.{name}.egress_subnets[{i}]"), c)?;
         }
     }
     Ok(())
