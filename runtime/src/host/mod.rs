@@ -156,9 +156,8 @@ impl crate::bindings::event::Host for HostState {
     /// The dispatch environment, metered like a sandbox call (the WASI
     /// environment's list, which the guest was granted anyway).
     fn environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
-        let bytes = (self.grants.env.iter())
-            .map(|(k, v)| (k.len() + v.len()) as u64)
-            .sum();
+        let env = &self.grants.env;
+        let bytes: u64 = env.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
         self.sandbox_call(bytes)?;
         Ok(self.grants.env.to_vec())
     }
