@@ -146,7 +146,13 @@ fn run_event_unguarded<D: Dispatcher>(
 ) -> Result<(State, RunReport), RunError> {
     let meta = d.meta();
     let resolved = spec.resolve(meta, &state)?;
-    let mut grants = wasi_grants(&state, &resolved.event, &resolved.env, Some(d.dir()), meta);
+    let mut grants = wasi_grants(
+        &state,
+        &resolved.event,
+        resolved.env.clone(),
+        Some(d.dir()),
+        meta,
+    );
     grants.unit_dir = run.unit_dir.map(Path::to_path_buf);
     let event = &resolved.event;
     let action = resolved.params.is_some();
@@ -174,7 +180,7 @@ fn run_event_unguarded<D: Dispatcher>(
         name: spec.name.clone(),
         action: spec.action,
         event: resolved.event,
-        env: resolved.env,
+        env: resolved.env.to_vec(),
         params: resolved.params,
         snapshot,
     };
@@ -206,7 +212,7 @@ pub fn time_instantiation(
         grants: wasi_grants(
             state,
             &resolved.event,
-            &resolved.env,
+            resolved.env.clone(),
             Some(&charm.dir),
             &charm.meta,
         ),

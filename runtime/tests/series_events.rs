@@ -9,7 +9,9 @@ use serde_json::json;
 fn resolve(spec: &EventSpec, kind: &str) -> Result<Vec<(String, String)>, String> {
     let meta = CharmMeta::parse("name: app\n", "test").unwrap();
     let state = State::from_json(&json!({"model": {"type": kind}}).to_string(), "test").unwrap();
-    spec.resolve(&meta, &state).map(|r| r.env).map_err(|e| e.0)
+    spec.resolve(&meta, &state)
+        .map(|r| r.env.to_vec())
+        .map_err(|e| e.0)
 }
 
 fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {

@@ -245,12 +245,14 @@ fn drive(
     script: Json,
 ) -> Result<(Typed, Outcome), String> {
     let (state, mut event) = case.prepare(meta, base)?;
-    event.env.push((SCRIPT_VAR.to_string(), script.to_string()));
+    let mut env = event.env.to_vec();
+    env.push((SCRIPT_VAR.to_string(), script.to_string()));
+    event.env = env.into();
     let grants = WasiGrants {
         now_ns: DEFAULT_NOW_NS,
         seed: state.seed,
         charm_dir: None,
-        env: event.env.as_slice().into(),
+        env: event.env.clone(),
         ..WasiGrants::default()
     };
     let backend = Typed {

@@ -16,7 +16,7 @@ use crate::state::State;
 pub fn wasi_grants(
     state: &State,
     event: &Event,
-    env: &[(String, String)],
+    env: Arc<[(String, String)]>,
     charm_dir: Option<&Path>,
     meta: &CharmMeta,
 ) -> WasiGrants {
@@ -40,7 +40,7 @@ pub fn wasi_grants(
             .unwrap_or(DEFAULT_NOW_NS),
         seed: state.seed,
         charm_dir: charm_dir.map(|d| (d.to_path_buf(), event.context.charm_dir.clone())),
-        env: env.into(),
+        env,
         tap: None,
         unit_dir: None,
         machine,

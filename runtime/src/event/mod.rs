@@ -6,6 +6,7 @@ mod from_env;
 mod name;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::bindings::event::{
     ActionContext, Event, EventKind, JujuContext, NoticeContext, RelationContext, SecretContext,
@@ -48,8 +49,8 @@ pub struct ResolvedEvent {
     pub event: Event,
     /// The environment Juju would give the dispatch process, sorted by
     /// name: the guest's WASI environment, and what `event.environment`
-    /// answers.
-    pub env: Vec<(String, String)>,
+    /// answers. Shared with the WASI grants, not copied into them.
+    pub env: Arc<[(String, String)]>,
     /// Action parameters with schema defaults filled in.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -148,7 +149,7 @@ impl EventSpec {
         self.series_upgrade_env(kind, state, &mut env)?;
         Ok(ResolvedEvent {
             event: Event { kind, context: ctx },
-            env,
+            env: env.into(),
             params,
         })
     }

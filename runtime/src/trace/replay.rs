@@ -311,7 +311,7 @@ pub fn replay_exact(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<ExactRepl
                 grants: wasi_grants(
                     &d.start.snapshot,
                     &d.start.event,
-                    &d.start.env,
+                    d.start.env.as_slice().into(),
                     None,
                     &charm.meta,
                 ),
@@ -457,7 +457,7 @@ fn compare_one<D: Dispatcher>(
     };
     let resolved = ResolvedEvent {
         event: d.start.event.clone(),
-        env: d.start.env.clone(),
+        env: d.start.env.as_slice().into(),
         params: d.start.params.clone(),
     };
     let backend = match UnitBackend::new(charm.meta().clone(), d.start.snapshot.clone(), &resolved)
@@ -473,7 +473,7 @@ fn compare_one<D: Dispatcher>(
     let mut grants = wasi_grants(
         &d.start.snapshot,
         &d.start.event,
-        &d.start.env,
+        resolved.env.clone(),
         Some(charm.dir()),
         charm.meta(),
     );
@@ -515,7 +515,7 @@ fn compare_recorded<D: Dispatcher>(charm: &D, d: &RecordedDispatch) -> Compariso
     let grants = wasi_grants(
         snapshot,
         &d.start.event,
-        &d.start.env,
+        d.start.env.as_slice().into(),
         Some(charm.dir()),
         charm.meta(),
     );
