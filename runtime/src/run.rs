@@ -180,7 +180,7 @@ fn run_event_unguarded<D: Dispatcher>(
         name: spec.name.clone(),
         action: spec.action,
         event: resolved.event,
-        env: resolved.env.to_vec(),
+        env: resolved.env.list().to_vec(),
         params: resolved.params,
         snapshot,
     };

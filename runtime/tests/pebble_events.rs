@@ -27,7 +27,7 @@ fn state() -> State {
 
 fn env(spec: &EventSpec) -> Result<Vec<(String, String)>, String> {
     spec.resolve(&meta(), &state())
-        .map(|r| r.env.to_vec())
+        .map(|r| r.env.list().to_vec())
         .map_err(|e| e.0)
 }
 

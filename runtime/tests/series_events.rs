@@ -10,7 +10,7 @@ fn resolve(spec: &EventSpec, kind: &str) -> Result<Vec<(String, String)>, String
     let meta = CharmMeta::parse("name: app\n", "test").unwrap();
     let state = State::from_json(&json!({"model": {"type": kind}}).to_string(), "test").unwrap();
     spec.resolve(&meta, &state)
-        .map(|r| r.env.to_vec())
+        .map(|r| r.env.list().to_vec())
         .map_err(|e| e.0)
 }
 

@@ -245,7 +245,7 @@ fn drive(
     script: Json,
 ) -> Result<(Typed, Outcome), String> {
     let (state, mut event) = case.prepare(meta, base)?;
-    let mut env = event.env.to_vec();
+    let mut env = event.env.list().to_vec();
     env.push((SCRIPT_VAR.to_string(), script.to_string()));
     event.env = env.into();
     let grants = WasiGrants {

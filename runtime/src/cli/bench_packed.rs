@@ -78,7 +78,7 @@ impl BenchPackedArgs {
             let t = Instant::now();
             let out = std::process::Command::new(dir.join("dispatch"))
                 .env_clear()
-                .envs(resolved.env.iter().cloned())
+                .envs(resolved.env.list().iter().cloned())
                 .env("JUJU_CHARM_DIR", &dir)
                 .current_dir(&dir)
                 .output()?;

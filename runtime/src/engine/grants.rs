@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::bindings::event::Event;
 use crate::charm::CharmMeta;
 use crate::juju::DEFAULT_NOW_NS;
-use crate::sandbox::{MachineDirs, WasiGrants, parse_rfc3339_ns};
+use crate::sandbox::{GuestEnv, MachineDirs, WasiGrants, parse_rfc3339_ns};
 use crate::state::State;
 
 /// What a WASI guest of the charm `meta` sees for this State and event
@@ -16,7 +16,7 @@ use crate::state::State;
 pub fn wasi_grants(
     state: &State,
     event: &Event,
-    env: Arc<[(String, String)]>,
+    env: GuestEnv,
     charm_dir: Option<&Path>,
     meta: &CharmMeta,
 ) -> WasiGrants {

@@ -229,6 +229,11 @@ impl Runtime {
             HostState,
             crate::host::clocks::SleepClockData,
         >(&mut linker, |s| s.sleep_clock())?;
+        // The environment again, from the event's list built on first read.
+        wasmtime_wasi::p2::bindings::cli::environment::add_to_linker::<
+            HostState,
+            HasSelf<HostState>,
+        >(&mut linker, |s| s)?;
         linker.allow_shadowing(false);
         CharmWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let ticker = deadline.then(|| ticker::Ticker::start(&engine));

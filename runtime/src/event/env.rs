@@ -1,16 +1,22 @@
 //! The environment Juju builds from scratch for a dispatch (reference §4).
 
 use crate::bindings::event::JujuContext;
-use crate::state::State;
 
-/// The dispatch environment, sorted by name.
-pub fn dispatch_env(ctx: &JujuContext, state: &State) -> Vec<(String, String)> {
+/// The dispatch environment, sorted by name, for the event `ctx` with the
+/// State's `seed`, on a Kubernetes model or not, with the hook's `extra`
+/// variables (pre-series-upgrade's target).
+pub fn dispatch_env(
+    ctx: &JujuContext,
+    seed: u64,
+    k8s: bool,
+    extra: Vec<(String, String)>,
+) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::new();
     let mut set = |k: &str, v: &str| env.push((k.to_string(), v.to_string()));
     let app_unit = ctx.unit_name.replace('/', "-");
     set("CHARM_DIR", &ctx.charm_dir);
     set("JUJU_CHARM_DIR", &ctx.charm_dir);
-    set("JUJU_CONTEXT_ID", &context_id(ctx, state.seed));
+    set("JUJU_CONTEXT_ID", &context_id(ctx, seed));
     set("JUJU_HOOK_NAME", &ctx.hook_name);
     set("JUJU_DISPATCH_PATH", &ctx.dispatch_path);
     set("JUJU_UNIT_NAME", &ctx.unit_name);
@@ -26,7 +32,6 @@ pub fn dispatch_env(ctx: &JujuContext, state: &State) -> Vec<(String, String)> {
     set("JUJU_SLA", "unsupported");
     set("JUJU_AVAILABILITY_ZONE", "");
     set("JUJU_PRINCIPAL_UNIT", "");
-    let k8s = state.model.kind == "kubernetes";
     set("JUJU_MACHINE_ID", if k8s { "" } else { "0" });
     for p in ["HTTP", "HTTPS", "FTP", "NO"] {
         set(&format!("JUJU_CHARM_{p}_PROXY"), "");
@@ -76,6 +81,7 @@ pub fn dispatch_env(ctx: &JujuContext, state: &State) -> Vec<(String, String)> {
         set("JUJU_ACTION_UUID", &a.id);
         set("JUJU_ACTION_TAG", &format!("action-{}", a.id));
     }
+    env.extend(extra);
     // Every name is set once, so ordering by name alone is the full order.
     env.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     debug_assert!(env.windows(2).all(|w| w[0].0 != w[1].0), "a name set twice");

@@ -209,7 +209,7 @@ mod tests {
                 }
             }
             let resolved = spec.resolve(&meta, &state).unwrap();
-            let read = event_from_env(&resolved.env, &meta).unwrap();
+            let read = event_from_env(resolved.env.list(), &meta).unwrap();
             assert_eq!(read, resolved.event, "{name}");
         }
     }
@@ -223,6 +223,7 @@ mod tests {
         let with = |k: &str, v: Option<&str>| {
             let mut env: Vec<_> = resolved
                 .env
+                .list()
                 .iter()
                 .filter(|(n, _)| n != k)
                 .cloned()

@@ -6,13 +6,13 @@ mod from_env;
 mod name;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::bindings::event::{
     ActionContext, Event, EventKind, JujuContext, NoticeContext, RelationContext, SecretContext,
     StorageContext, WorkloadContext,
 };
 use crate::charm::CharmMeta;
+use crate::sandbox::GuestEnv;
 use crate::state::{RelationKind, State};
 
 pub use from_env::{MAX_ENV_BYTES, SUPPORTED_JUJU, check_version, event_from_env};
@@ -49,8 +49,8 @@ pub struct ResolvedEvent {
     pub event: Event,
     /// The environment Juju would give the dispatch process, sorted by
     /// name: the guest's WASI environment, and what `event.environment`
-    /// answers. Shared with the WASI grants, not copied into them.
-    pub env: Arc<[(String, String)]>,
+    /// answers. Built when first read, and shared with the WASI grants.
+    pub env: GuestEnv,
     /// Action parameters with schema defaults filled in.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -145,11 +145,12 @@ impl EventSpec {
             }
             _ => {}
         }
-        let mut env = env::dispatch_env(&ctx, state);
-        self.series_upgrade_env(kind, state, &mut env)?;
+        let extra = self.series_upgrade_env(kind, state)?;
+        let (seed, k8s) = (state.seed, state.model.kind == "kubernetes");
+        let env_ctx = ctx.clone();
         Ok(ResolvedEvent {
             event: Event { kind, context: ctx },
-            env: env.into(),
+            env: GuestEnv::lazy(move || env::dispatch_env(&env_ctx, seed, k8s, extra)),
             params,
         })
     }
@@ -160,8 +161,7 @@ impl EventSpec {
         &self,
         kind: EventKind,
         state: &State,
-        env: &mut Vec<(String, String)>,
-    ) -> Result<(), EventError> {
+    ) -> Result<Vec<(String, String)>, EventError> {
         let series_hook = matches!(
             kind,
             EventKind::PreSeriesUpgrade | EventKind::PostSeriesUpgrade
@@ -175,16 +175,16 @@ impl EventSpec {
         match (&self.target_base, kind) {
             (Some(base), EventKind::PreSeriesUpgrade) => {
                 let series = crate::juju::bases::series_of(base).map_err(EventError)?;
-                env.push(("JUJU_TARGET_BASE".into(), base.clone()));
-                env.push(("JUJU_TARGET_SERIES".into(), series.into()));
-                env.sort();
-                Ok(())
+                Ok(vec![
+                    ("JUJU_TARGET_BASE".into(), base.clone()),
+                    ("JUJU_TARGET_SERIES".into(), series.into()),
+                ])
             }
             (None, EventKind::PreSeriesUpgrade) => err(
                 "pre-series-upgrade needs the base the machine goes to (--target-base ubuntu@24.04)",
             ),
             (Some(_), _) => err("only pre-series-upgrade has a target base"),
-            (None, _) => Ok(()),
+            (None, _) => Ok(Vec::new()),
         }
     }
 

@@ -81,7 +81,8 @@ fn the_context_id_is_the_unit_the_hook_and_a_digest_of_the_seed() {
             ..State::default()
         };
         let env = spec.resolve(&meta(), &state).unwrap().env;
-        env.iter()
+        env.list()
+            .iter()
             .find(|(k, _)| k == "JUJU_CONTEXT_ID")
             .unwrap()
             .1

@@ -156,9 +156,34 @@ impl crate::bindings::event::Host for HostState {
     /// The dispatch environment, metered like a sandbox call (the WASI
     /// environment's list, which the guest was granted anyway).
     fn environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
-        let env = &self.grants.env;
+        self.metered_environment()
+    }
+}
+
+/// WASI's environment, answered from the grants' list (built on the first
+/// read) rather than copied into every WASI context; metered like
+/// `event.environment`. No arguments and no initial directory, as
+/// wasmtime-wasi answers for a context given none.
+impl wasmtime_wasi::p2::bindings::cli::environment::Host for HostState {
+    fn get_environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
+        self.metered_environment()
+    }
+
+    fn get_arguments(&mut self) -> wasmtime::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    fn initial_cwd(&mut self) -> wasmtime::Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+impl HostState {
+    /// The dispatch environment, charged to the I/O budget by its bytes.
+    fn metered_environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
+        let env = self.grants.env.list().clone();
         let bytes: u64 = env.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
         self.sandbox_call(bytes)?;
-        Ok(self.grants.env.to_vec())
+        Ok(env.to_vec())
     }
 }

@@ -345,7 +345,7 @@ impl NativeCharm {
             std::fs::create_dir_all(d).map_err(io("cannot make the charm directory's layer"))?;
         }
         // The environment: the event's, with the agent's real socket and credential.
-        let mut env = grants.env.to_vec();
+        let mut env = grants.env.list().to_vec();
         set(&mut env, "JUJU_CONTEXT_ID", context_id.clone());
         set(
             &mut env,

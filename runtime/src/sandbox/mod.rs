@@ -14,11 +14,13 @@ use crate::limits::Meter;
 
 mod clock;
 mod disk_quota;
+mod guest_env;
 mod guest_fs;
 mod machine_dirs;
 mod unit_dir;
 pub use clock::{MAX_SLEPT_NS, SleepDeadline, VirtualClock};
 pub use disk_quota::{DiskQuota, QuotaFs, QuotaFsData};
+pub use guest_env::{EnvList, GuestEnv};
 pub use guest_fs::{FileError, GuestFs, MAX_TOOL_FILE_BYTES};
 pub use machine_dirs::MachineDirs;
 pub(crate) use unit_dir::private_dir_in;
@@ -103,8 +105,10 @@ pub struct WasiGrants {
     pub seed: u64,
     /// Host directory shown read-only to the guest, with its guest path.
     pub charm_dir: Option<(std::path::PathBuf, String)>,
-    /// Environment variables (the dispatch environment).
-    pub env: Arc<[(String, String)]>,
+    /// Environment variables (the dispatch environment), built when the
+    /// guest first asks: served by the host's `wasi:cli/environment`
+    /// (`host/mod.rs`), not copied into the WASI context.
+    pub env: GuestEnv,
     /// Told of every clock and random read (when the dispatch is recorded).
     pub tap: Option<Arc<dyn WasiTap>>,
     /// The unit's writable directories (state dir, /tmp) on the host, kept
@@ -124,7 +128,7 @@ impl std::fmt::Debug for WasiGrants {
             .field("now_ns", &self.now_ns)
             .field("seed", &self.seed)
             .field("charm_dir", &self.charm_dir)
-            .field("env", &self.env.len())
+            .field("env_built", &self.env.is_built())
             .field("tapped", &self.tap.is_some())
             .field("unit_dir", &self.unit_dir)
             .field("machine", &self.machine.as_ref().map(|m| &m.dirs))
@@ -176,9 +180,6 @@ impl WasiGrants {
             // Filesystem calls run on the guest's thread, not hopping to a
             // blocking pool (a Python event makes hundreds of them).
             .allow_blocking_current_thread(true);
-        for (k, v) in self.env.iter() {
-            b.env(k, v);
-        }
         if let Some((host, guest)) = &self.charm_dir
             && let Err(e) = b.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadOnly)
         {

@@ -20,6 +20,7 @@ use crate::backend::{
 use crate::engine::{Charm, Dispatcher, InRuntime, wasi_grants};
 use crate::engine::{DispatchOptions, Failure, Outcome, Runtime};
 use crate::event::ResolvedEvent;
+use crate::sandbox::GuestEnv;
 
 /// Where a replay first went its own way.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -311,7 +312,7 @@ pub fn replay_exact(rt: &Runtime, charm: &Charm, trace: &Trace) -> Vec<ExactRepl
                 grants: wasi_grants(
                     &d.start.snapshot,
                     &d.start.event,
-                    d.start.env.as_slice().into(),
+                    GuestEnv::of(d.start.env.as_slice()),
                     None,
                     &charm.meta,
                 ),
@@ -457,7 +458,7 @@ fn compare_one<D: Dispatcher>(
     };
     let resolved = ResolvedEvent {
         event: d.start.event.clone(),
-        env: d.start.env.as_slice().into(),
+        env: GuestEnv::of(d.start.env.as_slice()),
         params: d.start.params.clone(),
     };
     let backend = match UnitBackend::new(charm.meta().clone(), d.start.snapshot.clone(), &resolved)
@@ -515,7 +516,7 @@ fn compare_recorded<D: Dispatcher>(charm: &D, d: &RecordedDispatch) -> Compariso
     let grants = wasi_grants(
         snapshot,
         &d.start.event,
-        d.start.env.as_slice().into(),
+        GuestEnv::of(d.start.env.as_slice()),
         Some(charm.dir()),
         charm.meta(),
     );

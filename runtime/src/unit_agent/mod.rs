@@ -17,7 +17,7 @@ use crate::bindings::event::Event;
 use crate::charm::CharmMeta;
 use crate::engine::{Charm, Dispatched, Dispatcher, InRuntime, Outcome, Runtime};
 use crate::pack::info::{PACKED_CWASM, PackInfo};
-use crate::sandbox::WasiGrants;
+use crate::sandbox::{GuestEnv, WasiGrants};
 use crate::state::State;
 use crate::trace::Recorder;
 use crate::trace::format::{DispatchLine, Header, OutcomeLine};
@@ -126,7 +126,7 @@ pub fn dispatch(
         now_ns,
         seed,
         charm_dir: Some((dir.to_path_buf(), event.context.charm_dir.clone())),
-        env: env.as_slice().into(),
+        env: GuestEnv::of(env.as_slice()),
         tap: None,
         unit_dir,
         machine: None,

@@ -248,6 +248,48 @@ fn a_guest_asking_for_its_environment_in_a_loop_is_stopped_by_the_io_budget() {
     still_serves(&rt, &charm);
 }
 
+/// The dispatch environment is built only when the guest asks for it
+/// (most events never do), and then it is Juju's list for the event.
+#[test]
+fn the_dispatch_environment_is_built_only_when_the_guest_asks_for_it() {
+    use charmbox::backend::unit::UnitBackend;
+    use charmbox::engine::{DispatchOptions, wasi_grants};
+    let rt = runtime();
+    let charm = charm(&rt, RUST);
+    let dispatch = |calls: u64| {
+        let state = flood("env-loop", calls, 0);
+        let resolved = EventSpec::named("start")
+            .resolve(&charm.meta, &state)
+            .expect("start resolves");
+        let grants = wasi_grants(
+            &state,
+            &resolved.event,
+            resolved.env.clone(),
+            Some(&charm.dir),
+            &charm.meta,
+        );
+        let backend = UnitBackend::new(charm.meta.clone(), state, &resolved).expect("backend");
+        let opts = DispatchOptions { grants, fuel: None };
+        let (_, outcome, _) = charm
+            .component
+            .dispatch(&rt, backend, &resolved.event, &opts);
+        assert!(outcome.is_ok(), "{outcome:?}");
+        resolved.env
+    };
+    assert!(!dispatch(0).is_built(), "built though never asked for");
+    let asked = dispatch(3);
+    assert!(asked.is_built(), "asked for, yet not built");
+    let get = |k: &str| {
+        asked
+            .list()
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("JUJU_DISPATCH_PATH").as_deref(), Some("hooks/start"));
+    assert_eq!(get("JUJU_HOOK_NAME").as_deref(), Some("start"));
+}
+
 #[test]
 fn a_python_charm_filling_tmp_gets_enospc_at_the_unit_directory_quota() {
     let rt = runtime();
