@@ -187,3 +187,54 @@ impl HostState {
         Ok(env.to_vec())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::unit::UnitBackend;
+    use crate::charm::CharmMeta;
+    use crate::event::EventSpec;
+    use crate::limits::{HostLimits, Stopped, Trip};
+    use crate::state::State;
+    use wasmtime_wasi::p2::bindings::cli::environment::Host as _;
+
+    /// A guest asking WASI for its environment in a loop is stopped by the
+    /// I/O budget, as with `event.environment`; the list is Juju's.
+    #[test]
+    fn wasi_environment_reads_are_charged_to_the_io_budget() {
+        let meta = Arc::new(CharmMeta::parse("name: t\n", "t").expect("meta"));
+        let state = State::default();
+        let resolved = EventSpec::named("start")
+            .resolve(&meta, &state)
+            .expect("start");
+        let backend = UnitBackend::new(meta, state, &resolved).expect("backend");
+        let budget = HostLimits {
+            io_bytes: 64 << 10,
+            ..HostLimits::default()
+        };
+        let grants = WasiGrants {
+            env: resolved.env.clone(),
+            ..WasiGrants::default()
+        };
+        let meter = Arc::new(Meter::new(&budget));
+        let limiter = limits::MemoryLimiter::new(1 << 20);
+        let mut host = HostState::new(Box::new(backend), limiter, grants, meter, 0);
+        assert_eq!(
+            host.get_environment().expect("first read"),
+            resolved.env.list().to_vec()
+        );
+        let mut reads = 1;
+        let err = loop {
+            match host.get_environment() {
+                Ok(_) => reads += 1,
+                Err(e) => break e,
+            }
+            assert!(reads < 10_000, "never stopped");
+        };
+        assert!(reads > 10, "stopped after {reads} reads");
+        assert!(
+            matches!(err.downcast_ref::<Stopped>(), Some(Stopped(Trip::Io(_)))),
+            "{err:?}"
+        );
+    }
+}

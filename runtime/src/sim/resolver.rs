@@ -198,13 +198,15 @@ pub fn participates(m: &Model, rel: &Relation, unit: &UnitName) -> bool {
 }
 
 fn created(m: &Model, unit: &Unit) -> Option<Hook> {
+    // The unit's views, looked up once rather than for every relation.
+    let views = m.views.get(&unit.name);
     m.relations
         .values()
         .find(|r| {
             r.life == Life::Alive
                 && !r.suspended
                 && r.involves(&unit.name.app)
-                && m.view(&unit.name, r.id).is_none()
+                && views.is_none_or(|v| !v.contains_key(&r.id))
                 && participates(m, r, &unit.name)
         })
         .map(|r| Hook::RelationCreated { relation: r.id })
