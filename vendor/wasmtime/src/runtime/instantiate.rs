@@ -25,6 +25,12 @@ pub struct CompiledModule {
     index: Arc<CompiledFunctionsTable>,
     /// Sorted list, by function index, of names we have for this module.
     func_names: Vec<FunctionName>,
+    /// charmbox patch (see CHARMBOX-PATCH.md): each defined function's
+    /// location and its array-to-wasm trampoline's (none when it has none),
+    /// by `DefinedFuncIndex`, looked up in `index` once, on first use: every
+    /// `VMFuncRef` an instance fills (function tables, exports) needs both,
+    /// and each lookup in `index` is up to two binary searches.
+    defined_locs: crate::sync::OnceLock<Box<[(Option<FunctionLoc>, Option<FunctionLoc>)]>>,
 }
 
 impl CompiledModule {
@@ -58,6 +64,7 @@ impl CompiledModule {
             meta: info.meta,
             index,
             func_names: info.func_names,
+            defined_locs: crate::sync::OnceLock::new(),
         };
         ret.register_profiling(profiler)?;
 
@@ -125,7 +132,7 @@ impl CompiledModule {
     /// points to.
     #[inline]
     pub fn function_range(&self, key: FuncKey) -> Range<usize> {
-        let loc = self.func_loc(key);
+        let loc = self.defined_loc(key).unwrap_or_else(|| self.func_loc(key));
         let start = usize::try_from(loc.start).unwrap();
         let end = usize::try_from(loc.start + loc.length).unwrap();
         start..end
@@ -163,6 +170,36 @@ impl CompiledModule {
             }
             _ => None,
         }
+    }
+
+    /// charmbox patch: `key`'s location from `defined_locs` when it is one
+    /// of this module's defined functions or their array-to-wasm
+    /// trampolines and has one; `None` sends the caller to `func_loc`.
+    #[inline]
+    fn defined_loc(&self, key: FuncKey) -> Option<&FunctionLoc> {
+        let (module, index, trampoline) = match key {
+            FuncKey::DefinedWasmFunction(m, i) => (m, i, false),
+            FuncKey::ArrayToWasmTrampoline(m, i) => (m, i, true),
+            _ => return None,
+        };
+        if module != self.module_index() {
+            return None;
+        }
+        let locs = self.defined_locs.get_or_init(|| {
+            let me = self.module_index();
+            let loc = |key: FuncKey| self.index.func_loc(key).copied();
+            self.module
+                .defined_func_indices()
+                .map(|i| {
+                    (
+                        loc(FuncKey::DefinedWasmFunction(me, i)),
+                        loc(FuncKey::ArrayToWasmTrampoline(me, i)),
+                    )
+                })
+                .collect()
+        });
+        let (wasm, array) = locs.get(index.as_u32() as usize)?;
+        if trampoline { array.as_ref() } else { wasm.as_ref() }
     }
 
     /// Gets the function location information for a given function index.

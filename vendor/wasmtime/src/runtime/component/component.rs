@@ -99,6 +99,12 @@ struct ComponentInner {
 
     /// The checksum of the source binary from which the module was compiled.
     checksum: WasmChecksum,
+
+    /// charmbox patch (see CHARMBOX-PATCH.md): each trampoline's wasm-call
+    /// and array-call locations, by `TrampolineIndex`, looked up in `index`
+    /// once, on the first instantiation, rather than twice per trampoline
+    /// for every instance.
+    trampoline_locs: crate::sync::OnceLock<Box<[(FunctionLoc, FunctionLoc)]>>,
 }
 
 impl fmt::Debug for Component {
@@ -482,6 +488,7 @@ impl Component {
                 index,
                 realloc_func_type,
                 checksum,
+                trampoline_locs: crate::sync::OnceLock::new(),
             }),
         })
     }
@@ -518,18 +525,35 @@ impl Component {
     }
 
     pub(crate) fn trampoline_ptrs(&self, index: TrampolineIndex) -> AllCallFuncPointers {
-        let wasm_call = self
-            .store_invariant_func(FuncKey::ComponentTrampoline(Abi::Wasm, index))
-            .unwrap()
-            .cast();
-        let array_call = self
-            .store_invariant_func(FuncKey::ComponentTrampoline(Abi::Array, index))
-            .unwrap()
-            .cast();
+        // charmbox patch (see CHARMBOX-PATCH.md): the locations come from a
+        // table built once per component; the pointers are made from them
+        // exactly as `store_invariant_func` makes them.
+        let (wasm, array) = self.trampoline_locs()[index.as_u32() as usize];
         AllCallFuncPointers {
-            wasm_call,
-            array_call,
+            wasm_call: self.func_loc_to_pointer(&wasm).cast(),
+            array_call: self.func_loc_to_pointer(&array).cast(),
         }
+    }
+
+    /// Every trampoline's (wasm-call, array-call) locations, by index.
+    fn trampoline_locs(&self) -> &[(FunctionLoc, FunctionLoc)] {
+        self.inner.trampoline_locs.get_or_init(|| {
+            let index = &self.inner.index;
+            let loc = |key: FuncKey| {
+                assert!(key.is_store_invariant());
+                *index.func_loc(key).unwrap()
+            };
+            self.env_component()
+                .trampolines
+                .keys()
+                .map(|i| {
+                    (
+                        loc(FuncKey::ComponentTrampoline(Abi::Wasm, i)),
+                        loc(FuncKey::ComponentTrampoline(Abi::Array, i)),
+                    )
+                })
+                .collect()
+        })
     }
 
     pub(crate) fn unsafe_intrinsic_ptrs(
