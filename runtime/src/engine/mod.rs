@@ -131,10 +131,10 @@ fn check_binary(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
 }
 
 /// How much of a linear memory a pool slot keeps mapped between events.
-/// With PAGEMAP_SCAN only the pages written are restored from the image, so
-/// a large budget costs nothing to a small guest; without it the first bytes
-/// are reset whether written or not, and a small budget keeps small charms
-/// fast.
+/// With PAGEMAP_SCAN only the pages the slot's instances have written are
+/// restored from the image, so a large budget costs nothing to a small
+/// guest; without it the first bytes are reset whether written or not, and a
+/// small budget keeps small charms fast.
 fn keep_resident() -> usize {
     if PoolingAllocationConfig::is_pagemap_scan_available() {
         64 << 20
@@ -146,7 +146,7 @@ fn keep_resident() -> usize {
 /// How pooled memories are reset between events, for benchmark reports.
 pub fn memory_reset() -> String {
     let how = if PoolingAllocationConfig::is_pagemap_scan_available() {
-        "copy-on-write image; the pages an event wrote are restored from it (PAGEMAP_SCAN)"
+        "copy-on-write image; the pages the slot has written are restored from it (PAGEMAP_SCAN)"
     } else {
         "copy-on-write image, madvise (no PAGEMAP_SCAN on this kernel)"
     };
@@ -168,10 +168,12 @@ fn engine_config(config: &RuntimeConfig) -> Config {
     if let Some(slots) = config.pool_slots {
         // The initial memory is mapped copy-on-write from the snapshot image
         // and stays mapped in its slot: with PAGEMAP_SCAN the reset after
-        // an event copies back from the image only the pages it wrote
-        // (wasmtime patched to find all of them, vendor/wasmtime), so the
-        // next event in the slot takes no page faults on them and nothing
-        // is copied in at instantiation.
+        // an event copies back from the image only the pages the slot's
+        // instances have written (wasmtime patched to find all of them,
+        // vendor/wasmtime; without userfaultfd the kernel reports every
+        // private page as written, so a page stays in that set once an
+        // instance wrote it), so the next event in the slot takes no page
+        // faults on them and nothing is copied in at instantiation.
         c.memory_init_cow(true);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
@@ -182,7 +184,8 @@ fn engine_config(config: &RuntimeConfig) -> Config {
             .total_stacks(slots)
             .max_memory_size(config.max_memory)
             // Where the kernel can tell (Linux >= 6.7, PAGEMAP_SCAN),
-            // only the pages written are reset, and they stay mapped.
+            // only the pages the slot has written are reset, and they stay
+            // mapped.
             .pagemap_scan(wasmtime::Enabled::Auto)
             .linear_memory_keep_resident(keep_resident())
             .table_keep_resident(1 << 16);
