@@ -144,6 +144,13 @@ pub struct Instance {
     /// cross-thread stuff used in `InstancePre`)
     store: Option<VMStoreRawPtr>,
 
+    /// charmbox: the address and length of this instance's module's text
+    /// section in its store, found on the first `VMFuncRef` the instance
+    /// fills and reused for the rest (`(0, 0)` until then). The store's code
+    /// is registered before the instance exists and stays, at the same
+    /// address, for the store's lifetime, which is longer than the instance's.
+    store_text: (usize, usize),
+
     /// Additional context used by compiled wasm code. This field is last, and
     /// represents a dynamically-sized array that extends beyond the nominal
     /// end of the struct (similar to a flexible array member).
@@ -209,6 +216,7 @@ impl Instance {
             #[cfg(feature = "wmemcheck")]
             wmemcheck_state,
             store: None,
+            store_text: (0, 0),
             vmctx: OwnedVMContext::new(),
         })?;
 
@@ -932,7 +940,7 @@ impl Instance {
     /// functions here. Effectively all the arguments here must be "logically
     /// correct" for the `VMFuncRef` being initialized.
     unsafe fn initialize_and_return_funcref(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         registry: &ModuleRegistry,
         type_index: VMSharedTypeIndex,
         vmctx_offset: u32,
@@ -960,20 +968,38 @@ impl Instance {
         // it's better for instantiation performance if we don't have to track
         // "is-initialized" state at all!
 
-        let module_with_code = ModuleWithCode::in_store(
-            registry,
-            self.runtime_module()
-                .expect("funcref impossible in fake module"),
-        )
-        .expect("module not in store");
+        // charmbox: one registry lookup per instance, not per funcref.
+        let (base, len) = match self.store_text {
+            (0, 0) => {
+                let found = {
+                    let module = self
+                        .runtime_module()
+                        .expect("funcref impossible in fake module");
+                    let text = ModuleWithCode::in_store(registry, module)
+                        .expect("module not in store")
+                        .text();
+                    (text.as_ptr() as usize, text.len())
+                };
+                // SAFETY: not moving data out of `self`.
+                unsafe { self.as_mut().get_unchecked_mut() }.store_text = found;
+                found
+            }
+            found => found,
+        };
+        // SAFETY: `base` and `len` describe the store's text section for this
+        // module, which outlives this instance (see `store_text`).
+        let text = unsafe { core::slice::from_raw_parts(base as *const u8, len) };
+        let compiled = self
+            .runtime_module()
+            .expect("funcref impossible in fake module")
+            .compiled_module();
+        let function = |key: FuncKey| &text[compiled.function_range(key)];
 
-        let array_call =
-            VmPtr::from(NonNull::from(module_with_code.function(array_to_wasm_key)).cast());
+        let array_call = VmPtr::from(NonNull::from(function(array_to_wasm_key)).cast());
 
         let wasm_call = Some(VmPtr::from(
             NonNull::new(
-                module_with_code
-                    .function(wasm_key)
+                function(wasm_key)
                     .as_ptr()
                     .cast::<VMWasmCallFunction>()
                     .cast_mut(),
