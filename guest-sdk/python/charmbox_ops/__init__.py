@@ -24,6 +24,7 @@ The seams, each in its own module:
 - ``loopback``: HTTP to the unit's own workloads on ``localhost`` goes to
   the host's ``loopback`` import (the State's scripted answers);
 - ``preload``: what is imported at build time, so it is in the snapshot;
+- ``abccache``: ABC checks answered from the snapshot, not recomputed per event;
 - ``tracebacks``: a failed event's traceback, with the paths Juju would show.
 
 No file of ops or of the charm is changed.

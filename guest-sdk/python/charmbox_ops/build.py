@@ -11,6 +11,7 @@ import re
 import sys
 
 from . import (
+    abccache,
     handler,
     hooktools,
     loopback,
@@ -94,6 +95,7 @@ def prepare(entry: str, roles: list[str]) -> None:
     ]
     handler.configure(Entry(source, entry_file, entry), prefixes)
     forget_build_times()
+    abccache.refresh()
     # Everything imported so far is in the snapshot every event starts from.
     # Frozen, the collector never walks it: an event's collections touch
     # only its own objects, and the snapshot's pages are not copied (each

@@ -19,6 +19,7 @@ pub(crate) const ADAPTER: &[(&str, &str)] = embed!(
     "guest-sdk/python/charmbox_ops",
     [
         "__init__.py",
+        "abccache.py",
         "build.py",
         "entry.py",
         "handler.py",
