@@ -14,6 +14,10 @@ questions its stale cache held, plus the same question for the built-in
 types events pass around most. The answers are what the event would
 compute itself (nothing changes between the snapshot and the event's
 start), so an event sees the same results; it only stops paying for them.
+One difference is possible: a ``__subclasshook__`` (or ``__subclasscheck__``)
+with side effects now also runs at build time, where the charm's modules
+already run their imports; one that raises is ignored here and raises
+again when the event asks.
 """
 
 from __future__ import annotations
