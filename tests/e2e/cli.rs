@@ -133,8 +133,7 @@ fn wat_component() -> Vec<u8> {
 
 #[test]
 fn missing_component_says_how_to_build_it() {
-    let dir = std::env::temp_dir().join(format!("charmbox-unbuilt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("charmbox-unbuilt", "charm");
     std::fs::write(dir.join("charmcraft.yaml"), "name: unbuilt\n").unwrap();
     let (code, _, err) = charmbox(&["run", "--charm", dir.to_str().unwrap(), "--event", "start"]);
     assert_eq!(code, 2);

@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use common::*;
 use proptest::prelude::*;
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("charmbox-traces-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> Scratch {
+    Scratch::new("charmbox-traces", name)
 }
 
 /// Record `events` on `charm` from `state` into `trace` in a new process.

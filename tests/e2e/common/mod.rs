@@ -162,3 +162,33 @@ pub fn build_error(name: &str, files: &[(&str, &str)]) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+/// A scratch directory under the system's temporary directory, named by the
+/// test binary's process and `name`, emptied when created. It is removed when
+/// dropped, except while a test is failing, so a failure leaves its files to
+/// look at.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(prefix: &str, name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
