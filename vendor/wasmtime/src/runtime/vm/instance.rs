@@ -146,10 +146,10 @@ pub struct Instance {
 
     /// charmbox: the address and length of this instance's module's text
     /// section in its store, found on the first `VMFuncRef` the instance
-    /// fills and reused for the rest (`(0, 0)` until then). The store's code
+    /// fills and reused for the rest (`None` until then). The store's code
     /// is registered before the instance exists and stays, at the same
     /// address, for the store's lifetime, which is longer than the instance's.
-    store_text: (usize, usize),
+    store_text: Option<(usize, usize)>,
 
     /// Additional context used by compiled wasm code. This field is last, and
     /// represents a dynamically-sized array that extends beyond the nominal
@@ -216,7 +216,7 @@ impl Instance {
             #[cfg(feature = "wmemcheck")]
             wmemcheck_state,
             store: None,
-            store_text: (0, 0),
+            store_text: None,
             vmctx: OwnedVMContext::new(),
         })?;
 
@@ -970,7 +970,8 @@ impl Instance {
 
         // charmbox: one registry lookup per instance, not per funcref.
         let (base, len) = match self.store_text {
-            (0, 0) => {
+            Some(found) => found,
+            None => {
                 let found = {
                     let module = self
                         .runtime_module()
@@ -981,10 +982,9 @@ impl Instance {
                     (text.as_ptr() as usize, text.len())
                 };
                 // SAFETY: not moving data out of `self`.
-                unsafe { self.as_mut().get_unchecked_mut() }.store_text = found;
+                unsafe { self.as_mut().get_unchecked_mut() }.store_text = Some(found);
                 found
             }
-            found => found,
         };
         // SAFETY: `base` and `len` describe the store's text section for this
         // module, which outlives this instance (see `store_text`).
