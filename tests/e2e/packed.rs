@@ -20,17 +20,16 @@ use charmbox::run::{Charm, RunOptions, RunReport, run_on};
 use charmbox::state::State;
 use charmbox::trace::format::{CallRecord, HostCall};
 use charmbox::trace::{Header, TraceWriter, read_trace};
-use common::{root, runtime, state};
+use common::{Scratch, root, runtime, state};
 use serde_json::json;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("charmbox-packed-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tempdir(tag: &str) -> Scratch {
+    Scratch::new("charmbox-packed", tag)
 }
 
-/// The charm at `rel` packed once, and unpacked (as Juju unpacks it).
+/// The charm at `rel` packed once per test process, and unpacked (as Juju
+/// unpacks it) under cargo's directory for tests' files, where the next
+/// run's packing replaces it.
 fn packed(rel: &str) -> PathBuf {
     static DONE: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
     let done = DONE.get_or_init(|| Mutex::new(Vec::new()));
@@ -39,7 +38,10 @@ fn packed(rel: &str) -> PathBuf {
         return d.clone();
     }
     let tag = rel.replace('/', "-");
-    let out = tempdir(&format!("{tag}-charm")).join("c.charm");
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("packed-{tag}"));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let out = base.join("c.charm");
     let opts = PackOptions {
         out: Some(out.clone()),
         host: Some(find_host().expect("scripts/build-dispatch-host.sh has built the packed host")),
@@ -52,7 +54,7 @@ fn packed(rel: &str) -> PathBuf {
     };
     let report = pack(&root().join(rel), &opts).unwrap_or_else(|e| panic!("packing {rel}: {e}"));
     assert_eq!(report.charm, out);
-    let dir = tempdir(&format!("{tag}-unpacked"));
+    let dir = base.join("unpacked");
     charmbox::pack::unpack(&out, &dir).unwrap();
     done.push((rel.to_string(), dir.clone()));
     dir
@@ -85,7 +87,10 @@ fn traced<D: charmbox::run::Dispatcher>(
     unit_dir: &Path,
     name: &str,
 ) -> (State, RunReport, Vec<CallRecord>) {
-    let file = unit_dir.with_extension(format!("{name}.jsonl"));
+    static TRACES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = TRACES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = tempdir(&format!("trace-{n}"));
+    let file = scratch.join(format!("{name}.jsonl"));
     let mut w = TraceWriter::new(
         Box::new(std::fs::File::create(&file).unwrap()),
         Header::for_native(name, s.seed),
@@ -103,7 +108,7 @@ fn traced<D: charmbox::run::Dispatcher>(
 /// Each event through the component and through the packed `dispatch`:
 /// the same outcome, State and hook-tool calls. Returns the unit directory
 /// of the packed runs (its traces) and the last State.
-fn same_both_ways(rel: &str, mut s: State, events: &[EventSpec]) -> (PathBuf, State) {
+fn same_both_ways(rel: &str, mut s: State, events: &[EventSpec]) -> (Scratch, State) {
     let dir = packed(rel);
     let rt = runtime();
     let charm = Charm::open(&rt, &dir).expect("the unpacked charm opens as a component");
@@ -228,7 +233,7 @@ fn packed_peer_counter_runs_as_its_component_and_its_traces_replay() {
 }
 
 /// peer-counter with its log line changed, built.
-fn changed_peer_counter() -> PathBuf {
+fn changed_peer_counter() -> Scratch {
     let dir = tempdir("changed-peer-counter");
     let from = root().join("examples/peer-counter");
     for f in ["Cargo.toml", "Cargo.lock", "charmcraft.yaml"] {
@@ -317,7 +322,7 @@ fn dispatch_alone(dir: &Path, extra: &[(&str, &str)]) -> (i32, String) {
 }
 
 /// A copy of the unpacked peer-counter to break.
-fn copy_of_packed(tag: &str) -> PathBuf {
+fn copy_of_packed(tag: &str) -> Scratch {
     let from = packed("examples/peer-counter");
     let to = tempdir(tag);
     let status = std::process::Command::new("cp")
@@ -445,7 +450,8 @@ fn a_packed_machine_charm_runs_only_the_commands_its_pack_grants() {
             && e.contains("/etc/ssh/sshd_config.d"),
         "{e}"
     );
-    let out = tempdir("openssh-granted").join("c.charm");
+    let granted = tempdir("openssh-granted");
+    let out = granted.join("c.charm");
     let opts = PackOptions {
         out: Some(out.clone()),
         host: Some(find_host().unwrap()),
@@ -534,7 +540,8 @@ fn a_packed_charm_reaches_its_workload_only_on_the_loopback_ports_its_pack_grant
     let listener = std::net::TcpListener::bind("127.0.0.1:8000")
         .expect("this test needs 127.0.0.1:8000 free for its stand-in workload");
     std::thread::spawn(move || serve_workload(listener));
-    let out = tempdir("misbehave-loopback").join("c.charm");
+    let charm_dir = tempdir("misbehave-loopback");
+    let out = charm_dir.join("c.charm");
     let opts = PackOptions {
         out: Some(out.clone()),
         host: Some(find_host().unwrap()),

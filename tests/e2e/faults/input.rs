@@ -7,19 +7,13 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::common::{built, charmbox};
+use crate::common::{Scratch, built, charmbox};
 
 const CHARM: &str = "tests/charms/misbehave";
 
 /// A fresh scratch directory for one case.
-fn scratch(case: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "charmbox-faults-input-{}-{case}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(case: &str) -> Scratch {
+    Scratch::new("charmbox-faults-input", case)
 }
 
 /// The misbehave component beside a charmcraft.yaml that also declares a
