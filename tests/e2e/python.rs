@@ -320,7 +320,69 @@ fn cli_runs_traces_and_replays_a_python_charm() {
         stdout.contains("0 of 2 dispatches behave differently"),
         "{stdout}"
     );
+
+    // componentize-py reseeds `random` from WASI as each event starts: one
+    // run of a few thousand draws, one line (not one per 4-byte draw).
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let random_lines = text.lines().filter(|l| l.contains(r#""op":{"random""#));
+    assert!((2..=4).contains(&random_lines.clone().count()), "{text}");
+    assert!(random_lines.clone().any(|l| l.len() > 8000), "{text}");
+    // A trace written before runs were folded (a line per draw) reads as
+    // the same calls and replays the same.
+    let split = p("split.jsonl");
+    std::fs::write(&split, split_random_runs(&text)).unwrap();
+    assert!(std::fs::read_to_string(&split).unwrap().lines().count() > 4000);
+    let (folded, unfolded) = (
+        charmbox::trace::read_trace(Path::new(&trace)).unwrap(),
+        charmbox::trace::read_trace(Path::new(&split)).unwrap(),
+    );
+    for (f, u) in folded.dispatches.iter().zip(&unfolded.dispatches) {
+        assert_eq!(f.calls, u.calls);
+    }
+    let (code, stdout, err) = charmbox(&["replay", &split, "--charm", charm.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(
+        stdout.contains("0 of 2 dispatches behave differently"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `text` as the recorder wrote it before it folded runs of random draws:
+/// each WASI random line split into 4-byte draws, the calls renumbered.
+fn split_random_runs(text: &str) -> String {
+    let mut out = String::new();
+    let mut seq = 0;
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["type"] != "call" {
+            seq = 0;
+            out += &format!("{line}\n");
+            continue;
+        }
+        let op = v["call"]["op"]
+            .as_object()
+            .and_then(|o| o.keys().next().cloned());
+        let pieces: Vec<serde_json::Value> = match op.as_deref() {
+            Some("random" | "insecure-random") => v["result"]["bytes"]
+                .as_array()
+                .unwrap()
+                .chunks(4)
+                .map(serde_json::Value::from)
+                .collect(),
+            _ => vec![v["result"]["bytes"].clone()],
+        };
+        for piece in pieces {
+            seq += 1;
+            v["seq"] = seq.into();
+            if let Some(op) = op.as_deref().filter(|o| o.contains("random")) {
+                v["call"]["op"][op] = piece.as_array().unwrap().len().into();
+                v["result"]["bytes"] = piece;
+            }
+            out += &format!("{v}\n");
+        }
+    }
+    out
 }
 
 /// A throwaway Python charm inside the workspace (so it shares the cached

@@ -143,6 +143,58 @@ pub struct CallRecord {
     pub result: HostResult,
 }
 
+/// The most bytes one `wasi` random line holds: a longer run of draws
+/// goes on over the next lines.
+pub const MAX_RANDOM_RUN: usize = 64 * 1024;
+
+impl CallRecord {
+    /// Folds `next` into this record when both are WASI random draws from
+    /// the same generator and the run stays within [`MAX_RANDOM_RUN`]
+    /// bytes; gives `next` back otherwise.
+    ///
+    /// wasmtime-wasi draws a `u32` from the generator for each byte a guest
+    /// asks for, so one `get-random-bytes` is hundreds of draws. A trace
+    /// keeps each unbroken run as one line: the recorder as it logs, the
+    /// reader for traces written before it did.
+    pub fn absorb(&mut self, next: CallRecord) -> Option<CallRecord> {
+        let (
+            HostCall::Wasi { op: ours },
+            HostResult::Bytes(have),
+            HostCall::Wasi { op: theirs },
+            HostResult::Bytes(more),
+        ) = (&mut self.call, &mut self.result, &next.call, &next.result)
+        else {
+            return Some(next);
+        };
+        let (n, m) = match (ours, theirs) {
+            (WasiOp::Random(n), WasiOp::Random(m))
+            | (WasiOp::InsecureRandom(n), WasiOp::InsecureRandom(m)) => (n, *m),
+            _ => return Some(next),
+        };
+        match n.checked_add(m) {
+            Some(total) if have.len() + more.len() <= MAX_RANDOM_RUN => {
+                *n = total;
+                have.extend_from_slice(more);
+                None
+            }
+            _ => Some(next),
+        }
+    }
+}
+
+/// Appends `record` to `calls`, folding a run of random draws into one
+/// record ([`CallRecord::absorb`]).
+pub fn push_call(calls: &mut Vec<CallRecord>, record: CallRecord) {
+    let record = match calls.last_mut() {
+        Some(last) => match last.absorb(record) {
+            Some(record) => record,
+            None => return,
+        },
+        None => record,
+    };
+    calls.push(record);
+}
+
 /// A call on one of the backend's interfaces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "interface", rename_all = "kebab-case")]
@@ -251,4 +303,86 @@ pub struct OutcomeLine {
     pub action: Option<crate::backend::unit::ActionReport>,
     /// What the commit changed: JSON-pointer paths of the State.
     pub delta: Vec<super::delta::Change>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draw(insecure: bool, bytes: &[u8]) -> CallRecord {
+        let len = bytes.len() as u32;
+        let op = if insecure {
+            WasiOp::InsecureRandom(len)
+        } else {
+            WasiOp::Random(len)
+        };
+        CallRecord {
+            call: HostCall::Wasi { op },
+            result: HostResult::Bytes(bytes.to_vec()),
+        }
+    }
+
+    fn clock(ns: u64) -> CallRecord {
+        CallRecord {
+            call: HostCall::Wasi {
+                op: WasiOp::MonotonicClock,
+            },
+            result: HostResult::Time(ns),
+        }
+    }
+
+    #[test]
+    fn a_run_of_draws_from_one_generator_is_one_record() {
+        let mut calls = Vec::new();
+        for b in [[1, 2, 3, 4], [5, 6, 7, 8]] {
+            push_call(&mut calls, draw(false, &b));
+        }
+        push_call(&mut calls, draw(true, &[9]));
+        push_call(&mut calls, draw(true, &[10]));
+        push_call(&mut calls, clock(7));
+        push_call(&mut calls, draw(false, &[11]));
+        assert_eq!(
+            calls,
+            [
+                draw(false, &[1, 2, 3, 4, 5, 6, 7, 8]),
+                draw(true, &[9, 10]),
+                clock(7),
+                draw(false, &[11]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_run_longer_than_the_cap_goes_on_in_the_next_record() {
+        let mut calls = Vec::new();
+        let chunk = vec![7u8; MAX_RANDOM_RUN / 2];
+        for _ in 0..3 {
+            push_call(&mut calls, draw(false, &chunk));
+        }
+        let lens: Vec<usize> = (calls.iter())
+            .map(|c| match &c.result {
+                HostResult::Bytes(b) => b.len(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(lens, [MAX_RANDOM_RUN, MAX_RANDOM_RUN / 2]);
+        assert_eq!(
+            calls[0].call,
+            HostCall::Wasi {
+                op: WasiOp::Random(MAX_RANDOM_RUN as u32)
+            }
+        );
+    }
+
+    /// A hostile trace's lengths need not add up: no overflow, no panic.
+    #[test]
+    fn lengths_that_would_overflow_are_not_folded() {
+        let mut big = draw(false, &[1]);
+        big.call = HostCall::Wasi {
+            op: WasiOp::Random(u32::MAX),
+        };
+        let mut calls = vec![big.clone()];
+        push_call(&mut calls, draw(false, &[2]));
+        assert_eq!(calls, [big, draw(false, &[2])]);
+    }
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::format::{
     CallRecord, DispatchLine, Header, OutcomeLine, TRACE_FORMAT, TRACE_VERSION, TraceLine,
+    push_call,
 };
 
 /// A whole trace.
@@ -127,14 +128,16 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
         _ => unreachable!("checked above"),
     };
     let mut dispatches: Vec<RecordedDispatch> = Vec::new();
-    let mut open: Option<(usize, DispatchLine, Vec<CallRecord>)> = None;
+    // The open dispatch: its line, itself, its calls (random runs folded,
+    // `push_call`) and how many call lines it has had.
+    let mut open: Option<(usize, DispatchLine, Vec<CallRecord>, u64)> = None;
     for (ln, text) in lines {
         let line: TraceLine = serde_json::from_str(text)
             .map_err(|e| err(ln, format!("malformed trace line: {e}")))?;
         match line {
             TraceLine::Header(_) => return Err(err(ln, "a second header".into())),
             TraceLine::Dispatch(d) => {
-                if let Some((sl, s, _)) = &open {
+                if let Some((sl, s, ..)) = &open {
                     return Err(err(
                         ln,
                         format!(
@@ -150,28 +153,27 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
                         format!("dispatch {} where dispatch {expected} was expected", d.n),
                     ));
                 }
-                open = Some((ln, d, Vec::new()));
+                open = Some((ln, d, Vec::new(), 0));
             }
             TraceLine::Call(c) => {
-                let Some((_, s, calls)) = &mut open else {
+                let Some((_, s, calls, seen)) = &mut open else {
                     return Err(err(ln, "a call outside any dispatch".into()));
                 };
-                if c.n != s.n || c.seq as usize != calls.len() + 1 {
+                let expected = *seen + 1;
+                if c.n != s.n || u64::from(c.seq) != expected {
                     return Err(err(
                         ln,
                         format!(
-                            "call {}#{} where {}#{} was expected",
-                            c.n,
-                            c.seq,
-                            s.n,
-                            calls.len() + 1
+                            "call {}#{} where {}#{expected} was expected",
+                            c.n, c.seq, s.n
                         ),
                     ));
                 }
-                calls.push(c.record);
+                *seen += 1;
+                push_call(calls, c.record);
             }
             TraceLine::Outcome(o) => {
-                let Some((_, start, calls)) = open.take() else {
+                let Some((_, start, calls, _)) = open.take() else {
                     return Err(err(ln, "an outcome outside any dispatch".into()));
                 };
                 if o.n != start.n {
@@ -188,7 +190,7 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Trace, TraceError> {
             }
         }
     }
-    if let Some((sl, s, _)) = open {
+    if let Some((sl, s, ..)) = open {
         return Err(err(
             sl,
             format!(

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::format::{CallRecord, HostCall, HostResult, KubernetesOp, SandboxOp, WasiOp};
+use super::format::{CallRecord, HostCall, HostResult, KubernetesOp, SandboxOp, WasiOp, push_call};
 use crate::backend::kubernetes::{KubernetesBackend, KubernetesResult};
 use crate::backend::loopback::{LoopbackBackend, LoopbackCall, LoopbackResult};
 use crate::backend::machine::{MachineBackend, MachineResult};
@@ -20,7 +20,7 @@ pub struct CallLog(Arc<Mutex<Vec<CallRecord>>>);
 impl CallLog {
     fn push(&self, call: HostCall, result: HostResult) {
         let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        log.push(CallRecord { call, result });
+        push_call(&mut log, CallRecord { call, result });
     }
 
     /// Everything logged so far.
