@@ -1,6 +1,6 @@
 //! The `charmbox` binary on good and bad input: exit codes and messages.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -3,7 +3,7 @@
 //! with the immediate status kept, and panics, endless loops and unbounded
 //! memory ending as failed events within the configured bounds.
 
-mod common;
+use crate::common;
 
 use charmbox::engine::{Failure, Outcome};
 use common::*;

@@ -2,7 +2,7 @@
 //! granted by the run, answered by the simulated machine, recorded in
 //! traces and replayed (docs/machine.md).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

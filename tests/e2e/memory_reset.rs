@@ -6,8 +6,7 @@
 //! random run in one pooled slot must report the hash that a fresh instance
 //! (no pool: new memory mapped for it) reports.
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use charmbox::engine::{Runtime, RuntimeConfig};
 use charmbox::run::Charm;

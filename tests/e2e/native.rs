@@ -5,7 +5,7 @@
 //! in-process, make the same backend calls, and leave the same State; its
 //! failures end as Juju words them; the sockets refuse what Juju refuses.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

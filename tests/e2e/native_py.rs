@@ -5,7 +5,7 @@
 //! socket — and as components must leave the same States and make the same
 //! calls; each run's trace replays against the other.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

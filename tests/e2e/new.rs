@@ -2,7 +2,7 @@
 //! and its own scenario passes in the simulator (its Python unit test runs
 //! under charmbox.testing in scripts/test-python.sh).
 
-mod common;
+use crate::common;
 
 use charmbox::build::{BuildOptions, build_charm};
 use charmbox::scaffold::{Kind, Lang, default_sdk, new_charm};

@@ -6,7 +6,7 @@
 //! State and make the same hook-tool calls as `charmbox run` of its
 //! component; its own traces replay at home.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};

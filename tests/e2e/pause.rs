@@ -2,10 +2,7 @@
 //! simulated Pebble: the pause charm's cases (tests/e2e/cases/pause.rs),
 //! and the Rust charm's own error text when the workload dies.
 
-mod common;
-
-#[path = "cases/pause.rs"]
-mod cases;
+use crate::pause_cases as cases;
 
 const CHARM: &str = "examples/pause";
 

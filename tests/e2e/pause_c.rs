@@ -5,10 +5,9 @@
 //! JavaScript pause charms (tests/e2e/cases/pause.rs), and the same
 //! containers as the Rust charm.
 
-mod common;
+use crate::common;
 
-#[path = "cases/pause.rs"]
-mod cases;
+use crate::pause_cases as cases;
 
 use charmbox::engine::Outcome;
 use common::*;

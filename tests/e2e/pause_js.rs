@@ -4,10 +4,7 @@
 //! same cases as the Rust and Python pause charms (tests/e2e/cases/pause.rs),
 //! and the same containers as the Rust charm.
 
-mod common;
-
-#[path = "cases/pause.rs"]
-mod cases;
+use crate::pause_cases as cases;
 
 const CHARM: &str = "examples/pause-js";
 

@@ -4,10 +4,7 @@
 //! (tests/e2e/cases/pause.rs). ops' JSON calls go through the raw Pebble
 //! request.
 
-mod common;
-
-#[path = "cases/pause.rs"]
-mod cases;
+use crate::pause_cases as cases;
 
 const CHARM: &str = "examples/pause-py";
 

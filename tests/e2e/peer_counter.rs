@@ -2,10 +2,7 @@
 //! tutorial's cases (tests/e2e/cases/peer_counter.rs), and the Rust
 //! charm's own error for a malformed counter.
 
-mod common;
-
-#[path = "cases/peer_counter.rs"]
-mod cases;
+use crate::peer_counter_cases as cases;
 
 const CHARM: &str = "examples/peer-counter";
 

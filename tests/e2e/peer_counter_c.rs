@@ -3,10 +3,9 @@
 //! cases as the Rust and Python peer-counters (tests/e2e/cases), and the
 //! same databags as the Rust charm.
 
-mod common;
+use crate::common;
 
-#[path = "cases/peer_counter.rs"]
-mod cases;
+use crate::peer_counter_cases as cases;
 
 use common::*;
 

@@ -2,10 +2,7 @@
 //! with componentize-py and run in the host: the same cases as the Rust
 //! peer-counter (tests/e2e/cases/peer_counter.rs), and the same databags.
 
-mod common;
-
-#[path = "cases/peer_counter.rs"]
-mod cases;
+use crate::peer_counter_cases as cases;
 
 const CHARM: &str = "examples/peer-counter-py";
 

@@ -5,7 +5,7 @@
 //! does jsonschema over rpds-py (Rust + PyO3, built the same way), and
 //! jinja2 and charset-normalizer over their pure-Python fallbacks.
 
-mod common;
+use crate::common;
 
 use charmbox::engine::Outcome;
 use charmbox::event::EventSpec;

@@ -4,7 +4,7 @@
 //! sandbox's entropy, bounds, traces and replay; and builds that must fail
 //! with a clear message (native code).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,11 +2,16 @@
 //! three units, pod churn (stateful and stateless), leader failover,
 //! failures and retries, and determinism.
 
-mod common;
+use crate::common;
+#[path = "sim_cmr.rs"]
 mod sim_cmr;
+#[path = "sim_ops.rs"]
 mod sim_ops;
+#[path = "sim_rollout.rs"]
 mod sim_rollout;
+#[path = "sim_secrets.rs"]
 mod sim_secrets;
+#[path = "sim_workload.rs"]
 mod sim_workload;
 
 use charmbox::sim::model::Substrate;

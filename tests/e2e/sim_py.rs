@@ -3,7 +3,7 @@
 //! determinism; the same scenario as the Rust peer-counter's
 //! (tests/e2e/sim.rs), with the same counts.
 
-mod common;
+use crate::common;
 
 use charmbox::sim::ops::DeployOptions;
 use charmbox::sim::{ModelOptions, Simulator};

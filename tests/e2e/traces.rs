@@ -1,7 +1,7 @@
 //! Traces of real components: byte-identical across processes, exact replay,
 //! replay against a changed charm, and clear errors for broken traces.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

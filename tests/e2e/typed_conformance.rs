@@ -22,7 +22,7 @@
 //! `hook-relation` (the raw tools' `-r` default, which no import asks) do not
 //! apply. The number of cases covered both ways is printed and bounded below.
 
-mod common;
+use crate::common;
 #[path = "../../runtime/tests/conformance/table.rs"]
 mod table;
 
