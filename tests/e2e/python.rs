@@ -308,6 +308,21 @@ fn cli_runs_traces_and_replays_a_python_charm() {
     assert_eq!(code, 0, "{err}");
     let out = State::load(Path::new(&p("out4.json"))).unwrap();
     assert!(unit_bag(&out).contains_key("uuid"), "{out:?}");
+    // The second event drew new numbers: the seed moves on after each
+    // event, and a run from the `--out` file continues the same sequence.
+    let (code, _, err) = run("out5.json", &[]);
+    assert_eq!(code, 0, "{err}");
+    let first = State::load(Path::new(&p("out5.json"))).unwrap();
+    assert_ne!(unit_bag(&first)["uuid"], unit_bag(&out)["uuid"]);
+    let (out5, out6) = (p("out5.json"), p("out6.json"));
+    let charm_dir = charm.to_str().unwrap();
+    let chained = ["run", "--charm", charm_dir, "--event", "start"];
+    let (code, _, err) = charmbox(&[&chained[..], &["--state", &out5, "--out", &out6]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out6).unwrap(),
+        std::fs::read_to_string(p("out4.json")).unwrap()
+    );
     let (code, stdout, err) = charmbox(&["replay", &trace, "--component", charm.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{err}");
     assert!(

@@ -198,6 +198,8 @@ impl RunArgs {
                 eprintln!("{name}: {}", reboot_note(r, report.outcome.is_ok()));
             }
             state = out;
+            // The next event, here or from the `--out` file, draws new numbers.
+            state.advance_seed();
             reports.push(report);
         }
         if let Some(t) = trace.as_mut() {

@@ -11,14 +11,7 @@
 use super::model::Model;
 use super::names::UnitName;
 use super::resolver::next_hook;
-
-/// SplitMix64 of `x`.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+use crate::state::splitmix64 as mix;
 
 /// The next draw of the model's generator.
 pub fn draw(m: &mut Model) -> u64 {

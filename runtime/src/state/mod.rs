@@ -220,7 +220,23 @@ pub enum StateError {
     TooLarge { path: String, limit: u64 },
 }
 
+/// SplitMix64 of `x`: the mixer of charmbox's seed sequences (the
+/// simulator's draws, the events of one `charmbox run`).
+pub fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
 impl State {
+    /// Move the seed on to the next event's (SplitMix64 of this one), so
+    /// that events run one after another draw different numbers, the same
+    /// ones for the same starting State (docs/state.md).
+    pub fn advance_seed(&mut self) {
+        self.seed = splitmix64(self.seed);
+    }
+
     /// Parse a State from JSON text; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<State, StateError> {
         let state: State = strict::from_str(text).map_err(|source| StateError::Parse {
