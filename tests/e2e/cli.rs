@@ -5,8 +5,7 @@ use crate::common;
 use common::*;
 
 fn tmp(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("charmbox-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("cli");
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
@@ -108,8 +107,7 @@ fn state_that_does_not_fit_the_charm_is_refused() {
 
 #[test]
 fn a_component_that_is_not_a_charm_is_refused() {
-    let dir = std::env::temp_dir().join(format!("charmbox-notcharm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("charmbox-notcharm", "charm");
     std::fs::write(dir.join("charmcraft.yaml"), "name: empty\n").unwrap();
     // A valid component that exports nothing.
     std::fs::write(dir.join("empty.wasm"), wat_component()).unwrap();

@@ -69,8 +69,7 @@ fn a_declared_command_not_granted_fails_the_hook_saying_how_to_grant_it() {
 /// apt-get: systemctl is refused as not declared, even when granted.
 fn declaring_only_apt_get() -> PathBuf {
     let src = built("examples/openssh");
-    let dir = std::env::temp_dir().join(format!("charmbox-machine-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("machine-apt-get");
     let yaml = std::fs::read_to_string(src.join("charmcraft.yaml")).unwrap();
     let yaml = yaml.replace("[apt-get, systemctl]", "[apt-get]");
     assert!(yaml.contains("machine-commands: [apt-get]\n"));
@@ -106,8 +105,6 @@ fn an_undeclared_command_is_refused_even_when_granted() {
 
 #[test]
 fn a_malformed_declaration_is_refused_naming_the_section() {
-    let dir = std::env::temp_dir().join(format!("charmbox-machine-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     for (bad, says) in [
         (
             "machine-commands: [/usr/bin/apt-get]",
@@ -143,8 +140,7 @@ fn record(charm: &Path, dir: &Path, events: &[&str]) -> PathBuf {
 #[test]
 fn machine_commands_are_recorded_and_replay_identically() {
     let charm = built("examples/openssh").join("openssh.wasm");
-    let dir = std::env::temp_dir().join(format!("charmbox-machine-trace-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("charmbox-machine-trace", "t");
     let trace = record(&charm, &dir, &["install", "start", "config-changed"]);
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(
@@ -260,8 +256,7 @@ fn machine_files_outside_the_declared_directories_are_refused_naming_the_field()
 #[test]
 fn a_trace_of_a_charm_reading_its_machine_files_replays_identically() {
     let charm = built("examples/openssh-py").join("openssh-py.wasm");
-    let dir = std::env::temp_dir().join(format!("charmbox-machine-files-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("charmbox-machine-files", "t");
     let input = dir.join("in.json");
     // The drop-in holds another port: the charm reads it, rewrites it and
     // restarts sshd; a replay sees the same file from the trace's State.
@@ -289,5 +284,4 @@ fn a_trace_of_a_charm_reading_its_machine_files_replays_identically() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("replayed 2 dispatches"), "{out}");
     assert!(out.contains(": identical"), "{out}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -20,7 +20,7 @@ use charmbox::run::{RunOptions, RunReport, run_on};
 use charmbox::state::State;
 use charmbox::trace::format::{CallRecord, HostCall};
 use charmbox::trace::{Header, Recorder, TraceWriter, read_trace};
-use common::{root, state};
+use common::{fresh_target_tmp, root, state};
 use serde_json::json;
 
 const CHARM: &str = "tests/charms/shell-tools";
@@ -319,8 +319,5 @@ fn the_charm_directory_keeps_what_a_hook_wrote_in_the_unit_directory() {
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("charmbox-native-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_target_tmp(&format!("native-{name}"))
 }

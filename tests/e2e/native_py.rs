@@ -17,7 +17,7 @@ use charmbox::state::State;
 use charmbox::trace::format::{CallRecord, HostCall};
 use charmbox::trace::replay::{replay_against, replay_on};
 use charmbox::trace::{Header, TraceWriter, read_trace};
-use common::{charm, root, runtime, state};
+use common::{Scratch, charm, root, runtime, state, target_tmp};
 use serde_json::json;
 
 /// Run `events` in order from `s` with `d`, recording into `trace`.
@@ -81,12 +81,7 @@ fn differential(dir: &str, s: State, events: &[&str]) -> State {
     let rt: Runtime = runtime();
     let component: Charm = charm(&rt, dir);
     let native = NativeCharm::open(&root().join(dir)).expect("the native charm opens");
-    let tmp = std::env::temp_dir().join(format!(
-        "charmbox-native-py-{}-{}",
-        dir.replace('/', "-"),
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp = Scratch::new("charmbox-native-py", &dir.replace('/', "-"));
     let (nt, ct) = (tmp.join("native.jsonl"), tmp.join("component.jsonl"));
     let (n_out, n_reports) = run_all(
         &native,
@@ -139,7 +134,6 @@ fn differential(dir: &str, s: State, events: &[&str]) -> State {
             "component trace against the native charm: {cmp:?}"
         );
     }
-    let _ = std::fs::remove_dir_all(&tmp);
     n_out
 }
 
@@ -302,7 +296,7 @@ fn ops_pebble_client_files_and_exec_over_the_socket() {
     }
     // The native trace holds the websockets: each a request answered 101
     // with what it sent.
-    let tmp = std::env::temp_dir().join(format!("charmbox-ws-{}.jsonl", std::process::id()));
+    let tmp = target_tmp("native-py").join("ws.jsonl");
     let f = std::fs::File::create(&tmp).unwrap();
     let mut w = TraceWriter::new(Box::new(f), Header::for_native("pebble-client-py", 0)).unwrap();
     let s2 = state(json!({

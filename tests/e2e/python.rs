@@ -62,10 +62,7 @@ fn start_in(
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("charmbox-py-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_target_tmp(&format!("python-{name}"))
 }
 
 #[test]
@@ -649,7 +646,7 @@ fn a_network_request_says_the_sandbox_has_no_network() {
 #[test]
 fn charmbox_run_prints_a_logged_traceback_once() {
     let dir = built(CHARM);
-    let input = std::env::temp_dir().join(format!("charmbox-py-tb-{}.json", std::process::id()));
+    let input = target_tmp("python-tb").join("in.json");
     std::fs::write(&input, with_mode("fail-after-write").to_json()).unwrap();
     let (code, _, err) = charmbox_run_event(&dir, "start", &input);
     assert_eq!(code, 1, "{err}");

@@ -294,8 +294,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("charmbox-sim-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+    let d = target_tmp("sim");
     let p = d.join(name);
     let _ = std::fs::remove_file(&p);
     let _ = std::fs::remove_file(p.with_extension("db-wal"));

@@ -160,9 +160,7 @@ fn stored_state_lives_as_long_as_the_pod() {
 /// other units keep theirs (a file model keeps them in `<model>.units/`).
 #[test]
 fn a_removed_units_disk_goes_with_it() {
-    let dir = std::env::temp_dir().join(format!("charmbox-e2e-disks-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("charmbox-e2e-disks", "model");
     let db = dir.join("model.db");
     let mut s = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
     s.set_paranoid(true);
@@ -179,5 +177,4 @@ fn a_removed_units_disk_goes_with_it() {
     assert!(!disk(1).exists(), "the removed unit's disk is gone");
     assert!(disk(0).exists(), "the other unit keeps its disk");
     drop(s);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -163,6 +163,24 @@ pub fn build_error(name: &str, files: &[(&str, &str)]) -> String {
     }
 }
 
+/// `name` under cargo's directory for integration tests' files
+/// (`target/tmp`), created: the same path on every run, so nothing piles up
+/// in the system's temporary directory. Callers that need it empty say so
+/// with [`fresh_target_tmp`].
+pub fn target_tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// [`target_tmp`], emptied first.
+pub fn fresh_target_tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A scratch directory under the system's temporary directory, named by the
 /// test binary's process and `name`, emptied when created. It is removed when
 /// dropped, except while a test is failing, so a failure leaves its files to

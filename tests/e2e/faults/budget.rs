@@ -69,8 +69,7 @@ pub fn charm_error(o: &Outcome) -> &str {
 /// that the simulator's tests see no pebble-ready hooks).
 pub fn with_container() -> PathBuf {
     let src = built(RUST);
-    let dir = std::env::temp_dir().join(format!("charmbox-faults-budget-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("faults-budget");
     let yaml = std::fs::read_to_string(src.join("charmcraft.yaml")).unwrap()
         + "\ncontainers:\n  workload:\n    resource: workload-image\n\
            resources:\n  workload-image:\n    type: oci-image\n";
@@ -101,10 +100,7 @@ pub fn still_serves(rt: &Runtime, charm: &Charm) {
 
 /// Write `state` to a temporary file for a child `charmbox run`.
 pub fn state_file(name: &str, s: &State) -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "charmbox-faults-{}-{name}.json",
-        std::process::id()
-    ));
+    let p = target_tmp("faults-states").join(format!("{name}.json"));
     std::fs::write(&p, s.to_json()).unwrap();
     p
 }
@@ -294,7 +290,7 @@ fn the_dispatch_environment_is_built_only_when_the_guest_asks_for_it() {
 fn a_python_charm_filling_tmp_gets_enospc_at_the_unit_directory_quota() {
     let rt = runtime();
     let charm = charm(&rt, PY);
-    let unit_dir = std::env::temp_dir().join(format!("charmbox-faults-tmp-{}", std::process::id()));
+    let unit_dir = target_tmp("faults-units").join("tmp-flood");
     let _ = std::fs::remove_dir_all(&unit_dir);
     let input = state(json!({
         "leader": true,

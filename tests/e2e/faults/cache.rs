@@ -53,7 +53,7 @@ fn open_and_start(dir: &Path) {
 
 #[test]
 fn a_damaged_cache_entry_is_compiled_again_and_rewritten() {
-    let dir = std::env::temp_dir().join(format!("charmbox-faults-cache-{}", std::process::id()));
+    let dir = target_tmp("faults-cache").join("cache");
     let _ = std::fs::remove_dir_all(&dir);
     open_and_start(&dir);
     let path = entry(&dir);

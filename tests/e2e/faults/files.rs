@@ -31,10 +31,7 @@ struct Canary(PathBuf);
 
 impl Canary {
     fn new(name: &str) -> Canary {
-        let dir =
-            std::env::temp_dir().join(format!("charmbox-canary-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_target_tmp(&format!("faults-canary-{name}"));
         std::fs::write(dir.join("secret.txt"), CANARY).unwrap();
         Canary(dir)
     }
@@ -193,8 +190,7 @@ fn symlinks_out_of_a_kept_unit_dir_reach_no_host_file() {
     let rt = runtime();
     let charm = charm(&rt, CHARM);
     let canary = Canary::new("kept");
-    let unit_dir =
-        std::env::temp_dir().join(format!("charmbox-faults-unit-{}", std::process::id()));
+    let unit_dir = target_tmp("faults-units").join("kept");
     let _ = std::fs::remove_dir_all(&unit_dir);
     let input = input(&canary.0);
     let start = |s: State| {
@@ -232,9 +228,7 @@ fn symlinks_out_of_a_kept_unit_dir_reach_no_host_file() {
 #[test]
 fn symlinks_out_of_a_simulated_units_disk_reach_no_host_file() {
     let canary = Canary::new("sim");
-    let dir = std::env::temp_dir().join(format!("charmbox-faults-sim-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_target_tmp("faults-sim");
     let mut s =
         Simulator::create(runtime(), &dir.join("model.db"), ModelOptions::default()).unwrap();
     s.set_paranoid(true);

@@ -29,7 +29,7 @@ use charmbox::state::State;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::common::{built, charmbox_bin, root};
+use super::common::{built, charmbox_bin, root, target_tmp};
 
 /// A case slower than this is saved and reported as a finding.
 const SLOW: Duration = Duration::from_secs(2);
@@ -489,10 +489,7 @@ fn fuzz_scenario_files() {
         read("examples/ping-pong/scenario.yaml"),
         read("tests/e2e/scenarios/long.yaml"),
     ];
-    let path = std::env::temp_dir().join(format!(
-        "charmbox-fuzz-scenario-{}.yaml",
-        std::process::id()
-    ));
+    let path = target_tmp("faults-fuzz").join("scenario.yaml");
     fuzz("scenario", seeds, YAML_DICT, 1 << 20, |input| {
         std::fs::write(&path, input).expect("write");
         charmbox::sim::scenario::Scenario::load(&path).is_ok()
@@ -503,8 +500,7 @@ fn fuzz_scenario_files() {
 /// A trace recorded by `charmbox run`, for the trace reader's seeds.
 fn recorded_trace() -> Vec<u8> {
     let charm = built("examples/peer-counter");
-    let dir = std::env::temp_dir().join(format!("charmbox-fuzz-trace-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("faults-fuzz-trace");
     let state = dir.join("in.json");
     std::fs::write(
         &state,

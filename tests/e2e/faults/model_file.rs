@@ -13,13 +13,12 @@ use charmbox::sim::lock::ModelLock;
 use charmbox::sim::{ModelOptions, Simulator};
 use charmbox::state::RelationKind;
 
-use crate::common::{built, charmbox, charmbox_bin, runtime};
+use crate::common::{built, charmbox, charmbox_bin, runtime, target_tmp};
 
 const CHARM: &str = "tests/charms/misbehave";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("charmbox-faults-model-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("faults-model");
     let p = dir.join(name);
     let _ = std::fs::remove_file(&p);
     p

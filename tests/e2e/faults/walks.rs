@@ -33,11 +33,7 @@ pub fn misbehave_with_workload() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let src = built(MISBEHAVE);
-        let dir = std::env::temp_dir().join(format!(
-            "charmbox-faults-walks-{}/misbehave",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = target_tmp("faults-walks/misbehave");
         let yaml = std::fs::read_to_string(src.join("charmcraft.yaml")).unwrap()
             + "\ncontainers:\n  workload:\n    resource: workload-image\n\
                resources:\n  workload-image:\n    type: oci-image\n";
@@ -144,8 +140,7 @@ fn state_layers_with_60000_long_chains_run() {
 
 #[test]
 fn a_state_layer_with_a_60000_long_loop_is_refused_by_the_cli() {
-    let dir = std::env::temp_dir().join(format!("charmbox-walks-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = target_tmp("faults-walks-cli");
     let state_file = dir.join("state.json");
     let layers = json!([{"label": "chain", "yaml": chain_yaml("after", true)}]);
     let st = json!({
@@ -357,7 +352,7 @@ fn state_values_nested_as_deep_as_json_allows_are_refused_cleanly() {
 
 #[test]
 fn a_model_file_with_a_chain_loop_unit_keeps_settling() {
-    let db = std::env::temp_dir().join(format!("charmbox-walks-model-{}.db", std::process::id()));
+    let db = target_tmp("faults-walks-model").join("model.db");
     let _ = std::fs::remove_file(&db);
     let model = |args: &[&str]| {
         let mut all = vec!["model", "--model", db.to_str().unwrap()];

@@ -36,12 +36,7 @@ const NODES: &str =
 const DEPTH: &str = "nested deeper than charmbox's limit of 64 levels (--yaml-max-depth)";
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "charmbox-faults-yaml-{}-{name}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    target_tmp(&format!("faults-yaml-{name}"))
 }
 
 #[test]

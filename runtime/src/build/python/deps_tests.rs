@@ -1,15 +1,34 @@
 use super::*;
 
-fn charm(tag: &str, charmcraft: &str, files: &[(&str, &str)]) -> PythonCharm {
-    let dir = std::env::temp_dir().join(format!("charmbox-deps-{tag}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+/// A charm in a temporary directory, removed when dropped.
+struct Fixture {
+    charm: PythonCharm,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = PythonCharm;
+    fn deref(&self) -> &PythonCharm {
+        &self.charm
+    }
+}
+
+fn charm(tag: &str, charmcraft: &str, files: &[(&str, &str)]) -> Fixture {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("charmbox-deps-{tag}-"))
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     fs::create_dir_all(dir.join("src")).unwrap();
     fs::write(dir.join("src/charm.py"), "import ops\n").unwrap();
     fs::write(dir.join("charmcraft.yaml"), charmcraft).unwrap();
     for (name, text) in files {
         fs::write(dir.join(name), text).unwrap();
     }
-    PythonCharm::detect(&dir).unwrap()
+    Fixture {
+        charm: PythonCharm::detect(dir).unwrap(),
+        _dir: tmp,
+    }
 }
 
 #[test]

@@ -488,17 +488,16 @@ fn setup(path: impl AsRef<Path>, e: std::io::Error) -> BuildError {
 mod tests {
     use super::*;
 
-    fn sdist_root(pyproject: &str, files: &[&str]) -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "charmbox-crate-dir-{}-{}",
-            std::process::id(),
-            files.len() + pyproject.len()
-        ));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        fs::write(d.join("pyproject.toml"), pyproject).unwrap();
+    /// An sdist's root with `pyproject` and a `[package]` at each of
+    /// `files`, removed when dropped.
+    fn sdist_root(pyproject: &str, files: &[&str]) -> tempfile::TempDir {
+        let d = tempfile::Builder::new()
+            .prefix("charmbox-crate-dir-")
+            .tempdir()
+            .unwrap();
+        fs::write(d.path().join("pyproject.toml"), pyproject).unwrap();
         for f in files {
-            let p = d.join(f);
+            let p = d.path().join(f);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, "[package]\n").unwrap();
         }
@@ -511,16 +510,16 @@ mod tests {
             "[tool.maturin]\nmanifest-path = \"crates/py/Cargo.toml\"\n",
             &["Cargo.toml", "crates/py/Cargo.toml"],
         );
-        assert_eq!(crate_dir(&d).unwrap(), d.join("crates/py"));
+        assert_eq!(crate_dir(d.path()).unwrap(), d.path().join("crates/py"));
         let d = sdist_root(
             "[[tool.setuptools-rust.ext-modules]]\ntarget = \"b._b\"\npath = \"src/_b/Cargo.toml\"\n",
             &["src/_b/Cargo.toml"],
         );
-        assert_eq!(crate_dir(&d).unwrap(), d.join("src/_b"));
+        assert_eq!(crate_dir(d.path()).unwrap(), d.path().join("src/_b"));
         let d = sdist_root("[project]\nname = \"x\"\n", &["Cargo.toml"]);
-        assert_eq!(crate_dir(&d).unwrap(), d);
+        assert_eq!(crate_dir(d.path()).unwrap(), d.path());
         let d = sdist_root("[project]\nname = \"x\"\n", &[]);
-        assert!(crate_dir(&d).unwrap_err().contains("no Cargo.toml"));
+        assert!(crate_dir(d.path()).unwrap_err().contains("no Cargo.toml"));
     }
 
     #[test]
@@ -535,11 +534,11 @@ mod tests {
                 &format!("[tool.maturin]\nmanifest-path = {path:?}\n"),
                 &["Cargo.toml"],
             );
-            let e = crate_dir(&d).unwrap_err();
+            let e = crate_dir(d.path()).unwrap_err();
             assert!(e.contains(path), "{path}: {e}");
         }
         let d = sdist_root("[tool.maturin\n", &["Cargo.toml"]);
-        assert!(crate_dir(&d).unwrap_err().contains("does not parse"));
+        assert!(crate_dir(d.path()).unwrap_err().contains("does not parse"));
     }
 
     #[test]
