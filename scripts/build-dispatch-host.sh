@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 locked="${CARGO_LOCKED:---locked}"
-# Stripped, one codegen unit: the host ships in every .charm.
+# Stripped, without debug info: the host ships in every .charm.
 export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --release $locked \
   -p charmbox-dispatch --target "$triple" --target-dir target/dispatch-host "$@"
