@@ -3,6 +3,8 @@
 //! failures and retries, and determinism.
 
 use crate::common;
+#[path = "sim_batch.rs"]
+mod sim_batch;
 #[path = "sim_cmr.rs"]
 mod sim_cmr;
 #[path = "sim_ops.rs"]

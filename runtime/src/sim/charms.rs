@@ -121,6 +121,12 @@ impl Charms {
         Ok(&self.loaded[&app.name].1)
     }
 
+    /// The charm loaded for `app`, if any (at the revision [`Charms::get`]
+    /// last loaded).
+    pub fn loaded(&self, app: &str) -> Option<&Loaded> {
+        self.loaded.get(app).map(|(_, c)| c)
+    }
+
     /// Keep an already opened charm for `app`.
     pub fn insert(&mut self, app: &Application, charm: Loaded) {
         self.loaded.insert(app.name.clone(), (app.charm_rev, charm));

@@ -70,14 +70,69 @@ pub fn failed(m: &mut Model, name: &UnitName, hook: &Hook, message: String, r: f
     });
 }
 
+/// What a hook was shown of the versions its commit records as seen: the
+/// bag a relation-changed reads, the leader settings, and a changed
+/// secret's latest revision, as they were when the hook was projected.
+/// Hooks run one at a time see what their commit finds; hooks run
+/// concurrently (`sim/batch.rs`) may commit after another unit's hook moved
+/// one on, and must record what they saw, not what is there now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seen {
+    bag: u64,
+    lsc: u64,
+    secret: u32,
+}
+
+impl Seen {
+    /// The versions `hook` of `name` sees in `m` now.
+    pub fn now(m: &Model, name: &UnitName, hook: &Hook) -> Seen {
+        let lsc = m.app(&name.app).map_or(0, |a| a.leader_settings_version);
+        let bag = match hook {
+            Hook::RelationChanged {
+                relation,
+                unit: Some(x),
+            } => m.bag_version(*relation, &BagOwner::Unit(x.clone())),
+            Hook::RelationChanged {
+                relation,
+                unit: None,
+            } => (m.relations.get(relation))
+                .and_then(|r| r.other_app(&name.app))
+                .map_or(0, |remote| {
+                    m.bag_version(*relation, &BagOwner::App(remote.to_string()))
+                }),
+            _ => 0,
+        };
+        let secret = match hook {
+            Hook::SecretChanged { secret } => m.secrets.get(secret).map_or(0, |s| s.latest()),
+            _ => 0,
+        };
+        Seen { bag, lsc, secret }
+    }
+}
+
 /// The uniter's side of a committed hook. `r` is a draw in [0, 1).
 pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut Touched) {
+    let seen = Seen::now(m, name, hook);
+    committed_as_seen(m, name, hook, seen, r, touched);
+}
+
+/// [`committed`] for a hook that was shown `seen`. A notification that
+/// came after it (a newer bag or secret revision) stays pending, so the
+/// unit runs another hook for it.
+pub fn committed_as_seen(
+    m: &mut Model,
+    name: &UnitName,
+    hook: &Hook,
+    seen: Seen,
+    r: f64,
+    touched: &mut Touched,
+) {
     let now = m.meta.now;
     let interval = m.meta.settings.update_status_interval_s * 1_000_000_000;
     let Some(app) = m.app(&name.app) else { return };
     let config_hash = app.config_hash;
     let trusted = app.trusted;
-    let lsc_version = app.leader_settings_version;
+    let lsc_version = seen.lsc;
     let charm_rev = app.charm_rev;
     if m.unit(name).is_none() {
         return;
@@ -149,7 +204,11 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
                 .retain(|s| format!("{}/{}", s.name, s.index) != *storage);
         }
         Hook::SecretChanged { secret } => {
-            a.secret_changed.remove(secret);
+            let latest = m.secrets.get(secret).map_or(0, |s| s.latest());
+            let u = m.unit_mut(name).expect("unit");
+            if latest == seen.secret {
+                u.agent.secret_changed.remove(secret);
+            }
         }
         Hook::SecretRotate { secret } => {
             a.secret_rotate.remove(secret);
@@ -181,11 +240,18 @@ pub fn committed(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &
         _ => {}
     }
     super::series::committed(m, name, hook, touched);
-    model_side(m, name, hook, r, touched);
+    model_side(m, name, hook, seen, r, touched);
 }
 
 /// The model-wide part of a committed hook.
-fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut Touched) {
+fn model_side(
+    m: &mut Model,
+    name: &UnitName,
+    hook: &Hook,
+    seen: Seen,
+    r: f64,
+    touched: &mut Touched,
+) {
     let now = m.meta.now;
     match hook {
         Hook::SecretRotate { secret } => {
@@ -235,15 +301,17 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
             relation,
             unit: Some(x),
         } => {
-            let seen = m.bag_version(*relation, &BagOwner::Unit(x.clone()));
+            let moved = m.bag_version(*relation, &BagOwner::Unit(x.clone())) != seen.bag;
             if let Some(v) = m.view_mut(name, *relation) {
                 if let Some(s) = v.members.get_mut(x) {
-                    *s = Some(seen);
+                    *s = Some(seen.bag);
                 }
                 if v.changed_pending.as_ref() == Some(x) {
                     v.changed_pending = None;
                 }
-                v.dirty.remove(&TextOrdered(x.clone()));
+                if !moved {
+                    v.dirty.remove(&TextOrdered(x.clone()));
+                }
             }
         }
         Hook::RelationChanged {
@@ -253,13 +321,13 @@ fn model_side(m: &mut Model, name: &UnitName, hook: &Hook, r: f64, touched: &mut
             let remote = m
                 .relations
                 .get(relation)
-                .and_then(|r| r.other_app(&name.app))
-                .map(str::to_string);
-            if let Some(remote) = remote {
-                let seen = m.bag_version(*relation, &BagOwner::App(remote));
-                if let Some(v) = m.view_mut(name, *relation) {
-                    v.app_seen = seen;
-                }
+                .and_then(|r| r.other_app(&name.app));
+            if remote.is_some()
+                && let Some(v) = m.view_mut(name, *relation)
+            {
+                // The writer of a peer application bag already saw its
+                // own write (`merge`); versions only move on.
+                v.app_seen = v.app_seen.max(seen.bag);
             }
         }
         Hook::RelationDeparted { relation, unit, .. } => {

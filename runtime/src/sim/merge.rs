@@ -26,8 +26,12 @@ pub struct Merged {
     pub woken: BTreeSet<UnitName>,
 }
 
-/// Merge `out`, the State `name` committed, into the model.
-pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> Merged {
+/// Merge `out`, the State `name` committed, into the model. `input`: the
+/// secrets the hook was shown, when other hooks may have changed the model
+/// since (`sim/batch.rs`); then only what the hook itself changed of them
+/// is merged, so a hook of one unit of an application does not undo a
+/// secret another unit of it wrote meanwhile.
+pub fn merge(m: &mut Model, name: &UnitName, out: &State, input: Option<&[SecretState]>) -> Merged {
     let mut touched = BTreeSet::new();
     let mut woken = BTreeSet::new();
     touched.insert(name.clone());
@@ -39,7 +43,7 @@ pub fn merge(m: &mut Model, name: &UnitName, out: &State) -> Merged {
     for r in &out.relations {
         merge_relation(m, name, r, &mut woken);
     }
-    merge_secrets(m, name, &out.secrets, &mut touched);
+    merge_secrets(m, name, &out.secrets, input, &mut touched);
     Merged { touched, woken }
 }
 
@@ -205,16 +209,25 @@ fn merge_secrets(
     m: &mut Model,
     name: &UnitName,
     out: &[SecretState],
+    input: Option<&[SecretState]>,
     touched: &mut BTreeSet<UnitName>,
 ) {
     let now = m.meta.now;
-    let owned_before: Vec<String> = m
-        .secrets
-        .values()
-        .filter(|s| owns(&s.owner, name))
-        .map(|s| s.id.clone())
-        .collect();
+    let owned_before: Vec<String> = match input {
+        Some(input) => (input.iter())
+            .filter(|s| s.owner.is_some() && m.secrets.contains_key(&s.id))
+            .map(|s| s.id.clone())
+            .collect(),
+        None => (m.secrets.values())
+            .filter(|s| owns(&s.owner, name))
+            .map(|s| s.id.clone())
+            .collect(),
+    };
     for s in out.iter().filter(|s| s.owner.is_some()) {
+        if input.is_some_and(|input| input.iter().any(|i| i == s)) {
+            // Not changed by this hook.
+            continue;
+        }
         let owner = if s.owner.as_deref() == Some("application") {
             SecretOwner::App(name.app.to_string())
         } else {

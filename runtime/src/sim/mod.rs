@@ -14,6 +14,9 @@
 
 pub mod agent;
 mod bags;
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 pub mod charms;
 pub mod cmr;
 mod dirty;
@@ -171,6 +174,9 @@ pub struct Simulator {
     disks: disks::UnitDisks,
     /// The hooks run, while [`Simulator::settle_steps`] collects them.
     captured: Option<Vec<EventRecord>>,
+    /// Threads that run a batch's dispatches (`sim/batch.rs`); the result
+    /// does not depend on it.
+    threads: usize,
 }
 
 fn uuid_from_seed(seed: u64, name: &str) -> String {
@@ -208,6 +214,7 @@ impl Simulator {
             views: project::Views::default(),
             disks,
             captured: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 
@@ -324,6 +331,27 @@ impl Simulator {
     }
 
     /// Check the scheduler's bookkeeping after every hook (slow; for tests).
+    /// Run hooks of distinct units concurrently, up to `n` at a time
+    /// against one state of the model (`sim/batch.rs`; 1: one at a time).
+    /// It changes which hooks see which writes, so it is a model setting,
+    /// kept in the model file; the same seed still gives the same run.
+    pub fn set_concurrent_hooks(&mut self, n: u32) -> Result<(), SimError> {
+        if !(1..=batch::MAX_CONCURRENT_HOOKS).contains(&n) {
+            return Err(SimError::Usage(format!(
+                "concurrent hooks {n}: expected 1 to {}",
+                batch::MAX_CONCURRENT_HOOKS
+            )));
+        }
+        self.model.meta_mut().settings.concurrent_hooks = n;
+        self.commit()
+    }
+
+    /// How many threads run concurrent hooks (default: the machine's
+    /// cores). Only the time taken depends on it.
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.max(1);
+    }
+
     pub fn set_paranoid(&mut self, on: bool) {
         self.paranoid = on;
     }

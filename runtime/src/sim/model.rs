@@ -66,6 +66,15 @@ pub struct Settings {
     pub fuel: Option<u64>,
     /// How many hooks one settle may run before it gives up.
     pub settle_limit: u64,
+    /// Hooks of distinct units run concurrently, at most this many at a
+    /// time, all against the model as it was before any of them
+    /// (`sim/batch.rs`); 1 runs one hook at a time.
+    #[serde(skip_serializing_if = "one_at_a_time")]
+    pub concurrent_hooks: u32,
+}
+
+fn one_at_a_time(n: &u32) -> bool {
+    *n <= 1
 }
 
 impl Default for Settings {
@@ -75,6 +84,7 @@ impl Default for Settings {
             update_status_interval_s: 300,
             fuel: None,
             settle_limit: 5_000_000,
+            concurrent_hooks: 1,
         }
     }
 }

@@ -248,7 +248,7 @@ fn expiry_goes_before_rotation_and_changes() {
 
 /// A peer relation of `app` (id 0) with every unit in scope and each
 /// unit's view fresh (nothing joined, every other unit a candidate).
-fn peer_relation(m: &mut Model, app: &str) {
+pub fn peer_relation(m: &mut Model, app: &str) {
     use super::agent::RelView;
     use super::model::{End, Relation};
     let units = m.app_units(app);

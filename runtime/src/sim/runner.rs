@@ -2,18 +2,17 @@
 //! (project → `run_event_with` → merge → the agent's commit), settling
 //! until no unit has a hook due, and moving virtual time to the next timer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::charms::Loaded;
 use super::history::{EventRecord, LogEntry, level_name};
 use super::hook::Hook;
-use super::lifecycle::{self, Touched};
+use super::lifecycle::{self, Seen, Touched};
 use super::merge::{merge, owner_unit};
-use super::model::ActionStatus;
-use super::model::Substrate;
+use super::model::{ActionStatus, Model, Substrate};
 use super::names::UnitName;
-use super::project::{Sources, project, project_from};
+use super::project::{Kept, Sources, project, project_from};
 use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
@@ -22,8 +21,78 @@ use crate::run::{RunError, RunOptions, RunReport};
 
 /// The outcome recorded for a hook stopped by `juju-reboot --now`.
 pub const REQUEUED: &str = "requeued: juju-reboot --now";
+use crate::event::EventSpec;
 use crate::state::State;
 use crate::trace::TraceWriter;
+
+/// What a dispatch returns: the charm's output State and report, or why
+/// the event could not run.
+pub(super) type DispatchResult = Result<(State, RunReport), RunError>;
+
+/// A hook ready to run: its unit's view projected, its draws taken.
+pub(super) struct Prepared {
+    pub name: UnitName,
+    pub hook: Hook,
+    pub event: String,
+    pub state: State,
+    pub versions: Sources,
+    pub seen: Seen,
+    pub spec: EventSpec,
+    pub disk: Option<std::path::PathBuf>,
+    /// The secrets the hook was shown, kept when hooks run concurrently
+    /// (`merge`'s `input`).
+    pub secrets_in: Option<Vec<crate::state::SecretState>>,
+}
+
+/// What a hook's projection needs beside the model: its seed, and the
+/// unit's kept views with what changed since.
+pub(super) struct ToProject {
+    seed: u64,
+    kept: Kept,
+    stale: BTreeMap<u32, BTreeSet<UnitName>>,
+}
+
+impl ToProject {
+    /// The State `p`'s unit sees: its kept relation views brought up to
+    /// date (checked against a full projection when `paranoid`).
+    pub(super) fn project(
+        self,
+        model: &Model,
+        p: &Prepared,
+        paranoid: bool,
+    ) -> Result<(State, Sources), SimError> {
+        let (name, hook) = (&p.name, &p.hook);
+        let (state, versions) = project_from(model, name, hook, self.seed, self.kept, &self.stale)
+            .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
+        if paranoid {
+            let full = project(model, name, hook, self.seed);
+            if full.as_ref() != Some(&state) {
+                return Err(SimError::Corrupt(format!(
+                    "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
+                    serde_json::to_string(&state).unwrap_or_default(),
+                    serde_json::to_string(&full).unwrap_or_default(),
+                )));
+            }
+        }
+        Ok((state, versions))
+    }
+}
+
+/// The agent's side of a committed hook, with what it saw when other
+/// hooks moved that on meanwhile (`seen`), else with what it finds.
+fn commit_hook(
+    m: &mut Model,
+    name: &UnitName,
+    hook: &Hook,
+    seen: Option<Seen>,
+    r: f64,
+    touched: &mut Touched,
+) {
+    match seen {
+        Some(seen) => lifecycle::committed_as_seen(m, name, hook, seen, r, touched),
+        None => lifecycle::committed(m, name, hook, r, touched),
+    }
+}
 
 impl Traces {
     fn writer(
@@ -94,6 +163,26 @@ impl Simulator {
 
     /// Run one hook of `name` and commit its effects.
     pub fn run_hook(&mut self, name: &UnitName, hook: Hook) -> Result<(), SimError> {
+        let mut prepared = self.prepare(name, hook)?;
+        let result = self.dispatch(&mut prepared)?;
+        self.finish(prepared, result, false)
+    }
+
+    /// The part of a hook before the charm runs: the agent's status, the
+    /// seed drawn, the unit's view projected.
+    pub(super) fn prepare(&mut self, name: &UnitName, hook: Hook) -> Result<Prepared, SimError> {
+        let (mut p, input) = self.prepare_unprojected(name, hook)?;
+        (p.state, p.versions) = input.project(&self.model, &p, self.paranoid)?;
+        Ok(p)
+    }
+
+    /// [`Simulator::prepare`] but for the projection, which needs only the
+    /// model and the returned input (batches project on every core).
+    pub(super) fn prepare_unprojected(
+        &mut self,
+        name: &UnitName,
+        hook: Hook,
+    ) -> Result<(Prepared, ToProject), SimError> {
         if self.model.app(&name.app).is_none() {
             return Err(SimError::Usage(format!("no application {:?}", name.app)));
         }
@@ -105,8 +194,51 @@ impl Simulator {
             u.agent.requeued = None;
         }
         let seed = draw(&mut self.model);
-        let (state, versions) = self.project_for(name, &hook, seed)?;
-        let result = self.dispatch(name, &hook, state)?;
+        let input = ToProject {
+            seed,
+            kept: self.views.take(name),
+            stale: self.model.take_stale(name),
+        };
+        let seen = Seen::now(&self.model, name, &hook);
+        let spec = hook.spec(&self.model, name);
+        let pod = self.model.unit(name).map_or(0, |u| u.pod);
+        let disk = self.disks.of(name, pod);
+        let prepared = Prepared {
+            name: name.clone(),
+            hook,
+            event,
+            state: State::default(),
+            versions: Sources::default(),
+            seen,
+            spec,
+            disk,
+            secrets_in: None,
+        };
+        Ok((prepared, input))
+    }
+
+    /// The part of a hook after the charm ran: its output merged, the
+    /// agent moved on (or in error), the record, the commit. `concurrent`:
+    /// other units' hooks may have been merged since `p` was prepared.
+    pub(super) fn finish(
+        &mut self,
+        p: Prepared,
+        result: DispatchResult,
+        concurrent: bool,
+    ) -> Result<(), SimError> {
+        let Prepared {
+            name,
+            hook,
+            event,
+            versions,
+            seen,
+            secrets_in,
+            ..
+        } = p;
+        let name = &name;
+        // What the hook saw, if other hooks moved it on meanwhile; else
+        // what its commit finds, as for a hook run alone.
+        let seen = (concurrent && Seen::now(&self.model, name, &hook) != seen).then_some(seen);
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
         touched.insert(name.clone());
@@ -123,14 +255,14 @@ impl Simulator {
                 let message = e.to_string();
                 if let Some(id) = action_id {
                     self.finish_action(id, ActionStatus::Failed, message.clone(), None);
-                    lifecycle::committed(&mut self.model, name, &hook, r, &mut touched);
+                    commit_hook(&mut self.model, name, &hook, seen, r, &mut touched);
                 } else {
                     lifecycle::failed(&mut self.model, name, &hook, message.clone(), r);
                 }
                 (format!("error: {message}"), Touched::new())
             }
             Ok((out, report)) => {
-                let merged = merge(&mut self.model, name, &out);
+                let merged = merge(&mut self.model, name, &out, secrets_in.as_deref());
                 touched.extend(merged.touched);
                 // What a committed hook saw (and wrote) is kept for the
                 // unit's next projection; a failed one's may hold a member
@@ -140,7 +272,7 @@ impl Simulator {
                         .keep(name, out.relations, out.peer_unit_statuses, &versions);
                 }
                 self.queue_logs(name, &event, &report);
-                let outcome = self.conclude(name, &hook, report, r, &mut touched);
+                let outcome = self.conclude(name, &hook, report, seen, r, &mut touched);
                 (outcome, merged.woken)
             }
         };
@@ -156,57 +288,25 @@ impl Simulator {
         Ok(())
     }
 
-    /// The State `name` sees for `hook`: its kept relation views brought up
-    /// to date (checked against a full projection when paranoid).
-    fn project_for(
-        &mut self,
-        name: &UnitName,
-        hook: &Hook,
-        seed: u64,
-    ) -> Result<(State, Sources), SimError> {
-        let kept = self.views.take(name);
-        let stale = self.model.take_stale(name);
-        let (state, versions) = project_from(&self.model, name, hook, seed, kept, &stale)
-            .ok_or_else(|| SimError::Usage(format!("no unit {name}")))?;
-        if self.paranoid {
-            let full = project(&self.model, name, hook, seed);
-            if full.as_ref() != Some(&state) {
-                return Err(SimError::Corrupt(format!(
-                    "the kept view of {name} differs from a full projection for {hook:?}:\n{}\n{}",
-                    serde_json::to_string(&state).unwrap_or_default(),
-                    serde_json::to_string(&full).unwrap_or_default(),
-                )));
-            }
-        }
-        Ok((state, versions))
-    }
-
-    /// Run `hook` on `name` through the single-event path, with the unit's
+    /// Run a prepared hook through the single-event path, with the unit's
     /// charm, trace writer and disk.
-    fn dispatch(
-        &mut self,
-        name: &UnitName,
-        hook: &Hook,
-        state: State,
-    ) -> Result<Result<(State, RunReport), RunError>, SimError> {
-        let spec = hook.spec(&self.model, name);
+    /// The prepared State is handed to the charm (`p.state` is left empty).
+    pub(super) fn dispatch(&mut self, p: &mut Prepared) -> Result<DispatchResult, SimError> {
         let fuel = self.model.meta.settings.fuel;
-        let app = self.model.app(&name.app).expect("checked by run_hook");
+        let app = self.model.app(&p.name.app).expect("checked by prepare");
         let charm = self.charms.get(&self.rt, app)?;
         let trace = match &mut self.traces {
             Some(t) => Some(t.writer(&self.rt, charm, self.model.meta.seed)?),
             None => None,
         };
-        let pod = self.model.unit(name).map_or(0, |u| u.pod);
-        let disk = self.disks.of(name, pod);
         Ok(charm.run(
             &self.rt,
-            state,
-            &spec,
+            std::mem::take(&mut p.state),
+            &p.spec,
             RunOptions::default()
                 .fuel(fuel)
                 .trace(trace)
-                .unit_dir(disk.as_deref()),
+                .unit_dir(p.disk.as_deref()),
         ))
     }
 
@@ -234,6 +334,7 @@ impl Simulator {
         name: &UnitName,
         hook: &Hook,
         report: RunReport,
+        seen: Option<Seen>,
         r: f64,
         touched: &mut Touched,
     ) -> String {
@@ -242,7 +343,7 @@ impl Simulator {
         let action = matches!(hook, Hook::Action { .. });
         match report.reboot {
             Some(asked) if !action && (ok || asked == Reboot::Now) => {
-                return self.reboot_for(name, hook, asked, r, touched);
+                return self.reboot_for(name, hook, asked, seen, r, touched);
             }
             _ => {}
         }
@@ -255,9 +356,9 @@ impl Simulator {
             };
             self.finish_action(*id, status, message, report.action);
             // Actions never put the unit in error (§5.1).
-            lifecycle::committed(&mut self.model, name, hook, r, touched);
+            commit_hook(&mut self.model, name, hook, seen, r, touched);
         } else if ok {
-            lifecycle::committed(&mut self.model, name, hook, r, touched);
+            commit_hook(&mut self.model, name, hook, seen, r, touched);
         } else {
             lifecycle::failed(&mut self.model, name, hook, described.clone(), r);
         }
@@ -278,6 +379,7 @@ impl Simulator {
         name: &UnitName,
         hook: &Hook,
         asked: Reboot,
+        seen: Option<Seen>,
         r: f64,
         touched: &mut Touched,
     ) -> String {
@@ -288,7 +390,7 @@ impl Simulator {
         }
         let outcome = match asked {
             Reboot::AfterHook => {
-                lifecycle::committed(&mut self.model, name, hook, r, touched);
+                commit_hook(&mut self.model, name, hook, seen, r, touched);
                 "ok".to_string()
             }
             Reboot::Now => {
@@ -455,8 +557,12 @@ impl Simulator {
         let limit = self.model.meta.settings.settle_limit;
         let mut n = 0;
         loop {
-            while self.step()? {
-                n += 1;
+            loop {
+                let ran = self.run_due(limit.saturating_add(1).saturating_sub(n))?;
+                if ran == 0 {
+                    break;
+                }
+                n += ran;
                 if n > limit {
                     return Err(SimError::NotSettled(n));
                 }
@@ -479,10 +585,11 @@ impl Simulator {
         self.fire_timers()?;
         self.captured = Some(Vec::new());
         let mut result = Ok(());
-        for _ in 0..n {
-            match self.step() {
-                Ok(true) => {}
-                Ok(false) => break,
+        let mut done = 0;
+        while done < n {
+            match self.run_due(n - done) {
+                Ok(0) => break,
+                Ok(ran) => done += ran,
                 Err(e) => {
                     result = Err(e);
                     break;

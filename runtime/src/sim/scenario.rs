@@ -54,6 +54,8 @@ pub struct ModelSpec {
     pub retry_hooks: Option<bool>,
     /// Hooks one settle may run.
     pub settle_limit: Option<u64>,
+    /// Hooks of distinct units run at once (`sim/batch.rs`; default 1).
+    pub concurrent_hooks: Option<u32>,
 }
 
 /// One step.
@@ -153,6 +155,15 @@ impl Scenario {
         }
         if let Some(l) = self.model.settle_limit {
             settings.settle_limit = l;
+        }
+        if let Some(n) = self.model.concurrent_hooks {
+            let max = super::batch::MAX_CONCURRENT_HOOKS;
+            if !(1..=max).contains(&n) {
+                return Err(SimError::Usage(format!(
+                    "model concurrent-hooks {n}: expected 1 to {max}"
+                )));
+            }
+            settings.concurrent_hooks = n;
         }
         Ok(ModelOptions {
             name: self.model.name.clone().unwrap_or_else(|| "sim".into()),
