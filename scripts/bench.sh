@@ -6,7 +6,8 @@
 #     for the Python charm to the Rust dispatch (`bench --scenario-baseline`;
 #     target >= 200 x);
 #  3. the simulator: a 3 x 3 model settled and the sustained rate of a
-#     1,000-unit model (`bench-sim`; target >= 50,000 hooks/s).
+#     1,000-unit model (`bench-sim`; target >= 50,000 hooks/s);
+#  4. the same with concurrent hooks (`bench-sim --concurrent-hooks 64`).
 # Usage: scripts/bench.sh [ITERATIONS]  (default 2000 Rust, a tenth Python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,3 +36,5 @@ $cb bench --charm examples/peer-counter --state "$work/leader.json" \
   --iterations "$n" --scenario-baseline examples/peer-counter-py
 echo "== 3. The simulator (target: 50,000 hooks/s on the 1,000-unit model)"
 $cb bench-sim --runs 5 --seconds 5
+echo "== 4. The simulator with up to 64 concurrent hooks (docs/simulator.md)"
+$cb bench-sim --runs 5 --seconds 5 --concurrent-hooks 64

@@ -130,7 +130,7 @@ fn every_example_scenario_passes_with_concurrent_hooks() {
     );
     for file in &files {
         build_for(file);
-        for concurrent in [3, 16] {
+        for concurrent in [3, 32] {
             let s = run(file, concurrent, 2, None);
             if s.ready_units().is_empty() {
                 nothing_unseen(s.model()).unwrap_or_else(|e| {
@@ -148,9 +148,11 @@ fn the_same_seed_gives_the_same_model_and_traces_on_any_number_of_threads() {
     let dir = fresh_target_tmp("sim_batch_traces");
     let (one, two) = (dir.join("one"), dir.join("two"));
     let serial = run(&file, 1, 1, None);
-    let a = run(&file, 8, 2, None);
-    let b = run(&file, 8, 1, Some(&one));
-    let c = run(&file, 8, 2, Some(&two));
+    let a = run(&file, 64, 2, None);
+    let b = run(&file, 64, 1, Some(&one));
+    let c = run(&file, 64, 2, Some(&two));
+    assert!(a.hooks_on_threads() > 1000, "{} hooks on threads", a.hooks_on_threads());
+    assert_eq!(b.hooks_on_threads(), 0, "traced: on the simulating thread");
     let events = |s: &Simulator| -> Vec<String> {
         (s.events().unwrap().iter())
             .map(|e| format!("{} {} {} {}", e.unit, e.event, e.detail, e.outcome))

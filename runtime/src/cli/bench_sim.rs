@@ -314,6 +314,13 @@ impl BenchSimArgs {
                     },
                     setup_time.as_secs_f64(),
                 );
+                if sim.hooks_on_threads() > 0 {
+                    println!(
+                        "  {:<9} {} of the {hooks} hooks ran in batches on threads",
+                        "",
+                        sim.hooks_on_threads()
+                    );
+                }
                 if !file && hooks > 0 {
                     dispatch_floor(&mut sim, time.as_secs_f64() / hooks as f64)?;
                 }

@@ -150,7 +150,7 @@ struct Traces {
 
 /// A model and everything needed to run it.
 pub struct Simulator {
-    rt: Runtime,
+    rt: std::sync::Arc<Runtime>,
     model: Model,
     store: Option<Store>,
     charms: charms::Charms,
@@ -177,6 +177,8 @@ pub struct Simulator {
     /// Threads that run a batch's dispatches (`sim/batch.rs`); the result
     /// does not depend on it.
     threads: usize,
+    /// Hooks run in batches on threads (not on the simulating thread alone).
+    hooks_on_threads: u64,
 }
 
 fn uuid_from_seed(seed: u64, name: &str) -> String {
@@ -198,7 +200,7 @@ impl Simulator {
         let ready = Ready::rebuild(&model);
         let keep_history = store.is_none();
         Simulator {
-            rt,
+            rt: std::sync::Arc::new(rt),
             model,
             store,
             charms: charms::Charms::default(),
@@ -215,6 +217,7 @@ impl Simulator {
             disks,
             captured: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hooks_on_threads: 0,
         }
     }
 
@@ -350,6 +353,13 @@ impl Simulator {
     /// cores). Only the time taken depends on it.
     pub fn set_threads(&mut self, n: usize) {
         self.threads = n.max(1);
+    }
+
+    /// How many hooks ran in batches on threads since this simulator was
+    /// made (batches of fewer than 16, traced or with native charms run on
+    /// the simulating thread).
+    pub fn hooks_on_threads(&self) -> u64 {
+        self.hooks_on_threads
     }
 
     pub fn set_paranoid(&mut self, on: bool) {

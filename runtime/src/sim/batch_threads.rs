@@ -1,0 +1,173 @@
+//! The threads of a batch (`sim/batch.rs`): the projections on every
+//! thread, then a pipeline whose workers run charms while the simulating
+//! thread merges each result in the batch's order as it arrives. Nothing
+//! here decides anything: which hooks, their inputs and the merge order
+//! are fixed before, so the results do not depend on the threads.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::super::SimError;
+use super::super::model::Model;
+use super::super::project::Sources;
+use super::super::runner::{DispatchResult, Prepared, ToProject};
+use crate::engine::{InRuntime, Runtime};
+use crate::event::EventSpec;
+use crate::run::{Charm, RunOptions, run_on};
+use crate::state::State;
+
+/// A poisoned lock only means another thread panicked; the data stays usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Project each prepared hook's State against `model` on up to `threads`
+/// threads (this one among them). The first projection that failed, in
+/// the batch's order, is the error.
+pub fn project_all(
+    model: &Model,
+    batch: &[Prepared],
+    inputs: Vec<ToProject>,
+    paranoid: bool,
+    threads: usize,
+) -> Result<Vec<(State, Sources)>, SimError> {
+    let inputs: Vec<Mutex<Option<ToProject>>> =
+        inputs.into_iter().map(|i| Mutex::new(Some(i))).collect();
+    type Projected = Result<(State, Sources), SimError>;
+    let out: Vec<Mutex<Option<Projected>>> = batch.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = inputs.get(i) else { break };
+            let input = lock(slot).take().expect("each input is taken once");
+            *lock(&out[i]) = Some(input.project(model, &batch[i], paranoid));
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads.min(batch.len()) {
+            s.spawn(work);
+        }
+        work();
+    });
+    (out.into_iter())
+        .map(|o| {
+            let o = o.into_inner().unwrap_or_else(|e| e.into_inner());
+            o.expect("every projection ran")
+        })
+        .collect()
+}
+
+/// One hook's charm run, handed to whichever thread takes it.
+pub struct Job<'a> {
+    pub charm: &'a Charm,
+    pub state: State,
+    pub spec: EventSpec,
+    pub disk: Option<PathBuf>,
+}
+
+/// What a job left: its result, or the panic it raised (raised again on
+/// the simulating thread, as a hook run alone would raise it).
+enum Outcome {
+    Done(Box<DispatchResult>),
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// The batch's charm runs, taken by any thread in order, their outcomes
+/// collected by index.
+pub struct Pipeline<'a> {
+    rt: &'a Runtime,
+    fuel: Option<u64>,
+    jobs: Vec<Mutex<Option<Job<'a>>>>,
+    next: AtomicUsize,
+    stopped: AtomicBool,
+    outcomes: Mutex<Vec<Option<Outcome>>>,
+    arrived: Condvar,
+}
+
+impl<'a> Pipeline<'a> {
+    pub fn new(rt: &'a Runtime, fuel: Option<u64>, jobs: Vec<Job<'a>>) -> Pipeline<'a> {
+        let n = jobs.len();
+        Pipeline {
+            rt,
+            fuel,
+            jobs: jobs.into_iter().map(|j| Mutex::new(Some(j))).collect(),
+            next: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+            outcomes: Mutex::new((0..n).map(|_| None).collect()),
+            arrived: Condvar::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// A worker: run jobs until none is left or the batch stopped.
+    pub fn work(&self) {
+        loop {
+            if self.stopped.load(Ordering::Relaxed) || !self.run_one() {
+                break;
+            }
+        }
+    }
+
+    /// Take the next job and run it; false when none was left.
+    fn run_one(&self) -> bool {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = self.jobs.get(i) else {
+            return false;
+        };
+        let job = lock(slot).take().expect("each job is taken once");
+        let run = || {
+            let charm = InRuntime {
+                rt: self.rt,
+                charm: job.charm,
+            };
+            let opts = RunOptions::default()
+                .fuel(self.fuel)
+                .unit_dir(job.disk.as_deref());
+            run_on(&charm, job.state, &job.spec, opts)
+        };
+        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(r) => Outcome::Done(Box::new(r)),
+            Err(panic) => Outcome::Panicked(panic),
+        };
+        lock(&self.outcomes)[i] = Some(outcome);
+        self.arrived.notify_all();
+        true
+    }
+
+    /// The result of job `i`, waiting for it (and running other jobs on
+    /// this thread meanwhile). A job that panicked panics here.
+    pub fn result(&self, i: usize) -> DispatchResult {
+        loop {
+            if let Some(outcome) = lock(&self.outcomes)[i].take() {
+                return match outcome {
+                    Outcome::Done(r) => *r,
+                    Outcome::Panicked(panic) => {
+                        self.stop();
+                        std::panic::resume_unwind(panic)
+                    }
+                };
+            }
+            if self.run_one() {
+                continue;
+            }
+            let mut outcomes = lock(&self.outcomes);
+            while outcomes[i].is_none() {
+                outcomes = self
+                    .arrived
+                    .wait(outcomes)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        }
+    }
+
+    /// Stop handing out jobs (the batch failed); running ones finish.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+}
