@@ -151,7 +151,11 @@ fn the_same_seed_gives_the_same_model_and_traces_on_any_number_of_threads() {
     let a = run(&file, 64, 2, None);
     let b = run(&file, 64, 1, Some(&one));
     let c = run(&file, 64, 2, Some(&two));
-    assert!(a.hooks_on_threads() > 1000, "{} hooks on threads", a.hooks_on_threads());
+    assert!(
+        a.hooks_on_threads() > 1000,
+        "{} hooks on threads",
+        a.hooks_on_threads()
+    );
     assert_eq!(b.hooks_on_threads(), 0, "traced: on the simulating thread");
     let events = |s: &Simulator| -> Vec<String> {
         (s.events().unwrap().iter())
@@ -200,4 +204,47 @@ fn a_batch_width_out_of_bounds_is_refused_by_name() {
     assert!(err.to_string().contains("expected 1 to 256"), "{err}");
     s.set_concurrent_hooks(256).unwrap();
     assert_eq!(s.model().meta.settings.concurrent_hooks, 256);
+}
+
+/// A model file is as hostile as any input: a batch width far past the
+/// bound (here the largest `u32`) is held to 256 when the model runs.
+#[test]
+fn a_model_file_asking_for_huge_batches_runs_them_bounded() {
+    use charmbox::sim::ops::DeployOptions;
+    let pp = built("examples/ping-pong");
+    let db = fresh_target_tmp("sim_batch_file").join("huge.db");
+    let mut s = Simulator::create(runtime(), &db, ModelOptions::default()).unwrap();
+    for app in ["a", "b"] {
+        let opts = DeployOptions {
+            app: Some(app.into()),
+            units: Some(10),
+            ..Default::default()
+        };
+        s.deploy(&pp, opts).unwrap();
+    }
+    s.integrate("a:ping", "b:pong").unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let meta: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'model'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    meta["settings"]["concurrent_hooks"] = u32::MAX.into();
+    conn.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'model'",
+        [meta.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let mut s = Simulator::open(runtime(), &db).unwrap();
+    assert_eq!(s.model().meta.settings.concurrent_hooks, u32::MAX);
+    s.set_paranoid(true);
+    assert!(s.settle().unwrap() > 100);
+    assert!(
+        s.hooks_on_threads() > 0,
+        "batches of the 20 units ran on threads"
+    );
+    nothing_unseen(s.model()).unwrap();
 }
