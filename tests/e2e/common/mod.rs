@@ -175,16 +175,14 @@ pub fn target_tmp(name: &str) -> PathBuf {
 
 /// [`target_tmp`], emptied first.
 pub fn fresh_target_tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let _ = std::fs::remove_dir_all(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name));
+    target_tmp(name)
 }
 
 /// A scratch directory under the system's temporary directory, named by the
 /// test binary's process and `name`, emptied when created. It is removed when
 /// dropped, except while a test is failing, so a failure leaves its files to
-/// look at.
+/// look at (unlike [`target_tmp`], which is kept and reused).
 pub struct Scratch(PathBuf);
 
 impl Scratch {
