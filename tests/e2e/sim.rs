@@ -304,60 +304,67 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
-#[test]
-fn every_example_scenario_passes() {
-    let mut ran = 0;
+/// Every scenario of `examples/*/` (`scenario.yaml` and `scenarios/*.yaml`).
+pub(super) fn example_scenarios() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     dirs.sort();
+    let mut all = Vec::new();
     for dir in dirs {
-        // `scenario.yaml`, and every file of `scenarios/`.
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("scenarios"))
             .map(|d| d.map(|e| e.unwrap().path()).collect())
             .unwrap_or_default();
         files.retain(|f| f.extension().is_some_and(|x| x == "yaml"));
         files.sort();
         files.insert(0, dir.join("scenario.yaml"));
-        files.retain(|f| f.exists());
-        if files.is_empty() {
-            continue;
-        }
-        let rel = dir
-            .strip_prefix(root())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        built(&rel);
-        // Other revisions of the charm, which scenarios refresh to.
-        let mut revisions: Vec<PathBuf> = std::fs::read_dir(dir.join("revisions"))
-            .map(|d| d.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
-        revisions.sort();
-        for r in revisions {
-            built(&format!(
-                "{rel}/revisions/{}",
-                r.file_name().unwrap().to_str().unwrap()
-            ));
-        }
-        for file in files {
-            let sc = Scenario::load(&file).unwrap();
-            let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
-            s.set_paranoid(true);
-            let mut out = Vec::new();
-            let base = file.parent().unwrap();
-            scenario::run(&mut s, &sc, base, &mut out).unwrap_or_else(|e| {
-                panic!("{}: {e}\n{}", file.display(), String::from_utf8_lossy(&out))
-            });
-            ran += 1;
-        }
+        all.extend(files.into_iter().filter(|f| f.exists()));
     }
+    all
+}
+
+/// Build the charm of `scenario` and the other revisions its scenarios
+/// refresh to.
+pub(super) fn build_for(scenario: &Path) {
+    let dir = scenario.parent().unwrap();
+    let dir = if dir.ends_with("scenarios") {
+        dir.parent().unwrap()
+    } else {
+        dir
+    };
+    let rel = dir.strip_prefix(root()).unwrap().to_str().unwrap();
+    built(rel);
+    let mut revisions: Vec<PathBuf> = std::fs::read_dir(dir.join("revisions"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    revisions.sort();
+    for r in revisions {
+        built(&format!(
+            "{rel}/revisions/{}",
+            r.file_name().unwrap().to_str().unwrap()
+        ));
+    }
+}
+
+#[test]
+fn every_example_scenario_passes() {
+    let files = example_scenarios();
     assert!(
-        ran >= 6,
+        files.len() >= 6,
         "peer-counter, ping-pong and openssh have scenarios"
     );
+    for file in files {
+        build_for(&file);
+        let sc = Scenario::load(&file).unwrap();
+        let mut s = Simulator::in_memory(runtime(), sc.options().unwrap());
+        s.set_paranoid(true);
+        let mut out = Vec::new();
+        let base = file.parent().unwrap();
+        scenario::run(&mut s, &sc, base, &mut out).unwrap_or_else(|e| {
+            panic!("{}: {e}\n{}", file.display(), String::from_utf8_lossy(&out))
+        });
+    }
 }
 
 /// The model of `long.yaml` run in memory up to (scenario step, hooks).

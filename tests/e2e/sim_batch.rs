@@ -3,12 +3,13 @@
 //! model, every settled model has no notification lost, and the same seed
 //! gives the same model and traces whatever the number of threads.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use charmbox::sim::model::{BagOwner, Model};
 use charmbox::sim::scenario::{self, Scenario, Step};
 use charmbox::sim::{ModelOptions, Simulator};
 
+use super::{build_for, example_scenarios};
 use crate::common::*;
 
 /// A settled model's agents have seen every version there is: a relation
@@ -36,48 +37,6 @@ fn nothing_unseen(m: &Model) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Every scenario of `examples/*/` (`scenario.yaml` and `scenarios/*.yaml`).
-fn example_scenarios() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
-    let mut all = Vec::new();
-    for dir in dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("scenarios"))
-            .map(|d| d.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
-        files.retain(|f| f.extension().is_some_and(|x| x == "yaml"));
-        files.sort();
-        files.insert(0, dir.join("scenario.yaml"));
-        all.extend(files.into_iter().filter(|f| f.exists()));
-    }
-    all
-}
-
-/// Build the charm of `scenario` and its revisions, as the serial test does.
-fn build_for(scenario: &Path) {
-    let dir = scenario.parent().unwrap();
-    let dir = if dir.ends_with("scenarios") {
-        dir.parent().unwrap()
-    } else {
-        dir
-    };
-    let rel = dir.strip_prefix(root()).unwrap().to_str().unwrap();
-    built(rel);
-    let mut revisions: Vec<PathBuf> = std::fs::read_dir(dir.join("revisions"))
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    revisions.sort();
-    for r in revisions {
-        built(&format!(
-            "{rel}/revisions/{}",
-            r.file_name().unwrap().to_str().unwrap()
-        ));
-    }
 }
 
 /// Drop the expected leader after a unit was removed: Juju gives the lease
