@@ -112,6 +112,8 @@ impl Simulator {
         result
     }
 
+    /// The charms of `batch` (with their `projected` States) run on the
+    /// threads; each result is merged in order as it comes in.
     fn dispatch_and_merge(
         &mut self,
         charms: &Charms,
