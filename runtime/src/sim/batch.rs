@@ -82,15 +82,16 @@ impl Simulator {
         inputs: Vec<ToProject>,
     ) -> Result<(), SimError> {
         for (p, input) in batch.iter_mut().zip(inputs) {
-            (p.state, p.versions) = input.project(&self.model, p, self.paranoid)?;
-            p.secrets_in = Some(p.state.secrets.clone());
+            let (state, versions) = input.project(&self.model, p, self.paranoid)?;
+            p.shown_beside_others(&self.model, &state, versions);
+            p.state = state;
         }
         let mut results = Vec::with_capacity(batch.len());
         for p in &mut batch {
             results.push(self.dispatch(p)?);
         }
         for (p, result) in batch.into_iter().zip(results) {
-            self.finish(p, result, true)?;
+            self.finish(p, result)?;
         }
         Ok(())
     }
@@ -125,8 +126,7 @@ impl Simulator {
             let Some(Loaded::Component(charm)) = charms.loaded(&p.name.app) else {
                 unreachable!("checked by run_due");
             };
-            p.versions = versions;
-            p.secrets_in = Some(state.secrets.clone());
+            p.shown_beside_others(&self.model, &state, versions);
             jobs.push(threads::Job {
                 charm,
                 state,
@@ -144,7 +144,7 @@ impl Simulator {
             }
             for (i, p) in batch.into_iter().enumerate() {
                 let result = pipeline.result(i);
-                if let Err(e) = self.finish(p, result, true) {
+                if let Err(e) = self.finish(p, result) {
                     pipeline.stop();
                     return Err(e);
                 }

@@ -23,6 +23,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Items handed out once each, in order, to whichever thread asks next.
+struct Queue<T> {
+    items: Vec<Mutex<Option<T>>>,
+    next: AtomicUsize,
+}
+
+impl<T> Queue<T> {
+    fn new(items: Vec<T>) -> Queue<T> {
+        Queue {
+            items: items.into_iter().map(|i| Mutex::new(Some(i))).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The next item and its index; `None` once all were taken.
+    fn take(&self) -> Option<(usize, T)> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let item = lock(self.items.get(i)?)
+            .take()
+            .expect("each item is taken once");
+        Some((i, item))
+    }
+}
+
 /// Project each prepared hook's State against `model` on up to `threads`
 /// threads (this one among them). The first projection that failed, in
 /// the batch's order, is the error.
@@ -33,16 +61,11 @@ pub fn project_all(
     paranoid: bool,
     threads: usize,
 ) -> Result<Vec<(State, Sources)>, SimError> {
-    let inputs: Vec<Mutex<Option<ToProject>>> =
-        inputs.into_iter().map(|i| Mutex::new(Some(i))).collect();
+    let inputs = Queue::new(inputs);
     type Projected = Result<(State, Sources), SimError>;
     let out: Vec<Mutex<Option<Projected>>> = batch.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
     let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = inputs.get(i) else { break };
-            let input = lock(slot).take().expect("each input is taken once");
+        while let Some((i, input)) = inputs.take() {
             *lock(&out[i]) = Some(input.project(model, &batch[i], paranoid));
         }
     };
@@ -80,8 +103,7 @@ enum Outcome {
 pub struct Pipeline<'a> {
     rt: &'a Runtime,
     fuel: Option<u64>,
-    jobs: Vec<Mutex<Option<Job<'a>>>>,
-    next: AtomicUsize,
+    jobs: Queue<Job<'a>>,
     stopped: AtomicBool,
     outcomes: Mutex<Vec<Option<Outcome>>>,
     arrived: Condvar,
@@ -93,8 +115,7 @@ impl<'a> Pipeline<'a> {
         Pipeline {
             rt,
             fuel,
-            jobs: jobs.into_iter().map(|j| Mutex::new(Some(j))).collect(),
-            next: AtomicUsize::new(0),
+            jobs: Queue::new(jobs),
             stopped: AtomicBool::new(false),
             outcomes: Mutex::new((0..n).map(|_| None).collect()),
             arrived: Condvar::new(),
@@ -116,11 +137,9 @@ impl<'a> Pipeline<'a> {
 
     /// Take the next job and run it; false when none was left.
     fn run_one(&self) -> bool {
-        let i = self.next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = self.jobs.get(i) else {
+        let Some((i, job)) = self.jobs.take() else {
             return false;
         };
-        let job = lock(slot).take().expect("each job is taken once");
         let run = || {
             let charm = InRuntime {
                 rt: self.rt,

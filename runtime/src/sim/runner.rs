@@ -17,13 +17,13 @@ use super::resolver::next_hook;
 use super::scheduler::{Ready, draw, draw_unit, next_timer};
 use super::{SimError, Simulator, Traces};
 use crate::backend::unit::Reboot;
+use crate::event::EventSpec;
 use crate::run::{RunError, RunOptions, RunReport};
+use crate::state::{SecretState, State};
+use crate::trace::TraceWriter;
 
 /// The outcome recorded for a hook stopped by `juju-reboot --now`.
 pub const REQUEUED: &str = "requeued: juju-reboot --now";
-use crate::event::EventSpec;
-use crate::state::State;
-use crate::trace::TraceWriter;
 
 /// What a dispatch returns: the charm's output State and report, or why
 /// the event could not run.
@@ -36,12 +36,30 @@ pub(super) struct Prepared {
     pub event: String,
     pub state: State,
     pub versions: Sources,
-    pub seen: Seen,
     pub spec: EventSpec,
     pub disk: Option<std::path::PathBuf>,
-    /// The secrets the hook was shown, kept when hooks run concurrently
-    /// (`merge`'s `input`).
-    pub secrets_in: Option<Vec<crate::state::SecretState>>,
+    /// What the hook was shown, kept only when it runs beside others.
+    pub concurrent: Option<Shown>,
+}
+
+/// What a hook that runs beside others was shown: the versions it commits
+/// as seen, and the secrets its output is merged against (`merge`'s
+/// `input`).
+pub(super) struct Shown {
+    pub seen: Seen,
+    pub secrets: Vec<SecretState>,
+}
+
+impl Prepared {
+    /// Mark `self` as run beside other hooks, shown `state` (its projected
+    /// State, about to be handed to the charm) and `versions`.
+    pub(super) fn shown_beside_others(&mut self, model: &Model, state: &State, versions: Sources) {
+        self.versions = versions;
+        self.concurrent = Some(Shown {
+            seen: Seen::now(model, &self.name, &self.hook),
+            secrets: state.secrets.clone(),
+        });
+    }
 }
 
 /// What a hook's projection needs beside the model: its seed, and the
@@ -165,7 +183,7 @@ impl Simulator {
     pub fn run_hook(&mut self, name: &UnitName, hook: Hook) -> Result<(), SimError> {
         let mut prepared = self.prepare(name, hook)?;
         let result = self.dispatch(&mut prepared)?;
-        self.finish(prepared, result, false)
+        self.finish(prepared, result)
     }
 
     /// The part of a hook before the charm runs: the agent's status, the
@@ -199,7 +217,6 @@ impl Simulator {
             kept: self.views.take(name),
             stale: self.model.take_stale(name),
         };
-        let seen = Seen::now(&self.model, name, &hook);
         let spec = hook.spec(&self.model, name);
         let pod = self.model.unit(name).map_or(0, |u| u.pod);
         let disk = self.disks.of(name, pod);
@@ -209,36 +226,34 @@ impl Simulator {
             event,
             state: State::default(),
             versions: Sources::default(),
-            seen,
             spec,
             disk,
-            secrets_in: None,
+            concurrent: None,
         };
         Ok((prepared, input))
     }
 
     /// The part of a hook after the charm ran: its output merged, the
-    /// agent moved on (or in error), the record, the commit. `concurrent`:
-    /// other units' hooks may have been merged since `p` was prepared.
-    pub(super) fn finish(
-        &mut self,
-        p: Prepared,
-        result: DispatchResult,
-        concurrent: bool,
-    ) -> Result<(), SimError> {
+    /// agent moved on (or in error), the record, the commit. Other units'
+    /// hooks may have been merged since `p` was prepared when it ran beside
+    /// them (`p.concurrent`).
+    pub(super) fn finish(&mut self, p: Prepared, result: DispatchResult) -> Result<(), SimError> {
         let Prepared {
             name,
             hook,
             event,
             versions,
-            seen,
-            secrets_in,
+            concurrent,
             ..
         } = p;
         let name = &name;
+        let (seen, secrets_in) = match concurrent {
+            Some(Shown { seen, secrets }) => (Some(seen), Some(secrets)),
+            None => (None, None),
+        };
         // What the hook saw, if other hooks moved it on meanwhile; else
         // what its commit finds, as for a hook run alone.
-        let seen = (concurrent && Seen::now(&self.model, name, &hook) != seen).then_some(seen);
+        let seen = seen.filter(|seen| Seen::now(&self.model, name, &hook) != *seen);
         self.hooks_run += 1;
         let mut touched: Touched = BTreeSet::new();
         touched.insert(name.clone());
