@@ -12,7 +12,7 @@ pub use super::agent::PodExit;
 use super::agent::{Agent, RelView};
 pub use super::bags::{BagOwner, Databag, RelBags};
 pub use super::dirty::Dirty;
-use super::names::{TextOrdered, UnitName};
+use super::names::{AppName, TextOrdered, UnitName};
 pub use super::unit_status::UnitStatus;
 use super::unit_status::{Revs, StatusRevisions};
 use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
@@ -179,6 +179,16 @@ pub struct Rollout {
     pub revision: u32,
     /// Unit numbers whose pods were recreated by this rollout.
     pub updated: BTreeSet<u32>,
+}
+
+/// The bounds of `app`'s unit names, as keys of a map or set by name.
+fn units_range(app: &str) -> std::ops::RangeInclusive<UnitName> {
+    let app = AppName::transient(app);
+    let first = UnitName {
+        app: app.clone(),
+        n: 0,
+    };
+    first..=UnitName { app, n: u32::MAX }
 }
 
 /// A hash of an application's set config options (the first 8 bytes of
@@ -715,21 +725,19 @@ impl Model {
     /// Alive units of `app`, in order.
     pub fn app_units(&self, app: &str) -> Vec<UnitName> {
         self.units
-            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
+            .range(units_range(app))
             .map(|(k, _)| k.clone())
             .collect()
     }
 
     /// The units of `app`, in order.
     pub fn units_of<'a>(&'a self, app: &str) -> impl Iterator<Item = &'a Unit> + 'a {
-        self.units
-            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
-            .map(|(_, u)| u)
+        self.units.range(units_range(app)).map(|(_, u)| u)
     }
 
     pub fn alive_units(&self, app: &str) -> Vec<UnitName> {
         self.units
-            .range(UnitName::new(app, 0)..=UnitName::new(app, u32::MAX))
+            .range(units_range(app))
             .filter(|(_, u)| u.life == Life::Alive)
             .map(|(k, _)| k.clone())
             .collect()
@@ -756,7 +764,7 @@ impl Model {
             return Vec::new();
         };
         rel.scope
-            .range(UnitName::new(other, 0)..=UnitName::new(other, u32::MAX))
+            .range(units_range(other))
             .filter(|u| *u != unit && self.in_same_scope(rel, unit, u))
             .cloned()
             .collect()

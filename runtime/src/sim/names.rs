@@ -36,6 +36,14 @@ impl AppName {
         AppName(a)
     }
 
+    /// `name` for a lookup, not interned: equal to (and ordered and hashed
+    /// as) the interned name, without taking the interning lock. For keys
+    /// built only to search, such as a range's bounds, which every thread
+    /// projecting a batch builds.
+    pub fn transient(name: &str) -> AppName {
+        AppName(Arc::from(name))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -205,6 +213,30 @@ impl PartialOrd for TextOrdered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transient_name_finds_the_interned_one() {
+        use std::collections::{BTreeMap, HashSet};
+        let interned = AppName::new("db");
+        let transient = AppName::transient("db");
+        assert!(!Arc::ptr_eq(&interned.0, &transient.0));
+        assert_eq!(interned, transient);
+        assert_eq!(interned.cmp(&transient), Ordering::Equal);
+        assert!(HashSet::from([interned.clone()]).contains(&transient));
+        let units: BTreeMap<UnitName, ()> = ["d/1", "db/2", "db/10", "dba/0"]
+            .iter()
+            .map(|u| (u.parse().unwrap(), ()))
+            .collect();
+        let bounds = UnitName {
+            app: transient.clone(),
+            n: 0,
+        }..=UnitName {
+            app: transient,
+            n: u32::MAX,
+        };
+        let found: Vec<String> = units.range(bounds).map(|(u, _)| u.to_string()).collect();
+        assert_eq!(found, ["db/2", "db/10"]);
+    }
 
     #[test]
     fn numeric_order_and_round_trip() {

@@ -397,7 +397,11 @@ fn remote_statuses(
     } = out;
     let since = match old {
         Some(o) if o.members == now.members => {
-            statuses.retain(|n, _| data.contains_key(n));
+            // Members left only by the unit's own departed hooks: walk the
+            // two key lists side by side before searching one for each.
+            if !statuses.keys().eq(data.keys()) {
+                statuses.retain(|n, _| data.contains_key(n));
+            }
             if o.statuses == now.statuses && statuses.len() == data.len() {
                 return;
             }
