@@ -722,7 +722,7 @@ impl Model {
         self.actions.insert(a.id, a);
     }
 
-    /// Alive units of `app`, in order.
+    /// The names of `app`'s units, alive or dying, in order.
     pub fn app_units(&self, app: &str) -> Vec<UnitName> {
         self.units
             .range(units_range(app))

@@ -214,6 +214,24 @@ impl PartialOrd for TextOrdered {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Names, interned or not, are ordered and compared exactly as
+        /// their text (NUL bytes, one a prefix of the other).
+        #[test]
+        fn ordered_as_the_text(
+            a in "[a\\x00-]{0,3}[a-c0\\x00]{0,10}",
+            b in "[a\\x00-]{0,3}[a-c0\\x00]{0,10}",
+        ) {
+            for (x, y) in [
+                (AppName::new(&a), AppName::new(&b)),
+                (AppName::transient(&a), AppName::new(&b)),
+            ] {
+                proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+                proptest::prop_assert_eq!(x == y, a == b);
+            }
+        }
+    }
+
     #[test]
     fn a_transient_name_finds_the_interned_one() {
         use std::collections::{BTreeMap, HashSet};
