@@ -136,7 +136,8 @@ impl Simulator {
         }
         let rt = std::sync::Arc::clone(&self.rt);
         let fuel = self.model.meta.settings.fuel;
-        let pipeline = threads::Pipeline::new(&rt, fuel, jobs);
+        let run = |job| threads::run_job(&rt, fuel, job);
+        let pipeline = threads::Pipeline::new(&run, jobs);
         let threads = self.threads;
         std::thread::scope(|s| {
             for _ in 1..threads.min(pipeline.len()) {

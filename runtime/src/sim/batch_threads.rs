@@ -91,30 +91,41 @@ pub struct Job<'a> {
     pub disk: Option<PathBuf>,
 }
 
+/// Run `job` (any thread may): the single-event path with the model's fuel.
+pub fn run_job(rt: &Runtime, fuel: Option<u64>, job: Job<'_>) -> DispatchResult {
+    let charm = InRuntime {
+        rt,
+        charm: job.charm,
+    };
+    let opts = RunOptions::default()
+        .fuel(fuel)
+        .unit_dir(job.disk.as_deref());
+    run_on(&charm, job.state, &job.spec, opts)
+}
+
 /// What a job left: its result, or the panic it raised (raised again on
-/// the simulating thread, as a hook run alone would raise it).
-enum Outcome {
-    Done(Box<DispatchResult>),
+/// the thread that asks for the result, as a hook run alone would raise it).
+enum Outcome<R> {
+    Done(Box<R>),
     Panicked(Box<dyn Any + Send>),
 }
 
-/// The batch's charm runs, taken by any thread in order, their outcomes
-/// collected by index.
-pub struct Pipeline<'a> {
-    rt: &'a Runtime,
-    fuel: Option<u64>,
-    jobs: Queue<Job<'a>>,
+/// A batch's jobs, taken by any thread in order, their outcomes collected
+/// by index: workers call [`Pipeline::work`], the simulating thread asks
+/// for each [`Pipeline::result`] in order and runs jobs itself meanwhile.
+pub struct Pipeline<'a, J, R> {
+    run: &'a (dyn Fn(J) -> R + Sync),
+    jobs: Queue<J>,
     stopped: AtomicBool,
-    outcomes: Mutex<Vec<Option<Outcome>>>,
+    outcomes: Mutex<Vec<Option<Outcome<R>>>>,
     arrived: Condvar,
 }
 
-impl<'a> Pipeline<'a> {
-    pub fn new(rt: &'a Runtime, fuel: Option<u64>, jobs: Vec<Job<'a>>) -> Pipeline<'a> {
+impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
+    pub fn new(run: &'a (dyn Fn(J) -> R + Sync), jobs: Vec<J>) -> Pipeline<'a, J, R> {
         let n = jobs.len();
         Pipeline {
-            rt,
-            fuel,
+            run,
             jobs: Queue::new(jobs),
             stopped: AtomicBool::new(false),
             outcomes: Mutex::new((0..n).map(|_| None).collect()),
@@ -140,16 +151,7 @@ impl<'a> Pipeline<'a> {
         let Some((i, job)) = self.jobs.take() else {
             return false;
         };
-        let run = || {
-            let charm = InRuntime {
-                rt: self.rt,
-                charm: job.charm,
-            };
-            let opts = RunOptions::default()
-                .fuel(self.fuel)
-                .unit_dir(job.disk.as_deref());
-            run_on(&charm, job.state, &job.spec, opts)
-        };
+        let run = || (self.run)(job);
         let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
             Ok(r) => Outcome::Done(Box::new(r)),
             Err(panic) => Outcome::Panicked(panic),
@@ -160,8 +162,9 @@ impl<'a> Pipeline<'a> {
     }
 
     /// The result of job `i`, waiting for it (and running other jobs on
-    /// this thread meanwhile). A job that panicked panics here.
-    pub fn result(&self, i: usize) -> DispatchResult {
+    /// this thread meanwhile). A job that panicked panics here, and no
+    /// further job is handed out.
+    pub fn result(&self, i: usize) -> R {
         loop {
             if let Some(outcome) = lock(&self.outcomes)[i].take() {
                 return match outcome {
@@ -190,3 +193,7 @@ impl<'a> Pipeline<'a> {
         self.stopped.store(true, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+#[path = "batch_threads_tests.rs"]
+mod tests;
