@@ -105,18 +105,35 @@ impl Simulator {
         batch: Vec<Prepared>,
         inputs: Vec<ToProject>,
     ) -> Result<(), SimError> {
-        let projected =
-            threads::project_all(&self.model, &batch, inputs, self.paranoid, self.threads)?;
+        let workers = self.workers()?;
+        let projected = threads::project_all(&workers, &self.model, &batch, inputs, self.paranoid);
         let charms = std::mem::take(&mut self.charms);
-        let result = self.dispatch_and_merge(&charms, batch, projected);
+        let result = self.dispatch_and_merge(&workers, &charms, batch, projected?);
         self.charms = charms;
         result
+    }
+
+    /// The worker threads, started by the first batch that needs them.
+    fn workers(&mut self) -> Result<std::sync::Arc<rayon::ThreadPool>, SimError> {
+        if let Some(w) = &self.workers {
+            return Ok(std::sync::Arc::clone(w));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            // Batches run on threads only when there are 2 or more.
+            .num_threads(self.threads.saturating_sub(1).max(1))
+            .thread_name(|i| format!("charmbox-sim-{i}"))
+            .build()
+            .map_err(|e| SimError::Io(std::io::Error::other(e)))?;
+        let pool = std::sync::Arc::new(pool);
+        self.workers = Some(std::sync::Arc::clone(&pool));
+        Ok(pool)
     }
 
     /// The charms of `batch` (with their `projected` States) run on the
     /// threads; each result is merged in order as it comes in.
     fn dispatch_and_merge(
         &mut self,
+        workers: &rayon::ThreadPool,
         charms: &Charms,
         mut batch: Vec<Prepared>,
         projected: Vec<(crate::state::State, Sources)>,
@@ -139,9 +156,9 @@ impl Simulator {
         let run = |job| threads::run_job(&rt, fuel, job);
         let pipeline = threads::Pipeline::new(&run, jobs);
         let threads = self.threads;
-        std::thread::scope(|s| {
+        workers.in_place_scope(|s| {
             for _ in 1..threads.min(pipeline.len()) {
-                s.spawn(|| pipeline.work());
+                s.spawn(|_| pipeline.work());
             }
             for (i, p) in batch.into_iter().enumerate() {
                 let result = pipeline.result(i);

@@ -51,15 +51,15 @@ impl<T> Queue<T> {
     }
 }
 
-/// Project each prepared hook's State against `model` on up to `threads`
-/// threads (this one among them). The first projection that failed, in
-/// the batch's order, is the error.
+/// Project each prepared hook's State against `model` on this thread and
+/// every worker. The first projection that failed, in the batch's order,
+/// is the error.
 pub fn project_all(
+    workers: &rayon::ThreadPool,
     model: &Model,
     batch: &[Prepared],
     inputs: Vec<ToProject>,
     paranoid: bool,
-    threads: usize,
 ) -> Result<Vec<(State, Sources)>, SimError> {
     let inputs = Queue::new(inputs);
     type Projected = Result<(State, Sources), SimError>;
@@ -69,9 +69,9 @@ pub fn project_all(
             *lock(&out[i]) = Some(input.project(model, &batch[i], paranoid));
         }
     };
-    std::thread::scope(|s| {
-        for _ in 1..threads.min(batch.len()) {
-            s.spawn(work);
+    workers.in_place_scope(|s| {
+        for _ in 0..workers.current_num_threads().min(batch.len().saturating_sub(1)) {
+            s.spawn(|_| work());
         }
         work();
     });

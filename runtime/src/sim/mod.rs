@@ -177,6 +177,9 @@ pub struct Simulator {
     /// Threads that run a batch's dispatches (`sim/batch.rs`); the result
     /// does not depend on it.
     threads: usize,
+    /// The threads beside the simulating one that run batches, started by
+    /// the first batch and kept (`threads` − 1 of them).
+    workers: Option<std::sync::Arc<rayon::ThreadPool>>,
     /// Hooks run in batches on threads (not on the simulating thread alone).
     hooks_on_threads: u64,
 }
@@ -217,6 +220,7 @@ impl Simulator {
             disks,
             captured: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            workers: None,
             hooks_on_threads: 0,
         }
     }
@@ -353,6 +357,7 @@ impl Simulator {
     /// cores). Only the time taken depends on it.
     pub fn set_threads(&mut self, n: usize) {
         self.threads = n.max(1);
+        self.workers = None;
     }
 
     /// How many hooks ran in batches on threads since this simulator was
