@@ -70,7 +70,10 @@ pub fn project_all(
         }
     };
     workers.in_place_scope(|s| {
-        for _ in 0..workers.current_num_threads().min(batch.len().saturating_sub(1)) {
+        for _ in 0..workers
+            .current_num_threads()
+            .min(batch.len().saturating_sub(1))
+        {
             s.spawn(|_| work());
         }
         work();
@@ -110,6 +113,12 @@ enum Outcome<R> {
     Panicked(Box<dyn Any + Send>),
 }
 
+/// The jobs' outcomes by index, and how many threads wait for one.
+struct Outcomes<R> {
+    by_job: Vec<Option<Outcome<R>>>,
+    waiting: usize,
+}
+
 /// A batch's jobs, taken by any thread in order, their outcomes collected
 /// by index: workers call [`Pipeline::work`], the simulating thread asks
 /// for each [`Pipeline::result`] in order and runs jobs itself meanwhile.
@@ -117,7 +126,7 @@ pub struct Pipeline<'a, J, R> {
     run: &'a (dyn Fn(J) -> R + Sync),
     jobs: Queue<J>,
     stopped: AtomicBool,
-    outcomes: Mutex<Vec<Option<Outcome<R>>>>,
+    outcomes: Mutex<Outcomes<R>>,
     arrived: Condvar,
 }
 
@@ -128,7 +137,10 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
             run,
             jobs: Queue::new(jobs),
             stopped: AtomicBool::new(false),
-            outcomes: Mutex::new((0..n).map(|_| None).collect()),
+            outcomes: Mutex::new(Outcomes {
+                by_job: (0..n).map(|_| None).collect(),
+                waiting: 0,
+            }),
             arrived: Condvar::new(),
         }
     }
@@ -156,8 +168,14 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
             Ok(r) => Outcome::Done(Box::new(r)),
             Err(panic) => Outcome::Panicked(panic),
         };
-        lock(&self.outcomes)[i] = Some(outcome);
-        self.arrived.notify_all();
+        let mut outcomes = lock(&self.outcomes);
+        outcomes.by_job[i] = Some(outcome);
+        let wake = outcomes.waiting > 0;
+        drop(outcomes);
+        // A wake is a system call: made only when a result is waited for.
+        if wake {
+            self.arrived.notify_all();
+        }
         true
     }
 
@@ -166,7 +184,7 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
     /// further job is handed out.
     pub fn result(&self, i: usize) -> R {
         loop {
-            if let Some(outcome) = lock(&self.outcomes)[i].take() {
+            if let Some(outcome) = lock(&self.outcomes).by_job[i].take() {
                 return match outcome {
                     Outcome::Done(r) => *r,
                     Outcome::Panicked(panic) => {
@@ -179,11 +197,13 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
                 continue;
             }
             let mut outcomes = lock(&self.outcomes);
-            while outcomes[i].is_none() {
+            while outcomes.by_job[i].is_none() {
+                outcomes.waiting += 1;
                 outcomes = self
                     .arrived
                     .wait(outcomes)
                     .unwrap_or_else(|e| e.into_inner());
+                outcomes.waiting -= 1;
             }
         }
     }
