@@ -28,9 +28,11 @@ use super::{SimError, Simulator, series};
 #[path = "batch_threads.rs"]
 mod threads;
 
-/// Smaller batches run on the simulating thread: starting threads for
-/// them costs more than it saves (the 3 × 3 model, batches of up to 9,
-/// settled about 20 % slower on two threads than on one).
+/// Smaller batches run on the simulating thread: with threads started per
+/// batch, the 3 × 3 model (batches of up to 9) settled about 20 % slower
+/// on two threads than on one; with the kept workers, a limit of 2 gave
+/// better minimums but worse, more scattered medians (waking a sleeping
+/// worker for a few hooks).
 const MIN_ON_THREADS: usize = 16;
 
 /// The most hooks one batch may hold, whatever a model file asks for.
@@ -155,9 +157,9 @@ impl Simulator {
         let fuel = self.model.meta.settings.fuel;
         let run = |job| threads::run_job(&rt, fuel, job);
         let pipeline = threads::Pipeline::new(&run, jobs);
-        let threads = self.threads;
+        let helpers = (workers.current_num_threads()).min(pipeline.len().saturating_sub(1));
         workers.in_place_scope(|s| {
-            for _ in 1..threads.min(pipeline.len()) {
+            for _ in 0..helpers {
                 s.spawn(|_| pipeline.work());
             }
             for (i, p) in batch.into_iter().enumerate() {
