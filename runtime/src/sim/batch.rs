@@ -19,9 +19,8 @@
 
 use super::charms::{Charms, Loaded};
 use super::names::UnitName;
-use super::project::Sources;
 use super::resolver::next_hook;
-use super::runner::{Prepared, ToProject};
+use super::runner::{Prepared, Shown, ToProject};
 use super::scheduler::draw;
 use super::{SimError, Simulator, series};
 
@@ -85,7 +84,8 @@ impl Simulator {
     ) -> Result<(), SimError> {
         for (p, input) in batch.iter_mut().zip(inputs) {
             let (state, versions) = input.project(&self.model, p, self.paranoid)?;
-            p.shown_beside_others(&self.model, &state, versions);
+            let shown = Shown::of(&self.model, &p.name, &p.hook, &state);
+            p.shown_beside_others(versions, shown);
             p.state = state;
         }
         let mut results = Vec::with_capacity(batch.len());
@@ -138,14 +138,14 @@ impl Simulator {
         workers: &rayon::ThreadPool,
         charms: &Charms,
         mut batch: Vec<Prepared>,
-        projected: Vec<(crate::state::State, Sources)>,
+        projected: Vec<threads::Projected>,
     ) -> Result<(), SimError> {
         let mut jobs = Vec::with_capacity(batch.len());
-        for (p, (state, versions)) in batch.iter_mut().zip(projected) {
+        for (p, (state, versions, shown)) in batch.iter_mut().zip(projected) {
             let Some(Loaded::Component(charm)) = charms.loaded(&p.name.app) else {
                 unreachable!("checked by run_due");
             };
-            p.shown_beside_others(&self.model, &state, versions);
+            p.shown_beside_others(versions, shown);
             jobs.push(threads::Job {
                 charm,
                 state,

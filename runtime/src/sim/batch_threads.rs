@@ -12,7 +12,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use super::super::SimError;
 use super::super::model::Model;
 use super::super::project::Sources;
-use super::super::runner::{DispatchResult, Prepared, ToProject};
+use super::super::runner::{DispatchResult, Prepared, Shown, ToProject};
 use crate::engine::{InRuntime, Runtime};
 use crate::event::EventSpec;
 use crate::run::{Charm, RunOptions, run_on};
@@ -51,22 +51,32 @@ impl<T> Queue<T> {
     }
 }
 
+/// A hook projected for a batch: its State, the versions it was built
+/// from, and what it is shown beside the others.
+pub type Projected = (State, Sources, Shown);
+
 /// Project each prepared hook's State against `model` on this thread and
-/// every worker. The first projection that failed, in the batch's order,
-/// is the error.
+/// every worker, with what it is shown (all the model reading a batch
+/// does before its charms run, spread over the threads). The first
+/// projection that failed, in the batch's order, is the error.
 pub fn project_all(
     workers: &rayon::ThreadPool,
     model: &Model,
     batch: &[Prepared],
     inputs: Vec<ToProject>,
     paranoid: bool,
-) -> Result<Vec<(State, Sources)>, SimError> {
+) -> Result<Vec<Projected>, SimError> {
     let inputs = Queue::new(inputs);
-    type Projected = Result<(State, Sources), SimError>;
-    let out: Vec<Mutex<Option<Projected>>> = batch.iter().map(|_| Mutex::new(None)).collect();
+    let out: Vec<Mutex<Option<Result<Projected, SimError>>>> =
+        batch.iter().map(|_| Mutex::new(None)).collect();
+    let one = |input: ToProject, p: &Prepared| {
+        let (state, versions) = input.project(model, p, paranoid)?;
+        let shown = Shown::of(model, &p.name, &p.hook, &state);
+        Ok((state, versions, shown))
+    };
     let work = || {
         while let Some((i, input)) = inputs.take() {
-            *lock(&out[i]) = Some(input.project(model, &batch[i], paranoid));
+            *lock(&out[i]) = Some(one(input, &batch[i]));
         }
     };
     workers.in_place_scope(|s| {

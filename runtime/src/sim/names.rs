@@ -144,6 +144,26 @@ impl UnitName {
 }
 
 impl UnitName {
+    /// Whether `s` is this name's text (`app/N`), without writing it out:
+    /// the simulator compares grants, stored as text, on every hook.
+    pub fn is_text(&self, s: &str) -> bool {
+        let Some(digits) = (s.strip_prefix(self.app.as_str())).and_then(|r| r.strip_prefix('/'))
+        else {
+            return false;
+        };
+        let mut buf = [0u8; 10];
+        let (mut i, mut n) = (buf.len(), self.n);
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        digits.as_bytes() == &buf[i..]
+    }
+
     /// Order as the text `app/N`, as Juju sorts unit names (Go's
     /// `sort.Strings`): `app/10` before `app/2`, `a-b/1` before `a/1`.
     pub fn cmp_text(&self, other: &UnitName) -> Ordering {
@@ -228,6 +248,27 @@ mod tests {
             ] {
                 proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
                 proptest::prop_assert_eq!(x == y, a == b);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// `is_text` says exactly what comparing with the written name
+        /// says: leading zeros, signs, a missing or extra slash, a name
+        /// that is a prefix of the other.
+        #[test]
+        fn is_text_is_the_written_comparison(
+            app in "[ab-]{1,3}",
+            n in proptest::prop_oneof![0u32..12, proptest::num::u32::ANY],
+            s in "[ab/+0-9-]{0,14}",
+        ) {
+            let name = UnitName::new(&app, n);
+            let written = name.to_string();
+            proptest::prop_assert!(name.is_text(&written));
+            proptest::prop_assert_eq!(name.is_text(&s), s == written);
+            for near in [format!("{app}/0{n}"), format!("{app}/+{n}"), format!("{app}{n}"),
+                         format!("{app}/{n}/"), format!("{app}a/{n}"), format!("{app}/{n}0")] {
+                proptest::prop_assert!(!name.is_text(&near));
             }
         }
     }

@@ -160,13 +160,13 @@ pub fn project_from(
             .map(|u| (u.name.to_string(), StatusState::clone(&u.status)))
             .collect(),
     };
-    let mut kept: BTreeMap<u32, KeptRelation> =
-        kept.relations.into_iter().map(|k| (k.rel.id, k)).collect();
+    // A unit is in a few relations: a list searched beats a map built.
+    let mut kept = kept.relations;
     let mut relations = Vec::new();
     let mut versions = Vec::new();
     let no_stale = BTreeSet::new();
     let mut add = |id: u32, relations: &mut Vec<RelationState>| {
-        let k = kept.remove(&id);
+        let k = (kept.iter().position(|k| k.rel.id == id)).map(|i| kept.swap_remove(i));
         let st = stale.get(&id).unwrap_or(&no_stale);
         if let Some((r, v)) = relation_state(m, name, id, hook, k, st) {
             relations.push(r);
@@ -443,7 +443,7 @@ pub fn consumes(m: &Model, s: &super::model::Secret, name: &UnitName) -> bool {
         m.relations.get(rel).is_some_and(|r| {
             r.scope.contains(name)
                 && r.involves(&name.app)
-                && (units.is_empty() || units.iter().any(|u| *u == name.to_string()))
+                && (units.is_empty() || units.iter().any(|u| name.is_text(u)))
         })
     })
 }

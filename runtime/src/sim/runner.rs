@@ -51,14 +51,24 @@ pub(super) struct Shown {
 }
 
 impl Prepared {
-    /// Mark `self` as run beside other hooks, shown `state` (its projected
-    /// State, about to be handed to the charm) and `versions`.
-    pub(super) fn shown_beside_others(&mut self, model: &Model, state: &State, versions: Sources) {
+    /// Mark `self` as run beside other hooks, projected from `versions`
+    /// and `shown` what [`Shown::of`] says.
+    pub(super) fn shown_beside_others(&mut self, versions: Sources, shown: Shown) {
         self.versions = versions;
-        self.concurrent = Some(Shown {
-            seen: Seen::now(model, &self.name, &self.hook),
+        self.concurrent = Some(shown);
+    }
+}
+
+impl Shown {
+    /// What `name`'s `hook` is shown beside others: what it sees of
+    /// `model` now, and the secrets of `state` (its projected State, about
+    /// to be handed to the charm). Reads the model only, so any thread
+    /// projecting a batch may build it.
+    pub(super) fn of(model: &Model, name: &UnitName, hook: &Hook, state: &State) -> Shown {
+        Shown {
+            seen: Seen::now(model, name, hook),
             secrets: state.secrets.clone(),
-        });
+        }
     }
 }
 
