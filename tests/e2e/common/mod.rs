@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use charmbox::build::{BuildOptions, build_charm};
 use charmbox::engine::{Runtime, RuntimeConfig};
@@ -20,13 +21,22 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Build the charm at `rel` (relative to the repository root), once.
+/// Build the charm at `rel` (relative to the repository root), once per
+/// test binary. Each charm has its own lock, so tests of different charms
+/// build them at the same time: the build's shared caches are filled
+/// atomically (`charmbox::cached_dir`), and Rust guest builds take turns
+/// inside `build_charm`. A build that panics leaves the charm unbuilt, and
+/// the next test to ask builds it again.
 pub fn built(rel: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    let done = BUILT.get_or_init(|| Mutex::new(Vec::new()));
-    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    type Once = Arc<OnceLock<()>>;
+    static BUILT: OnceLock<Mutex<HashMap<String, Once>>> = OnceLock::new();
+    let once = {
+        let all = BUILT.get_or_init(Default::default);
+        let mut all = all.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(all.entry(rel.to_string()).or_default())
+    };
     let dir = root().join(rel);
-    if !done.iter().any(|d| d == rel) {
+    once.get_or_init(|| {
         let out = build_charm(
             &dir,
             &BuildOptions {
@@ -37,8 +47,7 @@ pub fn built(rel: &str) -> PathBuf {
         )
         .unwrap_or_else(|e| panic!("building {rel}: {e}"));
         assert!(out.component.exists());
-        done.push(rel.to_string());
-    }
+    });
     dir
 }
 
