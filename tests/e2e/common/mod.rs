@@ -3,9 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use charmbox::build::{BuildOptions, build_charm};
 use charmbox::engine::{Runtime, RuntimeConfig};
@@ -21,22 +20,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Build the charm at `rel` (relative to the repository root), once per
-/// test binary. Each charm has its own lock, so tests of different charms
-/// build them at the same time: the build's shared caches are filled
-/// atomically (`charmbox::cached_dir`), and Rust guest builds take turns
-/// inside `build_charm`. A build that panics leaves the charm unbuilt, and
-/// the next test to ask builds it again.
+/// Build the charm at `rel` (relative to the repository root), once.
 pub fn built(rel: &str) -> PathBuf {
-    type Once = Arc<OnceLock<()>>;
-    static BUILT: OnceLock<Mutex<HashMap<String, Once>>> = OnceLock::new();
-    let once = {
-        let all = BUILT.get_or_init(Default::default);
-        let mut all = all.lock().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(all.entry(rel.to_string()).or_default())
-    };
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    let done = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
     let dir = root().join(rel);
-    once.get_or_init(|| {
+    if !done.iter().any(|d| d == rel) {
         let out = build_charm(
             &dir,
             &BuildOptions {
@@ -47,7 +37,8 @@ pub fn built(rel: &str) -> PathBuf {
         )
         .unwrap_or_else(|e| panic!("building {rel}: {e}"));
         assert!(out.component.exists());
-    });
+        done.push(rel.to_string());
+    }
     dir
 }
 
