@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
+#[cfg(feature = "compiler")]
 use wit_bindgen_core::wit_parser::Resolve;
 
 use super::BuildOptions;
@@ -88,12 +89,14 @@ pub enum CBuildError {
 }
 
 /// Whether `charm_dir` is a C charm (it has `src/charm.c`).
+#[cfg(feature = "compiler")]
 pub(crate) fn detect(charm_dir: &Path) -> bool {
     charm_dir.join("src").join("charm.c").is_file()
 }
 
 /// Build the C charm in `charm_dir` into a core module, cached under
 /// `cache_dir`; returns the module's path and bytes.
+#[cfg(feature = "compiler")]
 pub(crate) fn build(
     charm_dir: &Path,
     cache_dir: &Path,
@@ -255,6 +258,7 @@ fn input_hash(clang: &Clang, sources: &[(PathBuf, Vec<u8>)]) -> String {
 
 /// Write the world's C bindings (charm.h, charm.c and the component-type
 /// object) into `dir`.
+#[cfg(feature = "compiler")]
 fn bindings(dir: &Path) -> Result<(), CBuildError> {
     let wit = dir.join("wit");
     fs::create_dir_all(&wit).map_err(|source| CBuildError::Cache {

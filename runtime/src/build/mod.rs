@@ -6,9 +6,17 @@
 //! the incremental work; [`component`] checks and encodes the module.
 //! A Python charm (`src/charm.py` with ops, no Cargo.toml) is built by
 //! [`python`] with componentize-py instead.
+//!
+//! Building needs the `compiler` feature: without it (the packed host,
+//! which only loads precompiled components) [`build_charm`] and its
+//! `wit-component` and C-bindings steps are left out, with their crates.
+//! The rest stays for the types and helpers other modules name, so
+//! what only the builder used is allowed to go unused there.
+#![cfg_attr(not(feature = "compiler"), allow(dead_code, unused_imports))]
 
 pub(crate) mod c;
 mod cargo;
+#[cfg(feature = "compiler")]
 mod component;
 mod js;
 pub(crate) mod progress;
@@ -289,6 +297,7 @@ struct CharmcraftHead {
 
 /// Build the charm in `charm_dir` (a Rust crate, or a Python ops charm)
 /// into `<charm_dir>/<name>.wasm`.
+#[cfg(feature = "compiler")]
 pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput, BuildError> {
     let charm_name = read_charm_name(charm_dir)?;
     // cargo runs inside the charm dir: relative paths must not be resolved twice.
@@ -331,6 +340,7 @@ pub fn build_charm(charm_dir: &Path, opts: &BuildOptions) -> Result<BuildOutput,
 }
 
 /// `bytes` (a component made by another tool) when it exports the handler.
+#[cfg(feature = "compiler")]
 fn exports_handler(bytes: Vec<u8>) -> Result<Vec<u8>, BuildError> {
     let world = component::world_of(&bytes)?;
     if !world.exports.iter().any(|e| e == component::HANDLER) {
@@ -364,6 +374,7 @@ pub fn python_cache_dir(charm_dir: &Path) -> PathBuf {
 }
 
 /// Compile the Rust crate in `charm_dir` and encode it; the component's bytes.
+#[cfg(feature = "compiler")]
 fn build_rust(charm_dir: &Path, opts: &BuildOptions) -> Result<Vec<u8>, BuildError> {
     let toolchain = toolchain::ensure(charm_dir)?;
     let target_dir = guest_target_dir(charm_dir);
