@@ -334,7 +334,7 @@ fn juju_reboot_from_a_hook_reboots_the_machine_after_it_or_now() {
     let s = misbehave("reboot", Substrate::Machine);
     assert_eq!(tail(&s), ["config-changed", "start", "start"]);
     let u = unit(&s);
-    assert_eq!(u.status.message, "rebooted");
+    assert_eq!(u.status().message, "rebooted");
     assert_eq!(
         u.unit_state.get("reboot-asked").map(String::as_str),
         Some("true")
@@ -348,7 +348,7 @@ fn juju_reboot_from_a_hook_reboots_the_machine_after_it_or_now() {
         .collect();
     assert_eq!(outcomes, ["requeued: juju-reboot --now", "ok"]);
     let u = unit(&s);
-    assert_eq!(u.status.message, "back after reboot");
+    assert_eq!(u.status().message, "back after reboot");
     assert!(u.agent.started && u.agent.error.is_none());
     assert!(!u.unit_state.contains_key("lost"), "{:?}", u.unit_state);
 
@@ -543,11 +543,11 @@ fn the_workloads_loopback_answers_reach_every_unit() {
         let unit = s.model().unit(&name).unwrap();
         assert_eq!(unit.workload_version, "4.5.6");
         assert!(
-            unit.status
+            unit.status()
                 .message
                 .ends_with("nothing listens on loopback port 9999 (the State's loopback_http has no answer on it)"),
             "{:?}",
-            unit.status
+            unit.status()
         );
     }
     let file = tmp("loopback.yaml");

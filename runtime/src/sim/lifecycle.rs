@@ -26,7 +26,7 @@ fn status(s: &str, m: &str) -> StatusState {
 /// says something new (`goal-state` shows when it was set).
 pub fn set_unit_status(m: &mut Model, name: &UnitName, new: StatusState) {
     let Some(u) = m.unit(name) else { return };
-    if u.status.says_same(&new) && new.since.is_none() {
+    if u.status().says_same(&new) && new.since.is_none() {
         return;
     }
     let now = m.meta.now;

@@ -61,7 +61,7 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
         }
     }
     let Some(u) = m.unit(name) else { return };
-    let same = u.status.says_same(&out.unit_status)
+    let same = u.status().says_same(&out.unit_status)
         && u.workload_version == out.workload_version
         && u.unit_state == out.unit_state
         && u.ports == out.opened_ports
@@ -71,7 +71,7 @@ fn merge_unit(m: &mut Model, name: &UnitName, out: &State) {
     if same {
         return;
     }
-    let u = if u.status.says_same(&out.unit_status) {
+    let u = if u.status().says_same(&out.unit_status) {
         m.unit_mut(name).expect("unit exists")
     } else {
         let mut status = out.unit_status.clone();

@@ -15,7 +15,10 @@ pub use super::dirty::Dirty;
 use super::names::{AppName, TextOrdered, UnitName};
 pub use super::unit_status::UnitStatus;
 use super::unit_status::{Revs, StatusRevisions};
-use crate::state::{Bag, ContainerState, PortState, RelationKind, StatusState, StorageState};
+use crate::state::{Bag, ContainerState, RelationKind, StatusState};
+pub use unit::Unit;
+
+mod unit;
 
 /// Machines or Kubernetes (a Juju model is one or the other).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,37 +201,6 @@ pub fn config_hash(config: &BTreeMap<String, serde_json::Value>) -> u64 {
     let json = serde_json::to_vec(config).unwrap_or_default();
     let d = Sha256::digest(json);
     u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
-}
-
-/// One unit and what the controller holds for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Unit {
-    pub name: UnitName,
-    pub life: Life,
-    /// A subordinate's principal unit.
-    pub principal: Option<UnitName>,
-    pub status: UnitStatus,
-    /// Whether the charm ever set the workload status.
-    pub status_set: bool,
-    pub workload_version: String,
-    pub unit_state: Bag,
-    pub ports: Vec<PortState>,
-    pub storages: Vec<StorageState>,
-    pub containers: Vec<ContainerState>,
-    /// Its machine (machine charms): packages, services, commands run.
-    #[serde(default, skip_serializing_if = "crate::state::MachineState::is_empty")]
-    pub machine: crate::state::MachineState,
-    pub address: String,
-    /// Pod generation (k8s): bumped each time the pod is recreated.
-    pub pod: u32,
-    pub agent: Agent,
-    /// `--force`: when the controller removes the unit whatever is left of
-    /// its teardown (ns of virtual time; Juju's forced-destroy cleanup).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub force_removal_at: Option<u64>,
-    /// A principal's machine being upgraded (`juju upgrade-machine`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_upgrade: Option<super::agent::MachineUpgrade>,
 }
 
 /// One end of a relation.
@@ -420,9 +392,8 @@ impl Model {
     pub fn set_status_of(&mut self, name: &UnitName, status: StatusState) -> Option<&mut Unit> {
         let u = self.units.get_mut(name)?;
         self.dirty.units.insert(name.clone());
-        u.status = UnitStatus::new(status);
-        self.status_revs
-            .written(name.app.as_str(), u.status.stamp());
+        let stamp = u.set_status(UnitStatus::new(status));
+        self.status_revs.written(name.app.as_str(), stamp);
         Some(u)
     }
 

@@ -147,9 +147,9 @@ pub fn project_from(
         // The same peers: copy only the statuses written since.
         Some(mut p) if p.revs.members == peers_rev.members => {
             for u in m.units_of(&name.app) {
-                if u.name != *name && u.status.stamp() > p.revs.statuses {
+                if u.name != *name && u.status().stamp() > p.revs.statuses {
                     p.statuses
-                        .insert(u.name.to_string(), StatusState::clone(&u.status));
+                        .insert(u.name.to_string(), StatusState::clone(u.status()));
                 }
             }
             p.statuses
@@ -157,7 +157,7 @@ pub fn project_from(
         _ => m
             .units_of(&name.app)
             .filter(|u| u.name != *name)
-            .map(|u| (u.name.to_string(), StatusState::clone(&u.status)))
+            .map(|u| (u.name.to_string(), StatusState::clone(u.status())))
             .collect(),
     };
     // A unit is in a few relations: a list searched beats a map built.
@@ -219,7 +219,7 @@ pub fn project_from(
         leader,
         config: app.config.clone(),
         relations,
-        unit_status: StatusState::clone(&unit.status),
+        unit_status: StatusState::clone(unit.status()),
         app_status: if leader {
             app.status.clone()
         } else {
@@ -414,8 +414,8 @@ fn remote_statuses(
     };
     for u in m.units_of(remote_app) {
         let n = u.name.n;
-        if data.contains_key(&n) && (u.status.stamp() > since || !statuses.contains_key(&n)) {
-            statuses.insert(n, StatusState::clone(&u.status));
+        if data.contains_key(&n) && (u.status().stamp() > since || !statuses.contains_key(&n)) {
+            statuses.insert(n, StatusState::clone(u.status()));
         }
     }
 }

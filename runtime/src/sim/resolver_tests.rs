@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::agent::{Agent, HookError};
 use super::hook::Hook;
-use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit, UnitStatus};
+use super::model::{Application, Life, Meta, Model, Settings, Substrate, Unit};
 use super::names::{TextOrdered, UnitName};
 use super::resolver::next_hook;
 use crate::state::{Bag, StatusState};
@@ -59,32 +59,17 @@ pub fn model(app: &str, units: u32) -> Model {
         rollout: None,
     });
     for n in 0..units {
-        m.insert_unit(Unit {
-            name: UnitName::new(app, n),
-            life: Life::Alive,
-            principal: None,
-            status: UnitStatus::default(),
-            status_set: false,
-            workload_version: String::new(),
-            unit_state: Bag::new(),
-            ports: Vec::new(),
-            storages: Vec::new(),
-            containers: Vec::new(),
-            machine: Default::default(),
-            address: String::new(),
-            pod: 0,
-            force_removal_at: None,
-            machine_upgrade: None,
-            agent: Agent {
-                installed: true,
-                started: true,
-                leader: n == 0,
-                lsc_seen: Some(0),
-                config_seen: Some(super::model::config_hash(&BTreeMap::new())),
-                charm_rev: 1,
-                ..Agent::default()
-            },
-        });
+        let mut unit = Unit::new(UnitName::new(app, n), StatusState::default());
+        unit.agent = Agent {
+            installed: true,
+            started: true,
+            leader: n == 0,
+            lsc_seen: Some(0),
+            config_seen: Some(super::model::config_hash(&BTreeMap::new())),
+            charm_rev: 1,
+            ..Agent::default()
+        };
+        m.insert_unit(unit);
     }
     m
 }

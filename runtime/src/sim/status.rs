@@ -76,7 +76,7 @@ fn severity(s: &str) -> u8 {
 pub fn workload(u: &Unit) -> (String, String) {
     match &u.agent.error {
         Some(e) => ("error".into(), e.message.clone()),
-        None => (u.status.status.clone(), u.status.message.clone()),
+        None => (u.status().status.clone(), u.status().message.clone()),
     }
 }
 

@@ -14,7 +14,7 @@ use super::agent::Agent;
 use super::charms::open_as;
 use super::lifecycle::{self, Touched};
 use super::limits::check_unit_count;
-use super::model::{Application, End, Life, Relation, Substrate, Unit, UnitStatus};
+use super::model::{Application, End, Life, Relation, Substrate, Unit};
 use super::names::UnitName;
 use super::scheduler::draw_unit;
 use super::{SimError, Simulator};
@@ -242,28 +242,21 @@ impl Simulator {
             pebble_ready: containers.iter().map(|c| c.name.clone()).collect(),
             ..Agent::default()
         };
-        self.model.insert_unit(Unit {
-            name: name.clone(),
-            life: Life::Alive,
-            principal,
-            status: UnitStatus::new(StatusState {
+        let mut unit = Unit::new(
+            name.clone(),
+            StatusState {
                 status: "waiting".into(),
                 message: "agent initialising".into(),
                 since: Some(super::project::rfc3339(self.model.meta.now)),
-            }),
-            status_set: false,
-            workload_version: String::new(),
-            unit_state: Bag::new(),
-            ports: Vec::new(),
-            storages,
-            containers,
-            machine,
-            address,
-            pod: 0,
-            agent,
-            force_removal_at: None,
-            machine_upgrade: None,
-        });
+            },
+        );
+        unit.principal = principal;
+        unit.storages = storages;
+        unit.containers = containers;
+        unit.machine = machine;
+        unit.address = address;
+        unit.agent = agent;
+        self.model.insert_unit(unit);
         touched.insert(name.clone());
         if self.model.app(app).is_some_and(|a| a.leader.is_none()) {
             // The first unit claims leadership.
