@@ -98,19 +98,19 @@ impl Simulator {
         Ok(())
     }
 
-    /// A batch on every thread: the projections first (they read the
-    /// model), then the charms run while this thread merges each result
-    /// in the batch's order as it arrives (and runs charms itself while
-    /// the next result is not in).
+    /// A batch on every thread: this thread projects each hook (they read
+    /// the model) and hands it to the workers, which run the charms as
+    /// their States come in; then it merges each result in the batch's
+    /// order as it arrives (running charms itself while the next result is
+    /// not in).
     fn run_on_threads(
         &mut self,
         batch: Vec<Prepared>,
         inputs: Vec<ToProject>,
     ) -> Result<(), SimError> {
         let workers = self.workers()?;
-        let projected = threads::project_all(&workers, &self.model, &batch, inputs, self.paranoid);
         let charms = std::mem::take(&mut self.charms);
-        let result = self.dispatch_and_merge(&workers, &charms, batch, projected?);
+        let result = self.project_dispatch_and_merge(&workers, &charms, batch, inputs);
         self.charms = charms;
         result
     }
@@ -131,43 +131,45 @@ impl Simulator {
         Ok(pool)
     }
 
-    /// The charms of `batch` (with their `projected` States) run on the
-    /// threads; each result is merged in order as it comes in.
-    fn dispatch_and_merge(
+    /// Each hook of `batch` projected on this thread and its charm run on
+    /// the threads; each result is merged in order as it comes in. Every
+    /// projection is made before the first merge, so each reads the model
+    /// as it was before the batch.
+    fn project_dispatch_and_merge(
         &mut self,
         workers: &rayon::ThreadPool,
         charms: &Charms,
         mut batch: Vec<Prepared>,
-        projected: Vec<threads::Projected>,
+        inputs: Vec<ToProject>,
     ) -> Result<(), SimError> {
-        let mut jobs = Vec::with_capacity(batch.len());
-        for (p, (state, versions, shown)) in batch.iter_mut().zip(projected) {
-            let Some(Loaded::Component(charm)) = charms.loaded(&p.name.app) else {
-                unreachable!("checked by run_due");
-            };
-            p.shown_beside_others(versions, shown);
-            jobs.push(threads::Job {
-                charm,
-                state,
-                spec: std::mem::take(&mut p.spec),
-                disk: p.disk.take(),
-            });
-        }
         let rt = std::sync::Arc::clone(&self.rt);
         let fuel = self.model.meta.settings.fuel;
         let run = |job| threads::run_job(&rt, fuel, job);
-        let pipeline = threads::Pipeline::new(&run, jobs);
+        let pipeline = threads::Pipeline::with_capacity(&run, batch.len());
         let helpers = (workers.current_num_threads()).min(pipeline.len().saturating_sub(1));
         workers.in_place_scope(|s| {
             for _ in 0..helpers {
                 s.spawn(|_| pipeline.work());
             }
+            // Workers waiting for a job return however this thread leaves.
+            let _stop = threads::StopOnExit(&pipeline);
+            for (p, input) in batch.iter_mut().zip(inputs) {
+                let (state, versions) = input.project(&self.model, p, self.paranoid)?;
+                let shown = Shown::of(&self.model, &p.name, &p.hook, &state);
+                p.shown_beside_others(versions, shown);
+                let Some(Loaded::Component(charm)) = charms.loaded(&p.name.app) else {
+                    unreachable!("checked by run_due");
+                };
+                pipeline.push(threads::Job {
+                    charm,
+                    state,
+                    spec: std::mem::take(&mut p.spec),
+                    disk: p.disk.take(),
+                });
+            }
             for (i, p) in batch.into_iter().enumerate() {
                 let result = pipeline.result(i);
-                if let Err(e) = self.finish(p, result) {
-                    pipeline.stop();
-                    return Err(e);
-                }
+                self.finish(p, result)?;
             }
             Ok(())
         })

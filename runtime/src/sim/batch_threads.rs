@@ -1,18 +1,16 @@
-//! The threads of a batch (`sim/batch.rs`): the projections on every
-//! thread, then a pipeline whose workers run charms while the simulating
-//! thread merges each result in the batch's order as it arrives. Nothing
-//! here decides anything: which hooks, their inputs and the merge order
-//! are fixed before, so the results do not depend on the threads.
+//! The threads of a batch (`sim/batch.rs`): a pipeline whose workers run
+//! each charm as soon as the simulating thread has projected its State,
+//! while that thread goes on projecting, then merges each result in the
+//! batch's order as it arrives. Nothing here decides anything: which hooks,
+//! their inputs and the merge order are fixed before, so the results do not
+//! depend on the threads.
 
 use std::any::Any;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use super::super::SimError;
-use super::super::model::Model;
-use super::super::project::Sources;
-use super::super::runner::{DispatchResult, Prepared, Shown, ToProject};
+use super::super::runner::DispatchResult;
 use crate::engine::{InRuntime, Runtime};
 use crate::event::EventSpec;
 use crate::run::{Charm, RunOptions, run_on};
@@ -24,16 +22,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Items handed out once each, in order, to whichever thread asks next.
+/// Items are pushed in order too, while takers may already be waiting: a
+/// batch's charms start running as soon as their States are projected.
 struct Queue<T> {
     items: Vec<Mutex<Option<T>>>,
+    /// The next index to hand out.
     next: AtomicUsize,
+    /// How many items were pushed.
+    pushed: AtomicUsize,
+    /// How many takers wait for an item not pushed yet.
+    waiting: Mutex<usize>,
+    arrived: Condvar,
 }
 
+/// How many times a taker looks again before it sleeps: a projection takes
+/// a few microseconds, a wake-up in this VM costs more.
+const SPINS: u32 = 500;
+
 impl<T> Queue<T> {
-    fn new(items: Vec<T>) -> Queue<T> {
+    /// A queue for `n` items, none pushed yet.
+    fn with_capacity(n: usize) -> Queue<T> {
         Queue {
-            items: items.into_iter().map(|i| Mutex::new(Some(i))).collect(),
+            items: (0..n).map(|_| Mutex::new(None)).collect(),
             next: AtomicUsize::new(0),
+            pushed: AtomicUsize::new(0),
+            waiting: Mutex::new(0),
+            arrived: Condvar::new(),
         }
     }
 
@@ -41,59 +55,76 @@ impl<T> Queue<T> {
         self.items.len()
     }
 
-    /// The next item and its index; `None` once all were taken.
-    fn take(&self) -> Option<(usize, T)> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed);
-        let item = lock(self.items.get(i)?)
-            .take()
-            .expect("each item is taken once");
-        Some((i, item))
+    /// Put in the next item. Panics when all `n` were pushed.
+    fn push(&self, item: T) {
+        let i = self.pushed.load(Ordering::Relaxed);
+        *lock(&self.items[i]) = Some(item);
+        let waiting = lock(&self.waiting);
+        self.pushed.store(i + 1, Ordering::Release);
+        let wake = *waiting > 0;
+        drop(waiting);
+        // A wake is a system call: made only when a taker sleeps.
+        if wake {
+            self.arrived.notify_all();
+        }
     }
-}
 
-/// A hook projected for a batch: its State, the versions it was built
-/// from, and what it is shown beside the others.
-pub type Projected = (State, Sources, Shown);
+    /// The next item and its index, waiting for it to be pushed; `None`
+    /// once all were handed out, or when `stopped` while waiting.
+    fn take(&self, stopped: &AtomicBool) -> Option<(usize, T)> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= self.len() {
+            return None;
+        }
+        let mut spins = 0;
+        while self.pushed.load(Ordering::Acquire) <= i && spins < SPINS {
+            if stopped.load(Ordering::Relaxed) {
+                return None;
+            }
+            std::hint::spin_loop();
+            spins += 1;
+        }
+        if self.pushed.load(Ordering::Acquire) <= i {
+            let mut waiting = lock(&self.waiting);
+            while self.pushed.load(Ordering::Acquire) <= i {
+                if stopped.load(Ordering::Relaxed) {
+                    return None;
+                }
+                *waiting += 1;
+                waiting = (self.arrived.wait(waiting)).unwrap_or_else(|e| e.into_inner());
+                *waiting -= 1;
+            }
+        }
+        Some((i, self.take_at(i)))
+    }
 
-/// Project each prepared hook's State against `model` on this thread and
-/// every worker, with what it is shown (all the model reading a batch
-/// does before its charms run, spread over the threads). The first
-/// projection that failed, in the batch's order, is the error.
-pub fn project_all(
-    workers: &rayon::ThreadPool,
-    model: &Model,
-    batch: &[Prepared],
-    inputs: Vec<ToProject>,
-    paranoid: bool,
-) -> Result<Vec<Projected>, SimError> {
-    let inputs = Queue::new(inputs);
-    let out: Vec<Mutex<Option<Result<Projected, SimError>>>> =
-        batch.iter().map(|_| Mutex::new(None)).collect();
-    let one = |input: ToProject, p: &Prepared| {
-        let (state, versions) = input.project(model, p, paranoid)?;
-        let shown = Shown::of(model, &p.name, &p.hook, &state);
-        Ok((state, versions, shown))
-    };
-    let work = || {
-        while let Some((i, input)) = inputs.take() {
-            *lock(&out[i]) = Some(one(input, &batch[i]));
+    /// The next item if it was pushed already; never waits.
+    fn take_pushed(&self) -> Option<(usize, T)> {
+        let mut i = self.next.load(Ordering::Relaxed);
+        loop {
+            if i >= self.pushed.load(Ordering::Acquire) {
+                return None;
+            }
+            match (self.next).compare_exchange_weak(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return Some((i, self.take_at(i))),
+                Err(now) => i = now,
+            }
         }
-    };
-    workers.in_place_scope(|s| {
-        for _ in 0..workers
-            .current_num_threads()
-            .min(batch.len().saturating_sub(1))
-        {
-            s.spawn(|_| work());
-        }
-        work();
-    });
-    (out.into_iter())
-        .map(|o| {
-            let o = o.into_inner().unwrap_or_else(|e| e.into_inner());
-            o.expect("every projection ran")
-        })
-        .collect()
+    }
+
+    fn take_at(&self, i: usize) -> T {
+        lock(&self.items[i])
+            .take()
+            .expect("each item is taken once")
+    }
+
+    /// Wake every waiting taker (to see that the batch stopped).
+    fn wake_all(&self) {
+        let waiting = lock(&self.waiting);
+        drop(waiting);
+        self.arrived.notify_all();
+    }
 }
 
 /// One hook's charm run, handed to whichever thread takes it.
@@ -141,11 +172,11 @@ pub struct Pipeline<'a, J, R> {
 }
 
 impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
-    pub fn new(run: &'a (dyn Fn(J) -> R + Sync), jobs: Vec<J>) -> Pipeline<'a, J, R> {
-        let n = jobs.len();
+    /// A pipeline for `n` jobs, to be [`Pipeline::push`]ed in order.
+    pub fn with_capacity(run: &'a (dyn Fn(J) -> R + Sync), n: usize) -> Pipeline<'a, J, R> {
         Pipeline {
             run,
-            jobs: Queue::new(jobs),
+            jobs: Queue::with_capacity(n),
             stopped: AtomicBool::new(false),
             outcomes: Mutex::new(Outcomes {
                 by_job: (0..n).map(|_| None).collect(),
@@ -155,24 +186,38 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
         }
     }
 
+    /// A pipeline with every job already in.
+    #[cfg(test)]
+    pub fn new(run: &'a (dyn Fn(J) -> R + Sync), jobs: Vec<J>) -> Pipeline<'a, J, R> {
+        let p = Pipeline::with_capacity(run, jobs.len());
+        for job in jobs {
+            p.push(job);
+        }
+        p
+    }
+
+    /// Hand in the next job: a worker waiting for it runs it.
+    pub fn push(&self, job: J) {
+        self.jobs.push(job);
+    }
+
     pub fn len(&self) -> usize {
         self.jobs.len()
     }
 
-    /// A worker: run jobs until none is left or the batch stopped.
+    /// A worker: run jobs, waiting for each to be pushed, until none is
+    /// left or the batch stopped.
     pub fn work(&self) {
-        loop {
-            if self.stopped.load(Ordering::Relaxed) || !self.run_one() {
+        while !self.stopped.load(Ordering::Relaxed) {
+            let Some((i, job)) = self.jobs.take(&self.stopped) else {
                 break;
-            }
+            };
+            self.run_one(i, job);
         }
     }
 
-    /// Take the next job and run it; false when none was left.
-    fn run_one(&self) -> bool {
-        let Some((i, job)) = self.jobs.take() else {
-            return false;
-        };
+    /// Run job `i` and keep its outcome.
+    fn run_one(&self, i: usize, job: J) {
         let run = || (self.run)(job);
         let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
             Ok(r) => Outcome::Done(Box::new(r)),
@@ -186,12 +231,11 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
         if wake {
             self.arrived.notify_all();
         }
-        true
     }
 
-    /// The result of job `i`, waiting for it (and running other jobs on
-    /// this thread meanwhile). A job that panicked panics here, and no
-    /// further job is handed out.
+    /// The result of job `i`, waiting for it (and running other jobs
+    /// already pushed on this thread meanwhile). A job that panicked panics
+    /// here, and no further job is handed out.
     pub fn result(&self, i: usize) -> R {
         loop {
             if let Some(outcome) = lock(&self.outcomes).by_job[i].take() {
@@ -203,7 +247,10 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
                     }
                 };
             }
-            if self.run_one() {
+            if !self.stopped.load(Ordering::Relaxed)
+                && let Some((j, job)) = self.jobs.take_pushed()
+            {
+                self.run_one(j, job);
                 continue;
             }
             let mut outcomes = lock(&self.outcomes);
@@ -218,9 +265,21 @@ impl<'a, J: Send, R: Send> Pipeline<'a, J, R> {
         }
     }
 
-    /// Stop handing out jobs (the batch failed); running ones finish.
+    /// Stop handing out jobs (the batch failed); running ones finish, and
+    /// workers waiting for a job return.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
+        self.jobs.wake_all();
+    }
+}
+
+/// Stops a pipeline when dropped: a batch that failed (or panicked) on the
+/// simulating thread lets go of the workers still waiting for a job.
+pub struct StopOnExit<'p, 'a, J: Send, R: Send>(pub &'p Pipeline<'a, J, R>);
+
+impl<J: Send, R: Send> Drop for StopOnExit<'_, '_, J, R> {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }
 
