@@ -387,9 +387,17 @@ pub fn enter_scope(m: &mut Model, name: &UnitName, id: u32, touched: &mut Touche
     bag.extend(address_bag(&address));
     m.set_bag(id, key, bag);
     let rel = &m.relations[&id];
+    // A unit entering the scope only adds work for the others (a join), as
+    // a bag write does: they are woken, not resolved again; on a dying
+    // relation, where it may also put off a relation-broken, they are.
+    let dying = rel.life == Life::Dying;
     for w in m.watchers(rel, name) {
         if m.watch(&w, id, name, Hint::Changed) {
-            touched.insert(w);
+            if dying {
+                touched.insert(w);
+            } else {
+                m.wake_later(w);
+            }
         }
     }
 }

@@ -44,6 +44,8 @@ mod runner;
 pub mod scenario;
 mod scenario_steps;
 pub mod scheduler;
+#[cfg(test)]
+mod scope_tests;
 pub mod series;
 pub mod status;
 pub mod store;

@@ -345,6 +345,10 @@ pub struct Model {
     pub dirty: Dirty,
     /// Per application, the revision of its units' statuses (not persisted).
     pub status_revs: StatusRevisions,
+    /// Units told of a change that only adds work for them (a unit entered
+    /// the scope of a relation they are in), to wake once the change is
+    /// committed (not persisted).
+    woken: Vec<UnitName>,
 }
 
 impl Model {
@@ -360,6 +364,7 @@ impl Model {
             actions: BTreeMap::new(),
             dirty: Dirty::default(),
             status_revs: StatusRevisions::default(),
+            woken: Vec::new(),
         };
         m.dirty.meta = true;
         m
@@ -456,6 +461,17 @@ impl Model {
         let v = self.views.get_mut(unit)?.get_mut(&rel)?;
         self.dirty.views.insert((unit.clone(), rel));
         Some(v)
+    }
+
+    /// Wake `unit` once the change is committed: the change only added
+    /// work for it, so if it already has a hook due it still has one.
+    pub fn wake_later(&mut self, unit: UnitName) {
+        self.woken.push(unit);
+    }
+
+    /// The units [`Model::wake_later`] named since the last call.
+    pub fn take_woken(&mut self) -> Vec<UnitName> {
+        std::mem::take(&mut self.woken)
     }
 
     /// Note that `x` may have changed for `unit`'s view of `rel`, or (with

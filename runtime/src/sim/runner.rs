@@ -146,6 +146,11 @@ impl Simulator {
         for u in units {
             self.ready.update(&self.model, u);
         }
+        for u in self.model.take_woken() {
+            if !units.contains(&u) {
+                self.ready.wake(&self.model, &u);
+            }
+        }
     }
 
     /// Commit an operation's changes and reschedule what it touched.
